@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** Root of the installed package (dist/cli/.. /..). */
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version as string;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function versionText(): string {
+  return [
+    `konseki ${packageVersion()} (node ${process.version})`,
+    'GeoIP data: country from ip-location-db geo-whois-asn-country (CC0-1.0);',
+    'AS numbers and names from ip-location-db asn (CC BY 4.0, RouteViews, DB-IP); see NOTICE.',
+  ].join('\n');
+}

@@ -1,0 +1,159 @@
+/**
+ * The record types every detector works on. A capture (through the flow table and the
+ * application parsers) and a Zeek log (through the Zeek reader) produce the same types,
+ * with the meaning of Zeek's conn.log, dns.log, http.log and ssl.log. Field names are
+ * Zeek's in camelCase (`id.orig_h` -> `origH`, `orig_bytes` -> `origBytes`); `null` is
+ * Zeek's unset (`-`), an empty array is Zeek's `(empty)`.
+ */
+
+/** Transport protocol as Zeek names it in conn.log `proto`. */
+export type Transport = 'tcp' | 'udp' | 'icmp' | 'unknown_transport';
+
+/** The connection 4-tuple plus transport, shared by every record (Zeek's `id` record). */
+export interface ConnId {
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+}
+
+/** One conn.log row. */
+export interface ConnRecord extends ConnId {
+  ts: number;
+  uid: string;
+  proto: Transport;
+  /** Comma-joined analyzer names as in Zeek (`ssl`, `http`, `dns`, `ssl,quic`...), null when none. */
+  service: string | null;
+  duration: number | null;
+  origBytes: number | null;
+  respBytes: number | null;
+  connState: string | null;
+  localOrig: boolean | null;
+  localResp: boolean | null;
+  missedBytes: number;
+  history: string | null;
+  origPkts: number;
+  origIpBytes: number;
+  respPkts: number;
+  respIpBytes: number;
+  tunnelParents: string[];
+  vlan: number | null;
+  innerVlan: number | null;
+  /** Community ID v1 (`1:base64`), null when unknown (Zeek logs without the column). */
+  communityId: string | null;
+  /** Konseki extras, not in Zeek's conn.log. */
+  /** True when the connection was still open at end of input (flushed, not ended). */
+  openAtEnd?: boolean;
+  /** Protocol detected from content when it is not the one registered for the port (e.g. `http` on 4444). */
+  portMismatch?: string | null;
+  /** Shannon entropy (bits per byte, 0..8) of a sample of the originator's payload, when known (captures). */
+  origPayloadEntropy?: number | null;
+  /** Index of the input this record came from (for `input_source`). */
+  source?: number;
+}
+
+/** One dns.log row. */
+export interface DnsRecord extends ConnId {
+  ts: number;
+  uid: string;
+  proto: Transport;
+  transId: number | null;
+  rtt: number | null;
+  query: string | null;
+  qclass: number | null;
+  qclassName: string | null;
+  qtype: number | null;
+  qtypeName: string | null;
+  rcode: number | null;
+  rcodeName: string | null;
+  AA: boolean;
+  TC: boolean;
+  RD: boolean;
+  RA: boolean;
+  Z: number;
+  answers: string[];
+  TTLs: number[];
+  rejected: boolean;
+  source?: number;
+}
+
+/** One http.log row (one request/response pair). */
+export interface HttpRecord extends ConnId {
+  ts: number;
+  uid: string;
+  transDepth: number;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  referrer: string | null;
+  version: string | null;
+  userAgent: string | null;
+  origin: string | null;
+  requestBodyLen: number;
+  responseBodyLen: number;
+  statusCode: number | null;
+  statusMsg: string | null;
+  infoCode: number | null;
+  infoMsg: string | null;
+  tags: string[];
+  username: string | null;
+  password: string | null;
+  origFilenames: string[];
+  origMimeTypes: string[];
+  respFilenames: string[];
+  respMimeTypes: string[];
+  /** Content-Type header values (Zeek logs carry MIME types from file analysis instead). */
+  requestContentType?: string | null;
+  responseContentType?: string | null;
+  source?: number;
+}
+
+/** One ssl.log row. */
+export interface SslRecord extends ConnId {
+  ts: number;
+  uid: string;
+  /** Negotiated version as Zeek writes it (`TLSv12`, `TLSv13`, `SSLv3`...). */
+  version: string | null;
+  /** Negotiated cipher suite name as Zeek writes it (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`). */
+  cipher: string | null;
+  curve: string | null;
+  serverName: string | null;
+  resumed: boolean;
+  lastAlert: string | null;
+  nextProtocol: string | null;
+  established: boolean;
+  /** Extras (Zeek packages ja3/ja4 add these columns). */
+  ja3?: string | null;
+  ja3s?: string | null;
+  ja4?: string | null;
+  /** Versions offered in the ClientHello, as Zeek names them. */
+  clientVersions?: string[];
+  /** ALPN protocols offered. */
+  alpn?: string[];
+  source?: number;
+}
+
+/** Where records go. Every input (capture or Zeek log) drives one of these. */
+export interface RecordSink {
+  conn(r: ConnRecord): void;
+  dns(r: DnsRecord): void;
+  http(r: HttpRecord): void;
+  ssl(r: SslRecord): void;
+}
+
+/**
+ * Application-layer analysis of one connection, plugged into the flow table.
+ * The flow table calls `payload` with bytes in sequence order (TCP: in-order stream bytes only,
+ * retransmitted bytes removed; UDP/ICMP: each datagram), `gap` when TCP bytes are missing,
+ * and `end` once when the connection is emitted. The analyzer sets `service` and may emit
+ * dns/http/ssl records through the sink it was created with.
+ */
+export interface AppAnalyzer {
+  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void;
+  gap(fromOrig: boolean, len: number): void;
+  /** Final say on the connection: may set `conn.service` and `conn.portMismatch`. */
+  end(conn: ConnRecord): void;
+}
+
+/** Creates an analyzer for a new connection (or returns null to analyze nothing). */
+export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string) => AppAnalyzer | null;
