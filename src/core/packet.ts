@@ -112,3 +112,18 @@ export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 export const TCP_URG = 0x20;
+
+/**
+ * What the packet decoder made of one captured frame. Every packet read gets exactly one,
+ * so that `read = ip + nonIp + anomaly + fragment` holds for every run.
+ */
+export const enum DecodeStatus {
+  /** An IP packet (or a reassembled datagram, on its last fragment), headers in the PacketMeta. */
+  Ip = 0,
+  /** A well-formed frame without IP (ARP, LLDP, STP, ...): counted per ethertype, not an error. */
+  NonIp = 1,
+  /** Malformed or unsupported: counted under a named anomaly code. */
+  Anomaly = 2,
+  /** An IP fragment held for reassembly (the datagram comes out with its last fragment). */
+  Fragment = 3,
+}
