@@ -62,6 +62,8 @@ export interface GeoInfo {
   country: string | null;
   asn: number | null;
   asOrg: string | null;
+  /** City name (English) when a city database is in use. */
+  city?: string | null;
 }
 
 export interface EnrichedFinding extends Finding {
