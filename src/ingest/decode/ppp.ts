@@ -1,0 +1,53 @@
+import type { PacketMeta } from '../../core/packet.js';
+import type { DecodeCursor } from './cursor.js';
+import { Layer, PPP_LAYERS } from './dispatch.js';
+import { Weird } from './weirds.js';
+
+/*
+ * PPP (RFC 1661), as LINKTYPE_PPP: optional HDLC-like framing (RFC 1662) address 0xff,
+ * control 0x03, then the protocol field: 2 bytes, or 1 byte when protocol-field
+ * compression is on (the low bit of the first byte is then 1, RFC 1661 section 6.5).
+ *   | [0xff 0x03] | protocol (1 or 2) | information ...
+ *
+ * PPPoE session stage (RFC 2516), ethertype 0x8864:
+ *   | ver(4)=1 type(4)=1 | code (1)=0 | session id (2) | length (2) | PPP protocol (2) | ...
+ */
+
+export function decodePpp(c: DecodeCursor, meta: PacketMeta): number {
+  const off = c.off;
+  if (c.end - off < 2) return -Weird.truncated_ppp_header;
+  const buf = c.buf;
+  if (buf[off] === 0xff && buf[off + 1] === 0x03) c.off = off + 2;
+  return decodePppProtocol(c, meta);
+}
+
+export function decodePppProtocol(c: DecodeCursor, meta: PacketMeta): number {
+  const off = c.off;
+  const buf = c.buf;
+  if (c.end - off < 1) return -Weird.truncated_ppp_header;
+  let proto: number;
+  if ((buf[off] & 0x01) !== 0) {
+    proto = buf[off];
+    c.off = off + 1;
+  } else {
+    if (c.end - off < 2) return -Weird.truncated_ppp_header;
+    proto = (buf[off] << 8) | buf[off + 1];
+    c.off = off + 2;
+  }
+  const next = PPP_LAYERS[proto];
+  if (next === Layer.Ipv4) meta.ethertype = 0x0800;
+  else if (next === Layer.Ipv6) meta.ethertype = 0x86dd;
+  return next === Layer.None ? Layer.NonIp : next;
+}
+
+export function decodePppoeSession(c: DecodeCursor, _meta: PacketMeta): number {
+  const off = c.off;
+  if (c.end - off < 6) return -Weird.truncated_pppoe_header;
+  const buf = c.buf;
+  // The PPPoE length covers the PPP protocol field and payload; bytes after it are padding.
+  const lim = off + 6 + ((buf[off + 4] << 8) | buf[off + 5]);
+  if (lim < c.end) c.end = lim;
+  if (lim < c.wireEnd) c.wireEnd = lim;
+  c.off = off + 6;
+  return Layer.PppProtocol;
+}
