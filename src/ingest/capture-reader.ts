@@ -1,0 +1,223 @@
+/**
+ * The capture reader the rest of the pipeline calls: reads one pcap or pcapng input (plain
+ * or gzip-compressed, a path or standard input), decodes every frame with the packet
+ * decoder and hands each packet with its DecodeStatus to `onPacket`, synchronously.
+ *
+ * Accounting: every frame read gets exactly one status, so
+ *   packetsRead = ip + nonIp + anomalies + fragments
+ * holds for every input, whole or cut short.
+ *
+ * Bad input never throws: the returned CaptureStats carries the error (ERR_NOT_A_CAPTURE,
+ * ERR_PCAP_TRUNCATED, ERR_PCAP_RECORD_TOO_LARGE, ERR_GZIP, ERR_IO...) and the counts of
+ * everything read before it.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { AnomalyCounter } from '../core/anomaly.js';
+import { ErrorCodes, KonsekiError } from '../core/errors.js';
+import { DecodeStatus, PacketMeta } from '../core/packet.js';
+import { DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from './input.js';
+import { CaptureParser, type CaptureFormat } from './pcap/capture-parser.js';
+
+/** The part of the packet decoder the reader uses (src/ingest/decode/packet-decoder.ts). */
+export interface FrameDecoder {
+  decode(meta: PacketMeta, fileName: string): DecodeStatus;
+}
+
+export interface ReadCaptureOptions {
+  anomalies: AnomalyCounter;
+  decoder: FrameDecoder;
+  /** Read size in bytes (default 4 MiB). For readCaptureBuffer: feed the buffer in pieces of this size. */
+  chunkSize?: number;
+  /** A PacketMeta to reuse (default: a new one per call). */
+  meta?: PacketMeta;
+  /** Test hook: called for each pcapng block with its type and byte offset. */
+  onBlock?: (type: number, offset: number) => void;
+}
+
+/**
+ * Distinct non-IP ethertypes kept in `nonIpByEthertype`. The key is 16 bits, so this only
+ * matters for link layers that announce larger protocol numbers; the rest go under 'other'.
+ */
+export const MAX_NON_IP_KEYS = 1024;
+
+export interface CaptureStats {
+  /** Input name as given (path or '-'). */
+  file: string;
+  format: CaptureFormat;
+  /** True when the input was gzip-compressed. */
+  compressed: boolean;
+  /** LINKTYPE_* numbers seen (classic pcap: one; pcapng: one per distinct interface type). */
+  linktypes: number[];
+  /** Frames read from the container. */
+  packetsRead: number;
+  /** Packets with DecodeStatus.Ip. */
+  ip: number;
+  /** Packets with DecodeStatus.NonIp. */
+  nonIp: number;
+  /** Packets with DecodeStatus.Anomaly (the codes are in the AnomalyCounter). */
+  anomalies: number;
+  /** Packets with DecodeStatus.Fragment (held for reassembly). */
+  fragments: number;
+  /** Non-IP packets per ethertype, keys like '0x0806' (or 'other' past MAX_NON_IP_KEYS). */
+  nonIpByEthertype: Record<string, number>;
+  /** Bytes read from the input, after decompression. */
+  bytesRead: number;
+  /** True when the input ended in the middle of a record. */
+  truncated: boolean;
+  /** Why reading stopped early (or never started), if it did. */
+  error?: KonsekiError;
+  /** Earliest and latest packet timestamps (float seconds), null when no timestamped packet. */
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+/** Builds the per-frame step: decode, count, hand over. */
+function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta, status: DecodeStatus) => void, opts: ReadCaptureOptions) {
+  const meta = opts.meta ?? new PacketMeta();
+  const stats: CaptureStats = {
+    file: name,
+    format: 'unknown',
+    compressed: false,
+    linktypes: [],
+    packetsRead: 0,
+    ip: 0,
+    nonIp: 0,
+    anomalies: 0,
+    fragments: 0,
+    nonIpByEthertype: {},
+    bytesRead: 0,
+    truncated: false,
+    firstTs: null,
+    lastTs: null,
+  };
+  const nonIp = new Map<number, number>();
+  let nonIpOther = 0;
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  const decoder = opts.decoder;
+  let parser: CaptureParser;
+
+  const onFrame = (m: PacketMeta): void => {
+    const st = decoder.decode(m, name);
+    stats.packetsRead++;
+    switch (st) {
+      case DecodeStatus.Ip:
+        stats.ip++;
+        break;
+      case DecodeStatus.NonIp: {
+        stats.nonIp++;
+        const n = nonIp.get(m.ethertype);
+        if (n !== undefined) nonIp.set(m.ethertype, n + 1);
+        else if (nonIp.size < MAX_NON_IP_KEYS) nonIp.set(m.ethertype, 1);
+        else nonIpOther++;
+        break;
+      }
+      case DecodeStatus.Fragment:
+        stats.fragments++;
+        break;
+      default:
+        stats.anomalies++;
+        break;
+    }
+    if (parser.frameHasTs) {
+      const t = m.tsSec + m.tsNsec / 1e9;
+      if (t < minTs) minTs = t;
+      if (t > maxTs) maxTs = t;
+    }
+    onPacket(m, st);
+  };
+
+  parser = new CaptureParser({
+    name,
+    fileIndex,
+    anomalies: opts.anomalies,
+    meta,
+    onFrame,
+    onBlock: opts.onBlock,
+  });
+
+  const finish = (extraError?: KonsekiError): CaptureStats => {
+    stats.format = parser.format;
+    stats.linktypes = parser.inner ? [...parser.inner.linktypes] : [];
+    stats.bytesRead = parser.bytesReceived;
+    stats.truncated = parser.truncated || extraError?.code === ErrorCodes.GZIP;
+    const err = extraError ?? parser.error;
+    if (err) stats.error = err;
+    if (minTs !== Infinity) {
+      stats.firstTs = minTs;
+      stats.lastTs = maxTs;
+    }
+    const keys = [...nonIp.keys()].sort((a, b) => a - b);
+    for (const k of keys) stats.nonIpByEthertype['0x' + k.toString(16).padStart(4, '0')] = nonIp.get(k)!;
+    if (nonIpOther > 0) stats.nonIpByEthertype.other = nonIpOther;
+    return stats;
+  };
+
+  return { parser, stats, finish };
+}
+
+/**
+ * Reads a capture file or standard input, streaming, in chunks of `opts.chunkSize`.
+ * @param source a path, or '-' for standard input
+ * @param fileIndex index of the input in the run (copied to PacketMeta.fileIndex)
+ * @param onPacket called synchronously for EVERY packet read, with its decode status;
+ *   use the header fields only when status is DecodeStatus.Ip. `meta` is reused: copy what you keep.
+ * @param opts the anomaly counter, the packet decoder, and the read size
+ * @returns the accounting of the input; `error` is set when it stopped early or was not a capture
+ */
+export async function readCapture(
+  source: string,
+  fileIndex: number,
+  onPacket: (meta: PacketMeta, status: DecodeStatus) => void,
+  opts: ReadCaptureOptions,
+): Promise<CaptureStats> {
+  const { parser, stats, finish } = makeReader(source, fileIndex, onPacket, opts);
+  const info: InputInfo = { name: source, compressed: false, bytes: 0 };
+  let ioError: KonsekiError | undefined;
+  try {
+    for await (const chunk of readInputChunks(source, info, opts.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+      parser.push(chunk);
+      if (parser.stopped) break;
+    }
+  } catch (e) {
+    ioError = toInputError(e, info);
+  }
+  stats.compressed = info.compressed;
+  if (!parser.stopped && !(ioError && ioError.code === ErrorCodes.IO)) parser.end();
+  return finish(ioError);
+}
+
+/**
+ * Reads a capture held in memory, synchronously (tests, small inputs). A gzip buffer is
+ * decompressed first. With `opts.chunkSize` the buffer is fed in pieces of that size,
+ * which must give the same result as one piece.
+ * @param buf the whole input
+ * @param name input name for messages
+ * @param fileIndex index of the input in the run
+ * @param onPacket as for readCapture
+ * @param opts as for readCapture
+ */
+export function readCaptureBuffer(
+  buf: Buffer,
+  name: string,
+  fileIndex: number,
+  onPacket: (meta: PacketMeta, status: DecodeStatus) => void,
+  opts: ReadCaptureOptions,
+): CaptureStats {
+  const { parser, stats, finish } = makeReader(name, fileIndex, onPacket, opts);
+  let data = buf;
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    stats.compressed = true;
+    try {
+      data = gunzipSync(buf);
+    } catch (e) {
+      return finish(toInputError(e, { name, compressed: true, bytes: 0 }));
+    }
+  }
+  const step = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : data.length;
+  for (let off = 0; off < data.length && !parser.stopped; off += step) {
+    parser.push(data.subarray(off, Math.min(off + step, data.length)));
+  }
+  if (!parser.stopped) parser.end();
+  return finish();
+}

@@ -1,0 +1,105 @@
+/**
+ * The shared shape of the container parsers (classic pcap, pcapng): a push-style,
+ * synchronous core in the csv-parse manner. `push(chunk)` parses every complete record
+ * in the chunk and hands each frame to `onFrame` before returning; `end()` says the input
+ * is over. The core never sees a stream and does no I/O.
+ *
+ * Three outcomes are kept apart (rusticata pcap-parser's Incomplete / UnexpectedEof /
+ * malformed):
+ * - a chunk ending mid-record: normal, the tail waits in the ByteQueue for the next chunk;
+ * - the input ending mid-record: ERR_PCAP_TRUNCATED, `truncated = true`, frames before it kept;
+ * - a malformed record (length above the caps, bad block): a KonsekiError with the file
+ *   and byte offset; the parser stops and ignores further input, frames before it kept.
+ */
+import { KonsekiError, ErrorCodes } from '../../core/errors.js';
+import type { AnomalyCounter } from '../../core/anomaly.js';
+import { PacketMeta } from '../../core/packet.js';
+import { ByteQueue } from '../byte-queue.js';
+
+export interface FrameParserContext {
+  /** Input name for messages (path or '-'). */
+  name: string;
+  /** Index of the input in the run (copied to every PacketMeta). */
+  fileIndex: number;
+  anomalies: AnomalyCounter;
+  /** The reused PacketMeta the parser fills for each frame. */
+  meta: PacketMeta;
+  /** Called synchronously for each frame; the container fields of `meta` are set. */
+  onFrame: (meta: PacketMeta) => void;
+  /** Optional: called for each block (pcapng) or record header (pcap) seen, for tests and diagnostics. */
+  onBlock?: (type: number, offset: number) => void;
+}
+
+export abstract class FrameParser {
+  /** Set when the parser stopped on bad input (sticky). */
+  error: KonsekiError | undefined;
+  /** True when the input ended in the middle of a record or header. */
+  truncated = false;
+  /** Frames delivered. */
+  frames = 0;
+  /** Link types seen (LINKTYPE_* numbers), in order of first appearance. */
+  readonly linktypes: number[] = [];
+  /** False when the last frame had no timestamp (pcapng SPB). */
+  frameHasTs = true;
+
+  protected readonly q = new ByteQueue();
+  protected done = false;
+
+  constructor(protected readonly ctx: FrameParserContext) {}
+
+  /** Bytes of input consumed so far (the decompressed offset of the next record). */
+  get bytesConsumed(): number {
+    return this.q.consumed;
+  }
+
+  /** Bytes received so far (consumed or waiting). */
+  bytesReceived = 0;
+
+  /**
+   * Parses the chunk; frames are delivered synchronously.
+   * @param chunk the next bytes of the input (kept by reference until consumed)
+   */
+  push(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    if (this.done) return;
+    this.q.push(chunk);
+    this.parse();
+  }
+
+  /** Says the input is over; checks for a record cut by the end of input. */
+  end(): void {
+    if (this.done) return;
+    this.parse();
+    if (this.done) return;
+    this.finish();
+    this.done = true;
+  }
+
+  /** Parses what the queue holds. */
+  protected abstract parse(): void;
+
+  /** Called once at end of input, when no error stopped the parser. */
+  protected abstract finish(): void;
+
+  /** Stops the parser with an error at a byte offset; further input is ignored. */
+  protected fail(code: string, message: string, offset: number): void {
+    this.error = new KonsekiError(code, message, { file: this.ctx.name, offset });
+    this.done = true;
+    this.q.clear();
+  }
+
+  /** Marks the input as cut in the middle of a record that started at `offset`. */
+  protected failTruncated(what: string, need: number, offset: number): void {
+    const got = this.q.length;
+    this.truncated = true;
+    this.fail(
+      ErrorCodes.PCAP_TRUNCATED,
+      `Capture is truncated: input ends in the middle of ${what}, ${need} bytes expected, only ${got} present`,
+      offset,
+    );
+  }
+
+  protected noteLinktype(lt: number): void {
+    if (this.linktypes.indexOf(lt) < 0 && this.linktypes.length < 64) this.linktypes.push(lt);
+  }
+}
