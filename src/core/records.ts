@@ -41,6 +41,8 @@ export interface ConnRecord extends ConnId {
   innerVlan: number | null;
   /** Community ID v1 (`1:base64`), null when unknown (Zeek logs without the column). */
   communityId: string | null;
+  /** IP protocol number (Zeek 8+ `ip_proto`), when known. */
+  ipProto?: number | null;
   /** Konseki extras, not in Zeek's conn.log. */
   /** True when the connection was still open at end of input (flushed, not ended). */
   openAtEnd?: boolean;
@@ -105,6 +107,8 @@ export interface HttpRecord extends ConnId {
   /** Content-Type header values (Zeek logs carry MIME types from file analysis instead). */
   requestContentType?: string | null;
   responseContentType?: string | null;
+  /** Last path segment of the URI when it looks like a file name (`name.ext`); captures only. */
+  uriFilename?: string | null;
   source?: number;
 }
 

@@ -1,0 +1,620 @@
+/**
+ * The flow table: decoded packets in, Zeek conn.log records out.
+ *
+ * Connections are keyed like Zeek's default five-tuple key (VLANs are not part of the key):
+ * the two (address, port) pairs in canonical order plus the IP protocol; ICMP uses the type
+ * and the counterpart type (or the code for one-way messages, which are not reordered) as
+ * ports. The key is built into a scratch buffer, hashed (FNV-1a) into a Map<number, Conn>
+ * with chaining and a byte-wise collision check, so a packet of a known flow allocates nothing.
+ *
+ * Expiry is driven by packet time, as Zeek's timers are: before each packet every timer due
+ * at that time fires (inactivity: TCP 5 min once established, 1 min before; UDP/ICMP/other
+ * 1 min; TCP attempts 5 s; closed TCP 5 s after the close, tcp_close_delay; half-closed TCP
+ * checked every 6 s once 5 s passed without packets). A removed connection is emitted at
+ * once. Timers live in a lazy binary heap: one live entry per connection, re-armed when it
+ * fires early; stale entries are skipped.
+ *
+ * Cap: at most `maxFlows` live connections (default MAX_FLOWS_DEFAULT). When a new
+ * connection would exceed it, the connection closest to its timer deadline (in practice the
+ * least recently active) is expired early and counted in `stats.earlyExpired`.
+ */
+import type { AnomalyCounter } from '../core/anomaly.js';
+import { createHash } from 'node:crypto';
+import type { AppAnalyzerFactory, ConnRecord, Transport as TransportName } from '../core/records.js';
+import type { PacketMeta } from '../core/packet.js';
+import { ipToString } from '../core/ip.js';
+import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
+import { Conn, HIST_ORIG_DATA_PKT, HIST_RESP_DATA_PKT, Transport } from './connection.js';
+import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
+import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
+import { isLocalAddr } from './local-nets.js';
+
+/**
+ * Default cap on live connections: 2 million. A live TCP connection costs about 1 KB of heap
+ * (connection, two endpoints, key, strings), so the cap bounds the table near 2 GB in the
+ * worst case; real captures stay far below (tens of thousands of concurrent flows).
+ */
+export const MAX_FLOWS_DEFAULT = 2_000_000;
+/** Cap on remembered tunnel uids (outer address pairs), so tunnel_parents stay stable. */
+export const MAX_TUNNELS = 65_536;
+
+export const TCP_INACTIVITY_TIMEOUT = 300;
+export const UDP_INACTIVITY_TIMEOUT = 60;
+export const ICMP_INACTIVITY_TIMEOUT = 60;
+export const UNKNOWN_IP_INACTIVITY_TIMEOUT = 60;
+
+export interface FlowTableOptions {
+  /** Receives each connection record as soon as the connection ends. */
+  emit: (c: ConnRecord) => void;
+  /** Application-layer analysis per connection (src/app). */
+  appFactory?: AppAnalyzerFactory;
+  maxFlows?: number;
+  tcpInactivityTimeout?: number;
+  udpInactivityTimeout?: number;
+  icmpInactivityTimeout?: number;
+  anomalies: AnomalyCounter;
+}
+
+export interface FlowTableStats {
+  /** IP packets handed to the table (each joins exactly one connection). */
+  packets: number;
+  /** Connections emitted in total. */
+  flowsEmitted: number;
+  /** Emitted because of an inactivity timeout. */
+  expiredByTimeout: number;
+  /** Emitted by a TCP close, reset, attempt or half-close timer. */
+  closedTcp: number;
+  /** Emitted because a SYN reused the 5-tuple of a live TCP connection. */
+  reused: number;
+  /** Emitted early because the live-flow cap was hit. */
+  earlyExpired: number;
+  /** Emitted by flush() at end of input (openAtEnd = true). */
+  flushedAtEnd: number;
+  /** Most live connections at any time. */
+  livePeak: number;
+  /** Live connections now. */
+  live: number;
+}
+
+const FIN = 0x01;
+const SYN = 0x02;
+const ACK = 0x10;
+
+const PROTO_NAMES: TransportName[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Zeek-style uid: 'C' + base62 of 96 bits, here derived from a SHA-1 of `seed` (deterministic). */
+export function makeUid(prefix: string, seed: Buffer): string {
+  const d = createHash('sha1').update(seed).digest();
+  let n = (BigInt(d.readUInt32BE(0)) << 64n) | (BigInt(d.readUInt32BE(4)) << 32n) | BigInt(d.readUInt32BE(8));
+  let s = '';
+  while (n > 0n) {
+    s = BASE62[Number(n % 62n)] + s;
+    n /= 62n;
+  }
+  return prefix + (s || '0');
+}
+
+/** Packet time as Zeek sees it: libpcap in microsecond precision (nanoseconds truncated). */
+function zeekTime(meta: PacketMeta): number {
+  return meta.tsSec + Math.floor(meta.tsNsec / 1000) / 1e6;
+}
+
+export class FlowTable {
+  readonly stats: FlowTableStats = {
+    packets: 0,
+    flowsEmitted: 0,
+    expiredByTimeout: 0,
+    closedTcp: 0,
+    reused: 0,
+    earlyExpired: 0,
+    flushedAtEnd: 0,
+    livePeak: 0,
+    live: 0,
+  };
+
+  private readonly emitFn: (c: ConnRecord) => void;
+  private readonly appFactory: AppAnalyzerFactory | undefined;
+  private readonly maxFlows: number;
+  private readonly tcpTimeout: number;
+  private readonly udpTimeout: number;
+  private readonly icmpTimeout: number;
+  private readonly anomalies: AnomalyCounter;
+
+  private readonly buckets = new Map<number, Conn>();
+  private readonly scratch = new Uint8Array(2 + 2 * (16 + 2));
+  private keyLen = 0;
+  private readonly tunnels = new Map<string, string>();
+
+  // Lazy timer heap: parallel arrays of deadline and connection.
+  private heapT: number[] = [];
+  private heapC: Conn[] = [];
+  private now = -Infinity;
+
+  constructor(opts: FlowTableOptions) {
+    this.emitFn = opts.emit;
+    this.appFactory = opts.appFactory;
+    this.maxFlows = opts.maxFlows ?? MAX_FLOWS_DEFAULT;
+    if (!(this.maxFlows >= 1)) throw new RangeError(`maxFlows must be a positive integer, got ${opts.maxFlows}`);
+    this.tcpTimeout = opts.tcpInactivityTimeout ?? TCP_INACTIVITY_TIMEOUT;
+    this.udpTimeout = opts.udpInactivityTimeout ?? UDP_INACTIVITY_TIMEOUT;
+    this.icmpTimeout = opts.icmpInactivityTimeout ?? ICMP_INACTIVITY_TIMEOUT;
+    this.anomalies = opts.anomalies;
+  }
+
+  /**
+   * Add one decoded IP packet (DecodeStatus.Ip). The PacketMeta is read synchronously and not kept.
+   * @param meta the decoded packet
+   */
+  addPacket(meta: PacketMeta): void {
+    const ts = zeekTime(meta);
+    this.advanceTime(ts);
+    this.stats.packets++;
+
+    const proto = meta.proto;
+    const buf = meta.buf;
+    let transport: Transport;
+    let sport: number;
+    let dport: number;
+    let oneWay = false;
+    if (proto === 6) {
+      transport = Transport.Tcp;
+      sport = meta.srcPort;
+      dport = meta.dstPort;
+    } else if (proto === 17) {
+      transport = Transport.Udp;
+      sport = meta.srcPort;
+      dport = meta.dstPort;
+    } else if (proto === 1 || proto === 58) {
+      transport = Transport.Icmp;
+      sport = meta.icmpType;
+      const c = icmpCounterpart(proto, sport);
+      if (c < 0) {
+        oneWay = true;
+        dport = meta.icmpCode;
+      } else {
+        dport = c;
+      }
+    } else {
+      transport = Transport.Unknown;
+      sport = 0;
+      dport = 0;
+    }
+
+    const hash = this.buildKey(buf, meta.srcOff, meta.dstOff, meta.addrLen, proto, sport, dport, oneWay);
+    let conn = this.lookup(hash);
+
+    if (conn !== null && transport === Transport.Tcp && conn.tcp!.isReuse(meta.tcpFlags, meta.seq >>> 0)) {
+      this.remove(conn);
+      this.stats.reused++;
+      conn = null;
+    }
+    if (conn === null) {
+      conn = this.newConn(meta, ts, hash, transport, sport, dport);
+    }
+
+    let isOrig = conn.isOrigSource(buf, meta.srcOff, sport);
+    const ipLen = meta.ipLen;
+    switch (transport) {
+      case Transport.Tcp: {
+        let len = ipLen - meta.ipHdrLen - meta.tcpHdrLen;
+        const caplen = meta.payloadLen;
+        if (ipLen === 0 || len < 0) len = caplen;
+        isOrig = conn.tcp!.process(
+          isOrig,
+          ts,
+          meta.tcpFlags,
+          meta.seq >>> 0,
+          meta.ack >>> 0,
+          meta.win,
+          len,
+          caplen,
+          buf,
+          meta.payloadOff,
+        );
+        this.count(conn, isOrig, ipLen);
+        break;
+      }
+      case Transport.Udp: {
+        this.count(conn, isOrig, ipLen);
+        let ulen = meta.payloadWireLen;
+        if (meta.l4Off + 8 <= buf.length) ulen = buf.readUInt16BE(meta.l4Off + 4) - 8;
+        conn.lastTime = ts;
+        if (isOrig) {
+          conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
+          conn.reqLen = conn.reqLen < 0 ? ulen : conn.reqLen + ulen;
+        } else {
+          conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
+          conn.repLen = conn.repLen < 0 ? ulen : conn.repLen + ulen;
+        }
+        if (conn.app && meta.payloadLen > 0) conn.app.payload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
+        break;
+      }
+      case Transport.Icmp: {
+        conn.lastTime = ts;
+        let len = ipLen - meta.ipHdrLen - 8;
+        if (ipLen === 0) len = meta.payloadLen;
+        if (isOrig) conn.reqLen = conn.reqLen < 0 ? len : conn.reqLen + len;
+        else conn.repLen = conn.repLen < 0 ? len : conn.repLen + len;
+        // ConnSize sees ICMP packets only when the whole message was captured.
+        if (meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) this.count(conn, isOrig, ipLen);
+        if (conn.app && meta.payloadLen > 0) conn.app.payload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
+        break;
+      }
+      default:
+        conn.lastTime = ts;
+        this.count(conn, isOrig, ipLen);
+        break;
+    }
+    this.arm(conn);
+  }
+
+  /**
+   * Fire every timer due at packet time `ts` (called by addPacket; call it directly to expire
+   * flows during a quiet period).
+   */
+  advanceTime(ts: number): void {
+    if (ts > this.now) this.now = ts;
+    const now = this.now;
+    const hT = this.heapT;
+    while (hT.length > 0 && hT[0] <= now) {
+      const t = hT[0];
+      const conn = this.heapC[0];
+      this.heapPop();
+      if (conn.removed || conn.heapDeadline !== t) continue;
+      conn.heapDeadline = Infinity;
+      if (conn.lastTime + conn.inactivityTimeout <= now) {
+        this.stats.expiredByTimeout++;
+        this.remove(conn);
+        continue;
+      }
+      if (conn.tcp !== null && conn.tcp.timersDue(now, conn.lastTime)) {
+        this.stats.closedTcp++;
+        this.remove(conn);
+        continue;
+      }
+      this.arm(conn);
+    }
+  }
+
+  /** End of input: emit every live connection with openAtEnd = true. */
+  flush(): void {
+    const all: Conn[] = [];
+    for (const head of this.buckets.values()) {
+      for (let c: Conn | null = head; c !== null; c = c.nextInBucket) all.push(c);
+    }
+    all.sort((a, b) => a.startTime - b.startTime);
+    for (const c of all) {
+      this.stats.flushedAtEnd++;
+      this.remove(c, true);
+    }
+    this.heapT = [];
+    this.heapC = [];
+  }
+
+  // ---- internals ----
+
+  private count(conn: Conn, isOrig: boolean, ipLen: number): void {
+    if (isOrig) {
+      conn.origPkts++;
+      conn.origIpBytes += ipLen;
+    } else {
+      conn.respPkts++;
+      conn.respIpBytes += ipLen;
+    }
+  }
+
+  /** Build the canonical key into `scratch` and return its hash. */
+  private buildKey(
+    buf: Uint8Array,
+    srcOff: number,
+    dstOff: number,
+    alen: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    oneWay: boolean,
+  ): number {
+    let srcFirst = oneWay;
+    if (!oneWay) {
+      let c = 0;
+      for (let i = 0; i < alen; i++) {
+        c = buf[srcOff + i] - buf[dstOff + i];
+        if (c !== 0) break;
+      }
+      srcFirst = c < 0 || (c === 0 && sport <= dport);
+    }
+    const k = this.scratch;
+    k[0] = proto;
+    k[1] = alen;
+    let o = 2;
+    const aOff = srcFirst ? srcOff : dstOff;
+    const bOff = srcFirst ? dstOff : srcOff;
+    const pa = srcFirst ? sport : dport;
+    const pb = srcFirst ? dport : sport;
+    for (let i = 0; i < alen; i++) k[o++] = buf[aOff + i];
+    k[o++] = pa >>> 8;
+    k[o++] = pa & 0xff;
+    for (let i = 0; i < alen; i++) k[o++] = buf[bOff + i];
+    k[o++] = pb >>> 8;
+    k[o++] = pb & 0xff;
+    this.keyLen = o;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < o; i++) h = Math.imul(h ^ k[i], 0x01000193);
+    return h >>> 0;
+  }
+
+  private lookup(hash: number): Conn | null {
+    const k = this.scratch;
+    const n = this.keyLen;
+    for (let c = this.buckets.get(hash) ?? null; c !== null; c = c.nextInBucket) {
+      const ck = c.key;
+      if (ck.length !== n) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (ck[i] !== k[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return c;
+    }
+    return null;
+  }
+
+  private newConn(meta: PacketMeta, ts: number, hash: number, transport: Transport, sport: number, dport: number): Conn {
+    if (this.stats.live >= this.maxFlows) this.expireOldest();
+    const buf = meta.buf;
+    const alen = meta.addrLen;
+    const src = Uint8Array.prototype.slice.call(buf, meta.srcOff, meta.srcOff + alen);
+    const dst = Uint8Array.prototype.slice.call(buf, meta.dstOff, meta.dstOff + alen);
+    const timeout =
+      transport === Transport.Icmp
+        ? this.icmpTimeout
+        : transport === Transport.Unknown
+          ? UNKNOWN_IP_INACTIVITY_TIMEOUT
+          : this.udpTimeout; // TCP starts with the UDP timeout until its handshake is over (as Zeek)
+    const key = this.scratch.slice(0, this.keyLen);
+    const conn = new Conn(key, hash, transport, meta.proto, src, dst, sport, dport, ts, timeout);
+    conn.vlan = meta.vlan;
+    conn.innerVlan = meta.innerVlan;
+    conn.source = meta.fileIndex;
+    if (transport === Transport.Tcp) {
+      const tcp = new TcpSession(conn, this.tcpTimeout);
+      tcp.onCap = (code) => this.anomalies.add(code);
+      conn.tcp = tcp;
+    }
+
+    // Zeek's WantConnection: guess the originator from well-known server ports.
+    let flip = false;
+    if (transport === Transport.Tcp) {
+      const f = meta.tcpFlags;
+      if (!(f & SYN) || f & ACK) {
+        if (isLikelyTcpServerPort(sport)) {
+          if (isLikelyTcpServerPort(dport)) flip = !(f & SYN) && sport < dport;
+          else flip = true;
+        }
+      }
+    } else if (transport === Transport.Udp) {
+      flip = isLikelyUdpServerPort(sport) && !isLikelyUdpServerPort(dport);
+    }
+    if (flip && !(alen === 4 && dst[0] === 255 && dst[1] === 255 && dst[2] === 255 && dst[3] === 255)) {
+      conn.flipRoles();
+    }
+
+    const seed = Buffer.allocUnsafe(key.length + 8);
+    seed.set(key, 0);
+    seed.writeDoubleBE(ts, key.length);
+    conn.uid = makeUid('C', seed);
+    if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
+
+    if (this.appFactory) {
+      conn.app = this.appFactory(
+        {
+          origH: ipToString(conn.origAddr, 0, alen),
+          origP: conn.origPort,
+          respH: ipToString(conn.respAddr, 0, alen),
+          respP: conn.respPort,
+        },
+        PROTO_NAMES[transport],
+        conn.uid,
+      );
+    }
+
+    conn.nextInBucket = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, conn);
+    this.stats.live++;
+    if (this.stats.live > this.stats.livePeak) this.stats.livePeak = this.stats.live;
+    return conn;
+  }
+
+  private tunnelUid(meta: PacketMeta, ts: number): string {
+    const a = ipToString(meta.buf, meta.outerSrcOff, meta.outerAddrLen);
+    const b = ipToString(meta.buf, meta.outerDstOff, meta.outerAddrLen);
+    const k = (a < b ? a + ' ' + b : b + ' ' + a) + ' ' + meta.tunnel;
+    let uid = this.tunnels.get(k);
+    if (uid === undefined) {
+      const seed = Buffer.from(k + ' ' + ts);
+      uid = makeUid('C', seed);
+      if (this.tunnels.size >= MAX_TUNNELS) {
+        this.anomalies.add('tunnel_table_cap');
+      } else {
+        this.tunnels.set(k, uid);
+      }
+    }
+    return uid;
+  }
+
+  private expireOldest(): void {
+    while (this.heapT.length > 0) {
+      const t = this.heapT[0];
+      const c = this.heapC[0];
+      this.heapPop();
+      if (c.removed || c.heapDeadline !== t) continue;
+      this.stats.earlyExpired++;
+      this.anomalies.add('flow_table_cap');
+      this.remove(c);
+      return;
+    }
+  }
+
+  /** Make sure the connection has a heap entry at or before its next deadline. */
+  private arm(conn: Conn): void {
+    let d = conn.lastTime + conn.inactivityTimeout;
+    if (conn.tcp !== null) {
+      const t = conn.tcp.nextTimer();
+      if (t < d) d = t;
+    }
+    if (d < conn.heapDeadline) {
+      conn.heapDeadline = d;
+      this.heapPush(d, conn);
+    }
+  }
+
+  private remove(conn: Conn, openAtEnd = false): void {
+    if (conn.removed) return;
+    conn.removed = true;
+    // unlink from its bucket
+    const head = this.buckets.get(conn.hash)!;
+    if (head === conn) {
+      if (conn.nextInBucket === null) this.buckets.delete(conn.hash);
+      else this.buckets.set(conn.hash, conn.nextInBucket);
+    } else {
+      let p = head;
+      while (p.nextInBucket !== conn) p = p.nextInBucket!;
+      p.nextInBucket = conn.nextInBucket;
+    }
+    conn.nextInBucket = null;
+    this.stats.live--;
+    this.stats.flowsEmitted++;
+    const rec = this.toRecord(conn, openAtEnd);
+    if (conn.app) conn.app.end(rec);
+    this.emitFn(rec);
+  }
+
+  private toRecord(conn: Conn, openAtEnd: boolean): ConnRecord {
+    const alen = conn.addrLen;
+    const duration = conn.lastTime - conn.startTime;
+    let origSize: number;
+    let respSize: number;
+    let connState: string;
+    const tcp = conn.tcp;
+    if (tcp !== null) {
+      origSize = tcp.orig.size();
+      respSize = tcp.resp.size();
+      connState = tcpConnState(tcp.orig, tcp.resp, conn.history);
+    } else if (conn.transport === Transport.Unknown) {
+      origSize = 0;
+      respSize = 0;
+      connState = 'OTH';
+    } else {
+      origSize = conn.reqLen < 0 ? 0 : conn.reqLen;
+      respSize = conn.repLen < 0 ? 0 : conn.repLen;
+      if (conn.transport === Transport.Udp) {
+        if (conn.reqLen >= 0) connState = conn.repLen >= 0 ? 'SF' : 'S0';
+        else connState = conn.repLen >= 0 ? 'SHR' : 'OTH';
+      } else {
+        connState = 'OTH';
+      }
+    }
+    const hasDuration = duration > 0;
+    return {
+      ts: conn.startTime,
+      uid: conn.uid,
+      origH: ipToString(conn.origAddr, 0, alen),
+      origP: conn.origPort,
+      respH: ipToString(conn.respAddr, 0, alen),
+      respP: conn.respPort,
+      proto: PROTO_NAMES[conn.transport],
+      service: null,
+      duration: hasDuration ? duration : null,
+      origBytes: hasDuration ? origSize : null,
+      respBytes: hasDuration ? respSize : null,
+      connState,
+      localOrig: isLocalAddr(conn.origAddr, 0, alen),
+      localResp: isLocalAddr(conn.respAddr, 0, alen),
+      missedBytes: conn.missedBytes,
+      history: conn.history === '' ? null : conn.history,
+      origPkts: conn.origPkts,
+      origIpBytes: conn.origIpBytes,
+      respPkts: conn.respPkts,
+      respIpBytes: conn.respIpBytes,
+      tunnelParents: conn.tunnelParent === null ? [] : [conn.tunnelParent],
+      vlan: conn.vlan >= 0 ? conn.vlan : null,
+      innerVlan: conn.innerVlan >= 0 ? conn.innerVlan : null,
+      communityId: communityIdV1(conn.origAddr, conn.respAddr, conn.ipProto, conn.origPort, conn.respPort),
+      ipProto: conn.ipProto,
+      openAtEnd,
+      source: conn.source,
+    };
+  }
+
+  private heapPush(t: number, c: Conn): void {
+    const hT = this.heapT;
+    const hC = this.heapC;
+    let i = hT.length;
+    hT.push(t);
+    hC.push(c);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (hT[p] <= t) break;
+      hT[i] = hT[p];
+      hC[i] = hC[p];
+      i = p;
+    }
+    hT[i] = t;
+    hC[i] = c;
+  }
+
+  private heapPop(): void {
+    const hT = this.heapT;
+    const hC = this.heapC;
+    const lastT = hT.pop()!;
+    const lastC = hC.pop()!;
+    const n = hT.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && hT[r] < hT[l] ? r : l;
+      if (hT[m] >= lastT) break;
+      hT[i] = hT[m];
+      hC[i] = hC[m];
+      i = m;
+    }
+    hT[i] = lastT;
+    hC[i] = lastC;
+  }
+}
+
+/** Zeek's conn_state() for TCP (scripts/base/protocols/conn/main.zeek). */
+export function tcpConnState(o: TcpEndpoint, r: TcpEndpoint, history: string): string {
+  const os = o.state;
+  const rs = r.state;
+  const oInactive = os === TcpState.Inactive || os === TcpState.Partial;
+  const rInactive = rs === TcpState.Inactive || rs === TcpState.Partial;
+  if (rs === TcpState.Reset) {
+    if (
+      os === TcpState.SynSent ||
+      os === TcpState.SynAckSent ||
+      (os === TcpState.Reset && o.size() === 0 && r.size() === 0)
+    ) {
+      return 'REJ';
+    }
+    return oInactive ? 'RSTRH' : 'RSTR';
+  }
+  if (os === TcpState.Reset) {
+    if (rInactive) return /^\^?S[^HAFGIQ]*R/.test(history) ? 'RSTOS0' : 'OTH';
+    return 'RSTO';
+  }
+  if (rs === TcpState.Closed && os === TcpState.Closed) return 'SF';
+  if (os === TcpState.Closed) return rInactive ? 'SH' : 'S2';
+  if (rs === TcpState.Closed) return oInactive ? 'SHR' : 'S3';
+  if (os === TcpState.SynSent && rs === TcpState.Inactive) return 'S0';
+  if (os === TcpState.Established && rs === TcpState.Established) return 'S1';
+  return 'OTH';
+}
+
+void FIN;

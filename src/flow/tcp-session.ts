@@ -1,0 +1,864 @@
+/**
+ * TCP connection state as Zeek keeps it: two endpoints with their state machine, sequence
+ * space, history letters, and a reassembly tracker that finds content gaps (missed_bytes)
+ * and feeds in-order stream bytes to the application analyzer.
+ *
+ * This is our own code following the logic of Zeek's
+ * src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc (Process, UpdateStateMachine,
+ * ConnectionClosed, IsReuse), src/analyzer/protocol/tcp/TCP_Endpoint.cc (Size, CheckHistory)
+ * and TCP_Reassembler.cc (DataSent, AckReceived, Undelivered, DataPending) at a13de64f.
+ * Sequence numbers relative to an endpoint start at 1 (the SYN takes 0), as in Zeek.
+ *
+ * What we leave out, on purpose: checksum validation (we behave like `zeek -C`), window
+ * recision and the other weirds that never change conn.log, the reassembler's
+ * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
+ */
+import type { Conn } from './connection.js';
+
+export const enum TcpState {
+  Inactive = 0,
+  SynSent = 1,
+  SynAckSent = 2,
+  Partial = 3,
+  Established = 4,
+  Closed = 5,
+  Reset = 6,
+}
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+const TWO32 = 4294967296;
+/** Zeek's TOO_LARGE_SEQ_DELTA: jumps beyond this in SYN/RST packets are not trusted. */
+const TOO_LARGE_SEQ_DELTA = 1048576;
+/** Zeek's tcp_max_initial_window and tcp_max_above_hole_without_any_acks (init-bare.zeek). */
+const TCP_MAX_INITIAL_WINDOW = 16384;
+const TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS = 16384;
+/** History letters repeat at 1, 10, 100, ... occurrences (Session::ScaledHistoryEntry base 10). */
+const HISTORY_SCALING_BASE = 10;
+/**
+ * Cap on out-of-order segments kept per endpoint for reassembly. Beyond it a segment is not
+ * kept (counted as `tcp_reassembly_segment_cap`) and later shows as a content gap.
+ */
+export const MAX_OOO_SEGMENTS = 128;
+/** Cap on out-of-order payload bytes copied per endpoint for the application analyzer. */
+export const MAX_OOO_BYTES = 256 * 1024;
+
+const ORIG_SEEN = 1;
+const RESP_SEEN = 2;
+
+/** Zeek's TCP_Endpoint history masks (shifted by 16 for the responder). */
+const HIST_SYN_PKT = 0x1;
+const HIST_FIN_PKT = 0x2;
+const HIST_RST_PKT = 0x4;
+const HIST_FIN_RST_PKT = 0x8;
+const HIST_DATA_PKT = 0x10;
+const HIST_ACK_PKT = 0x20;
+const HIST_MULTI_FLAG_PKT = 0x40;
+
+function seqDelta(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+function isHandshake(s: TcpState): boolean {
+  return s === TcpState.Inactive || s === TcpState.SynSent || s === TcpState.SynAckSent;
+}
+
+/** An out-of-order block waiting for the hole below it: relative [seq, upper), bytes when kept. */
+interface Block {
+  seq: number;
+  upper: number;
+  data: Buffer | null;
+}
+
+export class TcpEndpoint {
+  isOrig: boolean;
+  peer!: TcpEndpoint;
+  state = TcpState.Inactive;
+  prevState = TcpState.Inactive;
+  startSeq = 0;
+  lastSeq = 0;
+  ackSeq = 0;
+  seqWraps = 0;
+  ackWraps = 0;
+  finCnt = 0;
+  rstCnt = 0;
+  finSeq = 0;
+  didClose = false;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  gapCnt = 0;
+  gapThresh = 1;
+  rxmtCnt = 0;
+  rxmtThresh = 1;
+  win0Cnt = 0;
+  win0Thresh = 1;
+
+  // Reassembly tracker (TCP_Reassembler): relative sequence numbers.
+  lastReassem = 1;
+  trimSeq = 1;
+  /** Highest `upper` of any block entered; HasBlocks() is `maxUpper > trimSeq`. */
+  maxUpper = 0;
+  blocks: Block[] = [];
+  blockBytes = 0;
+  skipDeliveries = false;
+  didEof = false;
+
+  constructor(isOrig: boolean) {
+    this.isOrig = isOrig;
+  }
+
+  ackFull(): number {
+    return this.ackWraps * TWO32 + this.ackSeq;
+  }
+
+  lastFull(): number {
+    return this.seqWraps * TWO32 + this.lastSeq;
+  }
+
+  updateLastSeq(seq: number): void {
+    if (seq < this.lastSeq) this.seqWraps++;
+    this.lastSeq = seq;
+  }
+
+  updateAckSeq(seq: number): void {
+    if (seq < this.ackSeq) this.ackWraps++;
+    this.ackSeq = seq;
+  }
+
+  /** None of this endpoint's data has been acknowledged (one octet allowed for the SYN). */
+  noDataAcked(): boolean {
+    const ack = this.ackFull();
+    return ack === this.startSeq || ack === this.startSeq + 1;
+  }
+
+  /** Zeek's TCP_Endpoint::Size(): payload bytes from the sequence space. */
+  size(): number {
+    if (
+      this.prevState === TcpState.SynSent &&
+      this.state === TcpState.Reset &&
+      this.peer.state === TcpState.Inactive &&
+      !this.noDataAcked()
+    ) {
+      return 0;
+    }
+    const last = this.lastFull();
+    const ack = this.ackFull();
+    let size = (last > ack ? last : ack) - this.startSeq;
+    if (size < 0) size = 0;
+    if (size !== 0) size--;
+    if (this.finCnt > 0 && size !== 0) size--;
+    return size;
+  }
+
+  hasBlocks(): boolean {
+    return this.maxUpper > this.trimSeq;
+  }
+}
+
+export class TcpSession {
+  readonly conn: Conn;
+  orig: TcpEndpoint;
+  resp: TcpEndpoint;
+  isActive = true;
+  isPartial = false;
+  firstPacketSeen = 0;
+  closeDeferred = false;
+  deferredGenEvent = false;
+  /** Analyzer timers (absolute times, Infinity when not armed). */
+  attemptAt = Infinity;
+  expireAt = Infinity;
+  deleteAt = Infinity;
+  /** Inactivity timeouts: Zeek uses the UDP one until the handshake is over. */
+  readonly tcpInactivityTimeout: number;
+  /** Counts anomalies of the reassembly caps (set by the flow table). */
+  onCap: ((code: string) => void) | null = null;
+
+  private ts = 0;
+  private doClose = false;
+  private genEvent = false;
+
+  constructor(conn: Conn, tcpInactivityTimeout: number) {
+    this.conn = conn;
+    this.tcpInactivityTimeout = tcpInactivityTimeout;
+    this.orig = new TcpEndpoint(true);
+    this.resp = new TcpEndpoint(false);
+    this.orig.peer = this.resp;
+    this.resp.peer = this.orig;
+  }
+
+  flipRoles(): void {
+    const t = this.resp;
+    this.resp = this.orig;
+    this.orig = t;
+    this.orig.isOrig = !this.orig.isOrig;
+    this.resp.isOrig = !this.resp.isOrig;
+    const f = this.firstPacketSeen;
+    this.firstPacketSeen = (f & ORIG_SEEN ? RESP_SEEN : 0) | (f & RESP_SEEN ? ORIG_SEEN : 0);
+    this.isPartial = false;
+  }
+
+  bothClosed(): boolean {
+    return this.orig.didClose && this.resp.didClose;
+  }
+
+  isClosed(): boolean {
+    return this.orig.didClose || this.resp.didClose;
+  }
+
+  /**
+   * Zeek's TCPSessionAdapter::IsReuse: does this packet start a new connection on the same
+   * 5-tuple? Only initial SYNs (or SYN-ACKs of half connections) can.
+   */
+  isReuse(flags: number, seq: number): boolean {
+    if (!(flags & SYN)) return false;
+    let connOrig = this.orig;
+    if (flags & ACK) {
+      if (this.orig.state !== TcpState.Inactive) return false;
+      connOrig = this.resp;
+    }
+    if (!this.isClosed()) {
+      if (seq === connOrig.startSeq) return false;
+      if (
+        !(flags & ACK) &&
+        connOrig.state === TcpState.SynAckSent &&
+        this.resp.state === TcpState.Inactive &&
+        seq === this.resp.startSeq
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One TCP segment (Zeek's TCPSessionAdapter::Process).
+   * @param isOrig direction as decided before the packet (may flip inside)
+   * @param len payload length according to the IP header
+   * @param caplen payload bytes really captured
+   * @returns whether the segment came from the originator after processing (for counting)
+   */
+  process(
+    isOrig: boolean,
+    ts: number,
+    flags: number,
+    baseSeq: number,
+    ackSeq: number,
+    win: number,
+    len: number,
+    caplen: number,
+    buf: Buffer,
+    payloadOff: number,
+  ): boolean {
+    this.ts = ts;
+    const conn = this.conn;
+    const endpoint = isOrig ? this.orig : this.resp;
+    const peer = endpoint.peer;
+
+    this.setPartialStatus(flags, endpoint.isOrig);
+    let segLen = len;
+    if (flags & SYN) segLen++;
+    if (flags & FIN) segLen++;
+    if (flags & RST) segLen -= len;
+    const seqOnePast = (baseSeq + segLen) >>> 0;
+
+    this.initEndpoint(endpoint, flags, baseSeq, seqOnePast);
+
+    let underflow = false;
+    let relSeq = this.relativeSeq(endpoint, baseSeq, endpoint.lastSeq, endpoint.seqWraps);
+    if (relSeq < 0) {
+      underflow = true;
+    }
+    this.updateHistory(flags, endpoint, relSeq, len);
+
+    // Zeek's update_window: only the zero-window history letter matters for conn.log.
+    if (win === 0 && !(flags & RST) && endpoint.peer.state !== TcpState.Closed && endpoint.state !== TcpState.Reset) {
+      this.scaled(endpoint, 'W', 2);
+    }
+
+    if (!this.orig.didClose || !this.resp.didClose) conn.lastTime = ts;
+
+    if (flags & FIN) {
+      endpoint.finCnt++;
+      endpoint.finSeq = relSeq + segLen;
+    }
+    if (flags & RST) endpoint.rstCnt++;
+
+    let relAck = 0;
+    if (flags & ACK) {
+      if (peer.state === TcpState.Inactive) {
+        relAck = 1;
+        peer.startSeq = (ackSeq - 1) >>> 0;
+        peer.ackSeq = peer.startSeq;
+        peer.lastSeq = peer.startSeq;
+      } else {
+        relAck = this.relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+        if (relAck < 0) {
+          relAck = 0;
+        } else if (!(flags & RST)) {
+          const deltaAck = seqDelta(ackSeq, peer.ackSeq);
+          if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
+            // a broken ack rather than a large connection landing on 0
+          } else if (deltaAck > 0) {
+            peer.updateAckSeq(ackSeq);
+          }
+        }
+      }
+    }
+
+    const deltaLast = this.updateLastSeq(endpoint, seqOnePast, flags, len);
+
+    this.doClose = false;
+    this.genEvent = false;
+    this.updateStateMachine(endpoint, peer, baseSeq, ackSeq, len, deltaLast, isOrig, flags);
+    const doClose = this.doClose;
+    const genEvent = this.genEvent;
+
+    if (flags & ACK) this.ackReceived(peer, relAck);
+
+    // PIA first-packet bookkeeping (uses the direction as it was when the packet arrived).
+    this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+
+    const relDataSeq = flags & SYN ? relSeq + 1 : relSeq;
+    if (len > 0 && !(flags & RST) && !underflow) {
+      this.dataSent(endpoint, relDataSeq, len, caplen, buf, payloadOff);
+    }
+    this.checkEof(endpoint);
+    if (doClose) this.connectionClosed(endpoint, peer, genEvent);
+    return endpoint.isOrig;
+  }
+
+  private setPartialStatus(flags: number, isOrig: boolean): void {
+    if (isOrig) {
+      if (!(this.firstPacketSeen & ORIG_SEEN)) this.isPartial = !(flags & SYN) || (flags & ACK) !== 0;
+    } else if (!(this.firstPacketSeen & RESP_SEEN) && !this.isPartial) {
+      this.isPartial = !(flags & SYN);
+    }
+  }
+
+  private initEndpoint(ep: TcpEndpoint, flags: number, firstSeq: number, lastSeq: number): void {
+    switch (ep.state) {
+      case TcpState.Inactive:
+        if (flags & SYN) {
+          ep.ackSeq = firstSeq;
+          ep.startSeq = firstSeq;
+        } else {
+          // A partial connection: number as though a SYN had been seen.
+          ep.ackSeq = (firstSeq - 1) >>> 0;
+          ep.startSeq = ep.ackSeq;
+          lastSeq = firstSeq;
+        }
+        ep.lastSeq = lastSeq;
+        break;
+      case TcpState.SynSent:
+      case TcpState.SynAckSent:
+        if (flags & SYN && firstSeq !== ep.startSeq) {
+          ep.startSeq = firstSeq;
+          ep.ackSeq = firstSeq;
+          ep.lastSeq = lastSeq;
+        }
+        break;
+      case TcpState.Established:
+      case TcpState.Partial:
+        if (flags & SYN) {
+          ep.startSeq = firstSeq;
+          ep.ackSeq = firstSeq;
+          ep.lastSeq = lastSeq;
+        }
+        break;
+      case TcpState.Reset:
+        if (flags & SYN && ep.prevState === TcpState.Inactive) {
+          ep.startSeq = firstSeq;
+          ep.ackSeq = firstSeq;
+          ep.lastSeq = lastSeq;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Zeek's get_relative_seq; a negative result means underflow. */
+  private relativeSeq(ep: TcpEndpoint, cur: number, last: number, wraps: number): number {
+    let delta = seqDelta(cur, last);
+    if (delta < 0) {
+      if (wraps && cur > last) wraps--;
+    } else if (delta > 0) {
+      if (cur < last) wraps++;
+    }
+    if (wraps === 0) {
+      delta = seqDelta(cur, ep.startSeq);
+      return delta;
+    }
+    return wraps * TWO32 + cur - ep.startSeq;
+  }
+
+  private updateHistory(flags: number, ep: TcpEndpoint, relSeq: number, len: number): void {
+    const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
+    if (bits > 1) {
+      if (flags & FIN && flags & RST) this.epCheckHistory(ep, HIST_FIN_RST_PKT, 'I');
+      else this.epCheckHistory(ep, HIST_MULTI_FLAG_PKT, 'Q');
+    } else if (bits === 1) {
+      if (flags & SYN) {
+        const code = flags & ACK ? 'H' : 'S';
+        if (this.epCheckHistory(ep, HIST_SYN_PKT, code) && relSeq !== ep.histLastSyn) this.epAddHistory(ep, code);
+        ep.histLastSyn = relSeq;
+      }
+      if (flags & FIN) {
+        // A FIN's sequence number comes after the data in the packet.
+        if (this.epCheckHistory(ep, HIST_FIN_PKT, 'F') && relSeq + len !== ep.histLastFin) this.epAddHistory(ep, 'F');
+        ep.histLastFin = relSeq + len;
+      }
+      if (flags & RST) {
+        if (this.epCheckHistory(ep, HIST_RST_PKT, 'R') && relSeq !== ep.histLastRst) this.epAddHistory(ep, 'R');
+        ep.histLastRst = relSeq;
+      }
+    } else if (len) {
+      this.epCheckHistory(ep, HIST_DATA_PKT, 'D');
+    } else if (flags & ACK) {
+      this.epCheckHistory(ep, HIST_ACK_PKT, 'A');
+    }
+  }
+
+  /** TCP_Endpoint::CheckHistory, including the late flip of connections that began with a SYN-ACK. */
+  private epCheckHistory(ep: TcpEndpoint, mask: number, code: string): boolean {
+    const conn = this.conn;
+    if ((code === 'A' || code === 'D') && conn.history === 'H') {
+      // Began with a SYN-ACK, now productive traffic: the SYN-ACK sender was the responder.
+      conn.flipRoles();
+      conn.history = '^h';
+      this.firstPacketSeen |= ORIG_SEEN;
+    }
+    if (!ep.isOrig) {
+      mask <<= 16;
+      code = code.toLowerCase();
+    }
+    return conn.checkHistory(mask, code);
+  }
+
+  private epAddHistory(ep: TcpEndpoint, code: string): void {
+    this.conn.addHistory(ep.isOrig ? code : code.toLowerCase());
+  }
+
+  /**
+   * Session::ScaledHistoryEntry for an endpoint's repeated events: kind 0 gaps (G),
+   * 1 retransmissions (T), 2 zero windows (W). The letter is logged at the 1st, 10th,
+   * 100th... occurrence.
+   */
+  private scaled(ep: TcpEndpoint, letter: string, kind: number): void {
+    let cnt: number;
+    let thresh: number;
+    if (kind === 0) {
+      cnt = ++ep.gapCnt;
+      thresh = ep.gapThresh;
+    } else if (kind === 1) {
+      cnt = ++ep.rxmtCnt;
+      thresh = ep.rxmtThresh;
+    } else {
+      cnt = ++ep.win0Cnt;
+      thresh = ep.win0Thresh;
+    }
+    if (cnt === thresh) {
+      this.conn.addHistory(ep.isOrig ? letter : letter.toLowerCase());
+      const next = thresh * HISTORY_SCALING_BASE;
+      if (next > 0xffffffff) {
+        if (kind === 0) ep.gapCnt = 0;
+        else if (kind === 1) ep.rxmtCnt = 0;
+        else ep.win0Cnt = 0;
+      } else if (kind === 0) ep.gapThresh = next;
+      else if (kind === 1) ep.rxmtThresh = next;
+      else ep.win0Thresh = next;
+    }
+  }
+
+  private updateLastSeq(ep: TcpEndpoint, lastSeq: number, flags: number, len: number): number {
+    const deltaLast = seqDelta(lastSeq, ep.lastSeq);
+    if (flags & (SYN | RST) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
+      // don't trust far jumps in SYN/RST packets
+    } else if (flags & FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) {
+      ep.updateLastSeq(lastSeq);
+    } else if (ep.state === TcpState.Reset) {
+      // don't trust sequence numbers after a RST
+    } else if (deltaLast > 0) {
+      ep.updateLastSeq(lastSeq);
+    } else if (len > 0) {
+      this.scaled(ep, 'T', 1);
+    }
+    return deltaLast;
+  }
+
+  private setState(ep: TcpEndpoint, s: TcpState): void {
+    if (s === ep.state) return;
+    if (!isHandshake(s) && isHandshake(ep.state) && isHandshake(ep.peer.state)) {
+      this.conn.inactivityTimeout = this.tcpInactivityTimeout;
+    }
+    ep.prevState = ep.state;
+    ep.state = s;
+  }
+
+  private updateStateMachine(
+    ep: TcpEndpoint,
+    peer: TcpEndpoint,
+    baseSeq: number,
+    ackSeq: number,
+    len: number,
+    deltaLast: number,
+    isOrig: boolean,
+    flags: number,
+  ): void {
+    switch (ep.state) {
+      case TcpState.Inactive:
+        this.updateInactive(ep, peer, baseSeq, len, isOrig, flags);
+        break;
+      case TcpState.SynSent:
+      case TcpState.SynAckSent:
+        if (flags & FIN) {
+          this.setState(ep, TcpState.Closed);
+          this.doClose = this.genEvent = true;
+        }
+        if (flags & RST) {
+          this.setState(ep, TcpState.Reset);
+          this.isActive = false;
+          this.doClose = true;
+        }
+        break;
+      case TcpState.Established:
+      case TcpState.Partial:
+        if (flags & SYN && ep.state === TcpState.Partial && peer.state === TcpState.Inactive && !(flags & ACK)) {
+          this.setState(ep, TcpState.SynSent);
+        }
+        if (flags & FIN && !(flags & RST)) {
+          this.setState(ep, TcpState.Closed);
+          if (peer.state === TcpState.Reset && peer.prevState === TcpState.Closed) {
+            // FIN then RST from the peer: a normal termination after all.
+            this.setState(peer, TcpState.Closed);
+          }
+          this.doClose = this.genEvent = true;
+        }
+        if (flags & RST) {
+          this.setState(ep, TcpState.Reset);
+          this.doClose = true;
+          if (peer.state !== TcpState.Reset || peer.prevState !== TcpState.Established) this.isActive = false;
+        }
+        break;
+      case TcpState.Closed:
+        if (flags & RST && ep.peer.state !== TcpState.Closed) {
+          this.setState(ep, TcpState.Reset);
+          if (!ep.didClose) this.doClose = true;
+        }
+        break;
+      case TcpState.Reset:
+        break;
+    }
+    void deltaLast;
+    void ackSeq;
+  }
+
+  private updateInactive(
+    ep: TcpEndpoint,
+    peer: TcpEndpoint,
+    baseSeq: number,
+    len: number,
+    isOrig: boolean,
+    flags: number,
+  ): void {
+    if (flags & SYN) {
+      if (isOrig) {
+        this.setState(ep, flags & ACK ? TcpState.SynAckSent : TcpState.SynSent);
+        // tcp_attempt_delay: an unanswered attempt is given up after 5 s.
+        this.attemptAt = this.ts + 5;
+      } else {
+        if (flags & ACK) {
+          // a SYN-ACK from the responder
+        } else if (peer.state === TcpState.SynAckSent && baseSeq === ep.startSeq) {
+          // SYN and SYN-ACK seen in reverse order: flip and establish.
+          this.isPartial = false;
+          this.conn.flipRoles();
+          this.setState(peer, TcpState.Established);
+          this.firstPacketSeen |= ORIG_SEEN;
+        }
+        if (peer.state === TcpState.SynSent) this.setState(peer, TcpState.Established);
+        this.setState(ep, TcpState.Established);
+      }
+    }
+    if (flags & FIN) {
+      this.setState(ep, TcpState.Closed);
+      this.doClose = this.genEvent = true;
+    }
+    if (flags & RST) {
+      this.setState(ep, TcpState.Reset);
+      let isReject = false;
+      if (isOrig) {
+        if (peer.state === TcpState.Established) isReject = true;
+      } else if (peer.state === TcpState.SynSent || peer.state === TcpState.SynAckSent) {
+        isReject = true;
+      }
+      this.doClose = true;
+      this.genEvent = !isReject;
+    }
+    if (ep.state === TcpState.Inactive) {
+      if (!isOrig && len === 0 && this.orig.state === TcpState.SynSent) {
+        // some stacks ack an initial SYN before their SYN-ACK
+      } else if (flags & ACK && peer.state === TcpState.Established) {
+        // missed the initial SYN but saw the SYN-ACK: establish, not partial
+        this.setState(ep, TcpState.Established);
+        this.isPartial = false;
+        this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+      } else {
+        this.setState(ep, TcpState.Partial);
+      }
+    }
+  }
+
+  /** TCPSessionAdapter::ConnectionClosed. */
+  private connectionClosed(ep: TcpEndpoint, peer: TcpEndpoint, genEvent: boolean): void {
+    if (this.dataPending(ep)) {
+      this.closeDeferred = true;
+      if (!this.deferredGenEvent) this.deferredGenEvent = genEvent;
+      return;
+    }
+    this.closeDeferred = false;
+    if (ep.didClose) return;
+    ep.didClose = true;
+    const complete = ep.state === TcpState.Reset || peer.didClose || peer.state === TcpState.Inactive;
+    if (complete) {
+      if (ep.prevState !== TcpState.Inactive || peer.state !== TcpState.Inactive) {
+        if (this.deferredGenEvent) {
+          genEvent = true;
+          this.deferredGenEvent = false;
+        }
+        if (genEvent) this.isActive = false; // connection_finished / half_finished
+      }
+      // CancelTimers(), then the delete timer after tcp_close_delay (5 s).
+      this.attemptAt = Infinity;
+      this.expireAt = Infinity;
+      this.deleteAt = this.conn.lastTime + 5;
+    } else if (ep.prevState !== TcpState.Inactive) {
+      // Look for the other side closing too (tcp_session_timer, 6 s).
+      const t = this.conn.lastTime + 6;
+      if (t < this.expireAt) this.expireAt = t;
+    }
+  }
+
+  // ---- reassembly tracking (TCP_Reassembler) ----
+
+  private dataPending(ep: TcpEndpoint): boolean {
+    if (ep.skipDeliveries) return false;
+    const delivered = ep.startSeq + ep.lastReassem;
+    const last = ep.lastFull();
+    if (last < delivered) return false;
+    if (delivered !== last - 1 && delivered !== last) return true;
+    if (ep.state !== TcpState.Reset && ep.peer.hasBlocks()) return true;
+    return false;
+  }
+
+  private checkEof(ep: TcpEndpoint): void {
+    if (
+      !ep.didEof &&
+      (ep.finCnt > 0 || ep.state === TcpState.Closed || ep.state === TcpState.Reset) &&
+      !this.dataPending(ep)
+    ) {
+      ep.didEof = true;
+      if (this.closeDeferred) {
+        this.connectionClosed(ep, ep.peer, this.deferredGenEvent);
+        this.closeDeferred = false;
+      }
+    }
+  }
+
+  private isClean(ep: TcpEndpoint): boolean {
+    return ep.state === TcpState.Established || (ep.state === TcpState.Closed && ep.prevState === TcpState.Established);
+  }
+
+  private gap(ep: TcpEndpoint, len: number): void {
+    if (this.isClean(ep) && this.isClean(ep.peer)) {
+      this.scaled(ep, 'G', 0);
+      // content_gap is only raised for cleanly established connections (report_gaps_for_partial=F)
+      this.conn.missedBytes += len;
+    }
+    const app = this.conn.app;
+    if (app && len > 0) app.gap(ep.isOrig, len);
+  }
+
+  private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
+    const app = this.conn.app;
+    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.ts);
+  }
+
+  /** Deliver kept blocks that now touch the in-order point. */
+  private drainBlocks(ep: TcpEndpoint): void {
+    const blocks = ep.blocks;
+    while (blocks.length > 0 && blocks[0].seq <= ep.lastReassem) {
+      const b = blocks.shift()!;
+      if (b.data) ep.blockBytes -= b.data.length;
+      if (b.upper > ep.lastReassem) {
+        const skip = ep.lastReassem - b.seq;
+        const n = b.upper - ep.lastReassem;
+        if (b.data) this.deliver(ep, b.data, skip, n);
+        else if (this.conn.app) this.conn.app.gap(ep.isOrig, n);
+        ep.lastReassem = b.upper;
+      }
+    }
+  }
+
+  private dataSent(ep: TcpEndpoint, seq: number, len: number, caplen: number, buf: Buffer, off: number): void {
+    if (caplen < len) return; // truncated_tcp_payload: the bytes are not entered; the ack reveals a gap
+    if (ep.skipDeliveries) return;
+    let upper = seq + len;
+    const ack = ep.ackFull() - ep.startSeq;
+    if (seq < ack) {
+      if (upper <= ack) return; // already delivered and acked
+      const d = ack - seq;
+      seq += d;
+      off += d;
+      len -= d;
+    }
+    if (upper <= ep.trimSeq) return;
+    if (seq < ep.trimSeq) {
+      const d = ep.trimSeq - seq;
+      seq += d;
+      off += d;
+      len -= d;
+    }
+    upper = seq + len;
+    if (upper > ep.maxUpper) ep.maxUpper = upper;
+    if (seq <= ep.lastReassem) {
+      if (upper > ep.lastReassem) {
+        const skip = ep.lastReassem - seq;
+        ep.lastReassem = upper;
+        this.deliver(ep, buf, off + skip, len - skip);
+        this.drainBlocks(ep);
+        if (ep.noDataAcked() && ep.size() > TCP_MAX_INITIAL_WINDOW && ep.lastReassem > ep.trimSeq) {
+          // Much data, none acked: presumably we do not see the peer's acks; stop holding it.
+          ep.trimSeq = ep.lastReassem;
+        }
+      }
+    } else {
+      this.insertBlock(ep, seq, upper, buf, off);
+    }
+    if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.blocks.length > 0) {
+      // above_hole_data_without_any_acks: Zeek gives up reassembling this side.
+      ep.blocks.length = 0;
+      ep.blockBytes = 0;
+      ep.maxUpper = 0;
+      ep.skipDeliveries = true;
+    }
+  }
+
+  private insertBlock(ep: TcpEndpoint, seq: number, upper: number, buf: Buffer, off: number): void {
+    const blocks = ep.blocks;
+    // Keep only the parts not already covered by kept blocks.
+    let i = 0;
+    while (i < blocks.length && blocks[i].upper <= seq) i++;
+    let s = seq;
+    while (s < upper) {
+      if (i < blocks.length && blocks[i].seq <= s) {
+        s = Math.max(s, blocks[i].upper);
+        i++;
+        continue;
+      }
+      const e = i < blocks.length ? Math.min(upper, blocks[i].seq) : upper;
+      if (blocks.length >= MAX_OOO_SEGMENTS) {
+        this.onCap?.('tcp_reassembly_segment_cap');
+        return;
+      }
+      let data: Buffer | null = null;
+      if (this.conn.app && ep.blockBytes + (e - s) <= MAX_OOO_BYTES) {
+        data = Buffer.from(buf.subarray(off + (s - seq), off + (e - seq)));
+        ep.blockBytes += data.length;
+      } else if (this.conn.app) {
+        this.onCap?.('tcp_reassembly_bytes_cap');
+      }
+      blocks.splice(i, 0, { seq: s, upper: e, data });
+      i++;
+      s = e;
+    }
+  }
+
+  /** TCP_Reassembler::AckReceived on the endpoint whose data was acked. */
+  private ackReceived(ep: TcpEndpoint, seq: number): void {
+    if (ep.finCnt > 0 && seq >= ep.finSeq) seq = ep.finSeq - 1;
+    if (seq <= ep.trimSeq) return;
+    // Reassembler::TrimToSeq -> DataBlockList::Trim
+    if (seq > ep.lastReassem) this.undelivered(ep, seq);
+    if (seq > ep.trimSeq) ep.trimSeq = seq;
+    // Blocks entirely below the trim point are dropped.
+    const blocks = ep.blocks;
+    while (blocks.length > 0 && blocks[0].upper <= seq) {
+      const b = blocks.shift()!;
+      if (b.data) ep.blockBytes -= b.data.length;
+    }
+    if (blocks.length > 0 && blocks[0].seq === ep.lastReassem) this.drainBlocks(ep);
+    this.checkEof(ep);
+  }
+
+  /** TCP_Reassembler::Undelivered: report the holes below `upTo` as content gaps. */
+  private undelivered(ep: TcpEndpoint, upTo: number): void {
+    if (upTo <= 2 && this.isPartial) {
+      // Faked initial sequence numbers of a partial connection: not a real gap.
+      return;
+    }
+    if (!ep.skipDeliveries) {
+      const blocks = ep.blocks;
+      while (blocks.length > 0) {
+        const b = blocks[0];
+        if (b.seq >= upTo) break;
+        if (b.seq > ep.lastReassem) {
+          this.gap(ep, b.seq - ep.lastReassem);
+          ep.lastReassem = b.seq;
+        }
+        this.drainBlocks(ep);
+      }
+      if (upTo > ep.lastReassem) this.gap(ep, upTo - ep.lastReassem);
+    }
+    if (upTo > ep.lastReassem) ep.lastReassem = upTo;
+  }
+
+  /**
+   * Timer check at packet time `now` (Zeek's AttemptTimer, ExpireTimer and delete timers).
+   * @returns true when the connection is to be removed now.
+   */
+  timersDue(now: number, lastTime: number): boolean {
+    if (now >= this.deleteAt) return true;
+    if (now >= this.attemptAt) {
+      this.attemptAt = Infinity;
+      if (
+        this.isActive &&
+        (this.orig.state === TcpState.SynSent || this.orig.state === TcpState.SynAckSent) &&
+        this.resp.state === TcpState.Inactive
+      ) {
+        return true;
+      }
+    }
+    if (now >= this.expireAt) {
+      this.expireAt = Infinity;
+      if (!this.isActive) return false;
+      if (lastTime + 5 < now) {
+        // tcp_connection_linger passed since the last packet
+        const o = this.orig;
+        const r = this.resp;
+        if (o.didClose || r.didClose) {
+          if (
+            (o.didClose && r.didClose) ||
+            o.state === TcpState.Reset ||
+            r.state === TcpState.Reset ||
+            o.state === TcpState.Inactive ||
+            r.state === TcpState.Inactive
+          ) {
+            return true;
+          }
+        }
+      }
+      this.expireAt = now + 6;
+    }
+    return false;
+  }
+
+  /** Earliest analyzer timer. */
+  nextTimer(): number {
+    return Math.min(this.deleteAt, this.attemptAt, this.expireAt);
+  }
+}

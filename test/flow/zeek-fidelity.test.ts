@@ -1,0 +1,173 @@
+/**
+ * Fidelity against Zeek: every corpus trace that has a conn.log baseline (written by Zeek
+ * 9.1.0-dev, see ../shared/corpus/SOURCES.md) is run through the real reader, decoder and
+ * flow table, and compared row by row on the 5-tuple.
+ *
+ * Any inherent difference must be listed in KNOWN_DIFFERENCES with its reason; nothing else
+ * may differ.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConnRecord } from '../../src/core/records.js';
+import { flowsFromFiles, readBaseline, type BaselineRow } from './helpers.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CORPUS = path.resolve(HERE, '../../../shared/corpus');
+
+interface Trace {
+  dir: string;
+  pcaps: string[];
+  baseline: string;
+}
+
+const TRACES: Trace[] = [
+  { dir: 'zeek-traces/wikipedia-tcp-udp-dns-http', pcaps: ['wikipedia.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/http-get', pcaps: ['get.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/vlan-mpls-http', pcaps: ['mixed-vlan-mpls.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/qinq-vlan-logging', pcaps: ['q-in-q.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/ipv6-ftp', pcaps: ['ipv6.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/pppoe-ipv6-icmpv6', pcaps: ['pppoe.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/gre-tunnel-icmp-dns-ssh', pcaps: ['gre-sample.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/tls-443-pppoe-qinq', pcaps: ['pppoe-over-qinq.pcap'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/pcapng-multi-interface', pcaps: ['pcapng-multi-interface.pcapng'], baseline: 'conn.log' },
+  { dir: 'zeek-traces/truncated-snaplen-retransmits', pcaps: ['retransmit-fast009.pcap'], baseline: 'conn-1.log' },
+  { dir: 'linktypes/sll-linux-cooked-irc-starttls', pcaps: ['irc-starttls.pcap'], baseline: 'conn.log' },
+  { dir: 'linktypes/null-loopback-pop3-starttls', pcaps: ['pop3-starttls.pcap'], baseline: 'conn.log' },
+  { dir: 'linktypes/ppp-quic-udp', pcaps: ['quic-interop-retry.pcap'], baseline: 'conn.log' },
+  { dir: 'linktypes/raw-ipv4-tcp-syslog', pcaps: ['tcp-syslog.pcap'], baseline: 'conn.log' },
+  { dir: 'linktypes/nanosecond-vntag', pcaps: ['vntag.pcap'], baseline: 'conn.log' },
+  { dir: 'linktypes/nanosecond-http-to-ssh-server', pcaps: ['get-to-ssh-server.pcap'], baseline: 'conn.log' },
+];
+
+/** Fields compared (where the baseline has the column). `service` needs the app layer. */
+const FIELDS = [
+  'proto',
+  'orig_pkts',
+  'resp_pkts',
+  'orig_ip_bytes',
+  'resp_ip_bytes',
+  'orig_bytes',
+  'resp_bytes',
+  'conn_state',
+  'history',
+  'duration',
+  'missed_bytes',
+  'tunnel_parents_present',
+  'vlan',
+  'inner_vlan',
+  'ip_proto',
+];
+
+/**
+ * Named, justified differences: `trace dir` -> `row key` -> field -> reason.
+ * Empty means every compared field of every row equals Zeek's.
+ */
+const KNOWN_DIFFERENCES: Record<string, Record<string, Record<string, string>>> = {};
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined ? '-' : String(v);
+}
+
+/** Our record as Zeek would print the compared fields. */
+function ours(c: ConnRecord): BaselineRow {
+  return {
+    proto: c.proto,
+    orig_pkts: fmt(c.origPkts),
+    resp_pkts: fmt(c.respPkts),
+    orig_ip_bytes: fmt(c.origIpBytes),
+    resp_ip_bytes: fmt(c.respIpBytes),
+    orig_bytes: fmt(c.origBytes),
+    resp_bytes: fmt(c.respBytes),
+    conn_state: c.connState ?? '-',
+    history: c.history ?? '-',
+    duration: c.duration === null ? '-' : c.duration.toFixed(6),
+    missed_bytes: String(c.missedBytes),
+    tunnel_parents_present: c.tunnelParents.length > 0 ? 'T' : 'F',
+    vlan: fmt(c.vlan),
+    inner_vlan: fmt(c.innerVlan),
+    ip_proto: fmt(c.ipProto),
+    service: c.service ?? '-',
+  };
+}
+
+function keyOf(r: { [k: string]: string | undefined }): string {
+  return [r['proto'], r['id.orig_h'], r['id.orig_p'], r['id.resp_h'], r['id.resp_p']].filter((x) => x !== undefined).join(' ');
+}
+
+const summary: { trace: string; matched: number; total: number; differing: string[] }[] = [];
+
+describe.skipIf(!existsSync(CORPUS))(`conn.log fidelity against Zeek baselines (corpus at ${CORPUS})`, () => {
+  for (const t of TRACES) {
+    it(t.dir, () => {
+      const dir = path.join(CORPUS, t.dir);
+      const base = readBaseline(path.join(dir, t.baseline));
+      const run = flowsFromFiles(t.pcaps.map((p) => path.join(dir, p)));
+      const cols = Object.keys(base[0]);
+      const mine = new Map<string, BaselineRow>();
+      const dup: string[] = [];
+      for (const c of run.conns) {
+        const row: BaselineRow = {
+          ...ours(c),
+          'id.orig_h': c.origH,
+          'id.orig_p': String(c.origP),
+          'id.resp_h': c.respH,
+          'id.resp_p': String(c.respP),
+        };
+        // Key on the columns this baseline has.
+        const k: BaselineRow = {};
+        for (const f of ['proto', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p']) if (cols.includes(f)) k[f] = row[f];
+        const key = keyOf(k);
+        if (mine.has(key)) dup.push(`duplicate row ${key}`);
+        mine.set(key, row);
+      }
+      const known = KNOWN_DIFFERENCES[t.dir] ?? {};
+      const problems: string[] = [...dup];
+      const differing: string[] = [];
+      let matched = 0;
+      for (const b of base) {
+        const k: BaselineRow = {};
+        for (const f of ['proto', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p']) if (cols.includes(f)) k[f] = b[f];
+        const key = keyOf(k);
+        const m = mine.get(key);
+        if (!m) {
+          problems.push(`missing row ${key}`);
+          continue;
+        }
+        mine.delete(key);
+        let rowOk = true;
+        for (const f of FIELDS) {
+          let expected: string | undefined = b[f];
+          if (f === 'tunnel_parents_present' && b['tunnel_parents'] !== undefined) {
+            expected = b['tunnel_parents'] === '-' || b['tunnel_parents'] === '(empty)' ? 'F' : 'T';
+          }
+          if (expected === undefined) continue;
+          if (m[f] !== expected) {
+            const reason = known[key]?.[f];
+            if (reason) continue;
+            rowOk = false;
+            differing.push(`${key} ${f}: zeek ${expected} ours ${m[f]}`);
+          }
+        }
+        if (rowOk) matched++;
+      }
+      for (const k of mine.keys()) problems.push(`extra row ${k}`);
+      summary.push({ trace: t.dir, matched, total: base.length, differing: [...problems, ...differing] });
+      expect([...problems, ...differing]).toEqual([]);
+    });
+  }
+
+  afterAll(() => {
+    let m = 0;
+    let n = 0;
+    const lines = ['conn.log fidelity (rows matched / rows total, fields differing):'];
+    for (const s of summary) {
+      m += s.matched;
+      n += s.total;
+      lines.push(`  ${s.trace}: ${s.matched}/${s.total}${s.differing.length ? '  ' + s.differing.join('; ') : ''}`);
+    }
+    lines.push(`  total: ${m}/${n} rows equal`);
+    console.log(lines.join('\n'));
+  });
+});
