@@ -44,10 +44,12 @@ export function decodePppoeSession(c: DecodeCursor, _meta: PacketMeta): number {
   const off = c.off;
   if (c.end - off < 6) return -Weird.truncated_pppoe_header;
   const buf = c.buf;
-  // The PPPoE length covers the PPP protocol field and payload; bytes after it are padding.
+  // The PPPoE length covers the PPP protocol field and payload; bytes after it are not
+  // delivered (Zeek's PPPoEAnalyzer). Only the captured view is narrowed: the IP length is
+  // still checked against the frame, so an IP datagram longer than the PPPoE payload is
+  // treated like a snaplen cut (payloadLen < payloadWireLen), as Zeek does.
   const lim = off + 6 + ((buf[off + 4] << 8) | buf[off + 5]);
   if (lim < c.end) c.end = lim;
-  if (lim < c.wireEnd) c.wireEnd = lim;
   c.off = off + 6;
   return Layer.PppProtocol;
 }
