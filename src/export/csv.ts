@@ -1,0 +1,56 @@
+/**
+ * CSV serialisation of findings (the CSV contract of issue 7): UTF-8 without BOM, RFC 4180
+ * quoting, and CRLF line ends as RFC 4180 section 2 asks ("Each record is located on a
+ * separate line, delimited by a line break (CRLF)"); Excel, Splunk, csv-parse and Python's
+ * csv all read it.
+ *
+ * Spreadsheet formula injection: the traffic's attacker-controlled bytes end up in cells
+ * (host names, URIs in evidence). A cell that begins with `=`, `+`, `-`, `@`, tab or CR is
+ * prefixed with `'` (OWASP "CSV Injection"), so that no spreadsheet evaluates it. Other C0
+ * control characters (and DEL) are written as `\xHH`, so that a CSV shown in a terminal cannot
+ * carry escape sequences; tab, CR and LF stay (they are quoted).
+ */
+import type { EnrichedFinding } from '../core/finding.js';
+import { CSV_COLUMNS, csvValues } from './fields.js';
+
+export const CSV_EOL = '\r\n';
+
+const NEEDS_QUOTES = /[",\r\n]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+function hexEscape(c: string): string {
+  return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+}
+
+/** One text cell: controls escaped, formula prefix neutralised, RFC 4180 quoting. */
+export function csvTextCell(s: string): string {
+  if (s.length === 0) return '';
+  let v = CONTROL.test(s) ? s.replace(CONTROL_ALL, hexEscape) : s;
+  const c = v.charCodeAt(0);
+  // = + - @ TAB CR
+  if (c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d) v = "'" + v;
+  if (NEEDS_QUOTES.test(v)) v = '"' + v.replace(/"/g, '""') + '"';
+  return v;
+}
+
+function cell(v: string | number | null): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  return csvTextCell(v);
+}
+
+/** The header row, with its line end. */
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + CSV_EOL;
+}
+
+/** One finding as a CSV row, with its line end. */
+export function csvRow(f: EnrichedFinding): string {
+  const vals = csvValues(f);
+  let out = cell(vals[0]);
+  for (let i = 1; i < vals.length; i++) out += ',' + cell(vals[i]);
+  return out + CSV_EOL;
+}
