@@ -157,6 +157,53 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
 }
 
 /**
+ * The push-style reader behind readCapture and readCaptureBuffer: feed it chunks of the
+ * (decompressed) input in any sizes, then call `end()` for the accounting.
+ */
+export class CaptureReader {
+  private readonly r: ReturnType<typeof makeReader>;
+  private result: CaptureStats | undefined;
+
+  /**
+   * @param name input name for messages
+   * @param fileIndex index of the input in the run
+   * @param onPacket called synchronously for every packet, with its decode status
+   * @param opts the anomaly counter and the packet decoder
+   */
+  constructor(name: string, fileIndex: number, onPacket: (meta: PacketMeta, status: DecodeStatus) => void, opts: ReadCaptureOptions) {
+    this.r = makeReader(name, fileIndex, onPacket, opts);
+  }
+
+  /** True once reading stopped on an error: further chunks are ignored, stop feeding. */
+  get stopped(): boolean {
+    return this.r.parser.stopped;
+  }
+
+  /**
+   * Parses a chunk; packets are delivered before this returns.
+   * @returns false when the reader stopped on an error
+   */
+  push(chunk: Buffer): boolean {
+    this.r.parser.push(chunk);
+    return !this.r.parser.stopped;
+  }
+
+  /**
+   * Ends the input and returns the accounting.
+   * @param inputError an error of the input itself (gzip, I/O), which takes precedence
+   * @param compressed whether the input was gzip-compressed
+   */
+  end(inputError?: KonsekiError, compressed = false): CaptureStats {
+    if (this.result) return this.result;
+    const p = this.r.parser;
+    if (!p.stopped && !(inputError && inputError.code === ErrorCodes.IO)) p.end();
+    this.r.stats.compressed = compressed;
+    this.result = this.r.finish(inputError);
+    return this.result;
+  }
+}
+
+/**
  * Reads a capture file or standard input, streaming, in chunks of `opts.chunkSize`.
  * @param source a path, or '-' for standard input
  * @param fileIndex index of the input in the run (copied to PacketMeta.fileIndex)
@@ -171,20 +218,17 @@ export async function readCapture(
   onPacket: (meta: PacketMeta, status: DecodeStatus) => void,
   opts: ReadCaptureOptions,
 ): Promise<CaptureStats> {
-  const { parser, stats, finish } = makeReader(source, fileIndex, onPacket, opts);
+  const reader = new CaptureReader(source, fileIndex, onPacket, opts);
   const info: InputInfo = { name: source, compressed: false, bytes: 0 };
-  let ioError: KonsekiError | undefined;
+  let inputError: KonsekiError | undefined;
   try {
     for await (const chunk of readInputChunks(source, info, opts.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
-      parser.push(chunk);
-      if (parser.stopped) break;
+      if (!reader.push(chunk)) break;
     }
   } catch (e) {
-    ioError = toInputError(e, info);
+    inputError = toInputError(e, info);
   }
-  stats.compressed = info.compressed;
-  if (!parser.stopped && !(ioError && ioError.code === ErrorCodes.IO)) parser.end();
-  return finish(ioError);
+  return reader.end(inputError, info.compressed);
 }
 
 /**
@@ -204,20 +248,19 @@ export function readCaptureBuffer(
   onPacket: (meta: PacketMeta, status: DecodeStatus) => void,
   opts: ReadCaptureOptions,
 ): CaptureStats {
-  const { parser, stats, finish } = makeReader(name, fileIndex, onPacket, opts);
+  const reader = new CaptureReader(name, fileIndex, onPacket, opts);
   let data = buf;
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    stats.compressed = true;
+  const compressed = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  if (compressed) {
     try {
       data = gunzipSync(buf);
     } catch (e) {
-      return finish(toInputError(e, { name, compressed: true, bytes: 0 }));
+      return reader.end(toInputError(e, { name, compressed: true, bytes: 0 }), true);
     }
   }
   const step = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : data.length;
-  for (let off = 0; off < data.length && !parser.stopped; off += step) {
-    parser.push(data.subarray(off, Math.min(off + step, data.length)));
+  for (let off = 0; off < data.length; off += step) {
+    if (!reader.push(data.subarray(off, Math.min(off + step, data.length)))) break;
   }
-  if (!parser.stopped) parser.end();
-  return finish();
+  return reader.end(undefined, compressed);
 }
