@@ -1,10 +1,56 @@
-import type { AppAnalyzerFactory, RecordSink } from '../core/records.js';
+/**
+ * Application-layer analysis for the flow table: protocol detection by content, DNS, HTTP, TLS
+ * (and the TLS inside QUIC Initial packets). The flow table creates one analyzer per connection
+ * with the factory returned here; records go to `sink`, malformed input to `anomalies`.
+ */
 import type { AnomalyCounter } from '../core/anomaly.js';
+import { KonsekiError, ErrorCodes } from '../core/errors.js';
+import type { AppAnalyzerFactory, ConnId, RecordSink, Transport } from '../core/records.js';
+import { ConnAnalyzer, type AppContext } from './conn-analyzer.js';
+
+export interface AppOptions {
+  /** Log HTTP Basic-auth passwords (Zeek's HTTP::default_capture_password). Default false. */
+  capturePasswords?: boolean;
+  /** Originator payload bytes sampled for `origPayloadEntropy` (0 disables it). Default 4096. */
+  entropySampleBytes?: number;
+  /** Smallest sample for which an entropy is reported. Default 64. */
+  entropyMinBytes?: number;
+}
+
+/** Cap on the entropy sample (its histogram uses 16-bit counters). */
+export const MAX_ENTROPY_SAMPLE = 65535;
+
+function normalizeOptions(o: AppOptions): { capturePasswords: boolean; entropySampleBytes: number; entropyMinBytes: number } {
+  const sample = o.entropySampleBytes ?? 4096;
+  if (!Number.isInteger(sample) || sample < 0 || sample > MAX_ENTROPY_SAMPLE) {
+    throw new KonsekiError(ErrorCodes.CONFIG, `Invalid option: entropySampleBytes must be an integer in 0..${MAX_ENTROPY_SAMPLE}, got ${sample}`);
+  }
+  const min = o.entropyMinBytes ?? 64;
+  if (!Number.isInteger(min) || min < 1) {
+    throw new KonsekiError(ErrorCodes.CONFIG, `Invalid option: entropyMinBytes must be a positive integer, got ${min}`);
+  }
+  return { capturePasswords: o.capturePasswords ?? false, entropySampleBytes: sample, entropyMinBytes: min };
+}
 
 /**
- * Application-layer analysis for the flow table: protocol detection by content, DNS, HTTP, TLS.
- * Placeholder: returns a factory that analyzes nothing, until the application parsers land.
+ * @param sink receives the dns/http/ssl records (conn records are the flow table's)
+ * @param anomalies counts malformed application data under Zeek-style weird names
+ * @param options see AppOptions; validated here (throws ERR_CONFIG)
+ * @returns a factory the flow table calls once per new connection (TCP and UDP; null for others)
  */
-export function createAppAnalyzerFactory(_sink: RecordSink, _anomalies: AnomalyCounter): AppAnalyzerFactory {
-  return () => null;
+export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCounter, options: AppOptions = {}): AppAnalyzerFactory {
+  const o = normalizeOptions(options);
+  const ctx: AppContext = {
+    sink,
+    anomalies,
+    http: { capturePasswords: o.capturePasswords },
+    entropySampleBytes: o.entropySampleBytes,
+    entropyMinBytes: o.entropyMinBytes,
+  };
+  return (id: ConnId, proto: Transport, uid: string) => {
+    if (proto !== 'tcp' && proto !== 'udp') return null;
+    return new ConnAnalyzer(ctx, id, proto, uid);
+  };
 }
+
+export type { AppContext };

@@ -1,0 +1,375 @@
+/**
+ * Application-layer analysis of one connection: detects the protocol from the first bytes of
+ * each direction (never from the port), then hands the stream to the matching parser.
+ *
+ * Detection looks at most at DETECT_WINDOW bytes / DETECT_PACKETS payload packets per
+ * direction; when nothing matched by then the connection is left alone (only the entropy
+ * sample, itself capped, still counts bytes). Once a parser runs, it stops by itself at the end
+ * of the clear-text handshake (TLS, SSH) or keeps framing (HTTP, DNS) without buffering bodies.
+ *
+ * `service` lists the confirmed protocols in the order they were confirmed, comma-joined, as
+ * Zeek's conn.log does (`irc,ssl`, `http,ssl`, `quic,ssl`). A protocol is confirmed at the point
+ * Zeek's analyzer confirms it (a parsed request, a parsed ClientHello, SSH NEWKEYS, a parsed DNS
+ * message) and removed again when the peer violates it (Zeek's DPD: a non-HTTP reply to an HTTP
+ * request).
+ */
+import type { AnomalyCounter } from '../core/anomaly.js';
+import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../core/records.js';
+import { classifyText, isDnsMessage, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
+import { DnsAnalyzer } from './dns/dns-analyzer.js';
+import { EntropySample } from './entropy.js';
+import { HttpAnalyzer, type HttpOptions } from './http/http-analyzer.js';
+import { QuicAnalyzer } from './quic/quic-analyzer.js';
+import { isRegistered, SERVICE_NAMES, Svc } from './services.js';
+import { SshWalker } from './ssh.js';
+import { TlsAnalyzer } from './tls/tls-analyzer.js';
+
+/** Bytes per direction kept while the protocol is still unknown (enough for any first line or hello header). */
+export const DETECT_WINDOW = 1024;
+/** Payload packets per direction looked at before giving up on detection. */
+export const DETECT_PACKETS = 4;
+/** Packets of a clear-text command protocol watched for a STARTTLS switch to TLS. */
+export const STARTTLS_WATCH_PACKETS = 64;
+
+const enum Mode {
+  Detect = 0,
+  Http = 1,
+  Tls = 2,
+  Dns = 3,
+  Ssh = 4,
+  Text = 5,
+  Quic = 6,
+  Off = 7,
+}
+
+/** Shared by every connection analyzer of one run. */
+export interface AppContext {
+  sink: RecordSink;
+  anomalies: AnomalyCounter;
+  http: HttpOptions;
+  /** Originator payload bytes sampled for `origPayloadEntropy`. */
+  entropySampleBytes: number;
+  /** Smallest sample for which an entropy is reported (below it the figure says little). */
+  entropyMinBytes: number;
+}
+
+/** Detection state of one direction. */
+class DetectBuf {
+  buf: Buffer | null = null;
+  len = 0;
+  ts = 0;
+  packets = 0;
+
+  append(b: Buffer, off: number, len: number, ts: number): void {
+    if (this.len === 0) this.ts = ts;
+    if (this.buf === null) this.buf = Buffer.allocUnsafe(DETECT_WINDOW);
+    const take = Math.min(len, DETECT_WINDOW - this.len);
+    b.copy(this.buf, this.len, off, off + take);
+    this.len += take;
+  }
+
+  reset(): void {
+    this.buf = null;
+    this.len = 0;
+    this.packets = 0;
+  }
+}
+
+export class ConnAnalyzer implements AppAnalyzer {
+  private mode = Mode.Detect;
+  private readonly tcp: boolean;
+  private readonly services: Svc[] = [];
+  private readonly o = new DetectBuf();
+  private readonly r = new DetectBuf();
+  private http: HttpAnalyzer | null = null;
+  private tls: TlsAnalyzer | null = null;
+  private dns: DnsAnalyzer | null = null;
+  private quic: QuicAnalyzer | null = null;
+  private sshO: SshWalker | null = null;
+  private sshR: SshWalker | null = null;
+  private textPackets = 0;
+  private entropy: EntropySample | null = null;
+  private lastTs = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly id: ConnId,
+    private readonly proto: Transport,
+    private readonly uid: string,
+  ) {
+    this.tcp = proto === 'tcp';
+    if (!this.tcp) {
+      const dnsPort = (p: number): boolean => p === 53 || p === 137 || p === 5353 || p === 5355;
+      if (dnsPort(id.respP) || dnsPort(id.origP)) this.startDns();
+    }
+  }
+
+  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    if (len <= 0) return;
+    this.lastTs = ts;
+    if (fromOrig && this.ctx.entropySampleBytes > 0) {
+      if (this.entropy === null) this.entropy = new EntropySample(this.ctx.entropySampleBytes);
+      if (!this.entropy.full) this.entropy.add(buf, off, len);
+    }
+    this.dispatch(fromOrig, buf, off, len, ts);
+  }
+
+  /** Route bytes to the current mode (also used to replay buffered bytes). */
+  private dispatch(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    switch (this.mode) {
+      case Mode.Off:
+        return;
+      case Mode.Detect:
+        if (this.tcp) this.detectTcp(fromOrig, buf, off, len, ts);
+        else this.detectUdp(fromOrig, buf, off, len, ts);
+        return;
+      case Mode.Http:
+        this.feedHttp(fromOrig, buf, off, len, ts);
+        return;
+      case Mode.Tls:
+        this.feedTls(fromOrig, buf, off, len, ts);
+        return;
+      case Mode.Dns:
+        this.feedDns(fromOrig, buf, off, len, ts);
+        return;
+      case Mode.Ssh:
+        this.feedSsh(fromOrig, buf, off, len);
+        return;
+      case Mode.Text:
+        this.watchStartTls(fromOrig, buf, off, len, ts);
+        return;
+      case Mode.Quic:
+        this.quic!.datagram(fromOrig, buf, off, len, ts);
+        if (this.quic!.confirmed) this.confirm(Svc.Quic);
+        if (this.quic!.sslConfirmed) this.confirm(Svc.Ssl);
+        if (this.quic!.done) this.mode = Mode.Off;
+        return;
+    }
+  }
+
+  gap(fromOrig: boolean, len: number): void {
+    switch (this.mode) {
+      case Mode.Detect:
+        this.mode = Mode.Off; // the first bytes are missing: nothing reliable to classify
+        this.o.reset();
+        this.r.reset();
+        return;
+      case Mode.Http:
+        this.http!.gap(fromOrig, len);
+        return;
+      case Mode.Tls:
+        this.tls!.gap(fromOrig, len);
+        return;
+      case Mode.Dns:
+        this.dns!.gap(fromOrig);
+        return;
+      case Mode.Ssh:
+        this.mode = Mode.Off;
+        return;
+    }
+  }
+
+  end(conn: ConnRecord): void {
+    this.http?.end(this.lastTs);
+    this.tls?.end();
+    this.quic?.end();
+    this.dns?.end();
+    if (this.http !== null && this.http.violation) this.unconfirm(Svc.Http);
+    if (this.dns !== null && this.dns.validMessages > 0) this.confirm(Svc.Dns);
+    if (this.services.length > 0) {
+      let s = SERVICE_NAMES[this.services[0]];
+      for (let i = 1; i < this.services.length; i++) s += ',' + SERVICE_NAMES[this.services[i]];
+      conn.service = s;
+      const first = this.services[0];
+      conn.portMismatch = isRegistered(this.tcp, this.id.respP, first) ? null : SERVICE_NAMES[first];
+    } else {
+      conn.portMismatch = null;
+    }
+    const e = this.entropy;
+    conn.origPayloadEntropy = e !== null && e.n >= this.ctx.entropyMinBytes ? e.value() : null;
+  }
+
+  private confirm(svc: Svc): void {
+    if (this.services.indexOf(svc) < 0) this.services.push(svc);
+  }
+
+  private unconfirm(svc: Svc): void {
+    const i = this.services.indexOf(svc);
+    if (i >= 0) this.services.splice(i, 1);
+  }
+
+  /****/
+
+  private detectUdp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const end = off + len;
+    if (isQuicInitial(buf, off, end, fromOrig)) {
+      this.quic = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid);
+      this.mode = Mode.Quic;
+      this.dispatch(fromOrig, buf, off, len, ts);
+      return;
+    }
+    if (isDnsMessage(buf, off, end)) {
+      this.startDns();
+      this.feedDns(fromOrig, buf, off, len, ts);
+      return;
+    }
+    const d = fromOrig ? this.o : this.r;
+    if (++d.packets >= DETECT_PACKETS) this.mode = Mode.Off;
+  }
+
+  private startDns(): void {
+    this.dns = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.proto, this.uid);
+    this.mode = Mode.Dns;
+  }
+
+  private detectTcp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const d = fromOrig ? this.o : this.r;
+    d.packets++;
+    if (d.len === 0) {
+      // Common case: the first segment says it all; classify it in place.
+      const m = fromOrig
+        ? this.classifyTcp(buf, off, off + len, this.r.buf, 0, this.r.len)
+        : this.classifyTcp(this.o.buf, 0, this.o.len, buf, off, off + len);
+      if (m !== Mode.Detect) {
+        this.start(m);
+        this.replayOther(fromOrig);
+        this.dispatch(fromOrig, buf, off, len, ts);
+        return;
+      }
+    }
+    d.append(buf, off, len, ts);
+    const m = this.classifyTcp(this.o.buf, 0, this.o.len, this.r.buf, 0, this.r.len);
+    if (m !== Mode.Detect) {
+      this.start(m);
+      this.replayBoth();
+      return;
+    }
+    if (this.o.packets >= DETECT_PACKETS || this.r.packets >= DETECT_PACKETS || this.o.len >= DETECT_WINDOW || this.r.len >= DETECT_WINDOW) {
+      this.mode = Mode.Off;
+      this.o.reset();
+      this.r.reset();
+    }
+  }
+
+  /** What the first bytes of both directions say; Mode.Detect while undecided. */
+  private classifyTcp(ob: Buffer | null, op: number, oe: number, rb: Buffer | null, rp: number, re: number): Mode {
+    if (ob !== null && oe > op) {
+      if (isTlsHandshake(ob, op, oe, 1) || isSslv2ClientHello(ob, op, oe)) return Mode.Tls;
+      if (isHttpRequest(ob, op, oe)) return Mode.Http;
+      if (isSshBanner(ob, op, oe)) return Mode.Ssh;
+      if (oe - op >= 2) {
+        const mlen = (ob[op] << 8) | ob[op + 1];
+        if (mlen >= 17 && (this.id.respP === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
+      }
+    }
+    if (rb !== null && re > rp) {
+      if (isTlsHandshake(rb, rp, re, 2) || (isTlsAlert(rb, rp, re) && ob !== null && oe > op && isTlsHandshake(ob, op, oe, 1))) return Mode.Tls;
+      if (isSshBanner(rb, rp, re)) return Mode.Ssh;
+      if (isHttpReply(rb, rp, re) && (ob === null || oe === op)) return Mode.Http;
+    }
+    const t = classifyText(ob, op, oe, rb, rp, re);
+    if (t !== Svc.None) {
+      this.confirm(t);
+      return Mode.Text;
+    }
+    return Mode.Detect;
+  }
+
+  private start(m: Mode): void {
+    this.mode = m;
+    switch (m) {
+      case Mode.Http:
+        this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, this.ctx.http);
+        return;
+      case Mode.Tls:
+        this.tls = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, 't');
+        return;
+      case Mode.Dns:
+        this.dns = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.proto, this.uid);
+        return;
+      case Mode.Ssh:
+        this.sshO = new SshWalker();
+        this.sshR = new SshWalker();
+        return;
+      case Mode.Text:
+        this.textPackets = 0;
+        return;
+    }
+  }
+
+  /** Feed what detection buffered, originator first (its bytes came first in every protocol we detect). */
+  private replayBoth(): void {
+    const o = this.o;
+    const r = this.r;
+    const ob = o.len > 0 ? o.buf!.subarray(0, o.len) : null;
+    const rb = r.len > 0 ? r.buf!.subarray(0, r.len) : null;
+    const ots = o.ts;
+    const rts = r.ts;
+    o.reset();
+    r.reset();
+    if (ob !== null) this.dispatch(true, ob, 0, ob.length, ots);
+    if (rb !== null) this.dispatch(false, rb, 0, rb.length, rts);
+  }
+
+  private replayOther(fromOrig: boolean): void {
+    const other = fromOrig ? this.r : this.o;
+    if (other.len === 0) return;
+    const b = other.buf!.subarray(0, other.len);
+    const ts = other.ts;
+    other.reset();
+    this.dispatch(!fromOrig, b, 0, b.length, ts);
+  }
+
+  /****/
+
+  private feedHttp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const h = this.http!;
+    const stop = h.data(fromOrig, buf, off, len, ts);
+    if (h.requests > 0) this.confirm(Svc.Http);
+    if (h.violation) {
+      this.unconfirm(Svc.Http);
+      this.mode = Mode.Off;
+      return;
+    }
+    if (h.tunneled) {
+      // CONNECT or Upgrade: classify what flows inside, as Zeek hands it to a new PIA.
+      this.mode = Mode.Detect;
+      this.o.reset();
+      this.r.reset();
+      if (stop >= 0 && stop < off + len) this.dispatch(fromOrig, buf, stop, off + len - stop, ts);
+    }
+  }
+
+  private feedTls(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const t = this.tls!;
+    t.data(fromOrig, buf, off, len, ts);
+    if (t.confirmed) this.confirm(Svc.Ssl);
+    if (t.done) this.mode = Mode.Off;
+  }
+
+  private feedDns(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const d = this.dns!;
+    if (this.tcp) d.tcpData(fromOrig, buf, off, len, ts);
+    else d.message(buf, off, len, ts);
+    if (d.validMessages > 0) this.confirm(Svc.Dns);
+  }
+
+  private feedSsh(fromOrig: boolean, buf: Buffer, off: number, len: number): void {
+    const w = fromOrig ? this.sshO! : this.sshR!;
+    w.data(buf, off, len);
+    if (w.newKeys) {
+      this.confirm(Svc.Ssh);
+      this.mode = Mode.Off;
+    } else if (this.sshO!.done && this.sshR!.done) this.mode = Mode.Off;
+  }
+
+  /** Clear-text command protocols may switch to TLS (STARTTLS, STLS, AUTH TLS). */
+  private watchStartTls(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    if (fromOrig && isTlsHandshake(buf, off, off + len, 1)) {
+      this.start(Mode.Tls);
+      this.feedTls(fromOrig, buf, off, len, ts);
+      return;
+    }
+    if (++this.textPackets >= STARTTLS_WATCH_PACKETS) this.mode = Mode.Off;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * DNS sessions of one connection: pairs queries and replies by transaction id and emits one
+ * DnsRecord per pair (or per unpaired message), with the semantics of Zeek's
+ * scripts/base/protocols/dns/main.zeek:
+ * - a query opens a record (ts = query time); the reply with the same id completes it;
+ *   a reply with no pending query opens a record of its own (query taken from its first answer);
+ * - query fields (query, qclass, qtype, RD, TC, Z) come from the query only; rcode from the reply;
+ *   AA, RA and rtt are set when the reply has at least one answer Zeek renders;
+ * - `rejected` when a reply has a question and no records at all, or a non-zero rcode and no
+ *   question;
+ * - messages to multicast addresses (mDNS, LLMNR) are not paired: each is logged on its own;
+ * - unpaired queries and replies are logged when the connection ends.
+ * Over TCP each message carries a 2-byte length prefix (RFC 1035 4.2.2) and may span segments.
+ *
+ * Differences from Zeek: Zeek flips the connection when the first message from the originator
+ * is a reply; the flow table owns the direction here, so we do not.
+ */
+import type { AnomalyCounter } from '../../core/anomaly.js';
+import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
+import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
+import { qclassName, qtypeName, rcodeName } from './dns-names.js';
+
+/** Zeek's DNS::max_pending_query_ids: distinct pending ids per connection before flushing them. */
+export const MAX_PENDING_IDS = 50;
+/** Zeek's DNS::max_pending_msgs: pending messages per id before flushing them. */
+export const MAX_PENDING_MSGS = 50;
+/** Largest DNS message over TCP (the length prefix is 16 bits). */
+export const MAX_TCP_MESSAGE = 65535;
+
+interface Session {
+  rec: DnsRecord;
+  sawQuery: boolean;
+  sawReply: boolean;
+}
+
+/** Zeek's DNS::multicast_subnets: 224.0.0.0/4 and ff00::/8. */
+export function isMulticast(addr: string): boolean {
+  if (addr.indexOf(':') >= 0) return addr.length >= 2 && (addr[0] === 'f' || addr[0] === 'F') && (addr[1] === 'f' || addr[1] === 'F') && addr.indexOf(':') >= 3;
+  const first = parseInt(addr, 10);
+  return first >= 224 && first <= 239;
+}
+
+/** Per-direction TCP framing state: a message being assembled across segments. */
+class TcpFramer {
+  /** Bytes of the current length prefix and message; allocated when a message spans segments. */
+  pending: Buffer | null = null;
+  have = 0;
+  need = 0;
+  /** Length prefix split across segments: its first byte. */
+  halfLen = -1;
+}
+
+export class DnsAnalyzer {
+  private pendingQuery: Session | null = null;
+  private pendingQueries = new Map<number, Session[]>();
+  private pendingReplies = new Map<number, Session[]>();
+  private readonly multicast: boolean;
+  private readonly netbios: boolean;
+  private readonly ctx: DnsParseContext;
+  private origFramer: TcpFramer | null = null;
+  private respFramer: TcpFramer | null = null;
+  /** Messages that parsed (header and question); Zeek confirms the analyzer on the first. */
+  validMessages = 0;
+  invalidMessages = 0;
+
+  constructor(
+    private readonly sink: RecordSink,
+    anomalies: AnomalyCounter,
+    private readonly id: ConnId,
+    private readonly proto: Transport,
+    private readonly uid: string,
+    private readonly source?: number,
+  ) {
+    this.multicast = isMulticast(id.respH);
+    this.netbios = id.respP === 137 || id.origP === 137;
+    this.ctx = { anomalies };
+  }
+
+  /** One UDP datagram (or, via `tcpData`, one reassembled TCP message). */
+  message(buf: Buffer, off: number, len: number, ts: number): DnsMessage | null {
+    const msg = parseDnsMessage(buf, off, len, this.ctx);
+    if (msg === null) {
+      this.invalidMessages++;
+      return null;
+    }
+    if (msg.opcode !== Opcode.Query && msg.opcode !== Opcode.Update && msg.opcode !== Opcode.Notify && !this.netbios) {
+      this.ctx.anomalies.add('DNS_unknown_opcode', this.ctx.file);
+      this.invalidMessages++;
+      return null;
+    }
+    this.validMessages++;
+    if (msg.opcode !== Opcode.Query && msg.opcode !== Opcode.Update && msg.opcode !== Opcode.Notify) return msg;
+    this.track(msg, ts);
+    return msg;
+  }
+
+  /** In-order TCP stream bytes of one direction: 2-byte length-prefixed messages. */
+  tcpData(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    let f = fromOrig ? this.origFramer : this.respFramer;
+    if (f === null) {
+      f = new TcpFramer();
+      if (fromOrig) this.origFramer = f;
+      else this.respFramer = f;
+    }
+    const end = off + len;
+    let p = off;
+    while (p < end) {
+      if (f.pending !== null) {
+        const take = Math.min(f.need - f.have, end - p);
+        buf.copy(f.pending, f.have, p, p + take);
+        f.have += take;
+        p += take;
+        if (f.have === f.need) {
+          const m = f.pending;
+          f.pending = null;
+          this.message(m, 0, f.need, ts);
+        }
+        continue;
+      }
+      let mlen: number;
+      if (f.halfLen >= 0) {
+        mlen = (f.halfLen << 8) | buf[p];
+        f.halfLen = -1;
+        p += 1;
+      } else if (end - p < 2) {
+        f.halfLen = buf[p];
+        p += 1;
+        continue;
+      } else {
+        mlen = (buf[p] << 8) | buf[p + 1];
+        p += 2;
+      }
+      if (mlen === 0) continue;
+      if (end - p >= mlen) {
+        this.message(buf, p, mlen, ts);
+        p += mlen;
+      } else {
+        // Bounded by the 16-bit length prefix (MAX_TCP_MESSAGE).
+        f.pending = Buffer.allocUnsafe(mlen);
+        f.need = mlen;
+        f.have = 0;
+      }
+    }
+  }
+
+  /** Missing TCP bytes: the message being assembled is lost, framing cannot be recovered. */
+  gap(fromOrig: boolean): void {
+    const f = fromOrig ? this.origFramer : this.respFramer;
+    if (f !== null && (f.pending !== null || f.halfLen >= 0)) {
+      this.ctx.anomalies.add('dns_tcp_message_gap', this.ctx.file);
+      f.pending = null;
+      f.halfLen = -1;
+    }
+  }
+
+  /** Log every unpaired query and reply (Zeek's finalize_dns). */
+  end(): void {
+    if (this.pendingQuery !== null) {
+      this.emit(this.pendingQuery);
+      this.pendingQuery = null;
+    }
+    this.flushAll(this.pendingQueries);
+    this.flushAll(this.pendingReplies);
+  }
+
+  private newSession(msg: DnsMessage, ts: number): Session {
+    const rec: DnsRecord = {
+      ts,
+      uid: this.uid,
+      origH: this.id.origH,
+      origP: this.id.origP,
+      respH: this.id.respH,
+      respP: this.id.respP,
+      proto: this.proto,
+      transId: msg.id,
+      rtt: null,
+      query: null,
+      qclass: null,
+      qclassName: null,
+      qtype: null,
+      qtypeName: null,
+      rcode: null,
+      rcodeName: null,
+      AA: false,
+      TC: false,
+      RD: false,
+      RA: false,
+      Z: 0,
+      answers: [],
+      TTLs: [],
+      rejected: false,
+    };
+    if (this.source !== undefined) rec.source = this.source;
+    return { rec, sawQuery: false, sawReply: false };
+  }
+
+  private track(msg: DnsMessage, ts: number): void {
+    const isQuery = !msg.qr;
+    let s: Session;
+    if (this.multicast) {
+      s = this.newSession(msg, ts);
+      s.sawQuery = true;
+      s.sawReply = true;
+    } else if (isQuery) {
+      const q = this.pendingReplies.get(msg.id);
+      if (q !== undefined && q.length > 0) {
+        s = this.pop(this.pendingReplies, msg.id);
+      } else {
+        s = this.newSession(msg, ts);
+        if (this.pendingQuery === null) this.pendingQuery = s;
+        else this.enqueue(this.pendingQueries, msg.id, s);
+      }
+    } else if (this.pendingQuery !== null && this.pendingQuery.rec.transId === msg.id) {
+      s = this.pendingQuery;
+      this.pendingQuery = null;
+      // Refill the fast path, preferring a pending query with the same id (keeps queue order).
+      const same = this.pendingQueries.get(msg.id);
+      if (same !== undefined && same.length > 0) this.pendingQuery = this.pop(this.pendingQueries, msg.id);
+      else {
+        for (const [tid, q] of this.pendingQueries) {
+          if (q.length > 0) {
+            this.pendingQuery = this.pop(this.pendingQueries, tid);
+            break;
+          }
+        }
+      }
+    } else {
+      const q = this.pendingQueries.get(msg.id);
+      if (q !== undefined && q.length > 0) {
+        s = this.pop(this.pendingQueries, msg.id);
+      } else {
+        s = this.newSession(msg, ts);
+        this.enqueue(this.pendingReplies, msg.id, s);
+      }
+    }
+
+    const r = s.rec;
+    if (!isQuery) {
+      r.rcode = msg.rcode;
+      r.rcodeName = rcodeName(msg.rcode);
+      if (msg.rcode !== 0 && msg.qdcount === 0) r.rejected = true;
+      // Zeek raises dns_rejected for a reply with a question and no records in any section.
+      if (msg.qname !== null && msg.ancount === 0 && msg.nscount === 0 && msg.arcount === 0) r.rejected = true;
+      if (msg.replied) {
+        if (r.query === null) r.query = msg.firstAnswerName;
+        r.AA = msg.aa;
+        r.RA = msg.ra;
+        if (r.rtt === null) {
+          const rtt = ts - r.ts;
+          if (rtt !== 0) r.rtt = rtt;
+        }
+        for (let i = 0; i < msg.answers.length; i++) {
+          r.answers.push(msg.answers[i]);
+          r.TTLs.push(msg.ttls[i]);
+        }
+      }
+      s.sawReply = true;
+    } else {
+      if (msg.qname !== null) {
+        r.RD = msg.rd;
+        r.TC = msg.tc;
+        r.qclass = msg.qclass;
+        r.qclassName = qclassName(msg.qclass);
+        r.qtype = msg.qtype;
+        r.qtypeName = qtypeName(msg.qtype);
+        r.Z = msg.z;
+        let query = msg.qname;
+        if (this.id.respP === 137) {
+          const decoded = decodeNetbiosName(query);
+          if (decoded.length > 0) query = decoded;
+          // RFC 1002 reuses type 33 (SRV) for NBSTAT.
+          if (msg.qtype === 33) r.qtypeName = 'NBSTAT';
+        }
+        r.query = query;
+      }
+      s.sawQuery = true;
+    }
+    if (s.sawQuery && s.sawReply) {
+      // Logged now; it is no longer in any pending structure (popped above, or multicast).
+      this.emit(s);
+    }
+  }
+
+  private enqueue(map: Map<number, Session[]>, id: number, s: Session): void {
+    let q = map.get(id);
+    if (q === undefined) {
+      if (map.size > MAX_PENDING_IDS) {
+        // Zeek: "Throw away all unmatched on assumption they'll never be matched" (they are logged).
+        this.ctx.anomalies.add('dns_pending_ids_limit', this.ctx.file);
+        this.flushAll(map);
+      }
+      q = [];
+      map.set(id, q);
+    } else if (q.length > MAX_PENDING_MSGS) {
+      this.ctx.anomalies.add('dns_pending_msgs_limit', this.ctx.file);
+      for (const x of q) this.emit(x);
+      q.length = 0;
+    }
+    q.push(s);
+  }
+
+  private pop(map: Map<number, Session[]>, id: number): Session {
+    const q = map.get(id)!;
+    const s = q.shift()!;
+    if (q.length === 0) map.delete(id);
+    return s;
+  }
+
+  private flushAll(map: Map<number, Session[]>): void {
+    for (const q of map.values()) for (const s of q) this.emit(s);
+    map.clear();
+  }
+
+  private emit(s: Session): void {
+    this.sink.dns(s.rec);
+  }
+}

@@ -1,0 +1,586 @@
+/**
+ * HTTP/1.x (RFC 9112) over one TCP connection: every request/response pair becomes an
+ * HttpRecord with the semantics of Zeek's scripts/base/protocols/http/main.zeek.
+ *
+ *   request  = method SP request-target SP HTTP-version CRLF *( field-line CRLF ) CRLF [ body ]
+ *   response = HTTP-version SP status-code SP [ reason ] CRLF *( field-line CRLF ) CRLF [ body ]
+ *   chunked  = *( chunk-size [ ext ] CRLF chunk-data CRLF ) 0 CRLF *( trailer CRLF ) CRLF
+ *
+ * Each direction is an integer state machine that reads the stream in place. Header lines that
+ * span segments are kept in a small per-direction buffer capped at MAX_LINE bytes; bodies are
+ * never buffered, only counted (Content-Length, chunked framing, or until close).
+ * Pipelining: requests queue up (at most MAX_PENDING_REQUESTS, Zeek's HTTP::max_pending_requests)
+ * and replies are matched in order. A 1xx reply fills info_code/info_msg and the same record
+ * waits for the final reply, like Zeek. A record is emitted when its reply body ends, or at the
+ * end of the connection.
+ */
+import type { AnomalyCounter } from '../../core/anomaly.js';
+import type { ConnId, HttpRecord, RecordSink } from '../../core/records.js';
+import { dispositionFilename, HTTP_METHODS, mimeOf, sniffMime, text, unescapeUri, uriFilename } from './http-util.js';
+
+/** Longest request/status/header line kept; longer lines are cut and counted (Apache's default is 8190). */
+export const MAX_LINE = 8192;
+/** Header lines per message; more are skipped and counted. */
+export const MAX_HEADERS = 256;
+/** Zeek's HTTP::max_pending_requests. */
+export const MAX_PENDING_REQUESTS = 100;
+
+const enum St {
+  FirstLine = 0,
+  Headers = 1,
+  BodyLength = 2,
+  ChunkSize = 3,
+  ChunkData = 4,
+  ChunkDataEnd = 5,
+  Trailers = 6,
+  BodyToClose = 7,
+  /** No more parsing in this direction (violation, upgrade, CONNECT tunnel). */
+  Done = 8,
+}
+
+export interface HttpOptions {
+  /** Log Basic-auth passwords (Zeek's HTTP::default_capture_password, default false). */
+  capturePasswords: boolean;
+}
+
+class Side {
+  st = St.FirstLine;
+  /** Bytes of a line that started in an earlier segment. */
+  partial: Buffer | null = null;
+  lineCut = false;
+  remaining = 0;
+  bodyLen = 0;
+  headerCount = 0;
+  contentLength = -1;
+  chunked = false;
+  /** Content-Type / Content-Disposition of the message being read. */
+  contentType: string | null = null;
+  filename: string | null = null;
+  sniffed = false;
+  /** The record this message belongs to. */
+  rec: HttpRecord | null = null;
+  messages = 0;
+  close = false;
+}
+
+/** Whether the bytes at `p` can be the start of `HTTP/` (true when too few bytes to tell). */
+function startsHttp(b: Buffer, p: number, end: number): boolean {
+  const want = [0x48, 0x54, 0x54, 0x50, 0x2f];
+  for (let i = 0; i < 5 && p + i < end; i++) if (b[p + i] !== want[i]) return false;
+  return true;
+}
+
+export class HttpAnalyzer {
+  private readonly orig = new Side();
+  private readonly resp = new Side();
+  /** Requests sent and not yet answered, oldest first. */
+  private readonly pending: HttpRecord[] = [];
+  private requestDepth = 0;
+  private responseDepth = 0;
+  /** Method of each pending request, to know whether a reply has a body (HEAD, CONNECT). */
+  private readonly pendingMethods: string[] = [];
+  private currentReplyMethod: string | null = null;
+  /** Request version 0.9 seen: the reply is raw data until close. */
+  private http09 = false;
+  requests = 0;
+  replies = 0;
+  /** Set when the responder sent something that is not an HTTP reply (Zeek's analyzer violation). */
+  violation = false;
+  /** Set after a CONNECT 200 or a 101 upgrade: the stream that follows is another protocol. */
+  tunneled = false;
+
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly anomalies: AnomalyCounter,
+    private readonly id: ConnId,
+    private readonly uid: string,
+    private readonly opts: HttpOptions,
+    private readonly source?: number,
+  ) {}
+
+  /**
+   * Feed in-order stream bytes of one direction.
+   * @returns the offset where HTTP stopped (a tunnel or upgrade begins), or -1 when all was used
+   */
+  data(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): number {
+    const s = fromOrig ? this.orig : this.resp;
+    const end = off + len;
+    let p = off;
+    while (p < end) {
+      switch (s.st) {
+        case St.Done:
+          return this.tunneled ? p : -1;
+        case St.BodyLength: {
+          const take = Math.min(s.remaining, end - p);
+          this.body(s, fromOrig, buf, p, take);
+          s.remaining -= take;
+          p += take;
+          if (s.remaining === 0) this.messageDone(s, fromOrig, ts);
+          break;
+        }
+        case St.ChunkData: {
+          const take = Math.min(s.remaining, end - p);
+          this.body(s, fromOrig, buf, p, take);
+          s.remaining -= take;
+          p += take;
+          if (s.remaining === 0) s.st = St.ChunkDataEnd;
+          break;
+        }
+        case St.BodyToClose: {
+          this.body(s, fromOrig, buf, p, end - p);
+          p = end;
+          break;
+        }
+        default: {
+          if (!fromOrig && s.st === St.FirstLine && this.http09 && this.pending.length > 0 && s.partial === null && !startsHttp(buf, p, end)) {
+            // HTTP/0.9 reply: no status line, the whole reply is the body.
+            const r = this.takeReplyRecord(ts);
+            r.version = '0.9';
+            r.statusCode = 0;
+            r.statusMsg = '<empty>';
+            this.replies++;
+            s.rec = r;
+            this.resetMessage(s);
+            s.st = St.BodyToClose;
+            break;
+          }
+          // Line-oriented states.
+          const nl = buf.indexOf(0x0a, p);
+          if (nl < 0 || nl >= end) {
+            this.keepPartial(s, buf, p, end);
+            p = end;
+            break;
+          }
+          let line: Buffer;
+          let ls: number;
+          let le: number;
+          if (s.partial !== null) {
+            this.keepPartial(s, buf, p, nl);
+            line = s.partial;
+            ls = 0;
+            le = line.length;
+            s.partial = null;
+          } else {
+            line = buf;
+            ls = p;
+            le = nl;
+          }
+          if (le > ls && line[le - 1] === 0x0d) le--;
+          p = nl + 1;
+          s.lineCut = false;
+          this.line(s, fromOrig, line, ls, le, ts);
+          if ((s.st as St) === St.Done && this.tunneled) return p;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Missing bytes: body bytes are skipped; inside headers the message is abandoned. */
+  gap(fromOrig: boolean, len: number): void {
+    const s = fromOrig ? this.orig : this.resp;
+    if (s.st === St.BodyLength || s.st === St.ChunkData) {
+      const skip = Math.min(len, s.remaining);
+      s.remaining -= skip;
+      if (s.remaining === 0) s.st = s.st === St.BodyLength ? St.FirstLine : St.ChunkDataEnd;
+      if (skip < len) s.st = St.Done;
+    } else if (s.st !== St.BodyToClose && s.st !== St.Done) {
+      this.anomalies.add('http_content_gap');
+      s.st = St.Done;
+    }
+  }
+
+  /** Connection over: bodies read until close end here; every open record is logged (Zeek's finalize_http). */
+  end(ts: number): void {
+    if (this.resp.st === St.BodyToClose && this.resp.rec !== null) this.messageDone(this.resp, false, ts);
+    if (this.orig.st === St.BodyToClose && this.orig.rec !== null) this.messageDone(this.orig, true, ts);
+    if (this.resp.rec !== null && this.pending.indexOf(this.resp.rec) < 0) this.sink.http(this.resp.rec);
+    this.resp.rec = null;
+    for (const r of this.pending) this.sink.http(r);
+    this.pending.length = 0;
+  }
+
+  private keepPartial(s: Side, buf: Buffer, start: number, end: number): void {
+    const have = s.partial === null ? 0 : s.partial.length;
+    let take = end - start;
+    if (have + take > MAX_LINE) {
+      if (!s.lineCut) this.anomalies.add('http_line_too_long');
+      s.lineCut = true;
+      take = Math.max(0, MAX_LINE - have);
+    }
+    if (take === 0 && s.partial !== null) return;
+    const piece = Buffer.from(buf.subarray(start, start + take));
+    s.partial = s.partial === null ? piece : Buffer.concat([s.partial, piece]);
+  }
+
+  private line(s: Side, fromOrig: boolean, b: Buffer, ls: number, le: number, ts: number): void {
+    switch (s.st) {
+      case St.FirstLine:
+        if (le === ls) return; // blank lines between messages are tolerated (RFC 9112 2.2)
+        if (fromOrig) this.requestLine(s, b, ls, le, ts);
+        else this.statusLine(s, b, ls, le, ts);
+        return;
+      case St.Headers:
+        if (le === ls) {
+          this.headersDone(s, fromOrig, ts);
+          return;
+        }
+        if (++s.headerCount > MAX_HEADERS) {
+          if (s.headerCount === MAX_HEADERS + 1) this.anomalies.add('http_too_many_headers');
+          return;
+        }
+        this.header(s, fromOrig, b, ls, le);
+        return;
+      case St.ChunkSize: {
+        let size = 0;
+        let digits = 0;
+        let i = ls;
+        while (i < le && (b[i] === 0x20 || b[i] === 0x09)) i++;
+        for (; i < le; i++) {
+          const c = b[i];
+          const v = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+          if (v < 0) break;
+          size = size * 16 + v;
+          digits++;
+        }
+        if (digits === 0 || digits > 12) {
+          this.anomalies.add('HTTP_bad_chunk_size');
+          this.messageDone(s, fromOrig, ts);
+          s.st = St.Done;
+          return;
+        }
+        if (size === 0) s.st = St.Trailers;
+        else {
+          s.remaining = size;
+          s.st = St.ChunkData;
+        }
+        return;
+      }
+      case St.ChunkDataEnd:
+        // The CRLF after chunk data; tolerate its absence by reading this line as a size.
+        s.st = St.ChunkSize;
+        if (le > ls) this.line(s, fromOrig, b, ls, le, ts);
+        return;
+      case St.Trailers:
+        if (le === ls) this.messageDone(s, fromOrig, ts);
+        return;
+    }
+  }
+
+  private newRecord(ts: number, depth: number): HttpRecord {
+    const r: HttpRecord = {
+      ts,
+      uid: this.uid,
+      origH: this.id.origH,
+      origP: this.id.origP,
+      respH: this.id.respH,
+      respP: this.id.respP,
+      transDepth: depth,
+      method: null,
+      host: null,
+      uri: null,
+      referrer: null,
+      version: null,
+      userAgent: null,
+      origin: null,
+      requestBodyLen: 0,
+      responseBodyLen: 0,
+      statusCode: null,
+      statusMsg: null,
+      infoCode: null,
+      infoMsg: null,
+      tags: [],
+      username: null,
+      password: null,
+      origFilenames: [],
+      origMimeTypes: [],
+      respFilenames: [],
+      respMimeTypes: [],
+    };
+    if (this.source !== undefined) r.source = this.source;
+    return r;
+  }
+
+  private requestLine(s: Side, b: Buffer, ls: number, le: number, ts: number): void {
+    const sp1 = b.indexOf(0x20, ls);
+    if (sp1 < 0 || sp1 >= le || sp1 === ls) {
+      this.anomalies.add('bad_HTTP_request');
+      s.st = St.Done;
+      return;
+    }
+    let uriStart = sp1 + 1;
+    while (uriStart < le && b[uriStart] === 0x20) uriStart++;
+    let uriEnd = le;
+    let version = '0.9';
+    // The version is the last token when it reads HTTP/x.y.
+    const sp2 = b.lastIndexOf(0x20, le - 1);
+    if (sp2 >= uriStart && le - sp2 > 5 && b[sp2 + 1] === 0x48 && b[sp2 + 2] === 0x54 && b[sp2 + 3] === 0x54 && b[sp2 + 4] === 0x50 && b[sp2 + 5] === 0x2f) {
+      uriEnd = sp2;
+      while (uriEnd > uriStart && b[uriEnd - 1] === 0x20) uriEnd--;
+      version = b.toString('latin1', sp2 + 6, le);
+    }
+    const method = b.toString('latin1', ls, sp1);
+    if (!HTTP_METHODS.has(method)) this.anomalies.add('unknown_HTTP_method');
+    this.requests++;
+    if (this.pending.length >= MAX_PENDING_REQUESTS) {
+      // Zeek logs all pending requests to make room (HTTP_excessive_pipelining).
+      this.anomalies.add('HTTP_excessive_pipelining');
+      for (const r of this.pending) this.sink.http(r);
+      this.pending.length = 0;
+      this.pendingMethods.length = 0;
+    }
+    if (this.requestDepth < this.responseDepth) {
+      this.anomalies.add('HTTP_response_before_request');
+      this.requestDepth = this.responseDepth;
+    }
+    const r = this.newRecord(ts, ++this.requestDepth);
+    r.method = method;
+    r.uri = unescapeUri(b, uriStart, uriEnd);
+    const fname = uriFilename(r.uri);
+    if (fname !== null) r.uriFilename = fname;
+    this.pending.push(r);
+    this.pendingMethods.push(method);
+    s.rec = r;
+    s.messages++;
+    this.resetMessage(s);
+    if (version === '0.9') {
+      // HTTP/0.9 (RFC 1945 appendix): no headers, the reply is raw data until close.
+      this.http09 = true;
+      s.st = St.FirstLine;
+      s.rec = null;
+      return;
+    }
+    s.st = St.Headers;
+  }
+
+  private statusLine(s: Side, b: Buffer, ls: number, le: number, ts: number): void {
+    const isHttp = le - ls >= 8 && b[ls] === 0x48 && b[ls + 1] === 0x54 && b[ls + 2] === 0x54 && b[ls + 3] === 0x50 && b[ls + 4] === 0x2f;
+    if (!isHttp) {
+      this.anomalies.add('HTTP_reply_code_missing');
+      this.violation = true;
+      s.st = St.Done;
+      return;
+    }
+    const sp1 = b.indexOf(0x20, ls);
+    const version = b.toString('latin1', ls + 5, sp1 > 0 && sp1 < le ? sp1 : le);
+    let code = 0;
+    let i = sp1 > 0 && sp1 < le ? sp1 + 1 : le;
+    let digits = 0;
+    while (i < le && b[i] >= 48 && b[i] <= 57 && digits < 3) {
+      code = code * 10 + (b[i] - 48);
+      i++;
+      digits++;
+    }
+    if (digits !== 3) {
+      this.anomalies.add('HTTP_reply_code_missing');
+      this.violation = true;
+      s.st = St.Done;
+      return;
+    }
+    while (i < le && (b[i] === 0x20 || b[i] === 0x09)) i++;
+    const reason = i < le ? text(b, i, le) : '<empty>';
+    this.replies++;
+    let r: HttpRecord;
+    if (s.rec !== null && s.rec.statusCode !== null && s.rec.statusCode >= 100 && s.rec.statusCode <= 199) {
+      r = s.rec; // the final reply after a 1xx
+    } else {
+      r = this.takeReplyRecord(ts);
+    }
+    r.statusCode = code;
+    r.statusMsg = reason;
+    r.version = version;
+    if (code >= 100 && code <= 199) {
+      r.infoCode = code;
+      r.infoMsg = reason;
+    }
+    s.rec = r;
+    s.messages++;
+    this.resetMessage(s);
+    s.st = St.Headers;
+  }
+
+  /** The record a new reply belongs to: the oldest pending request, or a reply-only record. */
+  private takeReplyRecord(ts: number): HttpRecord {
+    this.responseDepth++;
+    if (this.pending.length > 0) {
+      this.currentReplyMethod = this.pendingMethods[0];
+      return this.pending[0];
+    }
+    this.currentReplyMethod = null;
+    const r = this.newRecord(ts, this.responseDepth);
+    this.pending.push(r);
+    this.pendingMethods.push('');
+    return r;
+  }
+
+  private resetMessage(s: Side): void {
+    s.bodyLen = 0;
+    s.headerCount = 0;
+    s.contentLength = -1;
+    s.chunked = false;
+    s.contentType = null;
+    s.filename = null;
+    s.sniffed = false;
+    s.close = false;
+  }
+
+  private header(s: Side, fromOrig: boolean, b: Buffer, ls: number, le: number): void {
+    const colon = b.indexOf(0x3a, ls);
+    if (colon < 0 || colon >= le) {
+      this.anomalies.add('HTTP_header_without_colon');
+      return;
+    }
+    let ne = colon;
+    while (ne > ls && (b[ne - 1] === 0x20 || b[ne - 1] === 0x09)) ne--;
+    let vs = colon + 1;
+    while (vs < le && (b[vs] === 0x20 || b[vs] === 0x09)) vs++;
+    let ve = le;
+    while (ve > vs && (b[ve - 1] === 0x20 || b[ve - 1] === 0x09)) ve--;
+    const name = b.toString('latin1', ls, ne).toLowerCase();
+    const r = s.rec;
+    switch (name) {
+      case 'content-length': {
+        let n = 0;
+        let ok = ve > vs;
+        for (let i = vs; i < ve; i++) {
+          const c = b[i];
+          if (c < 48 || c > 57) {
+            ok = false;
+            break;
+          }
+          n = n * 10 + (c - 48);
+        }
+        if (ok) s.contentLength = n;
+        else this.anomalies.add('HTTP_bad_content_length');
+        return;
+      }
+      case 'transfer-encoding':
+        if (b.toString('latin1', vs, ve).toLowerCase().indexOf('chunked') >= 0) s.chunked = true;
+        return;
+      case 'content-type':
+        s.contentType = text(b, vs, ve);
+        return;
+      case 'content-disposition':
+        s.filename = dispositionFilename(text(b, vs, ve));
+        return;
+      case 'connection':
+        if (b.toString('latin1', vs, ve).toLowerCase().indexOf('close') >= 0) s.close = true;
+        return;
+    }
+    if (!fromOrig || r === null) return;
+    switch (name) {
+      case 'host':
+        r.host = text(b, vs, ve);
+        return;
+      case 'referer':
+        r.referrer = text(b, vs, ve);
+        return;
+      case 'user-agent':
+        r.userAgent = text(b, vs, ve);
+        return;
+      case 'origin':
+        r.origin = text(b, vs, ve);
+        return;
+      case 'authorization':
+      case 'proxy-authorization':
+        this.basicAuth(r, text(b, vs, ve));
+        return;
+    }
+  }
+
+  /** Basic credentials (RFC 7617), logged like Zeek: username always, password only when enabled. */
+  private basicAuth(r: HttpRecord, value: string): void {
+    const m = /^basic[ \t]+(.*)$/i.exec(value);
+    if (!m) return;
+    const decoded = Buffer.from(m[1], 'base64').toString('latin1');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) {
+      r.username = decoded.slice(0, colon);
+      if (this.opts.capturePasswords) r.password = decoded.slice(colon + 1);
+    } else {
+      r.username = '<problem-decoding> (' + value + ')';
+      if (this.opts.capturePasswords) r.password = decoded;
+    }
+  }
+
+  private headersDone(s: Side, fromOrig: boolean, ts: number): void {
+    if (fromOrig) {
+      if (s.chunked) s.st = St.ChunkSize;
+      else if (s.contentLength > 0) {
+        s.remaining = s.contentLength;
+        s.st = St.BodyLength;
+      } else this.messageDone(s, true, ts);
+      return;
+    }
+    const r = s.rec!;
+    const code = r.statusCode ?? 0;
+    const method = this.currentReplyMethod;
+    if (code >= 100 && code <= 199) {
+      if (code === 101) {
+        // Switching Protocols: what follows is not HTTP.
+        this.messageDone(s, false, ts);
+        this.tunnel();
+        return;
+      }
+      s.st = St.FirstLine; // the final reply comes next, same record
+      return;
+    }
+    if (method === 'CONNECT' && code >= 200 && code <= 299) {
+      this.messageDone(s, false, ts);
+      this.tunnel();
+      return;
+    }
+    // RFC 9112 6.3: no body for HEAD, 204 and 304.
+    if (method === 'HEAD' || code === 204 || code === 304) {
+      this.messageDone(s, false, ts);
+      return;
+    }
+    if (s.chunked) s.st = St.ChunkSize;
+    else if (s.contentLength >= 0) {
+      if (s.contentLength === 0) this.messageDone(s, false, ts);
+      else {
+        s.remaining = s.contentLength;
+        s.st = St.BodyLength;
+      }
+    } else s.st = St.BodyToClose;
+  }
+
+  private tunnel(): void {
+    this.tunneled = true;
+    this.orig.st = St.Done;
+    this.resp.st = St.Done;
+  }
+
+  private body(s: Side, fromOrig: boolean, b: Buffer, start: number, len: number): void {
+    if (len <= 0) return;
+    if (!s.sniffed && s.rec !== null) {
+      s.sniffed = true;
+      const mime = sniffMime(b, start, start + len) ?? (s.contentType !== null ? mimeOf(s.contentType) : null);
+      if (mime !== null) (fromOrig ? s.rec.origMimeTypes : s.rec.respMimeTypes).push(mime);
+    }
+    s.bodyLen += len;
+  }
+
+  private messageDone(s: Side, fromOrig: boolean, _ts: number): void {
+    const r = s.rec;
+    s.st = St.FirstLine;
+    if (r === null) return;
+    if (fromOrig) {
+      r.requestBodyLen = s.bodyLen;
+      if (s.contentType !== null) r.requestContentType = mimeOf(s.contentType);
+      if (s.filename !== null) r.origFilenames.push(s.filename);
+      s.rec = null;
+      return;
+    }
+    r.responseBodyLen = s.bodyLen;
+    if (s.contentType !== null) r.responseContentType = mimeOf(s.contentType);
+    if (s.filename !== null) r.respFilenames.push(s.filename);
+    s.rec = null;
+    const i = this.pending.indexOf(r);
+    if (i >= 0) {
+      this.pending.splice(i, 1);
+      this.pendingMethods.splice(i, 1);
+    }
+    this.sink.http(r);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * TLS registry names as Zeek writes them in ssl.log. Numbers are the IANA "TLS Parameters"
+ * registries; the spellings and the `unknown-N` fallbacks follow Zeek's
+ * scripts/base/protocols/ssl/consts.zeek.
+ */
+
+export const SSLv2 = 0x0002;
+export const SSLv3 = 0x0300;
+export const TLSv10 = 0x0301;
+export const TLSv11 = 0x0302;
+export const TLSv12 = 0x0303;
+export const TLSv13 = 0x0304;
+
+/** `TLSv12`, `SSLv3`, `DTLSv12`, `TLSv13-draftN` or `unknown-N`. */
+export function versionName(v: number): string {
+  switch (v) {
+    case SSLv2: return 'SSLv2';
+    case SSLv3: return 'SSLv3';
+    case TLSv10: return 'TLSv10';
+    case TLSv11: return 'TLSv11';
+    case TLSv12: return 'TLSv12';
+    case TLSv13: return 'TLSv13';
+    case 0xfeff: return 'DTLSv10';
+    case 0xfefd: return 'DTLSv12';
+    case 0xfefc: return 'DTLSv13';
+  }
+  if ((v >> 8) === 0x7f) return 'TLSv13-draft' + (v % 0x7f);
+  return 'unknown-' + v;
+}
+
+/** GREASE values (RFC 8701): 0x?A?A with both bytes equal. */
+export function isGrease(v: number): boolean {
+  return (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff);
+}
+
+const CURVES: Record<number, string> = {
+  1: 'sect163k1', 2: 'sect163r1', 3: 'sect163r2', 4: 'sect193r1', 5: 'sect193r2', 6: 'sect233k1',
+  7: 'sect233r1', 8: 'sect239k1', 9: 'sect283k1', 10: 'sect283r1', 11: 'sect409k1', 12: 'sect409r1',
+  13: 'sect571k1', 14: 'sect571r1', 15: 'secp160k1', 16: 'secp160r1', 17: 'secp160r2', 18: 'secp192k1',
+  19: 'secp192r1', 20: 'secp224k1', 21: 'secp224r1', 22: 'secp256k1', 23: 'secp256r1', 24: 'secp384r1',
+  25: 'secp521r1', 26: 'brainpoolP256r1', 27: 'brainpoolP384r1', 28: 'brainpoolP512r1', 29: 'x25519',
+  30: 'x448', 31: 'brainpoolP256r1tls13', 32: 'brainpoolP384r1tls13', 33: 'brainpoolP512r1tls13',
+  34: 'GC256A', 35: 'GC256B', 36: 'GC256C', 37: 'GC256D', 38: 'GC512A', 39: 'GC512B', 40: 'GC512C',
+  41: 'curveSM2', 256: 'ffdhe2048', 257: 'ffdhe3072', 258: 'ffdhe4096', 259: 'ffdhe6144', 260: 'ffdhe8192',
+  512: 'MLKEM512', 513: 'MLKEM768', 514: 'MLKEM1024', 4587: 'SecP256r1MLKEM768', 4588: 'X25519MLKEM768',
+  4589: 'SecP384r1MLKEM1024', 4590: 'curveSM2MLKEM768', 16696: 'CECPQ2', 25497: 'X25519Kyber768Draft00',
+  25498: 'SecP256r1Kyber768Draft00', 0xff01: 'arbitrary_explicit_prime_curves',
+  0xff02: 'arbitrary_explicit_char2_curves',
+};
+
+export function curveName(c: number): string {
+  const n = CURVES[c];
+  if (n !== undefined) return n;
+  if (isGrease(c)) return 'grease_0x' + c.toString(16).toUpperCase().padStart(4, '0');
+  return 'unknown-' + c;
+}
+
+const ALERTS: Record<number, string> = {
+  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed',
+  22: 'record_overflow', 30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate',
+  42: 'bad_certificate', 43: 'unsupported_certificate', 44: 'certificate_revoked',
+  45: 'certificate_expired', 46: 'certificate_unknown', 47: 'illegal_parameter', 48: 'unknown_ca',
+  49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error', 60: 'export_restriction',
+  70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error',
+  86: 'inappropriate_fallback', 90: 'user_canceled', 100: 'no_renegotiation',
+  110: 'unsupported_extension', 111: 'certificate_unobtainable', 112: 'unrecognized_name',
+  113: 'bad_certificate_status_response', 114: 'bad_certificate_hash_value',
+  115: 'unknown_psk_identity', 116: 'certificate_required', 117: 'general_error',
+  120: 'no_application_protocol', 121: 'ech_required',
+};
+
+export function alertName(d: number): string {
+  return ALERTS[d] ?? 'unknown-' + d;
+}
+
+/** Cipher suites (IANA TLS Cipher Suites registry, plus the pre-standard ChaCha20 and GOST codes Zeek names). */
+const CIPHERS: Record<number, string> = {
+  0x0000: 'TLS_NULL_WITH_NULL_NULL',
+  0x0001: 'TLS_RSA_WITH_NULL_MD5',
+  0x0002: 'TLS_RSA_WITH_NULL_SHA',
+  0x0003: 'TLS_RSA_EXPORT_WITH_RC4_40_MD5',
+  0x0004: 'TLS_RSA_WITH_RC4_128_MD5',
+  0x0005: 'TLS_RSA_WITH_RC4_128_SHA',
+  0x0006: 'TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5',
+  0x0007: 'TLS_RSA_WITH_IDEA_CBC_SHA',
+  0x0008: 'TLS_RSA_EXPORT_WITH_DES40_CBC_SHA',
+  0x0009: 'TLS_RSA_WITH_DES_CBC_SHA',
+  0x000a: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA',
+  0x000b: 'TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA',
+  0x000c: 'TLS_DH_DSS_WITH_DES_CBC_SHA',
+  0x000d: 'TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA',
+  0x000e: 'TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA',
+  0x000f: 'TLS_DH_RSA_WITH_DES_CBC_SHA',
+  0x0010: 'TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA',
+  0x0011: 'TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA',
+  0x0012: 'TLS_DHE_DSS_WITH_DES_CBC_SHA',
+  0x0013: 'TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA',
+  0x0014: 'TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA',
+  0x0015: 'TLS_DHE_RSA_WITH_DES_CBC_SHA',
+  0x0016: 'TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA',
+  0x0017: 'TLS_DH_ANON_EXPORT_WITH_RC4_40_MD5',
+  0x0018: 'TLS_DH_ANON_WITH_RC4_128_MD5',
+  0x0019: 'TLS_DH_ANON_EXPORT_WITH_DES40_CBC_SHA',
+  0x001a: 'TLS_DH_ANON_WITH_DES_CBC_SHA',
+  0x001b: 'TLS_DH_ANON_WITH_3DES_EDE_CBC_SHA',
+  0x002f: 'TLS_RSA_WITH_AES_128_CBC_SHA',
+  0x0030: 'TLS_DH_DSS_WITH_AES_128_CBC_SHA',
+  0x0031: 'TLS_DH_RSA_WITH_AES_128_CBC_SHA',
+  0x0032: 'TLS_DHE_DSS_WITH_AES_128_CBC_SHA',
+  0x0033: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA',
+  0x0034: 'TLS_DH_ANON_WITH_AES_128_CBC_SHA',
+  0x0035: 'TLS_RSA_WITH_AES_256_CBC_SHA',
+  0x0036: 'TLS_DH_DSS_WITH_AES_256_CBC_SHA',
+  0x0037: 'TLS_DH_RSA_WITH_AES_256_CBC_SHA',
+  0x0038: 'TLS_DHE_DSS_WITH_AES_256_CBC_SHA',
+  0x0039: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
+  0x003a: 'TLS_DH_ANON_WITH_AES_256_CBC_SHA',
+  0x003b: 'TLS_RSA_WITH_NULL_SHA256',
+  0x003c: 'TLS_RSA_WITH_AES_128_CBC_SHA256',
+  0x003d: 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+  0x003e: 'TLS_DH_DSS_WITH_AES_128_CBC_SHA256',
+  0x003f: 'TLS_DH_RSA_WITH_AES_128_CBC_SHA256',
+  0x0040: 'TLS_DHE_DSS_WITH_AES_128_CBC_SHA256',
+  0x0041: 'TLS_RSA_WITH_CAMELLIA_128_CBC_SHA',
+  0x0044: 'TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA',
+  0x0045: 'TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA',
+  0x0067: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256',
+  0x0068: 'TLS_DH_DSS_WITH_AES_256_CBC_SHA256',
+  0x0069: 'TLS_DH_RSA_WITH_AES_256_CBC_SHA256',
+  0x006a: 'TLS_DHE_DSS_WITH_AES_256_CBC_SHA256',
+  0x006b: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256',
+  0x006c: 'TLS_DH_ANON_WITH_AES_128_CBC_SHA256',
+  0x006d: 'TLS_DH_ANON_WITH_AES_256_CBC_SHA256',
+  0x0084: 'TLS_RSA_WITH_CAMELLIA_256_CBC_SHA',
+  0x0087: 'TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA',
+  0x0088: 'TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA',
+  0x008a: 'TLS_PSK_WITH_RC4_128_SHA',
+  0x008b: 'TLS_PSK_WITH_3DES_EDE_CBC_SHA',
+  0x008c: 'TLS_PSK_WITH_AES_128_CBC_SHA',
+  0x008d: 'TLS_PSK_WITH_AES_256_CBC_SHA',
+  0x0096: 'TLS_RSA_WITH_SEED_CBC_SHA',
+  0x0099: 'TLS_DHE_DSS_WITH_SEED_CBC_SHA',
+  0x009a: 'TLS_DHE_RSA_WITH_SEED_CBC_SHA',
+  0x009c: 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+  0x009d: 'TLS_RSA_WITH_AES_256_GCM_SHA384',
+  0x009e: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
+  0x009f: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
+  0x00a0: 'TLS_DH_RSA_WITH_AES_128_GCM_SHA256',
+  0x00a1: 'TLS_DH_RSA_WITH_AES_256_GCM_SHA384',
+  0x00a2: 'TLS_DHE_DSS_WITH_AES_128_GCM_SHA256',
+  0x00a3: 'TLS_DHE_DSS_WITH_AES_256_GCM_SHA384',
+  0x00a4: 'TLS_DH_DSS_WITH_AES_128_GCM_SHA256',
+  0x00a5: 'TLS_DH_DSS_WITH_AES_256_GCM_SHA384',
+  0x00a6: 'TLS_DH_ANON_WITH_AES_128_GCM_SHA256',
+  0x00a7: 'TLS_DH_ANON_WITH_AES_256_GCM_SHA384',
+  0x00a8: 'TLS_PSK_WITH_AES_128_GCM_SHA256',
+  0x00a9: 'TLS_PSK_WITH_AES_256_GCM_SHA384',
+  0x00ae: 'TLS_PSK_WITH_AES_128_CBC_SHA256',
+  0x00af: 'TLS_PSK_WITH_AES_256_CBC_SHA384',
+  0x00ba: 'TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256',
+  0x00be: 'TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256',
+  0x00c0: 'TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256',
+  0x00c4: 'TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256',
+  0x00ff: 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV',
+  0x1301: 'TLS_AES_128_GCM_SHA256',
+  0x1302: 'TLS_AES_256_GCM_SHA384',
+  0x1303: 'TLS_CHACHA20_POLY1305_SHA256',
+  0x1304: 'TLS_AES_128_CCM_SHA256',
+  0x1305: 'TLS_AES_128_CCM_8_SHA256',
+  0x5600: 'TLS_FALLBACK_SCSV',
+  0xc001: 'TLS_ECDH_ECDSA_WITH_NULL_SHA',
+  0xc002: 'TLS_ECDH_ECDSA_WITH_RC4_128_SHA',
+  0xc003: 'TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA',
+  0xc004: 'TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA',
+  0xc005: 'TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA',
+  0xc006: 'TLS_ECDHE_ECDSA_WITH_NULL_SHA',
+  0xc007: 'TLS_ECDHE_ECDSA_WITH_RC4_128_SHA',
+  0xc008: 'TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA',
+  0xc009: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  0xc00a: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+  0xc00b: 'TLS_ECDH_RSA_WITH_NULL_SHA',
+  0xc00c: 'TLS_ECDH_RSA_WITH_RC4_128_SHA',
+  0xc00d: 'TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA',
+  0xc00e: 'TLS_ECDH_RSA_WITH_AES_128_CBC_SHA',
+  0xc00f: 'TLS_ECDH_RSA_WITH_AES_256_CBC_SHA',
+  0xc010: 'TLS_ECDHE_RSA_WITH_NULL_SHA',
+  0xc011: 'TLS_ECDHE_RSA_WITH_RC4_128_SHA',
+  0xc012: 'TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA',
+  0xc013: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  0xc014: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+  0xc015: 'TLS_ECDH_ANON_WITH_NULL_SHA',
+  0xc016: 'TLS_ECDH_ANON_WITH_RC4_128_SHA',
+  0xc017: 'TLS_ECDH_ANON_WITH_3DES_EDE_CBC_SHA',
+  0xc018: 'TLS_ECDH_ANON_WITH_AES_128_CBC_SHA',
+  0xc019: 'TLS_ECDH_ANON_WITH_AES_256_CBC_SHA',
+  0xc023: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+  0xc024: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  0xc025: 'TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256',
+  0xc026: 'TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384',
+  0xc027: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  0xc028: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  0xc029: 'TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256',
+  0xc02a: 'TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384',
+  0xc02b: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  0xc02c: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  0xc02d: 'TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256',
+  0xc02e: 'TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384',
+  0xc02f: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  0xc030: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  0xc031: 'TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256',
+  0xc032: 'TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384',
+  0xc035: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA',
+  0xc036: 'TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA',
+  0xc09c: 'TLS_RSA_WITH_AES_128_CCM',
+  0xc09d: 'TLS_RSA_WITH_AES_256_CCM',
+  0xc09e: 'TLS_DHE_RSA_WITH_AES_128_CCM',
+  0xc09f: 'TLS_DHE_RSA_WITH_AES_256_CCM',
+  0xc0a0: 'TLS_RSA_WITH_AES_128_CCM_8',
+  0xc0a1: 'TLS_RSA_WITH_AES_256_CCM_8',
+  0xc0ac: 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM',
+  0xc0ad: 'TLS_ECDHE_ECDSA_WITH_AES_256_CCM',
+  0xc0ae: 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8',
+  0xc0af: 'TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8',
+  0xcc13: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD',
+  0xcc14: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256_OLD',
+  0xcc15: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD',
+  0xcca8: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  0xcca9: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  0xccaa: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  0xccab: 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  0xccac: 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  0xccad: 'TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  0xccae: 'TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  0xd001: 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256',
+  0xd002: 'TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384',
+  0xd005: 'TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256',
+  // SSLv2 cipher kinds (3-byte codes, as Zeek lists them).
+  0x010080: 'SSLv20_CK_RC4_128_WITH_MD5',
+  0x020080: 'SSLv20_CK_RC4_128_EXPORT40_WITH_MD5',
+  0x030080: 'SSLv20_CK_RC2_128_CBC_WITH_MD5',
+  0x040080: 'SSLv20_CK_RC2_128_CBC_EXPORT40_WITH_MD5',
+  0x050080: 'SSLv20_CK_IDEA_128_CBC_WITH_MD5',
+  0x060040: 'SSLv20_CK_DES_64_CBC_WITH_MD5',
+  0x0700c0: 'SSLv20_CK_DES_192_EDE3_CBC_WITH_MD5',
+};
+
+/** Cipher suite name as in ssl.log `cipher`, `unknown-N` when we have no name. */
+export function cipherName(c: number): string {
+  return CIPHERS[c] ?? 'unknown-' + c;
+}
