@@ -1,0 +1,282 @@
+import type { ConnRecord, RecordSink, Transport } from '../../core/records.js';
+import { codeMap, type RecordMapper } from './mapper.js';
+import {
+  jsonAddr,
+  jsonBool,
+  jsonCount,
+  jsonInterval,
+  jsonPort,
+  jsonStringList,
+  jsonTime,
+  parseAddr,
+  parseBool,
+  parseCount,
+  parseInt64,
+  parseInterval,
+  parsePort,
+  parseTime,
+  tsvString,
+  tsvStringList,
+} from './values.js';
+
+/** conn.log columns we map, in field-code order (code = index + 1). */
+const COLUMNS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
+  'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history',
+  'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents', 'vlan', 'inner_vlan',
+  'community_id',
+] as const;
+
+const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7, SERVICE = 8, DURATION = 9;
+const ORIG_BYTES = 10, RESP_BYTES = 11, CONN_STATE = 12, LOCAL_ORIG = 13, LOCAL_RESP = 14, MISSED_BYTES = 15;
+const HISTORY = 16, ORIG_PKTS = 17, ORIG_IP_BYTES = 18, RESP_PKTS = 19, RESP_IP_BYTES = 20, TUNNEL_PARENTS = 21;
+const VLAN = 22, INNER_VLAN = 23, COMMUNITY_ID = 24;
+
+/** Zeek's transport enum from bytes, without building a string. */
+export function tsvTransport(buf: Buffer, s: number, e: number): Transport {
+  const n = e - s;
+  if (n === 3) {
+    if (buf[s] === 0x74 && buf[s + 1] === 0x63 && buf[s + 2] === 0x70) return 'tcp';
+    if (buf[s] === 0x75 && buf[s + 1] === 0x64 && buf[s + 2] === 0x70) return 'udp';
+  } else if (n === 4 && buf[s] === 0x69 && buf[s + 1] === 0x63 && buf[s + 2] === 0x6d && buf[s + 3] === 0x70) {
+    return 'icmp';
+  }
+  return 'unknown_transport';
+}
+
+/** Zeek's transport enum from a JSON string (anything else is `unknown_transport`, as in Zeek). */
+export function jsonTransport(v: unknown): Transport {
+  return v === 'tcp' || v === 'udp' || v === 'icmp' ? v : 'unknown_transport';
+}
+
+/** conn.log (and conn_long, open_conn) -> ConnRecord. */
+export const connMapper: RecordMapper<ConnRecord> = {
+  kind: 'conn',
+  codes: codeMap(COLUMNS),
+  required: ['ts', 'id.orig_h', 'id.resp_h'],
+
+  create(source) {
+    return {
+      ts: NaN,
+      uid: '',
+      origH: '',
+      origP: 0,
+      respH: '',
+      respP: 0,
+      proto: 'unknown_transport',
+      service: null,
+      duration: null,
+      origBytes: null,
+      respBytes: null,
+      connState: null,
+      localOrig: null,
+      localResp: null,
+      missedBytes: 0,
+      history: null,
+      origPkts: 0,
+      origIpBytes: 0,
+      respPkts: 0,
+      respIpBytes: 0,
+      tunnelParents: [],
+      vlan: null,
+      innerVlan: null,
+      communityId: null,
+      source,
+    };
+  },
+
+  setTsv(r, code, buf, s, e, esc, setSep) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = parseTime(buf, s, e);
+        return r.ts === r.ts;
+      case UID:
+        r.uid = tsvString(buf, s, e, esc);
+        return true;
+      case ORIG_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case RESP_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case PROTO:
+        r.proto = tsvTransport(buf, s, e);
+        return true;
+      case SERVICE:
+        r.service = tsvString(buf, s, e, esc);
+        return true;
+      case DURATION:
+        r.duration = v = parseInterval(buf, s, e);
+        return v === v;
+      case ORIG_BYTES:
+        r.origBytes = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RESP_BYTES:
+        r.respBytes = v = parseCount(buf, s, e);
+        return v >= 0;
+      case CONN_STATE:
+        r.connState = tsvString(buf, s, e, esc);
+        return true;
+      case LOCAL_ORIG:
+        v = parseBool(buf, s, e);
+        r.localOrig = v === 1;
+        return v >= 0;
+      case LOCAL_RESP:
+        v = parseBool(buf, s, e);
+        r.localResp = v === 1;
+        return v >= 0;
+      case MISSED_BYTES:
+        r.missedBytes = v = parseCount(buf, s, e);
+        return v >= 0;
+      case HISTORY:
+        r.history = tsvString(buf, s, e, esc);
+        return true;
+      case ORIG_PKTS:
+        r.origPkts = v = parseCount(buf, s, e);
+        return v >= 0;
+      case ORIG_IP_BYTES:
+        r.origIpBytes = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RESP_PKTS:
+        r.respPkts = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RESP_IP_BYTES:
+        r.respIpBytes = v = parseCount(buf, s, e);
+        return v >= 0;
+      case TUNNEL_PARENTS:
+        r.tunnelParents = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case VLAN:
+        r.vlan = v = parseInt64(buf, s, e);
+        return v === v;
+      case INNER_VLAN:
+        r.innerVlan = v = parseInt64(buf, s, e);
+        return v === v;
+      case COMMUNITY_ID:
+        r.communityId = tsvString(buf, s, e, esc);
+        return true;
+    }
+    return true;
+  },
+
+  setJson(r, code, x) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = jsonTime(x);
+        return r.ts === r.ts;
+      case UID:
+        if (typeof x !== 'string') return false;
+        r.uid = x;
+        return true;
+      case ORIG_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = jsonPort(x);
+        return v >= 0;
+      case RESP_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = jsonPort(x);
+        return v >= 0;
+      case PROTO:
+        r.proto = jsonTransport(x);
+        return typeof x === 'string';
+      case SERVICE:
+        if (typeof x !== 'string') return false;
+        r.service = x;
+        return true;
+      case DURATION:
+        r.duration = v = jsonInterval(x);
+        return v === v;
+      case ORIG_BYTES:
+        r.origBytes = v = jsonCount(x);
+        return v >= 0;
+      case RESP_BYTES:
+        r.respBytes = v = jsonCount(x);
+        return v >= 0;
+      case CONN_STATE:
+        if (typeof x !== 'string') return false;
+        r.connState = x;
+        return true;
+      case LOCAL_ORIG:
+        v = jsonBool(x);
+        r.localOrig = v === 1;
+        return v >= 0;
+      case LOCAL_RESP:
+        v = jsonBool(x);
+        r.localResp = v === 1;
+        return v >= 0;
+      case MISSED_BYTES:
+        r.missedBytes = v = jsonCount(x);
+        return v >= 0;
+      case HISTORY:
+        if (typeof x !== 'string') return false;
+        r.history = x;
+        return true;
+      case ORIG_PKTS:
+        r.origPkts = v = jsonCount(x);
+        return v >= 0;
+      case ORIG_IP_BYTES:
+        r.origIpBytes = v = jsonCount(x);
+        return v >= 0;
+      case RESP_PKTS:
+        r.respPkts = v = jsonCount(x);
+        return v >= 0;
+      case RESP_IP_BYTES:
+        r.respIpBytes = v = jsonCount(x);
+        return v >= 0;
+      case TUNNEL_PARENTS: {
+        const l = jsonStringList(x);
+        if (l === null) return false;
+        r.tunnelParents = l;
+        return true;
+      }
+      case VLAN:
+        if (typeof x !== 'number' || !Number.isInteger(x)) return false;
+        r.vlan = x;
+        return true;
+      case INNER_VLAN:
+        if (typeof x !== 'number' || !Number.isInteger(x)) return false;
+        r.innerVlan = x;
+        return true;
+      case COMMUNITY_ID:
+        if (typeof x !== 'string') return false;
+        r.communityId = x;
+        return true;
+    }
+    return true;
+  },
+
+  missing(r) {
+    if (r.ts !== r.ts) return 'ts';
+    if (r.origH === '') return 'id.orig_h';
+    if (r.respH === '') return 'id.resp_h';
+    return null;
+  },
+
+  emit(sink: RecordSink, r) {
+    sink.conn(r);
+  },
+};

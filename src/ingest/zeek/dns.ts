@@ -1,0 +1,275 @@
+import type { DnsRecord, RecordSink } from '../../core/records.js';
+import { jsonTransport, tsvTransport } from './conn.js';
+import { codeMap, type RecordMapper } from './mapper.js';
+import {
+  jsonAddr,
+  jsonBool,
+  jsonCount,
+  jsonInterval,
+  jsonIntervalList,
+  jsonPort,
+  jsonStringList,
+  jsonTime,
+  parseAddr,
+  parseBool,
+  parseCount,
+  parseInterval,
+  parsePort,
+  parseTime,
+  tsvIntervalList,
+  tsvString,
+  tsvStringList,
+} from './values.js';
+
+/** dns.log columns we map, in field-code order (code = index + 1). */
+const COLUMNS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'rtt', 'query',
+  'qclass', 'qclass_name', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z',
+  'answers', 'TTLs', 'rejected',
+] as const;
+
+const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7, TRANS_ID = 8, RTT = 9;
+const QUERY = 10, QCLASS = 11, QCLASS_NAME = 12, QTYPE = 13, QTYPE_NAME = 14, RCODE = 15, RCODE_NAME = 16;
+const AA = 17, TC = 18, RD = 19, RA = 20, Z = 21, ANSWERS = 22, TTLS = 23, REJECTED = 24;
+
+/** dns.log -> DnsRecord. */
+export const dnsMapper: RecordMapper<DnsRecord> = {
+  kind: 'dns',
+  codes: codeMap(COLUMNS),
+  required: ['ts', 'id.orig_h', 'id.resp_h'],
+
+  create(source) {
+    return {
+      ts: NaN,
+      uid: '',
+      origH: '',
+      origP: 0,
+      respH: '',
+      respP: 0,
+      proto: 'unknown_transport',
+      transId: null,
+      rtt: null,
+      query: null,
+      qclass: null,
+      qclassName: null,
+      qtype: null,
+      qtypeName: null,
+      rcode: null,
+      rcodeName: null,
+      AA: false,
+      TC: false,
+      RD: false,
+      RA: false,
+      Z: 0,
+      answers: [],
+      TTLs: [],
+      rejected: false,
+      source,
+    };
+  },
+
+  setTsv(r, code, buf, s, e, esc, setSep) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = parseTime(buf, s, e);
+        return r.ts === r.ts;
+      case UID:
+        r.uid = tsvString(buf, s, e, esc);
+        return true;
+      case ORIG_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case RESP_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case PROTO:
+        r.proto = tsvTransport(buf, s, e);
+        return true;
+      case TRANS_ID:
+        r.transId = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RTT:
+        r.rtt = v = parseInterval(buf, s, e);
+        return v === v;
+      case QUERY:
+        r.query = tsvString(buf, s, e, esc);
+        return true;
+      case QCLASS:
+        r.qclass = v = parseCount(buf, s, e);
+        return v >= 0;
+      case QCLASS_NAME:
+        r.qclassName = tsvString(buf, s, e, esc);
+        return true;
+      case QTYPE:
+        r.qtype = v = parseCount(buf, s, e);
+        return v >= 0;
+      case QTYPE_NAME:
+        r.qtypeName = tsvString(buf, s, e, esc);
+        return true;
+      case RCODE:
+        r.rcode = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RCODE_NAME:
+        r.rcodeName = tsvString(buf, s, e, esc);
+        return true;
+      case AA:
+        v = parseBool(buf, s, e);
+        r.AA = v === 1;
+        return v >= 0;
+      case TC:
+        v = parseBool(buf, s, e);
+        r.TC = v === 1;
+        return v >= 0;
+      case RD:
+        v = parseBool(buf, s, e);
+        r.RD = v === 1;
+        return v >= 0;
+      case RA:
+        v = parseBool(buf, s, e);
+        r.RA = v === 1;
+        return v >= 0;
+      case Z:
+        r.Z = v = parseCount(buf, s, e);
+        return v >= 0;
+      case ANSWERS:
+        r.answers = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case TTLS: {
+        const l = tsvIntervalList(buf, s, e, setSep);
+        if (l === null) return false;
+        r.TTLs = l;
+        return true;
+      }
+      case REJECTED:
+        v = parseBool(buf, s, e);
+        r.rejected = v === 1;
+        return v >= 0;
+    }
+    return true;
+  },
+
+  setJson(r, code, x) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = jsonTime(x);
+        return r.ts === r.ts;
+      case UID:
+        if (typeof x !== 'string') return false;
+        r.uid = x;
+        return true;
+      case ORIG_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = jsonPort(x);
+        return v >= 0;
+      case RESP_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = jsonPort(x);
+        return v >= 0;
+      case PROTO:
+        r.proto = jsonTransport(x);
+        return typeof x === 'string';
+      case TRANS_ID:
+        r.transId = v = jsonCount(x);
+        return v >= 0;
+      case RTT:
+        r.rtt = v = jsonInterval(x);
+        return v === v;
+      case QUERY:
+        if (typeof x !== 'string') return false;
+        r.query = x;
+        return true;
+      case QCLASS:
+        r.qclass = v = jsonCount(x);
+        return v >= 0;
+      case QCLASS_NAME:
+        if (typeof x !== 'string') return false;
+        r.qclassName = x;
+        return true;
+      case QTYPE:
+        r.qtype = v = jsonCount(x);
+        return v >= 0;
+      case QTYPE_NAME:
+        if (typeof x !== 'string') return false;
+        r.qtypeName = x;
+        return true;
+      case RCODE:
+        r.rcode = v = jsonCount(x);
+        return v >= 0;
+      case RCODE_NAME:
+        if (typeof x !== 'string') return false;
+        r.rcodeName = x;
+        return true;
+      case AA:
+        v = jsonBool(x);
+        r.AA = v === 1;
+        return v >= 0;
+      case TC:
+        v = jsonBool(x);
+        r.TC = v === 1;
+        return v >= 0;
+      case RD:
+        v = jsonBool(x);
+        r.RD = v === 1;
+        return v >= 0;
+      case RA:
+        v = jsonBool(x);
+        r.RA = v === 1;
+        return v >= 0;
+      case Z:
+        r.Z = v = jsonCount(x);
+        return v >= 0;
+      case ANSWERS: {
+        const l = jsonStringList(x);
+        if (l === null) return false;
+        r.answers = l;
+        return true;
+      }
+      case TTLS: {
+        const l = jsonIntervalList(x);
+        if (l === null) return false;
+        r.TTLs = l;
+        return true;
+      }
+      case REJECTED:
+        v = jsonBool(x);
+        r.rejected = v === 1;
+        return v >= 0;
+    }
+    return true;
+  },
+
+  missing(r) {
+    if (r.ts !== r.ts) return 'ts';
+    if (r.origH === '') return 'id.orig_h';
+    if (r.respH === '') return 'id.resp_h';
+    return null;
+  },
+
+  emit(sink: RecordSink, r) {
+    sink.dns(r);
+  },
+};

@@ -1,0 +1,247 @@
+import type { HttpRecord, RecordSink } from '../../core/records.js';
+import { codeMap, type RecordMapper } from './mapper.js';
+import {
+  jsonAddr,
+  jsonCount,
+  jsonPort,
+  jsonStringList,
+  jsonTime,
+  parseAddr,
+  parseCount,
+  parsePort,
+  parseTime,
+  tsvString,
+  tsvStringList,
+} from './values.js';
+
+/** http.log columns we map, in field-code order (code = index + 1). */
+const COLUMNS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'trans_depth', 'method', 'host', 'uri',
+  'referrer', 'version', 'user_agent', 'origin', 'request_body_len', 'response_body_len', 'status_code',
+  'status_msg', 'info_code', 'info_msg', 'tags', 'username', 'password', 'orig_filenames', 'orig_mime_types',
+  'resp_filenames', 'resp_mime_types',
+] as const;
+
+const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, TRANS_DEPTH = 7, METHOD = 8, HOST = 9;
+const URI = 10, REFERRER = 11, VERSION = 12, USER_AGENT = 13, ORIGIN = 14, REQUEST_BODY_LEN = 15;
+const RESPONSE_BODY_LEN = 16, STATUS_CODE = 17, STATUS_MSG = 18, INFO_CODE = 19, INFO_MSG = 20, TAGS = 21;
+const USERNAME = 22, PASSWORD = 23, ORIG_FILENAMES = 24, ORIG_MIME_TYPES = 25, RESP_FILENAMES = 26;
+const RESP_MIME_TYPES = 27;
+
+/** http.log (and open_http) -> HttpRecord. */
+export const httpMapper: RecordMapper<HttpRecord> = {
+  kind: 'http',
+  codes: codeMap(COLUMNS),
+  required: ['ts', 'id.orig_h', 'id.resp_h'],
+
+  create(source) {
+    return {
+      ts: NaN,
+      uid: '',
+      origH: '',
+      origP: 0,
+      respH: '',
+      respP: 0,
+      transDepth: 0,
+      method: null,
+      host: null,
+      uri: null,
+      referrer: null,
+      version: null,
+      userAgent: null,
+      origin: null,
+      requestBodyLen: 0,
+      responseBodyLen: 0,
+      statusCode: null,
+      statusMsg: null,
+      infoCode: null,
+      infoMsg: null,
+      tags: [],
+      username: null,
+      password: null,
+      origFilenames: [],
+      origMimeTypes: [],
+      respFilenames: [],
+      respMimeTypes: [],
+      source,
+    };
+  },
+
+  setTsv(r, code, buf, s, e, esc, setSep) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = parseTime(buf, s, e);
+        return r.ts === r.ts;
+      case UID:
+        r.uid = tsvString(buf, s, e, esc);
+        return true;
+      case ORIG_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case RESP_H: {
+        const a = parseAddr(buf, s, e);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = parsePort(buf, s, e);
+        return v >= 0;
+      case TRANS_DEPTH:
+        r.transDepth = v = parseCount(buf, s, e);
+        return v >= 0;
+      case METHOD:
+        r.method = tsvString(buf, s, e, esc);
+        return true;
+      case HOST:
+        r.host = tsvString(buf, s, e, esc);
+        return true;
+      case URI:
+        r.uri = tsvString(buf, s, e, esc);
+        return true;
+      case REFERRER:
+        r.referrer = tsvString(buf, s, e, esc);
+        return true;
+      case VERSION:
+        r.version = tsvString(buf, s, e, esc);
+        return true;
+      case USER_AGENT:
+        r.userAgent = tsvString(buf, s, e, esc);
+        return true;
+      case ORIGIN:
+        r.origin = tsvString(buf, s, e, esc);
+        return true;
+      case REQUEST_BODY_LEN:
+        r.requestBodyLen = v = parseCount(buf, s, e);
+        return v >= 0;
+      case RESPONSE_BODY_LEN:
+        r.responseBodyLen = v = parseCount(buf, s, e);
+        return v >= 0;
+      case STATUS_CODE:
+        r.statusCode = v = parseCount(buf, s, e);
+        return v >= 0;
+      case STATUS_MSG:
+        r.statusMsg = tsvString(buf, s, e, esc);
+        return true;
+      case INFO_CODE:
+        r.infoCode = v = parseCount(buf, s, e);
+        return v >= 0;
+      case INFO_MSG:
+        r.infoMsg = tsvString(buf, s, e, esc);
+        return true;
+      case TAGS:
+        r.tags = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case USERNAME:
+        r.username = tsvString(buf, s, e, esc);
+        return true;
+      case PASSWORD:
+        r.password = tsvString(buf, s, e, esc);
+        return true;
+      case ORIG_FILENAMES:
+        r.origFilenames = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case ORIG_MIME_TYPES:
+        r.origMimeTypes = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case RESP_FILENAMES:
+        r.respFilenames = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+      case RESP_MIME_TYPES:
+        r.respMimeTypes = tsvStringList(buf, s, e, esc, setSep);
+        return true;
+    }
+    return true;
+  },
+
+  setJson(r, code, x) {
+    let v: number;
+    switch (code) {
+      case TS:
+        r.ts = jsonTime(x);
+        return r.ts === r.ts;
+      case ORIG_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.origH = a;
+        return true;
+      }
+      case ORIG_P:
+        r.origP = v = jsonPort(x);
+        return v >= 0;
+      case RESP_H: {
+        const a = jsonAddr(x);
+        if (a === null) return false;
+        r.respH = a;
+        return true;
+      }
+      case RESP_P:
+        r.respP = v = jsonPort(x);
+        return v >= 0;
+      case TRANS_DEPTH:
+        r.transDepth = v = jsonCount(x);
+        return v >= 0;
+      case REQUEST_BODY_LEN:
+        r.requestBodyLen = v = jsonCount(x);
+        return v >= 0;
+      case RESPONSE_BODY_LEN:
+        r.responseBodyLen = v = jsonCount(x);
+        return v >= 0;
+      case STATUS_CODE:
+        r.statusCode = v = jsonCount(x);
+        return v >= 0;
+      case INFO_CODE:
+        r.infoCode = v = jsonCount(x);
+        return v >= 0;
+      case TAGS:
+      case ORIG_FILENAMES:
+      case ORIG_MIME_TYPES:
+      case RESP_FILENAMES:
+      case RESP_MIME_TYPES: {
+        const l = jsonStringList(x);
+        if (l === null) return false;
+        if (code === TAGS) r.tags = l;
+        else if (code === ORIG_FILENAMES) r.origFilenames = l;
+        else if (code === ORIG_MIME_TYPES) r.origMimeTypes = l;
+        else if (code === RESP_FILENAMES) r.respFilenames = l;
+        else r.respMimeTypes = l;
+        return true;
+      }
+    }
+    // The remaining codes are plain strings.
+    if (typeof x !== 'string') return false;
+    switch (code) {
+      case UID: r.uid = x; break;
+      case METHOD: r.method = x; break;
+      case HOST: r.host = x; break;
+      case URI: r.uri = x; break;
+      case REFERRER: r.referrer = x; break;
+      case VERSION: r.version = x; break;
+      case USER_AGENT: r.userAgent = x; break;
+      case ORIGIN: r.origin = x; break;
+      case STATUS_MSG: r.statusMsg = x; break;
+      case INFO_MSG: r.infoMsg = x; break;
+      case USERNAME: r.username = x; break;
+      case PASSWORD: r.password = x; break;
+    }
+    return true;
+  },
+
+  missing(r) {
+    if (r.ts !== r.ts) return 'ts';
+    if (r.origH === '') return 'id.orig_h';
+    if (r.respH === '') return 'id.resp_h';
+    return null;
+  },
+
+  emit(sink: RecordSink, r) {
+    sink.http(r);
+  },
+};
