@@ -133,3 +133,16 @@ export function frameMeta(frame: Buffer, linktype: number, wirelen = frame.lengt
   m.packetNo = 1;
   return m;
 }
+
+/** Decode one hand-written frame with a fresh decoder. */
+export function decodeFrame(
+  frame: Buffer,
+  linktype: number,
+  wirelen = frame.length,
+): { status: DecodeStatus; p: DecodedPacket; anomalies: Record<string, number>; meta: PacketMeta } {
+  const anomalies = new AnomalyCounter();
+  const decoder = new PacketDecoder(anomalies);
+  const meta = frameMeta(frame, linktype, wirelen);
+  const status = decoder.decode(meta, 'test.pcap');
+  return { status, p: snapshot(meta, status), anomalies: anomalies.toJSON(), meta };
+}
