@@ -161,7 +161,7 @@ export function beaconChart(f: EnrichedFinding): string {
     `<line class="median" x1="${L}" y1="${sy(med).toFixed(1)}" x2="${W - R}" y2="${sy(med).toFixed(1)}"/>` +
     `<text x="${L - 4}" y="${T + 8}" text-anchor="end">${esc(fmtDuration(yMax))}</text>` +
     `<text x="${L - 4}" y="${H - B}" text-anchor="end">0</text>` +
-    `<text x="${W - R}" y="${(sy(med) - 4).toFixed(1)}" text-anchor="end" class="median-label">median ${esc(fmtDuration(med))}</text>` +
+    `<text x="${W - R}" y="${T + 8}" text-anchor="end" class="median-label">- - median ${esc(fmtDuration(med))}</text>` +
     `<text x="${L}" y="${H - 8}">${xLabel(x0)}</text>` +
     `<text x="${W - R}" y="${H - 8}" text-anchor="end">${xLabel(x1)}</text>` +
     `<g class="dots">${dots}</g></svg>${note}`
@@ -176,7 +176,7 @@ function timeline(top: EnrichedFinding[], rankOf: Map<EnrichedFinding, number>):
   if (t1 === t0) t1 = t0 + 1;
   const W = 900;
   const rowH = 20;
-  const L = 260;
+  const L = 280;
   const R = 16;
   const T = 8;
   const H = T + top.length * rowH + 30;
@@ -188,7 +188,7 @@ function timeline(top: EnrichedFinding[], rankOf: Map<EnrichedFinding, number>):
     const w = Math.max(3, sx(Math.max(f.endTime, f.startTime)) - x);
     const label = `#${rankOf.get(f)} ${f.detector} ${f.destHost ?? f.destIp ?? ''}`;
     rows +=
-      `<g class="tl-row"><text x="${L - 6}" y="${y + 14}" text-anchor="end">${esc(label.length > 40 ? label.slice(0, 39) + '…' : label)}</text>` +
+      `<g class="tl-row"><text x="${L - 6}" y="${y + 14}" text-anchor="end">${esc(label.length > 36 ? label.slice(0, 35) + '…' : label)}</text>` +
       `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${SEV_COLOR[f.severity]}">` +
       `<title>${esc(`${f.severity} ${formatScore(f.score)} ${f.detector}: ${shortTime(f.startTime)} – ${shortTime(f.endTime)}`)}</title></rect></g>`;
   });
@@ -309,7 +309,8 @@ th{background:var(--panel);font-weight:600}caption{text-align:left;font-weight:6
 td.hash{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}.two{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 .sev{display:inline-block;border-radius:3px;padding:0 6px;color:#fff;font-size:12px;font-weight:600}
 .sev-critical{background:${SEV_COLOR.critical}}.sev-high{background:${SEV_COLOR.high}}.sev-medium{background:${SEV_COLOR.medium}}.sev-low{background:${SEV_COLOR.low}}.sev-informational{background:${SEV_COLOR.informational}}
-tr.finding td.evidence{max-width:420px;word-break:break-word}details{margin:2px 0 8px}summary{cursor:pointer;color:var(--muted)}
+tr.finding td.evidence{min-width:260px;max-width:480px;word-break:break-word}td.when{white-space:nowrap;font-variant-numeric:tabular-nums}td.where{min-width:150px;max-width:240px;word-break:break-word}td.dest{max-width:280px;word-break:break-word}
+.scroll{overflow-x:auto}details{margin:2px 0 8px}summary{cursor:pointer;color:var(--muted)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:var(--muted)}dd{margin:0;word-break:break-word}
 svg.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:4px}svg text{font-size:11px;fill:var(--muted)}
 .axis{stroke:#8c959f}.median{stroke:#d32f2f;stroke-dasharray:4 3}.median-label{fill:#d32f2f}.dots circle{fill:#0969da;fill-opacity:.75}
@@ -370,9 +371,9 @@ export function renderHtml(findings: readonly EnrichedFinding[], run: RunInfo): 
       `<tr class="finding" id="finding-${r}" data-rank="${r}" data-score="${formatScore(f.score)}" data-severity="${SEVERITIES.indexOf(f.severity)}" ` +
       `data-detector="${esc(f.detector)}" data-start="${f.startTime}" data-detector-id="${esc(f.detector)}">` +
       `<td class="num">${r}</td><td>${sevBadge(f.severity)}</td><td class="num">${formatScore(f.score)}</td><td>${esc(f.detector)}</td>` +
-      `<td>${esc(shortTime(f.startTime))}</td><td>${esc(endpoint(f.srcIp, f.srcPort))}</td>` +
-      `<td>${esc(endpoint(f.destIp, f.destPort))}${f.destHost ? `<br><span class="muted">${esc(f.destHost)}</span>` : ''}</td>` +
-      `<td>${esc(geoText(f, 'dest'))}${f.abroad ? ' <span class="muted">(abroad)</span>' : ''}</td>` +
+      `<td class="when">${esc(shortTime(f.startTime)).replace(' ', '<br>')}</td><td>${esc(endpoint(f.srcIp, f.srcPort))}</td>` +
+      `<td class="dest">${esc(endpoint(f.destIp, f.destPort))}${f.destHost ? `<br><span class="muted">${esc(f.destHost)}</span>` : ''}</td>` +
+      `<td class="where">${esc(geoText(f, 'dest'))}${f.abroad ? ' <span class="muted">(abroad)</span>' : ''}</td>` +
       `<td class="evidence">${esc(f.evidence)}</td></tr>` +
       `<tr class="finding-details"><td></td><td colspan="8"><details><summary>details</summary>${detailsList(f)}` +
       `${hasChart.has(f) ? `<a href="#beacon-${r}">interval chart</a>` : ''}</details></td></tr>`;
@@ -409,8 +410,8 @@ export function renderHtml(findings: readonly EnrichedFinding[], run: RunInfo): 
 <section id="timeline-section"><h2>Timeline of the top findings</h2>${timeline(ranked.slice(0, TIMELINE_MAX_FINDINGS), rankOf)}</section>
 <section id="findings"><h2>Findings, ranked</h2>
 <input id="filter" type="search" placeholder="Filter findings (address, host, detector, text)" aria-label="Filter findings"> <span class="muted"><span id="shown">${counts.total}</span> shown</span>
-<table><thead><tr><th class="sortable num" data-key="rank">#</th><th class="sortable" data-key="severity">Severity</th><th class="sortable num" data-key="score">Score</th><th class="sortable" data-key="detector">Detector</th><th class="sortable" data-key="start">Start (UTC)</th><th>Source</th><th>Destination</th><th>Where</th><th>Evidence</th></tr></thead>
-<tbody>${findingRows || '<tr><td colspan="9">No findings.</td></tr>'}</tbody></table></section>
+<div class="scroll"><table><thead><tr><th class="sortable num" data-key="rank">#</th><th class="sortable" data-key="severity">Severity</th><th class="sortable num" data-key="score">Score</th><th class="sortable" data-key="detector">Detector</th><th class="sortable" data-key="start">Start (UTC)</th><th>Source</th><th>Destination</th><th>Where</th><th>Evidence</th></tr></thead>
+<tbody>${findingRows || '<tr><td colspan="9">No findings.</td></tr>'}</tbody></table></div></section>
 <section id="beacons"><h2>Beacon intervals</h2>${beaconHtml}</section>
 <section id="destinations"><h2>Where the destinations are</h2>${destinations(ranked)}</section>
 <section id="manifest"><h2>Run manifest</h2>${manifestSection(run)}</section>

@@ -104,11 +104,13 @@ export function formatTable(findings: readonly EnrichedFinding[], opts: TableOpt
   // Narrow terminals: drop the least important columns, then shrink the destination.
   // Steps, least important first: [column, 0 to drop it or the width to shrink it to].
   const steps: [string, number][] = [
-    ['WHERE', 0],
+    ['DESTINATION', 32],
+    ['WHERE', 24],
     ['START (UTC)', 0],
-    ['DETECTOR', 0],
     ['DESTINATION', 24],
     ['SOURCE', 15],
+    ['WHERE', 0],
+    ['DETECTOR', 0],
     ['SCORE', 0],
     ['SOURCE', 0],
     ['DESTINATION', 15],
