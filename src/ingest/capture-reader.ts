@@ -259,8 +259,12 @@ export function readCaptureBuffer(
     }
   }
   const step = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : data.length;
-  for (let off = 0; off < data.length; off += step) {
-    if (!reader.push(data.subarray(off, Math.min(off + step, data.length)))) break;
+  if (step >= data.length) {
+    reader.push(data);
+  } else {
+    for (let off = 0; off < data.length; off += step) {
+      if (!reader.push(data.subarray(off, Math.min(off + step, data.length)))) break;
+    }
   }
   return reader.end(undefined, compressed);
 }

@@ -529,10 +529,11 @@ export function blockName(type: number): string {
       return 'ISB';
     case BlockType.Dsb:
       return 'DSB';
+    // Custom Blocks: 0x00000BAD may be copied by editors, 0x40000BAD must not ("DCB" in
+    // pcapng-test-generator's listings).
     case 0x00000bad:
-    case 0x40000bad:
       return 'CB';
-    case 0x00000bac:
+    case 0x40000bad:
       return 'DCB';
     default:
       return 'other';
