@@ -418,6 +418,7 @@ export class FlowTable {
         },
         PROTO_NAMES[transport],
         conn.uid,
+        transport === Transport.Tcp && !(meta.tcpFlags & SYN),
       );
     }
 
