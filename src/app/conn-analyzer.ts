@@ -96,6 +96,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     private readonly id: ConnId,
     private readonly proto: Transport,
     private readonly uid: string,
+    private readonly midstream = false,
   ) {
     this.tcp = proto === 'tcp';
     if (!this.tcp) {
@@ -276,6 +277,12 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private start(m: Mode): void {
+    if (this.midstream && (m === Mode.Http || m === Mode.Text)) {
+      // Zeek's line-based analyzers skip partial connections (HTTP's SetSkipPartial): the
+      // request that opened the connection is missing, so pairing would be off.
+      if (m === Mode.Text) this.services.pop();
+      m = Mode.Off;
+    }
     this.mode = m;
     switch (m) {
       case Mode.Http:

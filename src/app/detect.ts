@@ -122,7 +122,7 @@ export function isDnsMessage(b: Buffer, p: number, end: number): boolean {
 const SMTP_CMDS = ['EHLO ', 'HELO ', 'EHLO\r', 'HELO\r'];
 const FTP_CMDS = ['USER ', 'AUTH ', 'FEAT', 'SYST', 'OPTS ', 'PASS '];
 const POP3_CMDS = ['USER ', 'CAPA', 'STLS', 'APOP ', 'AUTH', 'QUIT'];
-const IRC_CMDS = ['NICK ', 'USER ', 'PASS ', 'CAP ', 'SERVICE '];
+const IRC_CMDS = ['NICK ', 'USER ', 'PASS ', 'CAP ', 'SERVICE ', 'STARTTLS\r\n'];
 
 function anyAt(b: Buffer, p: number, end: number, cmds: readonly string[]): boolean {
   for (const c of cmds) if (at(b, p, end, c) || at(b, p, end, c.toLowerCase())) return true;

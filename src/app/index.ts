@@ -47,9 +47,9 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     entropySampleBytes: o.entropySampleBytes,
     entropyMinBytes: o.entropyMinBytes,
   };
-  return (id: ConnId, proto: Transport, uid: string) => {
+  return (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;
-    return new ConnAnalyzer(ctx, id, proto, uid);
+    return new ConnAnalyzer(ctx, id, proto, uid, midstream === true);
   };
 }
 

@@ -159,5 +159,9 @@ export interface AppAnalyzer {
   end(conn: ConnRecord): void;
 }
 
-/** Creates an analyzer for a new connection (or returns null to analyze nothing). */
-export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string) => AppAnalyzer | null;
+/**
+ * Creates an analyzer for a new connection (or returns null to analyze nothing).
+ * `midstream` is true for a TCP connection whose first packet was not a SYN (Zeek's "partial"
+ * connection): like Zeek's HTTP analyzer (SetSkipPartial), line-based parsers skip those.
+ */
+export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => AppAnalyzer | null;
