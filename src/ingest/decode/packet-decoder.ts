@@ -193,6 +193,10 @@ export class PacketDecoder {
     c.end = c.wireEnd = r.outOff + r.outLen;
     c.pendingTunnel = 0;
     c.expectVersion = 0;
+    // The datagram is whole now. An IPv6 datagram keeps the identification of its fragment
+    // header in `ipId` (the header itself is gone); IPv4 re-reads it from its header.
+    meta.fragOffset = 0;
+    meta.moreFragments = false;
     return v4 ? Layer.Ipv4 : Layer.Ipv6;
   }
 }

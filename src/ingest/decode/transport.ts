@@ -62,8 +62,9 @@ export function decodeUdp(c: DecodeCursor, meta: PacketMeta): number {
   meta.l4Off = off;
   meta.srcPort = (buf[off] << 8) | buf[off + 1];
   meta.dstPort = (buf[off + 2] << 8) | buf[off + 3];
-  // Zeek trusts the IP length and only flags a UDP length that disagrees with it.
-  if (((buf[off + 4] << 8) | buf[off + 5]) !== wire) c.note(Weird.UDP_datagram_length_mismatch);
+  // Zeek trusts the IP length and only flags a UDP length that disagrees with it (not in a
+  // first fragment kept without reassembly, whose IP payload is only part of the datagram).
+  if (((buf[off + 4] << 8) | buf[off + 5]) !== wire && !meta.moreFragments) c.note(Weird.UDP_datagram_length_mismatch);
   meta.payloadOff = off + UDP_HDR;
   meta.payloadLen = cap - UDP_HDR;
   meta.payloadWireLen = wire - UDP_HDR;
