@@ -22,6 +22,8 @@ import { dispositionFilename, HTTP_METHODS, mimeOf, sniffMime, text, unescapeUri
 export const MAX_LINE = 8192;
 /** Header lines per message; more are skipped and counted. */
 export const MAX_HEADERS = 256;
+/** Body bytes looked at to sniff a MIME type (every signature we check fits). */
+export const SNIFF_BYTES = 16;
 /** Zeek's HTTP::max_pending_requests. */
 export const MAX_PENDING_REQUESTS = 100;
 
@@ -57,6 +59,9 @@ class Side {
   contentType: string | null = null;
   filename: string | null = null;
   sniffed = false;
+  /** First body bytes, for content sniffing when the body arrives in small pieces. */
+  sniffBuf: Buffer | null = null;
+  sniffHave = 0;
   /** The record this message belongs to. */
   rec: HttpRecord | null = null;
   messages = 0;
@@ -421,6 +426,8 @@ export class HttpAnalyzer {
     s.contentType = null;
     s.filename = null;
     s.sniffed = false;
+    s.sniffBuf = null;
+    s.sniffHave = 0;
     s.close = false;
   }
 
@@ -554,14 +561,32 @@ export class HttpAnalyzer {
   private body(s: Side, fromOrig: boolean, b: Buffer, start: number, len: number): void {
     if (len <= 0) return;
     if (!s.sniffed && s.rec !== null) {
-      s.sniffed = true;
-      const mime = sniffMime(b, start, start + len) ?? (s.contentType !== null ? mimeOf(s.contentType) : null);
-      if (mime !== null) (fromOrig ? s.rec.origMimeTypes : s.rec.respMimeTypes).push(mime);
+      if (s.sniffHave === 0 && len >= SNIFF_BYTES) {
+        this.sniff(s, fromOrig, b, start, start + len);
+      } else {
+        if (s.sniffBuf === null) s.sniffBuf = Buffer.allocUnsafe(SNIFF_BYTES);
+        const take = Math.min(len, SNIFF_BYTES - s.sniffHave);
+        b.copy(s.sniffBuf, s.sniffHave, start, start + take);
+        s.sniffHave += take;
+        if (s.sniffHave === SNIFF_BYTES) this.sniff(s, fromOrig, s.sniffBuf, 0, SNIFF_BYTES);
+      }
     }
     s.bodyLen += len;
   }
 
+  /** MIME type of the body from its first bytes, else from Content-Type (once per message). */
+  private sniff(s: Side, fromOrig: boolean, b: Buffer, start: number, end: number): void {
+    s.sniffed = true;
+    s.sniffHave = 0;
+    s.sniffBuf = null;
+    const r = s.rec;
+    if (r === null) return;
+    const mime = sniffMime(b, start, end) ?? (s.contentType !== null ? mimeOf(s.contentType) : null);
+    if (mime !== null) (fromOrig ? r.origMimeTypes : r.respMimeTypes).push(mime);
+  }
+
   private messageDone(s: Side, fromOrig: boolean, _ts: number): void {
+    if (!s.sniffed && s.sniffHave > 0) this.sniff(s, fromOrig, s.sniffBuf!, 0, s.sniffHave);
     const r = s.rec;
     s.st = St.FirstLine;
     if (r === null) return;
