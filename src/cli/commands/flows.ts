@@ -1,12 +1,272 @@
-import type { CommandModule } from 'yargs';
-import { EXIT_USAGE } from '../exit-codes.js';
+/**
+ * `konseki flows <capture...|-> [--format zeek|jsonl|csv] [-o FILE] [--logs DIR]`
+ *
+ * Builds Zeek conn.log records from packet captures. Several captures behave as one
+ * continuous capture: they are ordered by the time of their first packet (standard input,
+ * whose first packet cannot be peeked, goes first) and fed to one flow table, so a
+ * connection that spans two files is one record, like `mergecap` then `zeek -r`.
+ *
+ * At the end the packet accounting is printed on stderr:
+ *   packets read = packets in flows + non-IP + anomalies + fragments (held for, or merged by, reassembly)
+ */
+import { createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { AnomalyCounter } from '../../core/anomaly.js';
+import { ErrorCodes, isKonsekiError } from '../../core/errors.js';
+import { DecodeStatus, PacketMeta } from '../../core/packet.js';
+import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '../../core/records.js';
+import { createAppAnalyzerFactory } from '../../app/index.js';
+import { FlowTable } from '../../flow/flow-table.js';
+import { readCapture, readCaptureBuffer, type CaptureStats } from '../../ingest/capture-reader.js';
+import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
+import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG } from '../../export/zeek-fields.js';
+import { ZeekLogWriter, type ZeekLogFormat } from '../../export/zeek-log-writer.js';
+import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
 
-/** Placeholder until the command lands. */
-export const flowsCommand: CommandModule = {
+export type FlowsFormat = 'zeek' | 'jsonl' | 'csv';
+
+export interface FlowsArgs {
+  inputs: string[];
+  format?: FlowsFormat;
+  /** Output file for conn.log ('-' or undefined: standard output). */
+  output?: string;
+  /** Directory for conn.log, dns.log, http.log and ssl.log. */
+  logs?: string;
+}
+
+export interface FlowsIo {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Bytes read from the head of each input to find its first packet time. */
+const PEEK_BYTES = 1 << 20;
+
+const FORMATS: Record<FlowsFormat, ZeekLogFormat> = { zeek: 'tsv', jsonl: 'json', csv: 'csv' };
+
+/** Time of the first packet of a capture file, or null when it cannot be told. */
+export function firstPacketTime(file: string): number | null {
+  if (file === '-') return null;
+  let head: Buffer;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(PEEK_BYTES);
+      const n = readSync(fd, head, 0, PEEK_BYTES, 0);
+      head = head.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    }
+  } catch {
+    return null;
+  }
+  let first: number | null = null;
+  const anomalies = new AnomalyCounter();
+  readCaptureBuffer(
+    head,
+    file,
+    0,
+    (m) => {
+      if (first === null) first = m.tsSec + m.tsNsec / 1e9;
+    },
+    { anomalies, decoder: { decode: () => DecodeStatus.NonIp } },
+  );
+  return first;
+}
+
+/** Orders inputs as one continuous capture: by first packet time, unknown times first (stable). */
+export function orderInputs(inputs: string[]): string[] {
+  const withTs = inputs.map((f, i) => ({ f, i, t: firstPacketTime(f) }));
+  withTs.sort((a, b) => {
+    if (a.t === null || b.t === null) return a.t === null && b.t === null ? a.i - b.i : a.t === null ? -1 : 1;
+    return a.t - b.t || a.i - b.i;
+  });
+  return withTs.map((x) => x.f);
+}
+
+/**
+ * Runs `konseki flows`.
+ * @returns the exit code (0 ok, 2 usage / not a capture, 3 an input was partly unreadable)
+ */
+export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
+  const say = (s: string) => io.stderr.write(s + '\n');
+  const format = args.format ?? 'zeek';
+  if (!(format in FORMATS)) {
+    say(`konseki: --format must be zeek, jsonl or csv, got ${format}`);
+    return EXIT_USAGE;
+  }
+  if (args.inputs.length === 0) {
+    say('konseki: name at least one capture (or - for standard input)');
+    return EXIT_USAGE;
+  }
+  if (args.inputs.filter((f) => f === '-').length > 1) {
+    say('konseki: standard input (-) can be read only once');
+    return EXIT_USAGE;
+  }
+  if (args.logs && args.output) {
+    say('konseki: give either -o FILE or --logs DIR, not both');
+    return EXIT_USAGE;
+  }
+  for (const f of args.inputs) {
+    if (f !== '-' && !existsSync(f)) {
+      say(`konseki: cannot open ${f}: no such file`);
+      return EXIT_USAGE;
+    }
+    if (f !== '-' && statSync(f).isDirectory()) {
+      say(`konseki: ${f} is a directory, not a capture`);
+      return EXIT_USAGE;
+    }
+  }
+  const zf = FORMATS[format];
+  const ext = format === 'zeek' ? 'log' : format === 'jsonl' ? 'json' : 'csv';
+
+  // Writers.
+  const writers: ZeekLogWriter<unknown>[] = [];
+  const open = (file: string | undefined): { sink: Writable; end: boolean } => {
+    if (file === undefined || file === '-') return { sink: io.stdout, end: false };
+    return { sink: createWriteStream(file), end: true };
+  };
+  let connW: ZeekLogWriter<ConnRecord>;
+  let dnsW: ZeekLogWriter<DnsRecord> | null = null;
+  let httpW: ZeekLogWriter<HttpRecord> | null = null;
+  let sslW: ZeekLogWriter<SslRecord> | null = null;
+  try {
+    if (args.logs) {
+      mkdirSync(args.logs, { recursive: true });
+      const mk = <R>(spec: typeof CONN_LOG | typeof DNS_LOG | typeof HTTP_LOG | typeof SSL_LOG, name: string) => {
+        const o = open(path.join(args.logs!, `${name}.${ext}`));
+        return new ZeekLogWriter(spec as never, zf, o.sink, { endStream: o.end }) as ZeekLogWriter<R>;
+      };
+      connW = mk<ConnRecord>(CONN_LOG, 'conn');
+      dnsW = mk<DnsRecord>(DNS_LOG, 'dns');
+      httpW = mk<HttpRecord>(HTTP_LOG, 'http');
+      sslW = mk<SslRecord>(SSL_LOG, 'ssl');
+    } else {
+      const o = open(args.output);
+      connW = new ZeekLogWriter(CONN_LOG, zf, o.sink, { endStream: o.end });
+    }
+  } catch (e) {
+    say(`konseki: cannot write output: ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  writers.push(connW as ZeekLogWriter<unknown>);
+  for (const w of [dnsW, httpW, sslW]) if (w) writers.push(w as ZeekLogWriter<unknown>);
+
+  const anomalies = new AnomalyCounter();
+  const sink: RecordSink = {
+    conn: () => {},
+    dns: (r) => dnsW?.write(r),
+    http: (r) => httpW?.write(r),
+    ssl: (r) => sslW?.write(r),
+  };
+  let appFactory;
+  try {
+    appFactory = createAppAnalyzerFactory(sink, anomalies);
+  } catch (e) {
+    say(`konseki: ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const table = new FlowTable({ emit: (c) => connW.write(c), appFactory, anomalies });
+  const decoder = new PacketDecoder(anomalies);
+  const meta = new PacketMeta();
+
+  const ordered = orderInputs(args.inputs);
+  if (ordered.length > 1 && ordered.some((f, i) => f !== args.inputs[i])) {
+    say(`konseki: reading ${ordered.length} captures in time order: ${ordered.join(', ')}`);
+  }
+
+  const all: CaptureStats[] = [];
+  let code = EXIT_OK;
+  const onPacket = (m: PacketMeta, st: DecodeStatus): void => {
+    if (st === DecodeStatus.Ip) table.addPacket(m);
+  };
+  for (let i = 0; i < ordered.length; i++) {
+    const f = ordered[i];
+    const st = await readCapture(f, i, onPacket, { anomalies, decoder, meta });
+    all.push(st);
+    if (st.error) {
+      say(`konseki: ${st.error.message}`);
+      if (st.error.code === ErrorCodes.NOT_A_CAPTURE && st.packetsRead === 0) code = Math.max(code, EXIT_USAGE);
+      else code = Math.max(code, EXIT_PARTIAL);
+    } else if (st.truncated) {
+      code = Math.max(code, EXIT_PARTIAL);
+    }
+    for (const w of writers) await w.ready();
+  }
+  table.flush();
+  try {
+    for (const w of writers) await w.close();
+  } catch (e) {
+    say(`konseki: cannot write output: ${isKonsekiError(e) ? e.message : (e as Error).message}`);
+    return Math.max(code, EXIT_PARTIAL);
+  }
+
+  // Accounting.
+  let read = 0;
+  let ip = 0;
+  let nonIp = 0;
+  let anom = 0;
+  let frags = 0;
+  for (const s of all) {
+    read += s.packetsRead;
+    ip += s.ip;
+    nonIp += s.nonIp;
+    anom += s.anomalies;
+    frags += s.fragments;
+  }
+  const ts = table.stats;
+  say(
+    `konseki flows: ${read} packets read = ${ts.packets} in flows + ${nonIp} non-IP + ${anom} anomalies + ${frags} fragments (held or merged)`,
+  );
+  if (read !== ip + nonIp + anom + frags || ip !== ts.packets) {
+    say(`konseki: warning: packet accounting does not add up (decoded IP ${ip}, in flows ${ts.packets})`);
+  }
+  say(
+    `konseki flows: ${ts.flowsEmitted} connections (${ts.flushedAtEnd} open at end, ${ts.expiredByTimeout} inactivity timeouts, ` +
+      `${ts.earlyExpired} early expiries at the cap, live peak ${ts.livePeak})`,
+  );
+  const counts = anomalies.toJSON();
+  const keys = Object.keys(counts);
+  if (keys.length > 0) say(`konseki flows: anomalies: ${keys.map((k) => `${k}=${counts[k]}`).join(' ')}`);
+  return code;
+}
+
+interface FlowsCliArgs {
+  inputs: string[];
+  format: FlowsFormat;
+  output?: string;
+  logs?: string;
+}
+
+export const flowsCommand: CommandModule<object, FlowsCliArgs> = {
   command: 'flows <inputs..>',
-  describe: 'flows (not yet implemented)',
-  handler: () => {
-    process.stderr.write('konseki: flows is not implemented yet\n');
-    process.exitCode = EXIT_USAGE;
+  describe: 'write Zeek conn.log records from packet captures (several captures = one capture in time order)',
+  builder: (y: Argv) =>
+    y
+      .positional('inputs', { type: 'string', array: true, describe: 'pcap/pcapng files (gzip ok), or - for stdin' })
+      .option('format', {
+        alias: 'f',
+        choices: ['zeek', 'jsonl', 'csv'] as const,
+        default: 'zeek' as const,
+        describe: 'zeek: Zeek TSV with full header; jsonl: Zeek JSON lines; csv: snake_case columns',
+      })
+      .option('output', { alias: 'o', type: 'string', describe: 'conn.log output file (default stdout)' })
+      .option('logs', { type: 'string', describe: 'write conn, dns, http and ssl logs into this directory' }) as unknown as Argv<FlowsCliArgs>,
+  handler: async (argv: ArgumentsCamelCase<FlowsCliArgs>) => {
+    try {
+      process.exitCode = await runFlows(
+        { inputs: argv.inputs, format: argv.format, output: argv.output, logs: argv.logs },
+        { stdout: process.stdout, stderr: process.stderr },
+      );
+    } catch (e) {
+      process.stderr.write(`konseki: ${(e as Error).message}\n`);
+      process.exitCode = EXIT_PARTIAL;
+    }
   },
 };
