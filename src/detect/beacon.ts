@@ -1,0 +1,419 @@
+/**
+ * `beacon`: periodic callbacks from an internal host to one destination.
+ *
+ * Grouping: per source, every successful connection goes under the destination *name*
+ * when one is known (TLS SNI or HTTP Host of that connection by uid, else the DNS answer
+ * that resolved the address for this source) and under the destination address otherwise,
+ * so a beacon over rotating CDN addresses is one beacon, and a connection is counted once.
+ * Connections through an internal HTTP proxy (CONNECT or absolute URI) are grouped under
+ * the requested name and count as outbound (RITA's "proxy beacons").
+ *
+ * Score (0..1 before context): weighted sum of
+ *   timing   = 0.6 periodic fit (periodicity.ts) + 0.25 dispersion (mad/median) + 0.15 skew (Bowley)
+ *   size     = sizeScore(share near the median, mad/median, skew) of the bytes sent per callback
+ *   coverage = 0.5 span (beacon span / min(input span, 4 h)) + 0.5 evenness (occupied time bins)
+ * times (0.3 + 0.7 significance), where significance (scores.ts) is how unlikely the main
+ * interval mode is for random callbacks and grows with the number of beats,, then x periodicFactor when periodic by design and
+ * x prevalence. Failed attempts are not beats; a destination with only failed attempts
+ * (an implant retrying an unreachable C2) is scored on the attempts' timing alone and
+ * capped at 0.6 (medium).
+ */
+import type { Finding } from '../core/finding.js';
+import type { DetectContext } from './context.js';
+import { buildFinding, c2Techniques, fmt, fmtDuration, looksLikeAddress } from './context.js';
+import type { PairState } from './pairs.js';
+import { PROTO_NAME, SmallCounter } from './pairs.js';
+import { intervalModes } from './periodicity.js';
+import {
+  dispersionScore,
+  evennessScore,
+  periodicFitScore,
+  prevalenceFactor,
+  significanceScore,
+  sizeScore,
+  skewScore,
+  spanScore,
+  weighted,
+} from './scores.js';
+import { bowleySkew, clamp01, quantileSorted, robustSummary, sortedCopy } from './stats.js';
+
+/** Most time bins used for the evenness score (one per hour over a day). */
+const EVENNESS_MAX_BINS = 24;
+/** Relative tolerance of "near the median size". */
+const SIZE_NEAR_TOLERANCE = 0.2;
+/** Absolute tolerance of "near the median size", bytes (small requests vary by a few bytes). */
+const SIZE_NEAR_MIN_BYTES = 32;
+/** Highest score of a destination seen only through failed attempts. */
+const RETRY_SCORE_CAP = 0.6;
+
+export interface BeaconEstimate {
+  /** Callbacks after merging bursts. */
+  beats: number;
+  /** Connections before merging. */
+  conns: number;
+  interval: number;
+  jitter: number;
+  fit: number;
+  missedShare: number;
+  modes: number[];
+  first: number;
+  last: number;
+  sizeMedian: number;
+  sizeMad: number;
+  timing: number;
+  fitScore: number;
+  dispersion: number;
+  skew: number;
+  size: number;
+  span: number;
+  evenness: number;
+  coverage: number;
+  confidence: number;
+  /** Weighted, confidence-scaled score before context factors. */
+  base: number;
+}
+
+export interface BeaconWeights {
+  timing: number;
+  size: number;
+  coverage: number;
+  fullSpan: number;
+  maxMergeGap: number;
+  minBeats: number;
+}
+
+/**
+ * Score one group of callbacks. Pure: same input, same output.
+ * @param ts start times (any order), seconds
+ * @param sizes bytes sent per connection (same order), or null for attempts without sizes
+ * @param datasetSpan seconds covered by the whole input
+ * @returns the estimate, or null when there are fewer than minBeats callbacks after merging
+ */
+export function analyzeBeats(
+  ts: readonly number[],
+  sizes: readonly number[] | null,
+  datasetSpan: number,
+  w: BeaconWeights,
+): BeaconEstimate | null {
+  const n = ts.length;
+  if (n < w.minBeats) return null;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b] || a - b);
+  const raw: number[] = [];
+  for (let i = 1; i < n; i++) raw.push(ts[order[i]] - ts[order[i - 1]]);
+  const rawSorted = sortedCopy(raw);
+  // Connections opened together (a burst per callback) are one callback.
+  const gap = Math.min(w.maxMergeGap, 0.1 * quantileSorted(rawSorted, 0.75));
+  const bTs: number[] = [];
+  const bSize: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = ts[order[i]];
+    const sz = sizes ? sizes[order[i]] : 0;
+    if (bTs.length > 0 && t - bTs[bTs.length - 1] <= gap) {
+      bSize[bSize.length - 1] += sz;
+      continue;
+    }
+    bTs.push(t);
+    bSize.push(sz);
+  }
+  const m = bTs.length;
+  if (m < w.minBeats) return null;
+  const intervals: number[] = [];
+  for (let i = 1; i < m; i++) intervals.push(bTs[i] - bTs[i - 1]);
+  const modes = intervalModes(intervals);
+  if (!modes) return null;
+  const fitScore = periodicFitScore(modes.fit);
+  const dispersion = dispersionScore(modes.madRatio);
+  const skew = skewScore(bowleySkew(sortedCopy(intervals)));
+  const timing = 0.6 * fitScore + 0.25 * dispersion + 0.15 * skew;
+
+  let size = 0;
+  let sizeMedian = 0;
+  let sizeMad = 0;
+  if (sizes) {
+    const s = robustSummary(bSize);
+    sizeMedian = s.median;
+    sizeMad = s.mad;
+    const tol = Math.max(SIZE_NEAR_MIN_BYTES, SIZE_NEAR_TOLERANCE * s.median);
+    let near = 0;
+    for (const v of bSize) if (Math.abs(v - s.median) <= tol) near++;
+    size = sizeScore(near / m, s.madRatio, s.skew);
+  }
+
+  const first = bTs[0];
+  const last = bTs[m - 1];
+  const spanSec = last - first;
+  const span = spanScore(spanSec, datasetSpan, w.fullSpan);
+  const bins = Math.max(1, Math.min(EVENNESS_MAX_BINS, Math.floor(m / 2)));
+  const occupied = new Uint8Array(bins);
+  for (const t of bTs) {
+    const b = spanSec > 0 ? Math.min(bins - 1, Math.floor(((t - first) / spanSec) * bins)) : 0;
+    occupied[b] = 1;
+  }
+  let occ = 0;
+  for (const o of occupied) occ += o;
+  const evenness = evennessScore(occ, bins);
+  const coverage = 0.5 * span + 0.5 * evenness;
+  const confidence = significanceScore(Math.round(modes.mainShare * intervals.length), intervals.length);
+  const total = sizes
+    ? weighted([
+        [w.timing, timing],
+        [w.size, size],
+        [w.coverage, coverage],
+      ])
+    : weighted([
+        [0.7, timing],
+        [0.3, coverage],
+      ]);
+  const base = clamp01(total * (0.3 + 0.7 * confidence));
+  return {
+    beats: m,
+    conns: n,
+    interval: modes.interval,
+    jitter: modes.jitter,
+    fit: modes.fit,
+    missedShare: modes.missedShare,
+    modes: modes.modes,
+    first,
+    last,
+    sizeMedian,
+    sizeMad,
+    timing,
+    fitScore,
+    dispersion,
+    skew,
+    size,
+    span,
+    evenness,
+    coverage,
+    confidence,
+    base,
+  };
+}
+
+interface Group {
+  src: string;
+  key: string;
+  name: string | null;
+  ts: number[];
+  sizes: number[];
+  failedTs: number[];
+  addrs: SmallCounter<string>;
+  ports: SmallCounter<number>;
+  services: SmallCounter<string>;
+  sources: number;
+  conns: number;
+  origBytes: number;
+  respBytes: number;
+  proxied: boolean;
+  dropped: number;
+}
+
+function newGroup(src: string, key: string, name: string | null): Group {
+  return {
+    src,
+    key,
+    name,
+    ts: [],
+    sizes: [],
+    failedTs: [],
+    addrs: new SmallCounter(16),
+    ports: new SmallCounter(8),
+    services: new SmallCounter(8),
+    sources: 0,
+    conns: 0,
+    origBytes: 0,
+    respBytes: 0,
+    proxied: false,
+    dropped: 0,
+  };
+}
+
+/** Result of the beacon pass, used by other detectors (periodicity makes a port or upload stronger). */
+export interface BeaconResult {
+  findings: Finding[];
+  /** `src|dstAddr` of every pair that is part of a reported beacon. */
+  beaconPairs: Set<string>;
+}
+
+/** Build the groups of one source's pairs. */
+function groupsOf(ctx: DetectContext, pairs: PairState[]): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  const get = (src: string, key: string, name: string | null): Group => {
+    let g = groups.get(key);
+    if (!g) {
+      g = newGroup(src, key, name);
+      groups.set(key, g);
+    }
+    return g;
+  };
+  for (const p of pairs) {
+    const considered = ctx.considered(p.dir);
+    const dnsName = ctx.nameFor(null, p.src, p.dst);
+    for (let i = 0; i < p.bTs.length; i++) {
+      const info = ctx.uidInfo.get(p.bUid[i]);
+      if (!considered && !(info?.proxied && info.name)) continue;
+      let name = info?.name ?? (considered ? dnsName : null);
+      if (name && looksLikeAddress(name)) name = null;
+      const g = get(p.src, name ?? p.dst, name);
+      g.ts.push(p.bTs[i]);
+      g.sizes.push(p.bOrig[i]);
+      g.origBytes += p.bOrig[i];
+      g.respBytes += p.bResp[i];
+      g.conns++;
+      g.addrs.add(p.dst);
+      g.sources |= p.sources;
+      if (info?.proxied && !considered) g.proxied = true;
+      for (const k of p.ports.keys()) g.ports.add(k, p.ports.m.get(k));
+      for (const k of p.services.keys()) g.services.add(k, p.services.m.get(k));
+    }
+    if (considered) {
+      const name = dnsName && !looksLikeAddress(dnsName) ? dnsName : null;
+      if (p.fTs.length > 0 || p.bTs.length > 0) {
+        const g = get(p.src, name ?? p.dst, name);
+        for (const t of p.fTs) g.failedTs.push(t);
+        if (p.bTs.length === 0) {
+          g.addrs.add(p.dst);
+          g.sources |= p.sources;
+          g.conns += p.failed;
+          for (const k of p.ports.keys()) g.ports.add(k, p.ports.m.get(k));
+        }
+        g.dropped += p.beatsDropped + p.failedDropped;
+      }
+    }
+  }
+  return groups;
+}
+
+export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): BeaconResult {
+  const t = ctx.cfg.t;
+  const bySrc = new Map<string, PairState[]>();
+  for (const p of pairs) {
+    let a = bySrc.get(p.src);
+    if (!a) bySrc.set(p.src, (a = []));
+    a.push(p);
+  }
+  // Prevalence: how many internal sources reach each group key.
+  const allGroups: Group[] = [];
+  const keyHosts = new Map<string, number>();
+  for (const [, ps] of [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    for (const g of groupsOf(ctx, ps).values()) {
+      allGroups.push(g);
+      keyHosts.set(g.key, (keyHosts.get(g.key) ?? 0) + 1);
+    }
+  }
+  const population = ctx.internalHosts.size;
+  const weights = {
+    timing: t.beaconWeightTiming,
+    size: t.beaconWeightSize,
+    coverage: t.beaconWeightCoverage,
+    fullSpan: t.beaconFullSpan,
+    maxMergeGap: t.beaconMaxMergeGap,
+    minBeats: t.beaconMinBeats,
+  };
+  const findings: Finding[] = [];
+  const beaconPairs = new Set<string>();
+  for (const g of allGroups) {
+    let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
+    let retry = false;
+    if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {
+      est = analyzeBeats(g.failedTs, null, ctx.datasetSpan, weights);
+      retry = est !== null;
+    }
+    if (!est || est.base < t.beaconMinBase) continue;
+    const portKey = g.ports.top() ?? 0;
+    const port = portKey >> 2;
+    const proto = PROTO_NAME[portKey & 3];
+    const addr = g.addrs.top() ?? null;
+    const service = g.services.top() ?? null;
+    const periodic = ctx.periodicReason(addr, g.name, port, proto);
+    const hosts = keyHosts.get(g.key) ?? 1;
+    const prev = prevalenceFactor(hosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
+    let s = est.base * prev * (periodic ? t.periodicFactor : 1);
+    if (retry) s = Math.min(s, RETRY_SCORE_CAP);
+    const addrs = g.addrs.keys().sort();
+    const spanText = fmtDuration(est.last - est.first);
+    let evidence: string;
+    if (retry) {
+      evidence = `${g.failedTs.length} failed attempts and no successful connection, retry interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}% over ${spanText}`;
+    } else {
+      evidence =
+        `interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}%, ${est.beats} beats over ${spanText}, ` +
+        `sizes ${fmtSizePm(est.sizeMedian, est.sizeMad)}`;
+      if (est.missedShare > 0.02) evidence += `, ${Math.round(est.missedShare * 100)}% missed`;
+      if (est.modes.length > 1) evidence += `, also every ${est.modes.slice(1).map((x) => fmt(x) + ' s').join(', ')}`;
+    }
+    if (addrs.length > 1) evidence += `, ${addrs.length}${g.addrs.overflow ? '+' : ''} addresses`;
+    if (g.proxied) evidence += ', through a proxy';
+    if (periodic) evidence += ` (periodic by design: ${periodic})`;
+    if (prev < 1) evidence += ` (${hosts} of ${population} internal hosts talk to it)`;
+    const techniques = c2Techniques(service);
+    const f = buildFinding(ctx, {
+      detector: 'beacon',
+      score01: s,
+      idKey: [g.src, g.key],
+      sources: g.sources,
+      startTime: est.first,
+      endTime: est.last,
+      srcIp: g.src,
+      srcPort: null,
+      destIp: addr,
+      destPort: port,
+      destHost: g.name,
+      transport: proto,
+      appProtocol: service,
+      direction: 'outbound',
+      mitreTechniqueIds: techniques,
+      mitreTacticIds: ['TA0011'],
+      connCount: g.conns,
+      srcBytes: g.origBytes,
+      destBytes: g.respBytes,
+      communityId: null,
+      evidence,
+      details: {
+        mode: retry ? 'failed_attempts' : 'callbacks',
+        interval: round3(est.interval),
+        jitter: round3(est.jitter),
+        beats: est.beats,
+        failedAttempts: g.failedTs.length,
+        fit: round3(est.fit),
+        missedShare: round3(est.missedShare),
+        intervals: est.modes.map(round3),
+        sizeMedian: est.sizeMedian,
+        sizeMad: est.sizeMad,
+        timingScore: round3(est.timing),
+        fitScore: round3(est.fitScore),
+        dispersionScore: round3(est.dispersion),
+        skewScore: round3(est.skew),
+        sizeScore: round3(est.size),
+        spanScore: round3(est.span),
+        evennessScore: round3(est.evenness),
+        coverageScore: round3(est.coverage),
+        significance: round3(est.confidence),
+        baseScore: round3(est.base),
+        prevalenceFactor: round3(prev),
+        prevalenceHosts: hosts,
+        periodicByDesign: periodic ?? '',
+        groupedBy: g.name ? 'name' : 'address',
+        addresses: addrs.slice(0, 10),
+        proxied: g.proxied,
+        droppedByCap: g.dropped,
+      },
+    });
+    if (f) {
+      findings.push(f);
+      for (const a of addrs) beaconPairs.add(g.src + '|' + a);
+    }
+  }
+  return { findings, beaconPairs };
+}
+
+/** "230±12 B", "85.3±1.2 KB": a median and its spread in one unit. */
+export function fmtSizePm(median: number, spread: number): string {
+  if (median < 1000) return `${Math.round(median)}±${Math.round(spread)} B`;
+  if (median < 1e6) return `${fmt(median / 1e3)}±${fmt(spread / 1e3)} KB`;
+  return `${fmt(median / 1e6)}±${fmt(spread / 1e6)} MB`;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,284 @@
+/**
+ * State and helpers shared by the detectors of one run: the resolved configuration,
+ * address classification (cached), the observed time span, the internal hosts seen
+ * (prevalence), the uid -> server-name join from TLS/HTTP, the address -> name join from
+ * DNS answers, and the finding builder (deterministic ids, allow-list, input names).
+ */
+import { createHash } from 'node:crypto';
+import type { AnomalyCounter } from '../core/anomaly.js';
+import type { DetectorId, Direction, Finding } from '../core/finding.js';
+import { severityOf } from '../core/finding.js';
+import type { ResolvedDetectConfig } from './config.js';
+import { normalizeName } from './domains.js';
+
+/** Size of the address-classification cache before it is cleared (a speed-up only). */
+const ADDRESS_CACHE_MAX = 65_536;
+
+/** What TLS and HTTP records tell about one connection (by uid). */
+export interface UidInfo {
+  /** Server name: TLS SNI, else HTTP Host (port removed). */
+  name: string | null;
+  /** True when the name came from SNI (encrypted channel). */
+  tls: boolean;
+  /** True when the connection carried a CONNECT or absolute-URI request (HTTP proxy). */
+  proxied: boolean;
+}
+
+/** Bit set of input indexes (inputs 0..30); bit 31 stands for "an input with a higher index". */
+export function sourceBit(idx: number | undefined): number {
+  if (idx === undefined || idx < 0) return 0;
+  return idx < 31 ? 1 << idx : 1 << 31;
+}
+
+const IP_CLASS_INTERNAL = 1;
+const IP_CLASS_EXTERNAL = 2;
+const IP_CLASS_NON_ROUTABLE = 3;
+
+export class DetectContext {
+  minTs = Infinity;
+  maxTs = -Infinity;
+  /** Internal hosts that originated considered traffic (the prevalence population). */
+  readonly internalHosts = new Set<string>();
+  readonly uidInfo = new Map<string, UidInfo>();
+  /** `src|addr` -> name and `addr` -> name from DNS answers. */
+  readonly dnsNames = new Map<string, string>();
+  /** Counters for the run summary. */
+  readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0 };
+  private readonly ipClass = new Map<string, number>();
+  private readonly capCounted = new Set<string>();
+
+  constructor(
+    readonly cfg: ResolvedDetectConfig,
+    readonly anomalies: AnomalyCounter,
+  ) {}
+
+  /** Count a cap being hit: once per record that could not be tracked, sampled like any anomaly. */
+  capHit(code: string, detail: string): void {
+    this.anomalies.add(code, undefined, undefined, undefined, this.capCounted.has(code) ? undefined : detail);
+    this.capCounted.add(code);
+  }
+
+  seeTs(ts: number): boolean {
+    if (!Number.isFinite(ts)) return false;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    return true;
+  }
+
+  get datasetSpan(): number {
+    return this.maxTs > this.minTs ? this.maxTs - this.minTs : 0;
+  }
+
+  private classify(ip: string): number {
+    let c = this.ipClass.get(ip);
+    if (c === undefined) {
+      if (this.cfg.nonRoutable.has(ip)) c = IP_CLASS_NON_ROUTABLE;
+      else c = this.cfg.internal.has(ip) ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL;
+      if (this.ipClass.size >= ADDRESS_CACHE_MAX) this.ipClass.clear();
+      this.ipClass.set(ip, c);
+    }
+    return c;
+  }
+
+  isInternal(ip: string): boolean {
+    return this.classify(ip) === IP_CLASS_INTERNAL;
+  }
+
+  isNonRoutable(ip: string): boolean {
+    return this.classify(ip) === IP_CLASS_NON_ROUTABLE;
+  }
+
+  direction(orig: string, resp: string): Direction {
+    const oi = this.isInternal(orig);
+    const ri = this.isInternal(resp);
+    if (oi) return ri ? 'internal' : 'outbound';
+    return ri ? 'inbound' : 'external';
+  }
+
+  considered(dir: Direction): boolean {
+    return this.cfg.consider.has(dir);
+  }
+
+  noteInternalHost(ip: string): void {
+    if (this.internalHosts.has(ip)) return;
+    if (this.internalHosts.size >= this.cfg.caps.maxInternalHosts) {
+      this.capHit('detect_internal_hosts_cap', `more than ${this.cfg.caps.maxInternalHosts} internal hosts; prevalence uses the first ones`);
+      return;
+    }
+    this.internalHosts.add(ip);
+  }
+
+  /** Merge TLS/HTTP knowledge about a connection. */
+  noteUid(uid: string, name: string | null, tls: boolean, proxied: boolean): void {
+    if (!uid) return;
+    const cur = this.uidInfo.get(uid);
+    if (cur) {
+      // SNI beats Host: a CONNECT request names the host, the TLS inside names it again.
+      if (name && (!cur.name || (tls && !cur.tls))) {
+        cur.name = name;
+        cur.tls = cur.tls || tls;
+      }
+      cur.proxied = cur.proxied || proxied;
+      return;
+    }
+    if (this.uidInfo.size >= this.cfg.caps.maxUidNames) {
+      this.capHit('detect_uid_names_cap', `more than ${this.cfg.caps.maxUidNames} connections with TLS/HTTP names; later ones are grouped by address`);
+      return;
+    }
+    this.uidInfo.set(uid, { name, tls, proxied });
+  }
+
+  /** Remember that `src` resolved `addr` to `name` (latest answer wins). */
+  noteDnsAnswer(src: string, addr: string, name: string): void {
+    const k = src + '|' + addr;
+    if (!this.dnsNames.has(k) && this.dnsNames.size >= this.cfg.caps.maxDnsAddresses) {
+      this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
+      return;
+    }
+    this.dnsNames.set(k, name);
+    this.dnsNames.set(addr, name);
+  }
+
+  /** Name for a connection: SNI/Host by uid, else what this source (or anyone) resolved the address from. */
+  nameFor(uid: string | null, src: string, addr: string): string | null {
+    if (uid) {
+      const u = this.uidInfo.get(uid);
+      if (u?.name) return u.name;
+    }
+    return this.dnsNames.get(src + '|' + addr) ?? this.dnsNames.get(addr) ?? null;
+  }
+
+  /** Periodic-by-design reason for a destination, or null. */
+  periodicReason(addr: string | null, name: string | null, port: number | null, proto: string | null): string | null {
+    const c = this.cfg;
+    if (name) {
+      const r = c.periodicDomains.get(name);
+      if (r !== undefined) return r;
+    }
+    if (addr) {
+      const r = c.periodicCidrs.get(addr);
+      if (r !== undefined) return r;
+      if (port === 53 && c.resolvers.has(addr)) return 'DNS to a configured resolver';
+    }
+    if (port !== null && proto) {
+      const r = c.periodicPorts.get(`${port}/${proto}`);
+      if (r !== undefined) return r;
+    }
+    return null;
+  }
+
+  /** Allow-list entry suppressing a finding, or null. */
+  allowed(src: string, addr: string | null, name: string | null): string | null {
+    const c = this.cfg;
+    if (name) {
+      const r = c.allowDomains.get(name);
+      if (r !== undefined) return r;
+    }
+    if (addr) {
+      const r = c.allowCidrs.get(addr);
+      if (r !== undefined) return r;
+    }
+    return c.allowCidrs.get(src) ?? null;
+  }
+
+  inputSource(bits: number): string {
+    const names = this.cfg.sourceNames;
+    const out: string[] = [];
+    for (let i = 0; i < 31; i++) if (bits & (1 << i)) out.push(names[i] ?? `input#${i}`);
+    if (bits & (1 << 31)) out.push(names.length > 31 ? `${names.length - 31} more inputs` : 'more inputs');
+    return out.join(',');
+  }
+}
+
+/** Deterministic finding id: first 16 hex digits of SHA-256 over the detector and key fields. */
+export function findingId(detector: DetectorId, ...key: (string | number | null)[]): string {
+  const h = createHash('sha256');
+  h.update(detector);
+  for (const k of key) h.update('\u0000' + (k === null ? '-' : String(k)));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Everything a detector fills in; the builder adds id, severity and rounding. */
+export interface FindingDraft extends Omit<Finding, 'findingId' | 'severity' | 'score' | 'inputSource'> {
+  /** 0..1 */
+  score01: number;
+  /** Key fields for the deterministic id. */
+  idKey: (string | number | null)[];
+  sources: number;
+}
+
+/** Build a Finding, or null when the allow-list suppresses it or it scores below minScore. */
+export function buildFinding(ctx: DetectContext, d: FindingDraft): Finding | null {
+  const score = Math.round(Math.max(0, Math.min(1, d.score01)) * 1000) / 10;
+  if (score < ctx.cfg.t.minScore) return null;
+  const allow = ctx.allowed(d.srcIp, d.destIp, d.destHost);
+  if (allow !== null) {
+    ctx.stats.suppressed++;
+    return null;
+  }
+  const { score01, idKey, sources, ...rest } = d;
+  void score01;
+  return {
+    ...rest,
+    findingId: findingId(d.detector, ...idKey),
+    score,
+    severity: severityOf(score),
+    inputSource: ctx.inputSource(sources),
+  };
+}
+
+/** Host part of an HTTP Host header or CONNECT target (port and brackets removed), normalised. */
+export function hostOnly(host: string | null): string | null {
+  if (!host) return null;
+  let h = host.trim();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    h = end > 0 ? h.slice(1, end) : h;
+  } else {
+    const colon = h.indexOf(':');
+    if (colon >= 0 && h.indexOf(':', colon + 1) < 0) h = h.slice(0, colon);
+  }
+  return normalizeName(h);
+}
+
+/** True when a string is an IPv4/IPv6 literal rather than a name. */
+export function looksLikeAddress(s: string): boolean {
+  return /^[0-9.]+$/.test(s) || s.indexOf(':') >= 0;
+}
+
+/** Round for evidence text: 3 significant figures. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '?';
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2).replace(/\.?0+$/, '') || '0';
+}
+
+/** Human duration for evidence text: "45 s", "12.5 min", "23.8 h". */
+export function fmtDuration(s: number): string {
+  if (s < 120) return `${fmt(s)} s`;
+  if (s < 7200) return `${fmt(s / 60)} min`;
+  return `${fmt(s / 3600)} h`;
+}
+
+/** Human byte count: "230 B", "85.3 KB", "2.10 MB" (decimal units). */
+export function fmtBytes(b: number): string {
+  if (b < 1000) return `${Math.round(b)} B`;
+  if (b < 1e6) return `${fmt(b / 1e3)} KB`;
+  if (b < 1e9) return `${fmt(b / 1e6)} MB`;
+  return `${fmt(b / 1e9)} GB`;
+}
+
+/** MITRE technique ids for an application protocol string (Zeek service list). */
+export function c2Techniques(service: string | null): string[] {
+  const s = service ?? '';
+  const out: string[] = [];
+  if (/\b(ssl|quic|tls)\b/.test(s)) out.push('T1071.001', 'T1573');
+  else if (/\bhttp\b/.test(s)) out.push('T1071.001');
+  if (/\bdns\b/.test(s)) out.push('T1071.004');
+  if (/\b(ftp|ftp-data)\b/.test(s)) out.push('T1071.002');
+  if (/\bsmtp\b/.test(s)) out.push('T1071.003');
+  if (/\b(ssh)\b/.test(s) && !out.includes('T1573')) out.push('T1573');
+  if (out.length === 0) out.push('T1095');
+  return out;
+}

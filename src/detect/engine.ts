@@ -1,0 +1,238 @@
+/**
+ * The detection engine: a RecordSink fed by any number of inputs (captures and Zeek logs)
+ * in any time order. It keeps bounded state per pair and per domain while records stream
+ * in, and runs the detectors in finish(). Pure: no file system, clock or environment.
+ *
+ * Detector order in finish(): beacon first (its periodic pairs make suspicious ports and
+ * uploads stronger), then suspicious_port, cleartext_exfil, long_connection, dns_tunnel,
+ * ioc_match. Findings are sorted by score (descending), then finding_id.
+ */
+import { AnomalyCounter } from '../core/anomaly.js';
+import type { DetectorId, Finding } from '../core/finding.js';
+import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '../core/records.js';
+import { beaconFindings } from './beacon.js';
+import type { DetectConfig } from './config.js';
+import { normalizeDetectConfig } from './config.js';
+import { DetectContext, hostOnly, sourceBit } from './context.js';
+import { DnsTunnelTracker } from './dns-tunnel.js';
+import { normalizeName } from './domains.js';
+import { ExfilTracker } from './exfil.js';
+import { IocTracker } from './ioc.js';
+import { longConnectionFindings } from './long-connection.js';
+import { isFailedAttempt, PairState, PROTO_CODE } from './pairs.js';
+import { PortTracker } from './ports.js';
+
+/** Figures for the run summary. */
+export interface DetectionStats {
+  conn: number;
+  dns: number;
+  http: number;
+  ssl: number;
+  badRecords: number;
+  pairs: number;
+  internalHosts: number;
+  suppressed: number;
+  findings: Record<DetectorId, number>;
+}
+
+export class DetectionEngine implements RecordSink {
+  readonly anomalies: AnomalyCounter;
+  private readonly ctx: DetectContext;
+  private readonly pairs = new Map<string, PairState>();
+  private readonly ports: PortTracker;
+  private readonly exfil: ExfilTracker;
+  private readonly dnsTunnel: DnsTunnelTracker;
+  private readonly ioc: IocTracker;
+  private readonly on: Set<DetectorId>;
+  private findingCounts: Record<DetectorId, number> = {
+    beacon: 0,
+    suspicious_port: 0,
+    cleartext_exfil: 0,
+    long_connection: 0,
+    dns_tunnel: 0,
+    ioc_match: 0,
+  };
+
+  /**
+   * @param cfg detection settings; validated here (throws KonsekiError ERR_CONFIG)
+   * @param anomalies where bad records and caps are counted (detect_* codes)
+   */
+  constructor(cfg: DetectConfig = {}, anomalies: AnomalyCounter = new AnomalyCounter()) {
+    this.anomalies = anomalies;
+    this.ctx = new DetectContext(normalizeDetectConfig(cfg), anomalies);
+    this.on = this.ctx.cfg.detectors;
+    this.ports = new PortTracker(this.ctx);
+    this.exfil = new ExfilTracker(this.ctx);
+    this.dnsTunnel = new DnsTunnelTracker(this.ctx);
+    this.ioc = new IocTracker(this.ctx);
+  }
+
+  private bad(kind: string, uid: string | undefined, why: string): void {
+    this.ctx.stats.badRecords++;
+    this.anomalies.add('detect_bad_record', undefined, undefined, undefined, `${kind} record ${uid ?? '?'}: ${why}`);
+  }
+
+  conn(r: ConnRecord): void {
+    const ctx = this.ctx;
+    ctx.stats.conn++;
+    if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
+    if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return;
+    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r);
+    const dir = ctx.direction(r.origH, r.respH);
+    const considered = ctx.considered(dir);
+    if (this.on.has('cleartext_exfil')) this.exfil.onConn(r);
+    if (!considered && dir !== 'internal') return;
+    if (considered && this.on.has('suspicious_port')) this.ports.onConn(r);
+    if (considered && dir === 'outbound') ctx.noteInternalHost(r.origH);
+    this.trackPair(r, dir);
+  }
+
+  private trackPair(r: ConnRecord, dir: PairState['dir']): void {
+    const ctx = this.ctx;
+    const caps = ctx.cfg.caps;
+    const key = r.origH + '|' + r.respH;
+    let p = this.pairs.get(key);
+    if (!p) {
+      if (this.pairs.size >= caps.maxPairs) {
+        ctx.capHit('detect_pairs_cap', `more than ${caps.maxPairs} host pairs; later pairs are not tracked`);
+        return;
+      }
+      p = new PairState(r.origH, r.respH, dir);
+      this.pairs.set(key, p);
+    }
+    p.conns++;
+    p.sources |= sourceBit(r.source);
+    const ob = r.origBytes ?? 0;
+    const rb = r.respBytes ?? 0;
+    p.origBytes += ob;
+    p.respBytes += rb;
+    if (r.ts < p.first) p.first = r.ts;
+    const dur = r.duration !== null && r.duration > 0 ? r.duration : 0;
+    if (r.ts + dur > p.last) p.last = r.ts + dur;
+    p.ports.add(r.respP * 4 + PROTO_CODE[r.proto]);
+    if (r.service) p.services.add(r.service);
+    if (isFailedAttempt(r)) {
+      p.failed++;
+      if (p.fTs.length < caps.maxFailedPerPair) p.fTs.push(r.ts);
+      else p.failedDropped++;
+    } else if (p.bTs.length < caps.maxBeatsPerPair) {
+      p.bTs.push(r.ts);
+      p.bOrig.push(ob > 0 ? ob : r.origIpBytes);
+      p.bResp.push(rb);
+      p.bUid.push(r.uid);
+    } else {
+      if (p.beatsDropped === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
+      p.beatsDropped++;
+    }
+    p.sumDuration += dur;
+    if (dur >= ctx.cfg.t.longConn1) p.longConns++;
+    if (r.openAtEnd) p.openAtEnd++;
+    if (dur > p.maxDuration) {
+      p.maxDuration = dur;
+      p.maxDurTs = r.ts;
+      p.maxDurUid = r.uid;
+      p.maxDurCommunityId = r.communityId;
+      p.maxDurOpen = r.openAtEnd === true;
+      p.maxDurPortProto = r.respP * 4 + PROTO_CODE[r.proto];
+      p.maxDurOrig = ob;
+      p.maxDurResp = rb;
+    }
+  }
+
+  dns(r: DnsRecord): void {
+    const ctx = this.ctx;
+    ctx.stats.dns++;
+    if (!ctx.seeTs(r.ts)) return this.bad('dns', r.uid, `timestamp ${String(r.ts)} is not a number`);
+    const q = normalizeName(r.query);
+    if (q) {
+      for (const a of r.answers) {
+        // Answers mix addresses and CNAME targets; only addresses join connections.
+        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q);
+      }
+    }
+    if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r);
+    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onDns(r);
+  }
+
+  http(r: HttpRecord): void {
+    const ctx = this.ctx;
+    ctx.stats.http++;
+    if (!ctx.seeTs(r.ts)) return this.bad('http', r.uid, `timestamp ${String(r.ts)} is not a number`);
+    const uri = r.uri ?? '';
+    const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
+    let host = hostOnly(r.host);
+    if (!host && proxied && r.method !== 'CONNECT') {
+      const m = /^[a-z][a-z0-9+.-]*:\/\/([^/]+)/i.exec(uri);
+      host = m ? hostOnly(m[1]) : null;
+    }
+    if (host && /^[0-9.]+$/.test(host)) host = null;
+    ctx.noteUid(r.uid, host, false, proxied);
+    if (this.on.has('cleartext_exfil')) this.exfil.onHttp(r);
+    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onHttp(r);
+  }
+
+  ssl(r: SslRecord): void {
+    const ctx = this.ctx;
+    ctx.stats.ssl++;
+    if (!ctx.seeTs(r.ts)) return this.bad('ssl', r.uid, `timestamp ${String(r.ts)} is not a number`);
+    const sni = normalizeName(r.serverName);
+    ctx.noteUid(r.uid, sni && !/^[0-9.]+$/.test(sni) ? sni : null, true, false);
+    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onSsl(r);
+  }
+
+  /**
+   * Run the detectors over everything seen so far.
+   * @returns findings sorted by score (descending), then finding_id
+   */
+  finish(): Finding[] {
+    const ctx = this.ctx;
+    const all: Finding[] = [];
+    const keep = (id: DetectorId, fs: Finding[]): void => {
+      fs.sort(byScoreThenId);
+      const cap = ctx.cfg.caps.maxFindingsPerDetector;
+      if (fs.length > cap) {
+        ctx.capHit('detect_findings_cap', `more than ${cap} ${id} findings; the ${cap} highest are kept`);
+        fs.length = cap;
+      }
+      this.findingCounts[id] = fs.length;
+      for (const f of fs) all.push(f);
+    };
+    // Internal hosts per destination address (prevalence for per-address detectors).
+    const hostsPerDest = new Map<string, number>();
+    for (const p of this.pairs.values()) {
+      if (p.dir === 'outbound') hostsPerDest.set(p.dst, (hostsPerDest.get(p.dst) ?? 0) + 1);
+    }
+    const beacon = beaconFindings(ctx, this.pairs.values());
+    if (this.on.has('beacon')) keep('beacon', beacon.findings);
+    const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
+    keep('suspicious_port', portFindings);
+    const c2Pairs = new Set(beacon.beaconPairs);
+    for (const f of portFindings) if (f.score >= 45 && f.destIp) c2Pairs.add(f.srcIp + '|' + f.destIp);
+    if (this.on.has('cleartext_exfil')) keep('cleartext_exfil', this.exfil.findings(this.pairs, c2Pairs));
+    if (this.on.has('long_connection')) keep('long_connection', longConnectionFindings(ctx, this.pairs.values(), hostsPerDest));
+    if (this.on.has('dns_tunnel')) keep('dns_tunnel', this.dnsTunnel.findings());
+    if (this.on.has('ioc_match')) keep('ioc_match', this.ioc.findings());
+    all.sort(byScoreThenId);
+    return all;
+  }
+
+  /** Counters for the run summary. */
+  stats(): DetectionStats {
+    const s = this.ctx.stats;
+    return {
+      conn: s.conn,
+      dns: s.dns,
+      http: s.http,
+      ssl: s.ssl,
+      badRecords: s.badRecords,
+      pairs: this.pairs.size,
+      internalHosts: this.ctx.internalHosts.size,
+      suppressed: s.suppressed,
+      findings: { ...this.findingCounts },
+    };
+  }
+}
+
+export function byScoreThenId(a: Finding, b: Finding): number {
+  return b.score - a.score || (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0);
+}

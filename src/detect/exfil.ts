@@ -1,0 +1,269 @@
+/**
+ * `cleartext_exfil`: large or sustained uploads from an internal host to an external one
+ * where the content is not encrypted, totalled per (internal host, external host) over the
+ * whole input:
+ *   - HTTP request bodies (POST/PUT and any request with a body) from http records; when
+ *     the input has no http records at all, the originator bytes of `http` connections;
+ *   - FTP data connections (`ftp-data`), in either direction of setup (active FTP has the
+ *     server connect to the client), tied to the control connection by the host pair;
+ *   - SMTP (weighted 0.8: mail to an outside server is often legitimate);
+ *   - unknown protocols whose payload entropy (captures) is below `encryptedEntropy`;
+ *     without an entropy sample (Zeek logs) unknown TCP data counts with weight 0.6,
+ *     except on ports where encrypted protocols live.
+ * TLS, SSH, QUIC and other encrypted services never count, and downloads are not uploads:
+ * the producer/consumer ratio (PCR) of the pair scales the score.
+ *
+ * Score (0..1): volumeScore(weighted clear-text bytes) x (0.5 + 0.5 PCR score), +0.1 when the
+ * same pair is also a beacon or a suspicious port (then T1041, exfiltration over C2).
+ */
+import type { Finding } from '../core/finding.js';
+import type { ConnRecord, HttpRecord } from '../core/records.js';
+import type { DetectContext } from './context.js';
+import { buildFinding, fmtBytes, hostOnly, sourceBit } from './context.js';
+import type { PairState } from './pairs.js';
+import { contentSeen, SmallCounter } from './pairs.js';
+import { clamp01 } from './stats.js';
+import { pcr, pcrScore, volumeScore } from './scores.js';
+
+/** Services whose payload is encrypted. */
+const ENCRYPTED_SERVICES = /\b(ssl|tls|ssh|quic|dtls|openvpn|wireguard|ipsec|krb|ntlm|gssapi|rdp)\b/;
+/** Ports where unknown data is most likely encrypted (TLS/SSH variants). */
+const ENCRYPTED_PORTS = new Set([22, 443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4443, 5061, 8443, 9443]);
+export const SMTP_WEIGHT = 0.8;
+export const UNKNOWN_NO_ENTROPY_WEIGHT = 0.6;
+
+interface ExfilAgg {
+  src: string;
+  dst: string;
+  httpBody: number;
+  httpRequests: number;
+  httpBodyRequests: number;
+  httpConnUp: number;
+  ftp: number;
+  ftpControl: boolean;
+  smtp: number;
+  unknownClear: number;
+  unknownMaybe: number;
+  conns: number;
+  first: number;
+  last: number;
+  sources: number;
+  hosts: SmallCounter<string>;
+  methods: SmallCounter<string>;
+  ports: SmallCounter<number>;
+  largest: number;
+  largestCommunityId: string | null;
+  largestPort: number;
+  proxied: boolean;
+  downBytes: number;
+}
+
+export class ExfilTracker {
+  private readonly aggs = new Map<string, ExfilAgg>();
+  private httpSeen = false;
+
+  constructor(private readonly ctx: DetectContext) {}
+
+  private agg(src: string, dst: string): ExfilAgg | null {
+    const key = src + '|' + dst;
+    let a = this.aggs.get(key);
+    if (!a) {
+      if (this.aggs.size >= this.ctx.cfg.caps.maxPairs) {
+        this.ctx.capHit('detect_exfil_pairs_cap', `more than ${this.ctx.cfg.caps.maxPairs} upload pairs; later ones are not tracked`);
+        return null;
+      }
+      a = {
+        src,
+        dst,
+        httpBody: 0,
+        httpRequests: 0,
+        httpBodyRequests: 0,
+        httpConnUp: 0,
+        ftp: 0,
+        ftpControl: false,
+        smtp: 0,
+        unknownClear: 0,
+        unknownMaybe: 0,
+        conns: 0,
+        first: Infinity,
+        last: -Infinity,
+        sources: 0,
+        hosts: new SmallCounter(8),
+        methods: new SmallCounter(8),
+        ports: new SmallCounter(8),
+        largest: 0,
+        largestCommunityId: null,
+        largestPort: 0,
+        proxied: false,
+        downBytes: 0,
+      };
+      this.aggs.set(key, a);
+    }
+    return a;
+  }
+
+  private span(a: ExfilAgg, ts: number, dur: number | null, source: number | undefined): void {
+    if (ts < a.first) a.first = ts;
+    const end = ts + (dur ?? 0);
+    if (end > a.last) a.last = end;
+    a.sources |= sourceBit(source);
+  }
+
+  onConn(r: ConnRecord): void {
+    const ctx = this.ctx;
+    const svc = (r.service ?? '').toLowerCase();
+    if (svc && ENCRYPTED_SERVICES.test(svc)) return;
+    const oi = ctx.isInternal(r.origH);
+    const ri = ctx.isInternal(r.respH);
+    let src = r.origH;
+    let dst = r.respH;
+    let up = r.origBytes ?? 0;
+    let down = r.respBytes ?? 0;
+    if (/\bftp-data\b/.test(svc) && !oi && ri) {
+      // Active FTP: the server opened the data connection; the client's upload is respBytes.
+      src = r.respH;
+      dst = r.origH;
+      up = r.respBytes ?? 0;
+      down = r.origBytes ?? 0;
+    } else if (!oi || !ctx.considered(ctx.direction(r.origH, r.respH))) {
+      // Uploads are what an internal host sends out.
+      return;
+    }
+    let kind: 'http' | 'ftp' | 'smtp' | 'clear' | 'maybe' | 'control' | null = null;
+    if (/\bhttp\b/.test(svc)) kind = 'http';
+    else if (/\bftp-data\b/.test(svc)) kind = 'ftp';
+    else if (/\bftp\b/.test(svc)) kind = 'control';
+    else if (/\bsmtp\b/.test(svc)) kind = 'smtp';
+    else if (!svc && up > 0 && r.proto !== 'icmp' && contentSeen(r)) {
+      const e = r.origPayloadEntropy;
+      if (typeof e === 'number') kind = e < ctx.cfg.t.encryptedEntropy ? 'clear' : null;
+      else if (r.proto === 'tcp' && !ENCRYPTED_PORTS.has(r.respP)) kind = 'maybe';
+    }
+    if (kind === null) return;
+    const a = this.agg(src, dst);
+    if (!a) return;
+    a.conns++;
+    a.downBytes += down;
+    this.span(a, r.ts, r.duration, r.source);
+    a.ports.add(r.respP);
+    switch (kind) {
+      case 'http':
+        a.httpConnUp += up;
+        break;
+      case 'ftp':
+        a.ftp += up;
+        break;
+      case 'control':
+        a.ftpControl = true;
+        return;
+      case 'smtp':
+        a.smtp += up;
+        break;
+      case 'clear':
+        a.unknownClear += up;
+        break;
+      case 'maybe':
+        a.unknownMaybe += up;
+        break;
+    }
+    if (up > a.largest) {
+      a.largest = up;
+      a.largestCommunityId = r.communityId;
+      a.largestPort = r.respP;
+    }
+  }
+
+  onHttp(r: HttpRecord): void {
+    this.httpSeen = true;
+    const ctx = this.ctx;
+    const dir = ctx.direction(r.origH, r.respH);
+    const uri = r.uri ?? '';
+    const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
+    if (!ctx.considered(dir) && !(dir === 'internal' && proxied)) return;
+    if (r.method === 'CONNECT') return;
+    const a = this.agg(r.origH, r.respH);
+    if (!a) return;
+    a.httpRequests++;
+    if (r.requestBodyLen > 0) {
+      a.httpBody += r.requestBodyLen;
+      a.httpBodyRequests++;
+      if (r.method) a.methods.add(r.method);
+    }
+    a.downBytes += r.responseBodyLen;
+    if (proxied) a.proxied = true;
+    const h = hostOnly(r.host);
+    if (h) a.hosts.add(h);
+    this.span(a, r.ts, null, r.source);
+  }
+
+  findings(pairs: Map<string, PairState>, c2Pairs: Set<string>): Finding[] {
+    const ctx = this.ctx;
+    const t = ctx.cfg.t;
+    const out: Finding[] = [];
+    for (const a of this.aggs.values()) {
+      const http = this.httpSeen ? a.httpBody : a.httpConnUp;
+      const raw = http + a.ftp + a.smtp + a.unknownClear + a.unknownMaybe;
+      if (raw < t.exfilMinBytes) continue;
+      const weightedBytes = http + a.ftp + SMTP_WEIGHT * a.smtp + a.unknownClear + UNKNOWN_NO_ENTROPY_WEIGHT * a.unknownMaybe;
+      const vol = volumeScore(weightedBytes, t.exfilMinBytes, t.exfilFullBytes);
+      const p = pairs.get(a.src + '|' + a.dst);
+      const up = p ? Math.max(p.origBytes, raw) : raw;
+      const down = p ? p.respBytes : a.downBytes;
+      const ratio = pcr(up, down);
+      const c2 = c2Pairs.has(a.src + '|' + a.dst);
+      const s = clamp01(vol * (0.5 + 0.5 * pcrScore(ratio)) + (c2 ? 0.1 : 0));
+      const kinds: string[] = [];
+      if (http > 0) kinds.push(`HTTP ${fmtBytes(http)}${a.httpBodyRequests ? ` in ${a.httpBodyRequests} ${a.methods.keys().join('/') || 'request'} bodies` : ''}`);
+      if (a.ftp > 0) kinds.push(`FTP ${fmtBytes(a.ftp)}`);
+      if (a.smtp > 0) kinds.push(`SMTP ${fmtBytes(a.smtp)}`);
+      if (a.unknownClear > 0) kinds.push(`clear-text unknown protocol ${fmtBytes(a.unknownClear)}`);
+      if (a.unknownMaybe > 0) kinds.push(`unknown protocol ${fmtBytes(a.unknownMaybe)}`);
+      const host = a.hosts.top() ?? ctx.nameFor(null, a.src, a.dst);
+      let evidence = `${fmtBytes(raw)} sent in clear text (${kinds.join(', ')}), ${fmtBytes(down)} received, PCR ${ratio.toFixed(2)}`;
+      if (c2) evidence += ', to a C2-like destination';
+      if (a.proxied) evidence += ', through a proxy';
+      const techniques = ['T1048.003'];
+      if (c2) techniques.push('T1041');
+      const app = http > 0 ? 'http' : a.ftp > 0 ? 'ftp' : a.smtp > 0 ? 'smtp' : null;
+      const f = buildFinding(ctx, {
+        detector: 'cleartext_exfil',
+        score01: s,
+        idKey: [a.src, a.dst],
+        sources: a.sources,
+        startTime: a.first,
+        endTime: a.last,
+        srcIp: a.src,
+        srcPort: null,
+        destIp: a.dst,
+        destPort: a.ports.top() ?? null,
+        destHost: host ?? null,
+        transport: 'tcp',
+        appProtocol: app,
+        direction: ctx.direction(a.src, a.dst),
+        mitreTechniqueIds: techniques,
+        mitreTacticIds: ['TA0010'],
+        connCount: a.conns || a.httpRequests,
+        srcBytes: up,
+        destBytes: down,
+        communityId: a.conns === 1 ? a.largestCommunityId : null,
+        evidence,
+        details: {
+          clearTextBytes: raw,
+          weightedBytes,
+          httpBytes: http,
+          ftpBytes: a.ftp,
+          ftpControlSeen: a.ftpControl,
+          smtpBytes: a.smtp,
+          unknownClearBytes: a.unknownClear,
+          unknownNoEntropyBytes: a.unknownMaybe,
+          pcr: Math.round(ratio * 1000) / 1000,
+          volumeScore: Math.round(vol * 1000) / 1000,
+          c2Destination: c2,
+          proxied: a.proxied,
+        },
+      });
+      if (f) out.push(f);
+    }
+    return out;
+  }
+}

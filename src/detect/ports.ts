@@ -1,0 +1,262 @@
+/**
+ * `suspicious_port`: connections to ports that backdoors and C2 frameworks use
+ * (signatures/ports.json, each with its reason and strength), and, more strongly, a
+ * protocol on a port where it does not belong, from the protocol detected by content
+ * (`conn.portMismatch` from captures; Zeek's `service` against the ports registered for it
+ * otherwise). Aggregated per (source, destination, port, transport).
+ *
+ * Score (0..1): max(signature strength, mismatch strength), plus boosts when the same pair
+ * beacons (+0.25), when the protocol is unknown with data (+0.15), when the signature and a
+ * mismatch agree (+0.15), and when only one internal host talks to the destination (+0.1);
+ * x0.3 when no attempt got an answer (a scan, not a session). A weak port alone (8080, 8443)
+ * scores 0.15 and is not reported below 0.2.
+ */
+import type { Finding } from '../core/finding.js';
+import type { ConnRecord } from '../core/records.js';
+import type { DetectContext } from './context.js';
+import { buildFinding, fmtBytes, fmtDuration, sourceBit } from './context.js';
+import type { PortSignature, PortStrength } from './config.js';
+import { contentSeen, isFailedAttempt, SmallCounter } from './pairs.js';
+import { clamp01 } from './stats.js';
+
+export const STRENGTH_SCORE: Record<PortStrength, number> = { weak: 0.15, medium: 0.45, strong: 0.6 };
+/** A protocol found on a port registered for another one. */
+export const MISMATCH_SCORE = 0.55;
+/** A protocol hiding on a port that firewalls let out (53, 80, 443). */
+export const DISGUISED_SCORE = 0.7;
+/** Unknown protocol with data on 80/443 (Slips' "non-HTTP/non-SSL established connection"). */
+export const UNKNOWN_ON_WEB_PORT_SCORE = 0.35;
+/** Clear-text unknown protocol (entropy known and low) on an unregistered port. */
+export const UNKNOWN_CLEARTEXT_SCORE = 0.3;
+/** Scores below this are not reported (keeps weak ports alone out). */
+export const SUSPICIOUS_PORT_MIN = 0.2;
+
+/**
+ * Ports registered for the Zeek services we check (IANA plus widespread alternates).
+ * A service not in this table is never called out of place.
+ */
+export const SERVICE_PORTS: Readonly<Record<string, readonly number[]>> = {
+  http: [80, 81, 591, 3128, 8000, 8008, 8080, 8081, 8088, 8118, 8888, 5985],
+  ssl: [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 4443, 5061, 5222, 5223, 5228, 5671, 5986, 6697, 8443, 8883, 9443],
+  quic: [443, 80, 8443],
+  ssh: [22, 2222],
+  dns: [53, 5353, 5355],
+  ftp: [21, 2121],
+  smtp: [25, 465, 587, 2525],
+  pop3: [110, 995],
+  imap: [143, 993],
+  rdp: [3389],
+  socks: [1080, 9050, 9150],
+};
+
+/** Ports where anything but the expected protocol is disguised traffic. */
+const DISGUISE_PORTS: Readonly<Record<number, string>> = { 53: 'dns', 80: 'http', 443: 'ssl' };
+
+interface PortAgg {
+  src: string;
+  dst: string;
+  port: number;
+  proto: string;
+  sig: PortSignature | null;
+  mismatch: string | null;
+  mismatchScore: number;
+  conns: number;
+  answered: number;
+  unknownData: number;
+  origBytes: number;
+  respBytes: number;
+  first: number;
+  last: number;
+  sources: number;
+  services: SmallCounter<string>;
+  communityId: string | null;
+  srcPort: number;
+  maxDuration: number;
+}
+
+/** Known services in a Zeek service list (`ssl,http` -> ['ssl', 'http']), Konseki's spelling. */
+function servicesOf(service: string | null): string[] {
+  if (!service) return [];
+  return service
+    .toLowerCase()
+    .split(',')
+    .map((s) => (s === 'tls' ? 'ssl' : s.trim()))
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * What is out of place on this connection: [description, strength] or null.
+ * Exported for tests.
+ */
+export function portMismatchOf(r: ConnRecord): [string, number] | null {
+  const port = r.respP;
+  const hasData = (r.origBytes ?? 0) + (r.respBytes ?? 0) > 0;
+  const disguise = DISGUISE_PORTS[port];
+  if (r.portMismatch) {
+    const what = r.portMismatch.toLowerCase();
+    return [`${what} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
+  }
+  const svcs = servicesOf(r.service);
+  const known = svcs.filter((s) => s in SERVICE_PORTS);
+  if (known.length > 0) {
+    if (known.some((s) => SERVICE_PORTS[s].includes(port))) return null;
+    // `dns` over a non-DNS port is only odd for TCP/UDP ports not used by mDNS/LLMNR.
+    return [`${known.join(',')} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
+  }
+  if (disguise && hasData && r.proto !== 'icmp' && contentSeen(r)) {
+    if (svcs.length > 0) return [`${svcs.join(',')} instead of ${disguise} on ${port}/${r.proto}`, DISGUISED_SCORE];
+    // Zeek names nothing: data that is not the expected protocol.
+    if (port === 53) return [`non-DNS traffic on 53/${r.proto}`, DISGUISED_SCORE];
+    if (r.proto === 'tcp' && (r.respBytes ?? 0) > 0 && (r.origBytes ?? 0) > 0) {
+      return [`non-${disguise === 'ssl' ? 'SSL' : 'HTTP'} established connection on ${port}/tcp`, UNKNOWN_ON_WEB_PORT_SCORE];
+    }
+  }
+  return null;
+}
+
+export class PortTracker {
+  private readonly aggs = new Map<string, PortAgg>();
+
+  constructor(private readonly ctx: DetectContext) {}
+
+  /** Look at one considered connection. */
+  onConn(r: ConnRecord): void {
+    const cfg = this.ctx.cfg;
+    const sig = cfg.ports.get(`${r.respP}/${r.proto}`) ?? null;
+    const failed = isFailedAttempt(r);
+    let mm = failed ? null : portMismatchOf(r);
+    const unknownData = !failed && !r.service && (r.origBytes ?? 0) > 0 && contentSeen(r);
+    if (
+      !mm &&
+      unknownData &&
+      r.proto === 'tcp' &&
+      typeof r.origPayloadEntropy === 'number' &&
+      r.origPayloadEntropy < cfg.t.encryptedEntropy &&
+      !Object.values(SERVICE_PORTS).some((ps) => ps.includes(r.respP)) &&
+      r.respP < 49152
+    ) {
+      mm = [`clear-text unknown protocol on ${r.respP}/tcp`, UNKNOWN_CLEARTEXT_SCORE];
+    }
+    if (!sig && !mm) return;
+    const key = `${r.origH}|${r.respH}|${r.respP}|${r.proto}`;
+    let a = this.aggs.get(key);
+    if (!a) {
+      if (this.aggs.size >= cfg.caps.maxPairs) {
+        this.ctx.capHit('detect_port_pairs_cap', `more than ${cfg.caps.maxPairs} suspicious-port pairs; later ones are not tracked`);
+        return;
+      }
+      a = {
+        src: r.origH,
+        dst: r.respH,
+        port: r.respP,
+        proto: r.proto,
+        sig,
+        mismatch: null,
+        mismatchScore: 0,
+        conns: 0,
+        answered: 0,
+        unknownData: 0,
+        origBytes: 0,
+        respBytes: 0,
+        first: Infinity,
+        last: -Infinity,
+        sources: 0,
+        services: new SmallCounter(8),
+        communityId: r.communityId,
+        srcPort: r.origP,
+        maxDuration: 0,
+      };
+      this.aggs.set(key, a);
+    }
+    a.conns++;
+    if (!failed) a.answered++;
+    if (unknownData) a.unknownData++;
+    if (mm && mm[1] > a.mismatchScore) {
+      a.mismatch = mm[0];
+      a.mismatchScore = mm[1];
+    }
+    a.origBytes += r.origBytes ?? 0;
+    a.respBytes += r.respBytes ?? 0;
+    if (r.ts < a.first) a.first = r.ts;
+    const end = r.ts + (r.duration ?? 0);
+    if (end > a.last) a.last = end;
+    if ((r.duration ?? 0) > a.maxDuration) a.maxDuration = r.duration ?? 0;
+    a.sources |= sourceBit(r.source);
+    if (r.service) a.services.add(r.service);
+  }
+
+  findings(beaconPairs: Set<string>, hostsPerDest: Map<string, number>): Finding[] {
+    const out: Finding[] = [];
+    for (const a of this.aggs.values()) {
+      const sigScore = a.sig ? STRENGTH_SCORE[a.sig.strength] : 0;
+      let s = Math.max(sigScore, a.mismatchScore);
+      const boosts: string[] = [];
+      const periodic = beaconPairs.has(a.src + '|' + a.dst);
+      if (periodic) {
+        s += 0.25;
+        boosts.push('periodic');
+      }
+      if (a.unknownData > 0 && !a.mismatch?.startsWith('clear-text')) {
+        s += 0.15;
+        boosts.push('unknown protocol');
+      }
+      if (a.sig && a.mismatch) s += 0.15;
+      const hosts = hostsPerDest.get(a.dst) ?? 1;
+      if (hosts <= 1 && a.answered > 0) {
+        s += 0.1;
+        boosts.push('one internal host');
+      }
+      if (a.answered === 0) s *= 0.3;
+      s = clamp01(s);
+      if (s < SUSPICIOUS_PORT_MIN) continue;
+      const parts: string[] = [];
+      if (a.sig) parts.push(`port ${a.port}/${a.proto}: ${a.sig.reason}`);
+      if (a.mismatch) parts.push(a.mismatch);
+      let evidence = parts.join('; ');
+      evidence += a.answered === 0 ? `, ${a.conns} attempts, none answered` : `, ${a.conns} connection${a.conns > 1 ? 's' : ''}`;
+      if (a.answered > 0) evidence += `, ${fmtBytes(a.origBytes)} out / ${fmtBytes(a.respBytes)} in`;
+      if (a.maxDuration >= 60) evidence += `, longest ${fmtDuration(a.maxDuration)}`;
+      if (boosts.length > 0) evidence += ` (${boosts.join(', ')})`;
+      const service = a.services.top() ?? null;
+      const techniques = ['T1571'];
+      if (!service || a.unknownData > 0) techniques.push('T1095');
+      const f = buildFinding(this.ctx, {
+        detector: 'suspicious_port',
+        score01: s,
+        idKey: [a.src, a.dst, a.port, a.proto],
+        sources: a.sources,
+        startTime: a.first,
+        endTime: a.last,
+        srcIp: a.src,
+        srcPort: a.conns === 1 ? a.srcPort : null,
+        destIp: a.dst,
+        destPort: a.port,
+        destHost: this.ctx.nameFor(null, a.src, a.dst),
+        transport: a.proto,
+        appProtocol: service,
+        direction: this.ctx.direction(a.src, a.dst),
+        mitreTechniqueIds: techniques,
+        mitreTacticIds: ['TA0011'],
+        connCount: a.conns,
+        srcBytes: a.origBytes,
+        destBytes: a.respBytes,
+        communityId: a.conns === 1 ? a.communityId : null,
+        evidence,
+        details: {
+          signatureStrength: a.sig?.strength ?? '',
+          signatureReason: a.sig?.reason ?? '',
+          signatureScore: sigScore,
+          mismatch: a.mismatch ?? '',
+          mismatchScore: a.mismatchScore,
+          periodic,
+          unknownProtocolConns: a.unknownData,
+          answered: a.answered,
+          internalHostsTalking: hosts,
+          references: a.sig?.references ?? [],
+        },
+      });
+      if (f) out.push(f);
+    }
+    return out;
+  }
+}
