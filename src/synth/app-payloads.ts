@@ -103,13 +103,19 @@ export function tlsServerHello(random: Buffer): Buffer {
   return Buffer.concat([rec, ccs]);
 }
 
-/** A TLS application-data record of `len` bytes of (pseudo-random) ciphertext. */
+/** TLS application-data records carrying `len` bytes of (pseudo-random) ciphertext, at most 16 KiB each. */
 export function tlsAppData(len: number, rnd: () => number): Buffer {
-  const b = Buffer.alloc(5 + len);
-  b[0] = 0x17;
-  b[1] = 0x03;
-  b[2] = 0x03;
-  b.writeUInt16BE(len, 3);
-  for (let i = 5; i < b.length; i++) b[i] = (rnd() * 256) | 0;
-  return b;
+  const parts: Buffer[] = [];
+  for (let left = len; left > 0; ) {
+    const n = Math.min(left, 16384);
+    const b = Buffer.alloc(5 + n);
+    b[0] = 0x17;
+    b[1] = 0x03;
+    b[2] = 0x03;
+    b.writeUInt16BE(n, 3);
+    for (let i = 5; i < b.length; i++) b[i] = (rnd() * 256) | 0;
+    parts.push(b);
+    left -= n;
+  }
+  return Buffer.concat(parts);
 }
