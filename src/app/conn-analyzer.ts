@@ -26,8 +26,12 @@ import { TlsAnalyzer } from './tls/tls-analyzer.js';
 
 /** Bytes per direction kept while the protocol is still unknown (enough for any first line or hello header). */
 export const DETECT_WINDOW = 1024;
-/** Payload packets per direction looked at before giving up on detection. */
+/** Payload packets per direction looked at before giving up on detection (see gaveUp). */
 export const DETECT_PACKETS = 4;
+/** Bytes a direction must have shown before DETECT_PACKETS ends detection (a TLS hello header is 6). */
+export const DETECT_MIN_BYTES = 16;
+/** Hard limit on packets looked at per direction, however small they are. */
+export const DETECT_MAX_PACKETS = 64;
 /** Packets of a clear-text command protocol watched for a STARTTLS switch to TLS. */
 export const STARTTLS_WATCH_PACKETS = 64;
 
@@ -218,6 +222,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (++d.packets >= DETECT_PACKETS) this.mode = Mode.Off;
   }
 
+
   private startDns(): void {
     this.dns = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.proto, this.uid);
     this.mode = Mode.Dns;
@@ -245,11 +250,20 @@ export class ConnAnalyzer implements AppAnalyzer {
       this.replayBoth();
       return;
     }
-    if (this.o.packets >= DETECT_PACKETS || this.r.packets >= DETECT_PACKETS || this.o.len >= DETECT_WINDOW || this.r.len >= DETECT_WINDOW) {
+    if (this.gaveUp(this.o) || this.gaveUp(this.r)) {
       this.mode = Mode.Off;
       this.o.reset();
       this.r.reset();
     }
+  }
+
+  /**
+   * Detection ends for a direction after DETECT_PACKETS packets holding at least
+   * DETECT_MIN_BYTES together (tiny segments, e.g. a hello split byte by byte, do not count
+   * against it), after DETECT_MAX_PACKETS packets whatever their size, or at DETECT_WINDOW bytes.
+   */
+  private gaveUp(d: DetectBuf): boolean {
+    return (d.packets >= DETECT_PACKETS && d.len >= DETECT_MIN_BYTES) || d.packets >= DETECT_MAX_PACKETS || d.len >= DETECT_WINDOW;
   }
 
   /** What the first bytes of both directions say; Mode.Detect while undecided. */

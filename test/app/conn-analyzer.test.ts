@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { AnomalyCounter } from '../../src/core/anomaly.js';
+import type { ConnRecord, Transport } from '../../src/core/records.js';
+import { createAppAnalyzerFactory, type AppOptions } from '../../src/app/index.js';
+import { DETECT_PACKETS } from '../../src/app/conn-analyzer.js';
+import { isDnsMessage } from '../../src/app/detect.js';
+import { CollectSink } from './helpers.js';
+import { clientHello, record, serverHello, sni } from './tls-bytes.js';
+
+function conn(respP: number, proto: Transport): ConnRecord {
+  return {
+    ts: 0, uid: 'Cx', origH: '10.0.0.1', origP: 50000, respH: '192.0.2.7', respP, proto, service: null,
+    duration: null, origBytes: null, respBytes: null, connState: null, localOrig: null, localResp: null,
+    missedBytes: 0, history: null, origPkts: 0, origIpBytes: 0, respPkts: 0, respIpBytes: 0,
+    tunnelParents: [], vlan: null, innerVlan: null, communityId: null,
+  };
+}
+
+type Step = [boolean, Buffer | string];
+
+/** Runs one connection through a fresh analyzer; each step is one segment/datagram. */
+function run(respP: number, proto: Transport, steps: Step[], opts: AppOptions = {}, midstream = false) {
+  const sink = new CollectSink();
+  const anomalies = new AnomalyCounter();
+  const f = createAppAnalyzerFactory(sink, anomalies, opts);
+  const c = conn(respP, proto);
+  const a = f({ origH: c.origH, origP: c.origP, respH: c.respH, respP }, proto, 'Cx', midstream)!;
+  let ts = 100;
+  for (const [o, s] of steps) {
+    const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+    a.payload(o, b, 0, b.length, ts++);
+  }
+  a.end(c);
+  return { c, sink, anomalies };
+}
+
+const GET = 'GET /beacon HTTP/1.1\r\nHost: c2.example\r\n\r\n';
+const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+
+describe('protocol detection by content', () => {
+  it('finds HTTP on a port registered to nothing and flags the mismatch', () => {
+    const { c, sink } = run(4444, 'tcp', [[true, GET], [false, OK]]);
+    expect(c.service).toBe('http');
+    expect(c.portMismatch).toBe('http');
+    expect(sink.httpRecs[0].host).toBe('c2.example');
+  });
+
+  it('no mismatch for HTTP on 80 or 8080', () => {
+    expect(run(80, 'tcp', [[true, GET], [false, OK]]).c.portMismatch).toBeNull();
+    expect(run(8080, 'tcp', [[true, GET], [false, OK]]).c.portMismatch).toBeNull();
+  });
+
+  it('finds SSH on 443 (confirmed at NEWKEYS, like Zeek) and flags it', () => {
+    // Binary packet: length(4) padding_length(1) msg_code(1) ...: KEXINIT (20) then NEWKEYS (21).
+    const pkt = (code: number) => Buffer.from([0, 0, 0, 12, 10, code, ...new Array(10).fill(0)]);
+    const { c } = run(443, 'tcp', [
+      [false, 'SSH-2.0-OpenSSH_8.9\r\n'],
+      [true, 'SSH-2.0-libssh_0.9\r\n'],
+      [true, pkt(20)],
+      [false, pkt(20)],
+      [true, pkt(21)],
+    ]);
+    expect(c.service).toBe('ssh');
+    expect(c.portMismatch).toBe('ssh');
+  });
+
+  it('SSH banners without a key exchange are not confirmed', () => {
+    const { c } = run(22, 'tcp', [[false, 'SSH-2.0-OpenSSH_8.9\r\n'], [true, 'SSH-2.0-x\r\n']]);
+    expect(c.service).toBeNull();
+  });
+
+  it('TLS on a high port, with the hello split into 1-byte segments', () => {
+    const ch = record(22, clientHello({ ciphers: [0xc02f], extensions: [sni('x.example')] }));
+    const steps: Step[] = ch.map((b) => [true, Buffer.from([b])] as Step);
+    steps.push([false, Buffer.from(record(22, serverHello(0xc02f)))]);
+    const { c, sink } = run(8444, 'tcp', steps);
+    expect(c.service).toBe('ssl');
+    expect(c.portMismatch).toBe('ssl');
+    expect(sink.sslRecs[0].serverName).toBe('x.example');
+  });
+
+  it('HTTP CONNECT then TLS inside gives service http,ssl (as RITA proxy data shows)', () => {
+    const ch = Buffer.from(record(22, clientHello({ ciphers: [0x1301], extensions: [sni('inner.example')] })));
+    const { c, sink } = run(3128, 'tcp', [
+      [true, 'CONNECT inner.example:443 HTTP/1.1\r\nHost: inner.example:443\r\n\r\n'],
+      [false, 'HTTP/1.1 200 Connection established\r\n\r\n'],
+      [true, ch],
+    ]);
+    expect(c.service).toBe('http,ssl');
+    expect(sink.sslRecs[0].serverName).toBe('inner.example');
+  });
+
+  it('SMTP with STARTTLS gives smtp,ssl', () => {
+    const ch = Buffer.from(record(22, clientHello({ ciphers: [0x1301], extensions: [] })));
+    const { c } = run(25, 'tcp', [
+      [false, '220 mail.example ESMTP\r\n'],
+      [true, 'EHLO me\r\n'],
+      [false, '250-mail.example\r\n250 STARTTLS\r\n'],
+      [true, 'STARTTLS\r\n'],
+      [false, '220 go ahead\r\n'],
+      [true, ch],
+    ]);
+    expect(c.service).toBe('smtp,ssl');
+    expect(c.portMismatch).toBeNull();
+  });
+
+  it('tells FTP from SMTP by the client command after a 220 greeting', () => {
+    expect(run(2121, 'tcp', [[false, '220 FTP ready\r\n'], [true, 'USER anonymous\r\n']]).c.service).toBe('ftp');
+    expect(run(110, 'tcp', [[false, '+OK POP3 ready\r\n'], [true, 'CAPA\r\n']]).c.service).toBe('pop3');
+    expect(run(7000, 'tcp', [[true, 'NICK bot\r\nUSER bot 0 * :bot\r\n']]).c.service).toBe('irc');
+  });
+
+  it('DNS over TCP with messages split across segments and two messages in one segment', () => {
+    const q = Buffer.from('abcd01000001000000000000076578616d706c6503636f6d0000010001', 'hex');
+    q.writeUInt16BE(0x1111, 0);
+    const q2 = Buffer.from(q);
+    q2.writeUInt16BE(0x2222, 0);
+    const framed = (m: Buffer) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 0xff]), m]);
+    const both = Buffer.concat([framed(q), framed(q2)]);
+    const { c, sink } = run(53, 'tcp', [[true, both.subarray(0, 1)], [true, both.subarray(1, 20)], [true, both.subarray(20)]]);
+    expect(c.service).toBe('dns');
+    expect(sink.dnsRecs.map((d) => [d.transId, d.query, d.proto])).toEqual([[0x1111, 'example.com', 'tcp'], [0x2222, 'example.com', 'tcp']]);
+  });
+
+  it('DNS over UDP off port 53 is found by content and flagged', () => {
+    const q = Buffer.from('abcd01000001000000000000076578616d706c6503636f6d0000100001', 'hex');
+    const { c, sink } = run(4053, 'udp', [[true, q]]);
+    expect(c.service).toBe('dns');
+    expect(c.portMismatch).toBe('dns');
+    expect(sink.dnsRecs[0].qtypeName).toBe('TXT');
+  });
+
+  it('random bytes are never DNS, HTTP or TLS', () => {
+    for (let i = 0; i < 200; i++) {
+      const r = randomBytes(64 + (i % 200));
+      expect(isDnsMessage(r, 0, r.length)).toBe(false);
+    }
+    const { c } = run(9999, 'udp', [[true, randomBytes(300)], [false, randomBytes(300)]]);
+    expect(c.service).toBeNull();
+    expect(c.portMismatch).toBeNull();
+  });
+
+  it('stops looking after DETECT_PACKETS packets of unknown data', () => {
+    const steps: Step[] = [];
+    for (let i = 0; i < DETECT_PACKETS; i++) steps.push([true, 'hello there ' + i + '\n']);
+    steps.push([true, GET]);
+    steps.push([false, OK]);
+    const { c, sink } = run(5555, 'tcp', steps);
+    expect(c.service).toBeNull();
+    expect(sink.httpRecs.length).toBe(0);
+  });
+
+  it('skips HTTP on a connection picked up midstream (Zeek skip-partial)', () => {
+    const { c, sink } = run(80, 'tcp', [[true, GET], [false, OK]], {}, true);
+    expect(c.service).toBeNull();
+    expect(sink.httpRecs.length).toBe(0);
+  });
+});
+
+describe('originator payload entropy', () => {
+  it('is low for clear text and close to 8 for random bytes, on a bounded sample', () => {
+    const text = run(4444, 'tcp', [[true, 'the quick brown fox jumps over the lazy dog '.repeat(50)]]).c.origPayloadEntropy!;
+    const rnd = run(4444, 'tcp', [[true, randomBytes(8192)]]).c.origPayloadEntropy!;
+    expect(text).toBeGreaterThan(3);
+    expect(text).toBeLessThan(5);
+    expect(rnd).toBeGreaterThan(7.9);
+  });
+
+  it('is null below the minimum sample, and the sample size is an option', () => {
+    expect(run(4444, 'tcp', [[true, 'tiny']]).c.origPayloadEntropy).toBeNull();
+    expect(run(4444, 'tcp', [[true, 'tiny']], { entropyMinBytes: 4 }).c.origPayloadEntropy).toBe(2);
+    expect(run(4444, 'tcp', [[true, randomBytes(100)]], { entropySampleBytes: 0 }).c.origPayloadEntropy).toBeNull();
+  });
+
+  it('rejects bad options with ERR_CONFIG', () => {
+    expect(() => createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter(), { entropySampleBytes: -1 })).toThrow(/entropySampleBytes/);
+  });
+});
