@@ -11,6 +11,7 @@
  * ERR_PCAP_TRUNCATED, ERR_PCAP_RECORD_TOO_LARGE, ERR_GZIP, ERR_IO...) and the counts of
  * everything read before it.
  */
+import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../core/errors.js';
@@ -30,6 +31,8 @@ export interface ReadCaptureOptions {
   chunkSize?: number;
   /** A PacketMeta to reuse (default: a new one per call). */
   meta?: PacketMeta;
+  /** The stream '-' stands for (default: standard input, file descriptor 0). */
+  stdin?: Readable;
   /** Test hook: called for each pcapng block with its type and byte offset. */
   onBlock?: (type: number, offset: number) => void;
 }
@@ -222,7 +225,7 @@ export async function readCapture(
   const info: InputInfo = { name: source, compressed: false, bytes: 0 };
   let inputError: KonsekiError | undefined;
   try {
-    for await (const chunk of readInputChunks(source, info, opts.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+    for await (const chunk of readInputChunks(source, info, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.stdin)) {
       if (!reader.push(chunk)) break;
     }
   } catch (e) {

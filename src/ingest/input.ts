@@ -3,7 +3,7 @@
  * gunzips it on the fly when its first bytes are the gzip magic (1f 8b), whatever its
  * name. The consumer sees decompressed bytes; offsets in messages are decompressed offsets.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ErrorCodes, KonsekiError } from '../core/errors.js';
@@ -29,15 +29,17 @@ export interface InputInfo {
  * @param source a path, or '-' for standard input
  * @param info filled while reading (compressed flag, byte count)
  * @param chunkSize read size (1-4 MiB recommended)
+ * @param stdin the stream '-' stands for (default: file descriptor 0, read in `chunkSize` pieces)
  */
 export async function* readInputChunks(
   source: string,
   info: InputInfo,
   chunkSize: number = DEFAULT_CHUNK_SIZE,
+  stdin?: Readable,
 ): AsyncGenerator<Buffer, void, undefined> {
-  const raw: ReadStream =
+  const raw: Readable =
     source === '-'
-      ? createReadStream('', { fd: 0, highWaterMark: chunkSize, autoClose: false })
+      ? (stdin ?? createReadStream('', { fd: 0, highWaterMark: chunkSize, autoClose: false }))
       : createReadStream(source, { highWaterMark: chunkSize });
   let rawIter: AsyncIterator<Buffer> | undefined;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
