@@ -93,24 +93,31 @@ function sevBadge(s: Severity): string {
   return `<span class="sev sev-${s}">${s}</span>`;
 }
 
-/** Interval series of a beacon: [x (epoch s, or index when no timestamps), interval s]. */
+/** Fewest intervals (without timestamps) that make a series worth a chart. */
+const MIN_SERIES_WITHOUT_TIMES = 3;
+
+/**
+ * Interval series of a beacon: [x (epoch s, or index when there are no timestamps), interval s].
+ * Sources, best first: `details.timestamps` (the callback times; paired with
+ * `details.intervals` when those line up with them, else the intervals are derived from the
+ * times), then `details.intervals` alone when it is a series (at least 3 values; a detector may
+ * also use that key for the one or two interval modes it found, which are no series).
+ */
 export function beaconSeries(f: EnrichedFinding): { points: [number, number][]; timeAxis: boolean } {
   const d = f.details ?? {};
   const nums = (v: unknown): number[] | null =>
-    Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (v as number[]) : null;
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (v as number[]) : null;
   const intervals = nums(d.intervals);
   const ts = nums(d.timestamps);
-  if (intervals && intervals.length > 0) {
-    if (ts && ts.length === intervals.length + 1) return { points: intervals.map((v, i) => [ts[i + 1], v]), timeAxis: true };
-    if (ts && ts.length === intervals.length) return { points: intervals.map((v, i) => [ts[i], v]), timeAxis: true };
-    return { points: intervals.map((v, i) => [i + 1, v]), timeAxis: false };
-  }
   if (ts && ts.length >= 2) {
+    if (intervals && intervals.length === ts.length - 1) return { points: intervals.map((v, i) => [ts[i + 1], v]), timeAxis: true };
+    if (intervals && intervals.length === ts.length) return { points: intervals.map((v, i) => [ts[i], v]), timeAxis: true };
     const sorted = [...ts].sort((a, b) => a - b);
     const pts: [number, number][] = [];
     for (let i = 1; i < sorted.length; i++) pts.push([sorted[i], sorted[i] - sorted[i - 1]]);
     return { points: pts, timeAxis: true };
   }
+  if (intervals && intervals.length >= MIN_SERIES_WITHOUT_TIMES) return { points: intervals.map((v, i) => [i + 1, v]), timeAxis: false };
   return { points: [], timeAxis: false };
 }
 
@@ -123,7 +130,11 @@ function median(xs: number[]): number {
 /** SVG scatter chart of a beacon's intervals over time. */
 export function beaconChart(f: EnrichedFinding): string {
   const { points: all, timeAxis } = beaconSeries(f);
-  if (all.length === 0) return '<p class="note">This finding carries no interval series.</p>';
+  if (all.length === 0) {
+    const d = f.details ?? {};
+    const known = typeof d.interval === 'number' ? ` Its interval: ${esc(fmtDuration(d.interval))}.` : '';
+    return `<p class="note">This finding carries no series of callback times to chart.${known}</p>`;
+  }
   let points = all;
   let note = '';
   if (all.length > MAX_CHART_POINTS) {

@@ -46,8 +46,13 @@ describe('HTML report (static checks)', () => {
     });
     const onlyTs = beaconSeries(makeFinding({ details: { timestamps: [10, 12, 15] } }));
     expect(onlyTs).toEqual({ timeAxis: true, points: [[12, 2], [15, 3]] });
-    const onlyIv = beaconSeries(makeFinding({ details: { intervals: [5, 6] } }));
-    expect(onlyIv).toEqual({ timeAxis: false, points: [[1, 5], [2, 6]] });
+    const onlyIv = beaconSeries(makeFinding({ details: { intervals: [5, 6, 7] } }));
+    expect(onlyIv).toEqual({ timeAxis: false, points: [[1, 5], [2, 6], [3, 7]] });
+    // One or two interval modes are no series.
+    expect(beaconSeries(makeFinding({ details: { intervals: [60], interval: 60 } })).points).toEqual([]);
+    expect(renderHtml([makeFinding({ details: { intervals: [60], interval: 60 } })], makeRun())).toContain('Its interval: 60.0 s.');
+    // Modes next to timestamps that do not line up: the intervals come from the times.
+    expect(beaconSeries(makeFinding({ details: { intervals: [2], timestamps: [0, 2, 4.5] } })).points).toEqual([[2, 2], [4.5, 2.5]]);
     expect(beaconSeries(makeFinding({ details: { intervals: ['x'] as unknown as number[] } })).points).toEqual([]);
   });
 
