@@ -27,8 +27,10 @@ export const HARMONIC_TOLERANCE = 0.25;
 export const MAX_HARMONIC = 4;
 /** Further modes considered after the main one (several sleeps in one implant). */
 export const MAX_EXTRA_MODES = 2;
+/** Intervals an extra mode must hold to count. */
+export const EXTRA_MODE_MIN_COUNT = 3;
 /** Share of all intervals an extra mode must explain to count. */
-export const EXTRA_MODE_MIN_SHARE = 0.15;
+export const EXTRA_MODE_MIN_SHARE = 0.05;
 /**
  * Share the main mode must explain before harmonics and extra modes count: the densest
  * window of Poisson traffic holds about 25-30% of the intervals (more for a few dozen by
@@ -116,7 +118,7 @@ export function intervalModes(intervals: ArrayLike<number>): IntervalModes | nul
   const modes = [centre];
   for (let m = 0; extrasAllowed && m < MAX_EXTRA_MODES; m++) {
     const w = densestWindow(sorted, used);
-    if (w.count < EXTRA_MODE_MIN_SHARE * n || w.count < 2) break;
+    if (w.count < EXTRA_MODE_MIN_SHARE * n || w.count < EXTRA_MODE_MIN_COUNT) break;
     const extra: number[] = [];
     for (let i = w.lo; i < w.hi; i++) {
       if (!used[i]) {

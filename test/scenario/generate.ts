@@ -343,8 +343,8 @@ export function generateScenario(seed = 42): Scenario {
   }
   b.label({ detector: 'dns_tunnel', src: '10.1.0.24', dst: null, host: 'tunnel-dns.net', note: 'TXT tunnel' });
   // 15. A 9-hour connection still open at the end.
-  b.addConn({ ts: E - 9 * 3600, origH: '10.1.0.25', respH: '203.0.113.130', respP: 9000, origBytes: 80000, respBytes: 120000, duration: 9 * 3600 - 1, connState: 'S1', openAtEnd: true });
-  b.label({ detector: 'long_connection', src: '10.1.0.25', dst: '203.0.113.130', host: null, note: '9 h, open at end' });
+  b.addConn({ ts: E - 9 * 3600, origH: '10.1.0.25', respH: '198.51.100.130', respP: 9000, origBytes: 80000, respBytes: 120000, duration: 9 * 3600 - 1, connState: 'S1', openAtEnd: true });
+  b.label({ detector: 'long_connection', src: '10.1.0.25', dst: '198.51.100.130', host: null, note: '9 h, open at end' });
 
   // --- Benign traps. ---
   // NTP from ten hosts every 64 s.
