@@ -15,7 +15,7 @@
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
 import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../core/records.js';
-import { classifyText, isDnsMessage, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
+import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
 import { EntropySample } from './entropy.js';
 import { HttpAnalyzer, type HttpOptions } from './http/http-analyzer.js';
@@ -211,6 +211,12 @@ export class ConnAnalyzer implements AppAnalyzer {
       this.quic = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid);
       this.mode = Mode.Quic;
       this.dispatch(fromOrig, buf, off, len, ts);
+      return;
+    }
+    if ((this.id.respP === 123 || this.id.origP === 123) && isNtp(buf, off, end)) {
+      // NTP carries nothing we log; confirming it is all (Zeek's conn.log service `ntp`).
+      this.confirm(Svc.Ntp);
+      this.mode = Mode.Off;
       return;
     }
     if (isDnsMessage(buf, off, end)) {

@@ -157,3 +157,16 @@ export function classifyText(ob: Buffer | null, op: number, oe: number, rb: Buff
   }
   return Svc.None;
 }
+
+/**
+ * NTP (RFC 5905 7.3): a 48-byte header (plus optional extension/MAC), LI|VN|Mode in the first
+ * byte with version 1..4 and mode 1..5, stratum <= 16. Forty-eight random bytes pass this a few
+ * times in a hundred, so the caller only asks when port 123 is involved.
+ */
+export function isNtp(b: Buffer, p: number, end: number): boolean {
+  const len = end - p;
+  if (len < 48) return false;
+  const vn = (b[p] >> 3) & 7;
+  const mode = b[p] & 7;
+  return vn >= 1 && vn <= 4 && mode >= 1 && mode <= 5 && b[p + 1] <= 16;
+}

@@ -17,9 +17,10 @@ export const enum Svc {
   Irc = 7,
   Pop3 = 8,
   Quic = 9,
+  Ntp = 10,
 }
 
-export const SERVICE_NAMES: readonly string[] = ['', 'dns', 'http', 'ssl', 'ssh', 'ftp', 'smtp', 'irc', 'pop3', 'quic'];
+export const SERVICE_NAMES: readonly string[] = ['', 'dns', 'http', 'ssl', 'ssh', 'ftp', 'smtp', 'irc', 'pop3', 'quic', 'ntp'];
 
 const TCP_PORTS: ReadonlyMap<number, readonly Svc[]> = new Map<number, Svc[]>([
   [53, [Svc.Dns]],
@@ -38,6 +39,7 @@ const TCP_PORTS: ReadonlyMap<number, readonly Svc[]> = new Map<number, Svc[]>([
 const UDP_PORTS: ReadonlyMap<number, readonly Svc[]> = new Map<number, Svc[]>([
   [53, [Svc.Dns]], [137, [Svc.Dns]], [5353, [Svc.Dns]], [5355, [Svc.Dns]],
   [443, [Svc.Quic]], [853, [Svc.Quic]], [784, [Svc.Quic]],
+  [123, [Svc.Ntp]],
 ]);
 
 /** Services registered for a responder port. */
