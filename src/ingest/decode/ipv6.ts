@@ -73,7 +73,7 @@ export function decodeIpv6(c: DecodeCursor, meta: PacketMeta): number {
       const fo = (buf[p + 2] << 8) | buf[p + 3];
       meta.fragOffset = fo & 0xfff8;
       meta.moreFragments = (fo & 1) !== 0;
-      meta.ipId = buf.readUInt32BE(p + 4);
+      meta.ipId = ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]) >>> 0;
       if (meta.fragOffset !== 0 || meta.moreFragments) {
         // A real fragment (an "atomic" one, offset 0 and M clear, RFC 6946, is decoded as is).
         fragment = true;

@@ -15,8 +15,9 @@ export function decodeNullLoopback(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
   if (c.end - off < 4) return -Weird.null_analyzer_failed;
   const buf = c.buf;
-  let family = buf.readUInt32LE(off);
-  if (family > 0xffff) family = buf.readUInt32BE(off);
+  // Read little-endian; a value above 0xffff means the file was written big-endian.
+  let family = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+  if (family > 0xffff) family = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
   c.off = off + 4;
   switch (family) {
     case 2:
