@@ -8,7 +8,7 @@ import {
   jsonPort,
   jsonStringList,
   jsonTime,
-  parseAddr,
+  tsvAddr,
   parseBool,
   parseCount,
   parseInt64,
@@ -16,6 +16,7 @@ import {
   parsePort,
   parseTime,
   tsvString,
+  tsvToken,
   tsvStringList,
 } from './values.js';
 
@@ -95,7 +96,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
         r.uid = tsvString(buf, s, e, esc);
         return true;
       case ORIG_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.origH = a;
         return true;
@@ -104,7 +105,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
         r.origP = v = parsePort(buf, s, e);
         return v >= 0;
       case RESP_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.respH = a;
         return true;
@@ -116,7 +117,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
         r.proto = tsvTransport(buf, s, e);
         return true;
       case SERVICE:
-        r.service = tsvString(buf, s, e, esc);
+        r.service = tsvToken(buf, s, e, esc);
         return true;
       case DURATION:
         r.duration = v = parseInterval(buf, s, e);
@@ -128,7 +129,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
         r.respBytes = v = parseCount(buf, s, e);
         return v >= 0;
       case CONN_STATE:
-        r.connState = tsvString(buf, s, e, esc);
+        r.connState = tsvToken(buf, s, e, esc);
         return true;
       case LOCAL_ORIG:
         v = parseBool(buf, s, e);
@@ -142,7 +143,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
         r.missedBytes = v = parseCount(buf, s, e);
         return v >= 0;
       case HISTORY:
-        r.history = tsvString(buf, s, e, esc);
+        r.history = tsvToken(buf, s, e, esc);
         return true;
       case ORIG_PKTS:
         r.origPkts = v = parseCount(buf, s, e);

@@ -10,7 +10,7 @@ import {
   jsonPort,
   jsonStringList,
   jsonTime,
-  parseAddr,
+  tsvAddr,
   parseBool,
   parseCount,
   parseInterval,
@@ -18,6 +18,7 @@ import {
   parseTime,
   tsvIntervalList,
   tsvString,
+  tsvToken,
   tsvStringList,
 } from './values.js';
 
@@ -78,7 +79,7 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
         r.uid = tsvString(buf, s, e, esc);
         return true;
       case ORIG_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.origH = a;
         return true;
@@ -87,7 +88,7 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
         r.origP = v = parsePort(buf, s, e);
         return v >= 0;
       case RESP_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.respH = a;
         return true;
@@ -105,25 +106,25 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
         r.rtt = v = parseInterval(buf, s, e);
         return v === v;
       case QUERY:
-        r.query = tsvString(buf, s, e, esc);
+        r.query = tsvToken(buf, s, e, esc);
         return true;
       case QCLASS:
         r.qclass = v = parseCount(buf, s, e);
         return v >= 0;
       case QCLASS_NAME:
-        r.qclassName = tsvString(buf, s, e, esc);
+        r.qclassName = tsvToken(buf, s, e, esc);
         return true;
       case QTYPE:
         r.qtype = v = parseCount(buf, s, e);
         return v >= 0;
       case QTYPE_NAME:
-        r.qtypeName = tsvString(buf, s, e, esc);
+        r.qtypeName = tsvToken(buf, s, e, esc);
         return true;
       case RCODE:
         r.rcode = v = parseCount(buf, s, e);
         return v >= 0;
       case RCODE_NAME:
-        r.rcodeName = tsvString(buf, s, e, esc);
+        r.rcodeName = tsvToken(buf, s, e, esc);
         return true;
       case AA:
         v = parseBool(buf, s, e);

@@ -6,11 +6,12 @@ import {
   jsonPort,
   jsonStringList,
   jsonTime,
-  parseAddr,
+  tsvAddr,
   parseCount,
   parsePort,
   parseTime,
   tsvString,
+  tsvToken,
   tsvStringList,
 } from './values.js';
 
@@ -77,7 +78,7 @@ export const httpMapper: RecordMapper<HttpRecord> = {
         r.uid = tsvString(buf, s, e, esc);
         return true;
       case ORIG_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.origH = a;
         return true;
@@ -86,7 +87,7 @@ export const httpMapper: RecordMapper<HttpRecord> = {
         r.origP = v = parsePort(buf, s, e);
         return v >= 0;
       case RESP_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.respH = a;
         return true;
@@ -98,22 +99,22 @@ export const httpMapper: RecordMapper<HttpRecord> = {
         r.transDepth = v = parseCount(buf, s, e);
         return v >= 0;
       case METHOD:
-        r.method = tsvString(buf, s, e, esc);
+        r.method = tsvToken(buf, s, e, esc);
         return true;
       case HOST:
-        r.host = tsvString(buf, s, e, esc);
+        r.host = tsvToken(buf, s, e, esc);
         return true;
       case URI:
         r.uri = tsvString(buf, s, e, esc);
         return true;
       case REFERRER:
-        r.referrer = tsvString(buf, s, e, esc);
+        r.referrer = tsvToken(buf, s, e, esc);
         return true;
       case VERSION:
-        r.version = tsvString(buf, s, e, esc);
+        r.version = tsvToken(buf, s, e, esc);
         return true;
       case USER_AGENT:
-        r.userAgent = tsvString(buf, s, e, esc);
+        r.userAgent = tsvToken(buf, s, e, esc);
         return true;
       case ORIGIN:
         r.origin = tsvString(buf, s, e, esc);
@@ -128,7 +129,7 @@ export const httpMapper: RecordMapper<HttpRecord> = {
         r.statusCode = v = parseCount(buf, s, e);
         return v >= 0;
       case STATUS_MSG:
-        r.statusMsg = tsvString(buf, s, e, esc);
+        r.statusMsg = tsvToken(buf, s, e, esc);
         return true;
       case INFO_CODE:
         r.infoCode = v = parseCount(buf, s, e);

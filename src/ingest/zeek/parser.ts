@@ -521,9 +521,9 @@ export class ZeekLogParser {
           const code = codes[col];
           if (code !== 0) {
             const len = i - fs;
-            if (len === unsetLen && buf[fs] === unset0 && (len === 1 || buf.compare(unset, 0, len, fs, i) === 0)) {
+            if (len === unsetLen && buf[fs] === unset0 && (len === 1 || sameBytes(buf, fs, unset, len))) {
               // unset: the record keeps its default
-            } else if (len === emptyLen && buf[fs] === empty0 && buf.compare(empty, 0, len, fs, i) === 0) {
+            } else if (len === emptyLen && buf[fs] === empty0 && sameBytes(buf, fs, empty, len)) {
               if (!mapper.setTsv(rec, code, buf, fs, fs, false, setSep)) {
                 badCol = col;
                 break;
@@ -666,6 +666,12 @@ export class ZeekLogParser {
       );
     }
   }
+}
+
+/** buf[s, s + n) equals want[0, n). */
+function sameBytes(buf: Buffer, s: number, want: Buffer, n: number): boolean {
+  for (let j = 1; j < n; j++) if (buf[s + j] !== want[j]) return false;
+  return true;
 }
 
 function lookup(o: Record<string, unknown>, dotted: string): unknown {

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../../core/errors.js';
 import type { RecordSink } from '../../core/records.js';
-import { looksLikeZeekLogName, logTypeFromFileName, recordKindOf } from './log-types.js';
+import { KNOWN_ZEEK_LOGS, looksLikeZeekLogName, logTypeFromFileName, recordKindOf } from './log-types.js';
 import { newFileStats, normalizeBudget, ZeekLogParser, type ZeekFileStats } from './parser.js';
 
 /** Read size for log files: large reads keep the per-chunk overhead negligible. */
@@ -210,7 +210,7 @@ async function listZeekLogFiles(
           isFile = false;
         }
       }
-      if (isFile && looksLikeZeekLogName(ent.name)) {
+      if (isFile && isLogFileForDirectory(ent.name)) {
         if (budget.left > 0) {
           budget.left--;
           found.push(p);
@@ -226,6 +226,18 @@ async function listZeekLogFiles(
   };
   await walk(dir, 0);
   return found;
+}
+
+/**
+ * Whether a directory entry is taken as a log: named like one (`*.log[.gz]`, `*.json[.gz]`,
+ * `conn.log.labeled`), and for names that do not end in `.log[.gz]` (JSON logs) only when the
+ * name starts with a Zeek log's name (`conn_20240101.json` yes, `manifest.json` no).
+ */
+export function isLogFileForDirectory(name: string): boolean {
+  if (!looksLikeZeekLogName(name)) return false;
+  if (/\.log(?:\.gz)?$/.test(name)) return true;
+  const t = logTypeFromFileName(name);
+  return t !== null && KNOWN_ZEEK_LOGS.has(t);
 }
 
 /**

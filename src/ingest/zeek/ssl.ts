@@ -1,6 +1,6 @@
 import type { RecordSink, SslRecord } from '../../core/records.js';
 import { codeMap, type RecordMapper } from './mapper.js';
-import { jsonAddr, jsonBool, jsonPort, jsonTime, parseAddr, parseBool, parsePort, parseTime, tsvString } from './values.js';
+import { jsonAddr, jsonBool, jsonPort, jsonTime, parseBool, parsePort, parseTime, tsvAddr, tsvString, tsvToken } from './values.js';
 
 /**
  * ssl.log columns we map, in field-code order (code = index + 1). `ja3`, `ja3s` (the ja3
@@ -51,7 +51,7 @@ export const sslMapper: RecordMapper<SslRecord> = {
         r.ts = parseTime(buf, s, e);
         return r.ts === r.ts;
       case ORIG_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.origH = a;
         return true;
@@ -60,7 +60,7 @@ export const sslMapper: RecordMapper<SslRecord> = {
         r.origP = v = parsePort(buf, s, e);
         return v >= 0;
       case RESP_H: {
-        const a = parseAddr(buf, s, e);
+        const a = tsvAddr(buf, s, e);
         if (a === null) return false;
         r.respH = a;
         return true;
@@ -77,7 +77,7 @@ export const sslMapper: RecordMapper<SslRecord> = {
         r.established = v === 1;
         return v >= 0;
     }
-    setString(r, code, tsvString(buf, s, e, esc));
+    setString(r, code, code === UID ? tsvString(buf, s, e, esc) : tsvToken(buf, s, e, esc));
     return true;
   },
 

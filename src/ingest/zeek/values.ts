@@ -16,6 +16,19 @@
  *   first, then rendered the same way; see {@link zeekJsonText}.
  */
 
+/**
+ * Buffer's latin1 slicer without `toString`'s argument and encoding handling, which costs more
+ * than the copy itself for the short fields of a log line. Present on every Node Buffer.
+ */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** The bytes [s, e) as a latin1 (byte = char) string. */
+export function latin1(buf: Buffer, s: number, e: number): string {
+  return (buf as unknown as Latin1Slicer).latin1Slice(s, e);
+}
+
 /** Exact powers of ten (all representable as doubles up to 1e22). */
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
@@ -236,7 +249,102 @@ export function parseAddr(buf: Buffer, s: number, e: number): string | null {
     if (!isAddrChar(c)) return null;
     if (c === 0x2e || c === 0x3a) hasSep = true;
   }
-  return hasSep ? buf.toString('latin1', s, e) : null;
+  return hasSep ? latin1(buf, s, e) : null;
+}
+
+/**
+ * A fixed-size, direct-mapped cache of short ASCII strings keyed by their bytes, so that the
+ * values a log repeats on most lines (addresses, `SF`, `ShADadFf`, `dns`, domain names, user
+ * agents) are not built again on each line. A slot holds the last string that hashed to it;
+ * memory is bounded by the slot count whatever the input.
+ */
+export class ByteStringCache {
+  private readonly slots: (string | undefined)[];
+  private readonly mask: number;
+  /** Slot of the last lookup that missed, or -1 when its bytes cannot be cached. */
+  private lastSlot = -1;
+
+  /** @param bits log2 of the slot count */
+  constructor(bits: number) {
+    this.slots = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.mask = (1 << bits) - 1;
+  }
+
+  /**
+   * The cached string equal to the bytes [s, e), or null. After a miss on printable ASCII
+   * bytes of at most MAX_CACHED_STRING, `store` puts the caller's string in their slot.
+   */
+  lookup(buf: Buffer, s: number, e: number): string | null {
+    this.lastSlot = -1;
+    const n = e - s;
+    if (n > MAX_CACHED_STRING) return null;
+    let h = n;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c < 0x20 || c > 0x7e) return null;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const slot = (h ^ (h >>> 15)) & this.mask;
+    const k = this.slots[slot];
+    if (k !== undefined && k.length === n) {
+      let j = 0;
+      while (j < n && k.charCodeAt(j) === buf[s + j]) j++;
+      if (j === n) return k;
+    }
+    this.lastSlot = slot;
+    return null;
+  }
+
+  /** Keep `str` (the text of the bytes of the last missed lookup) in its slot. */
+  store(str: string): void {
+    if (this.lastSlot >= 0) this.slots[this.lastSlot] = str;
+    this.lastSlot = -1;
+  }
+
+  /**
+   * The string of the printable-ASCII bytes [s, e), from the cache when it is there; null when
+   * a byte is not printable ASCII (the caller decodes those itself) or the range is too long.
+   */
+  get(buf: Buffer, s: number, e: number): string | null {
+    const hit = this.lookup(buf, s, e);
+    if (hit !== null) return hit;
+    if (this.lastSlot < 0) return null;
+    const str = latin1(buf, s, e);
+    this.store(str);
+    return str;
+  }
+}
+
+/** Longest value the string caches hold (a long User-Agent fits). */
+export const MAX_CACHED_STRING = 256;
+
+/** Addresses: a few thousand hosts make up most of a network's lines. */
+const ADDR_CACHE = new ByteStringCache(14);
+/** Repeated words: enums, states, histories, names, user agents. */
+const TOKEN_CACHE = new ByteStringCache(14);
+
+/** An address field through the address cache; null when its characters cannot form an address. */
+export function tsvAddr(buf: Buffer, s: number, e: number): string | null {
+  const n = e - s;
+  if (n < 2 || n > 64) return null;
+  // The cache only ever holds strings that passed parseAddr, so a hit needs no check.
+  const hit = ADDR_CACHE.lookup(buf, s, e);
+  if (hit !== null) return hit;
+  const a = parseAddr(buf, s, e);
+  if (a !== null) ADDR_CACHE.store(a);
+  return a;
+}
+
+/**
+ * A TSV string field that repeats across lines (states, names, agents): from the token cache
+ * when it is plain printable ASCII, else decoded as {@link tsvString}.
+ */
+export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): string {
+  if (!esc) {
+    const t = TOKEN_CACHE.get(buf, s, e);
+    if (t !== null) return t;
+  }
+  return tsvString(buf, s, e, esc);
 }
 
 function hexVal(c: number): number {
@@ -386,7 +494,7 @@ function isPrintableAscii(buf: Buffer, s: number, e: number): boolean {
  */
 export function tsvString(buf: Buffer, s: number, e: number, esc: boolean): string {
   if (!esc) {
-    if (isPrintableAscii(buf, s, e)) return buf.toString('latin1', s, e);
+    if (isPrintableAscii(buf, s, e)) return latin1(buf, s, e);
     return zeekJsonText(buf, s, e);
   }
   const raw = unescapeTsvBytes(buf, s, e);
@@ -401,7 +509,7 @@ export function tsvStringList(buf: Buffer, s: number, e: number, esc: boolean, s
   let fesc = false;
   for (let i = s; i <= e; i++) {
     if (i === e || buf[i] === setSep) {
-      out.push(tsvString(buf, fs, i, esc && fesc));
+      out.push(tsvToken(buf, fs, i, esc && fesc));
       fs = i + 1;
       fesc = false;
     } else if (buf[i] === 0x5c) {

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * Throughput of the Zeek log reader on a generated day of logs (bench/gen-zeek-day.mjs).
+ *
+ * Measures, in one run, on the same files:
+ *   floor   gunzip every file and split it into lines in Node (no parsing): the least any
+ *           reader of these files must spend;
+ *   reader  readZeekLogs() over the directory, to a sink that only counts (gunzip + split +
+ *           header + field parsing + record objects), end to end;
+ *   parse   the synchronous parser alone on the conn files, already decompressed in memory:
+ *           conn lines per second on one core (gunzip runs on zlib's thread pool in the
+ *           end-to-end figure).
+ * Checks the record counts against the generator's manifest (exit 1 on a mismatch) and prints
+ * lines/s, MB/s (decompressed), peak RSS and the reader/floor ratio.
+ *
+ * Usage: npx tsc -p . && node bench/zeek-throughput.mjs [--dir DIR] [--json] [--days N]
+ *          [--scale F] [--min-conn-lps N]
+ *   --dir          generated logs (default <tmpdir>/konseki-zeek-day[-json]; generated when absent)
+ *   --json/--days/--scale  passed to the generator when it runs
+ *   --min-conn-lps exit 1 when the parse-only conn rate is below N lines/s
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGunzip, gunzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'dist');
+const { readZeekLogs, ZeekLogParser } = await import(join(dist, 'ingest/zeek/index.js'));
+const { AnomalyCounter } = await import(join(dist, 'core/anomaly.js'));
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const json = args.includes('--json');
+const dir = opt('--dir', join(tmpdir(), json ? 'konseki-zeek-day-json' : 'konseki-zeek-day'));
+const minConnLps = Number(opt('--min-conn-lps', '0'));
+
+if (!existsSync(join(dir, 'manifest.json'))) {
+  const genArgs = [join(here, 'gen-zeek-day.mjs'), '--out', dir, '--days', opt('--days', '1'), '--scale', opt('--scale', '1')];
+  if (json) genArgs.push('--json');
+  console.log(`generating ${dir} ...`);
+  execFileSync(process.execPath, genArgs, { stdio: 'inherit' });
+}
+const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+
+function listFiles(d) {
+  const out = [];
+  for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else if (e.name.endsWith('.log.gz')) out.push(p);
+  }
+  return out;
+}
+const files = listFiles(dir);
+const compressed = files.reduce((a, f) => a + readFileSync(f).length, 0);
+
+/** Floor: gunzip + split into lines, nothing else. */
+async function floor() {
+  let lines = 0;
+  let bytes = 0;
+  for (const f of files) {
+    const gz = createReadStream(f, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    for await (const chunk of gz) {
+      bytes += chunk.length;
+      let pos = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, pos);
+        if (nl < 0) break;
+        lines++;
+        pos = nl + 1;
+      }
+    }
+  }
+  return { lines, bytes };
+}
+
+/** End to end through readZeekLogs to a counting sink. */
+async function reader() {
+  const counts = { conn: 0, dns: 0, http: 0, ssl: 0 };
+  let check = 0;
+  const sink = {
+    conn: (r) => {
+      counts.conn++;
+      check += r.origP;
+    },
+    dns: () => counts.dns++,
+    http: () => counts.http++,
+    ssl: () => counts.ssl++,
+  };
+  const anomalies = new AnomalyCounter();
+  const stats = await readZeekLogs([dir], sink, { anomalies });
+  return { counts, stats, anomalies, check };
+}
+
+/** The parser alone on decompressed conn files, one at a time (one file's bytes in memory). */
+function parseOnly() {
+  let lines = 0;
+  let bytes = 0;
+  let ms = 0;
+  let n = 0;
+  const sink = { conn: (r) => (n += r.respP), dns() {}, http() {}, ssl() {} };
+  for (const f of files.filter((x) => /\/conn\./.test(x))) {
+    const data = gunzipSync(readFileSync(f));
+    const t0 = performance.now();
+    const p = new ZeekLogParser(f, sink, { anomalies: new AnomalyCounter() });
+    for (let i = 0; i < data.length; i += 1 << 20) p.push(data.subarray(i, i + (1 << 20)));
+    p.end();
+    ms += performance.now() - t0;
+    lines += p.stats.linesRead;
+    bytes += data.length;
+  }
+  return { lines, bytes, ms, n };
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+const mb = (b) => (b / 1e6).toFixed(1);
+
+// Warm-up on the smallest file of each kind, so that the first measure does not pay for JIT.
+{
+  const w = files.filter((f) => /\.00:00:00-/.test(f)).slice(0, 4);
+  await readZeekLogs(w, { conn() {}, dns() {}, http() {}, ssl() {} }, { anomalies: new AnomalyCounter() });
+}
+
+let t = performance.now();
+const fl = await floor();
+const floorMs = performance.now() - t;
+
+t = performance.now();
+const rd = await reader();
+const readerMs = performance.now() - t;
+
+const po = parseOnly();
+
+const expected = manifest.lines;
+let ok = true;
+for (const k of ['conn', 'dns', 'http', 'ssl']) {
+  if (rd.counts[k] !== expected[k]) {
+    console.error(`MISMATCH: ${k} records ${rd.counts[k]}, generator wrote ${expected[k]}`);
+    ok = false;
+  }
+}
+if (rd.anomalies.total() !== 0) {
+  console.error(`MISMATCH: ${rd.anomalies.total()} anomalies: ${JSON.stringify(rd.anomalies.toJSON())}`);
+  ok = false;
+}
+const dataLines = rd.stats.totals.linesRead;
+const rss = process.resourceUsage().maxRSS * 1024;
+
+console.log(`Zeek reader throughput: ${dir} (${manifest.format}, ${manifest.days} day(s), scale ${manifest.scale})`);
+console.log(`  input      ${files.length} files, ${mb(compressed)} MB gzip, ${mb(fl.bytes)} MB raw, ${fmt(fl.lines)} lines (${fmt(dataLines)} data)`);
+console.log(`  records    conn ${fmt(rd.counts.conn)}  dns ${fmt(rd.counts.dns)}  http ${fmt(rd.counts.http)}  ssl ${fmt(rd.counts.ssl)}`);
+console.log(`  floor      ${(floorMs / 1000).toFixed(2)} s  ${fmt(fl.lines / (floorMs / 1000))} lines/s  ${mb(fl.bytes / (floorMs / 1000))} MB/s  (gunzip + split)`);
+console.log(`  reader     ${(readerMs / 1000).toFixed(2)} s  ${fmt(dataLines / (readerMs / 1000))} lines/s  ${mb(fl.bytes / (readerMs / 1000))} MB/s  (end to end)`);
+console.log(`  parse only ${(po.ms / 1000).toFixed(2)} s  ${fmt(po.lines / (po.ms / 1000))} conn lines/s  ${mb(po.bytes / (po.ms / 1000))} MB/s  (one core, decompressed conn files)`);
+console.log(`  ratio      reader / floor = ${(readerMs / floorMs).toFixed(2)}`);
+console.log(`  peak RSS   ${mb(rss)} MB`);
+if (!ok) process.exit(1);
+if (minConnLps > 0 && po.lines / (po.ms / 1000) < minConnLps) {
+  console.error(`Benchmark check failed: expected at least ${fmt(minConnLps)} conn lines/s, got ${fmt(po.lines / (po.ms / 1000))}`);
+  process.exit(1);
+}
