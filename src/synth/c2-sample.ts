@@ -86,7 +86,8 @@ export function buildC2Sample(): Buffer {
     let t = c.handshake(T0 + 600);
     t = c.send(true, t, Buffer.from('Microsoft Windows [Version 10.0.19045.3803]\r\n(c) Microsoft Corporation. All rights reserved.\r\n\r\nC:\\Users\\accounting>'));
     const cmds = ['whoami', 'ipconfig /all', 'net user', 'dir C:\\Users\\accounting\\Documents', 'tasklist', 'net group "Domain Admins" /domain'];
-    for (const cmd of cmds) {
+    for (let k = 0; t < T0 + 1740; k++) {
+      const cmd = cmds[k % cmds.length];
       t = c.send(false, t + 20 + rnd() * 60, Buffer.from(cmd + '\r\n'));
       const out = Buffer.from(`${cmd}\r\n` + 'output line of the command, plain text as a shell writes it\r\n'.repeat(5 + ((rnd() * 40) | 0)) + 'C:\\Users\\accounting>');
       t = c.send(true, t + 0.3, out);
