@@ -13,7 +13,12 @@
  *   "internalNetworks": ["10.0.0.0/8", "192.168.0.0/16", "fd00::/8"],
  *   "allowlist": { "ips": ["10.0.0.53", "203.0.113.0/24"], "domains": ["update.example.com", "*.corp.example"] },
  *   "indicatorFiles": ["iocs/feed.txt"],            // relative to the config file's folder
- *   "thresholds": { "beacon": { "minConnections": 20 } },
+ *   "thresholds": { "beacon": { "beaconMinBeats": 6 }, "cleartext_exfil": { "exfilMinBytes": 1048576 }, "general": { "minScore": 20 } },
+ *                                  // threshold names: DEFAULT_THRESHOLDS in src/detect/config.ts; the groups
+ *                                  // (a detector id or "general") are for readability, the names are global
+ *   "caps": { "maxPairs": 1000000 },                                    // names: DEFAULT_CAPS
+ *   "detectors": ["beacon", "suspicious_port", "cleartext_exfil"],     // enabled detectors (default: all)
+ *   "resolvers": ["10.0.0.53"],                                         // the network's DNS resolvers
  *   "geoip": { "city": "/srv/GeoLite2-City.mmdb", "asn": null, "country": null, "dir": null, "enabled": true },
  *   "homeCountry": "DE",
  *   "failOn": "high",
@@ -29,16 +34,10 @@ import { KonsekiError, ErrorCodes } from '../core/errors.js';
 import { SEVERITIES, type DetectorId, type Severity } from '../core/finding.js';
 import { parseCidr } from '../enrich/ip-class.js';
 import type { GeoOptions } from '../enrich/geoip.js';
+import { ALL_DETECTORS, DEFAULT_CAPS, DEFAULT_THRESHOLDS, type DetectConfig } from '../detect/config.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../export/write-findings.js';
 
-export const DETECTOR_IDS: readonly DetectorId[] = [
-  'beacon',
-  'suspicious_port',
-  'cleartext_exfil',
-  'long_connection',
-  'dns_tunnel',
-  'ioc_match',
-];
+export const DETECTOR_IDS: readonly DetectorId[] = ALL_DETECTORS;
 
 /** Largest config file we read: a config is settings, not data (indicator lists go in indicatorFiles). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -60,8 +59,17 @@ export interface KonsekiConfig {
   allowlist: { ips: string[]; domains: string[] };
   /** Absolute paths of indicator files (one IP, CIDR or domain per line). */
   indicatorFiles: string[];
-  /** Per-detector settings, passed to the detectors as they are. */
-  thresholds: Partial<Record<DetectorId, Record<string, number | boolean>>>;
+  /**
+   * Detection thresholds, grouped for readability by detector id (or `general`); the names
+   * inside are the keys of DEFAULT_THRESHOLDS in src/detect/config.ts, validated here.
+   */
+  thresholds: Partial<Record<string, Record<string, number | boolean>>>;
+  /** Memory caps of the detectors by name (the keys of DEFAULT_CAPS). */
+  caps: Record<string, number>;
+  /** Enabled detectors; null = all. */
+  detectors: DetectorId[] | null;
+  /** The network's DNS resolvers (addresses or CIDRs): periodic DNS to them is by design. */
+  resolvers: string[];
   geoip: GeoipConfig;
   /** ISO 3166-1 alpha-2, upper case. */
   homeCountry: string | null;
@@ -84,6 +92,9 @@ export function defaultConfig(): KonsekiConfig {
     allowlist: { ips: [], domains: [] },
     indicatorFiles: [],
     thresholds: {},
+    caps: {},
+    detectors: null,
+    resolvers: [],
     geoip: { city: null, country: null, asn: null, dir: null, enabled: true },
     homeCountry: null,
     failOn: null,
@@ -157,6 +168,9 @@ export function validateConfig(raw: unknown, file: string): KonsekiConfig {
     'allowlist',
     'indicatorFiles',
     'thresholds',
+    'caps',
+    'detectors',
+    'resolvers',
     'geoip',
     'homeCountry',
     'failOn',
@@ -184,19 +198,41 @@ export function validateConfig(raw: unknown, file: string): KonsekiConfig {
   out.indicatorFiles = c.stringArray(top.indicatorFiles, 'indicatorFiles').map(abs);
 
   if (top.thresholds !== undefined && top.thresholds !== null) {
-    const th = c.object(top.thresholds, 'thresholds', DETECTOR_IDS);
-    for (const [det, v] of Object.entries(th)) {
-      if (det === '$schema' || det.startsWith('_')) continue;
-      const o = c.object(v, `thresholds.${det}`, Object.keys((v as object) ?? {}));
-      const vals: Record<string, number | boolean> = {};
+    const th = c.object(top.thresholds, 'thresholds', [...DETECTOR_IDS, 'general']);
+    const seen = new Map<string, string>();
+    for (const [group, v] of Object.entries(th)) {
+      if (group === '$schema' || group.startsWith('_')) continue;
+      const o = c.object(v, `thresholds.${group}`, Object.keys(DEFAULT_THRESHOLDS));
+      const vals: Record<string, number> = {};
       for (const [k, x] of Object.entries(o)) {
-        if (k.startsWith('_')) continue;
-        if (typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x))) vals[k] = x;
-        else c.fail(`thresholds.${det}.${k}`, `must be a number or a boolean, got ${c.typeName(x)}`);
+        if (k === '$schema' || k.startsWith('_')) continue;
+        const key = `thresholds.${group}.${k}`;
+        if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) c.fail(key, `must be a non-negative number, got ${c.typeName(x)}`);
+        if (seen.has(k)) c.fail(key, `is already set in ${seen.get(k)}`);
+        seen.set(k, key);
+        vals[k] = x as number;
       }
-      out.thresholds[det as DetectorId] = vals;
+      out.thresholds[group] = vals;
     }
   }
+  if (top.caps !== undefined && top.caps !== null) {
+    const cp = c.object(top.caps, 'caps', Object.keys(DEFAULT_CAPS));
+    for (const [k, x] of Object.entries(cp)) {
+      if (k === '$schema' || k.startsWith('_')) continue;
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) c.fail(`caps.${k}`, `must be a positive integer, got ${c.typeName(x)}`);
+      out.caps[k] = x as number;
+    }
+  }
+  if (top.detectors !== undefined && top.detectors !== null) {
+    out.detectors = c.stringArray(top.detectors, 'detectors').map((d, i) => {
+      if (!(DETECTOR_IDS as readonly string[]).includes(d)) c.fail(`detectors[${i}]`, `is not a detector (known: ${DETECTOR_IDS.join(', ')}), got "${d}"`);
+      return d as DetectorId;
+    });
+  }
+  out.resolvers = c.stringArray(top.resolvers, 'resolvers').map((s, i) => {
+    if (!parseCidr(s)) c.fail(`resolvers[${i}]`, `is not an address or CIDR network, got "${s}"`);
+    return s;
+  });
 
   if (top.geoip !== undefined && top.geoip !== null) {
     const g = c.object(top.geoip, 'geoip', ['city', 'country', 'asn', 'dir', 'enabled']);
@@ -427,6 +463,7 @@ export function applyFlags(config: KonsekiConfig, flags: ConfigFlags): KonsekiCo
     allowlist: { ...config.allowlist },
     geoip: { ...config.geoip },
     thresholds: { ...config.thresholds },
+    caps: { ...config.caps },
   };
   const usage = (flag: string, msg: string): never => {
     throw new KonsekiError(ErrorCodes.USAGE, `${flag}: ${msg}`);
@@ -478,4 +515,25 @@ export function geoOptionsFrom(config: KonsekiConfig, flags: ConfigFlags, env: N
     env,
     disabled: flags.noGeoip === true || !config.geoip.enabled,
   };
+}
+
+/**
+ * The detection settings of the config, in the shape DetectionEngine takes (src/detect/config.ts).
+ * The allow-list's addresses and domains become one list; indicators are loaded from
+ * `indicatorFiles` by the caller (src/cli/signatures.ts).
+ */
+export function detectConfigFrom(config: KonsekiConfig): DetectConfig {
+  const thresholds: Record<string, number> = {};
+  for (const group of Object.values(config.thresholds)) {
+    for (const [k, v] of Object.entries(group ?? {})) if (typeof v === 'number') thresholds[k] = v;
+  }
+  const out: DetectConfig = {
+    allowList: [...config.allowlist.ips, ...config.allowlist.domains],
+    thresholds,
+    caps: { ...config.caps },
+  };
+  if (config.internalNetworks.length) out.internalNetworks = [...config.internalNetworks];
+  if (config.detectors) out.detectors = [...config.detectors];
+  if (config.resolvers.length) out.resolvers = [...config.resolvers];
+  return out;
 }

@@ -31,7 +31,10 @@ const FULL = {
   internalNetworks: ['10.0.0.0/8', 'fd00::/8'],
   allowlist: { ips: ['10.0.0.53', '203.0.113.0/24'], domains: ['Update.Example.com.', '*.corp.example'] },
   indicatorFiles: ['iocs/feed.txt', '/abs/feed.txt'],
-  thresholds: { beacon: { minConnections: 20, useJitter: true, _note: 'x' } },
+  thresholds: { beacon: { beaconMinBeats: 6, _note: 'x' }, cleartext_exfil: { exfilMinBytes: 1048576 } },
+  caps: { maxPairs: 1000000 },
+  detectors: ['beacon', 'ioc_match'],
+  resolvers: ['10.0.0.53'],
   geoip: { city: 'dbs/GeoLite2-City.mmdb', asn: null, dir: '/var/lib/GeoIP', enabled: true },
   homeCountry: 'de',
   failOn: 'high',
@@ -46,7 +49,10 @@ describe('config file', () => {
       internalNetworks: ['10.0.0.0/8', 'fd00::/8'],
       allowlist: { ips: ['10.0.0.53', '203.0.113.0/24'], domains: ['update.example.com', '*.corp.example'] },
       indicatorFiles: [join(TMP, 'sub', 'iocs/feed.txt'), '/abs/feed.txt'],
-      thresholds: { beacon: { minConnections: 20, useJitter: true } },
+      thresholds: { beacon: { beaconMinBeats: 6 }, cleartext_exfil: { exfilMinBytes: 1048576 } },
+      caps: { maxPairs: 1000000 },
+      detectors: ['beacon', 'ioc_match'],
+      resolvers: ['10.0.0.53'],
       geoip: { city: join(TMP, 'sub', 'dbs/GeoLite2-City.mmdb'), country: null, asn: null, dir: '/var/lib/GeoIP', enabled: true },
       homeCountry: 'DE',
       failOn: 'high',
@@ -64,8 +70,14 @@ describe('config file', () => {
     ['list is a string', { indicatorFiles: 'a.txt' }, /"indicatorFiles" must be an array of strings/],
     ['bad domain', { allowlist: { domains: ['not a domain'] } }, /"allowlist.domains\[0\]" is not a domain name/],
     ['bad allow ip', { allowlist: { ips: ['300.1.1.1'] } }, /"allowlist.ips\[0\]"/],
-    ['unknown detector', { thresholds: { beacons: {} } }, /"thresholds.beacons" is not a known setting/],
-    ['threshold not a number', { thresholds: { beacon: { minConnections: '20' } } }, /"thresholds.beacon.minConnections" must be a number or a boolean, got string "20"/],
+    ['unknown threshold group', { thresholds: { beacons: {} } }, /"thresholds.beacons" is not a known setting/],
+    ['unknown threshold', { thresholds: { beacon: { beaconMinBeat: 5 } } }, /"thresholds.beacon.beaconMinBeat" is not a known setting \(known: minScore, beaconMinBeats/],
+    ['threshold not a number', { thresholds: { beacon: { beaconMinBeats: '20' } } }, /"thresholds.beacon.beaconMinBeats" must be a non-negative number, got string "20"/],
+    ['negative threshold', { thresholds: { general: { exfilMinBytes: -1 } } }, /"thresholds.general.exfilMinBytes" must be a non-negative number/],
+    ['threshold set twice', { thresholds: { general: { minScore: 1 }, beacon: { minScore: 2 } } }, /"thresholds.beacon.minScore" is already set in thresholds.general.minScore/],
+    ['cap not an integer', { caps: { maxPairs: 1.5 } }, /"caps.maxPairs" must be a positive integer/],
+    ['unknown detector', { detectors: ['beacons'] }, /"detectors\[0\]" is not a detector/],
+    ['bad resolver', { resolvers: ['dns.example'] }, /"resolvers\[0\]" is not an address or CIDR/],
     ['home country', { homeCountry: 'Germany' }, /"homeCountry" must be a two-letter ISO 3166 country code/],
     ['fail-on', { failOn: 'severe' }, /"failOn" must be one of informational, low, medium, high, critical/],
     ['format', { format: 'xml' }, /"format" must be one of csv, jsonl, table, html/],
@@ -138,6 +150,25 @@ describe('flags override the config', () => {
     expect(e.code).toBe('ERR_USAGE');
     expect(e.message).toMatch(/^--home-country:/);
     expect(() => applyFlags(base, { internalNetworks: ['nope'] })).toThrow(/--internal-networks/);
+  });
+
+  it('gives the detectors their settings in DetectConfig shape', async () => {
+    const { detectConfigFrom } = await import('../../src/cli/config.js');
+    const { normalizeDetectConfig } = await import('../../src/detect/config.js');
+    const base = parseConfig(JSON.stringify(FULL), join(TMP, 'c.json'));
+    const dc = detectConfigFrom(base);
+    expect(dc).toEqual({
+      internalNetworks: ['10.0.0.0/8', 'fd00::/8'],
+      allowList: ['10.0.0.53', '203.0.113.0/24', 'update.example.com', '*.corp.example'],
+      thresholds: { beaconMinBeats: 6, exfilMinBytes: 1048576 },
+      caps: { maxPairs: 1000000 },
+      detectors: ['beacon', 'ioc_match'],
+      resolvers: ['10.0.0.53'],
+    });
+    // The detectors accept it as it is.
+    const resolved = normalizeDetectConfig(dc);
+    expect(resolved.t.beaconMinBeats).toBe(6);
+    expect([...resolved.detectors].sort()).toEqual(['beacon', 'ioc_match']);
   });
 
   it('gives GeoIP the flag paths and the config paths apart', () => {
