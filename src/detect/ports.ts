@@ -7,7 +7,8 @@
  *
  * Score (0..1): max(signature strength, mismatch strength), plus boosts when the same pair
  * beacons (+0.25), when the protocol is unknown with data (+0.15), when the signature and a
- * mismatch agree (+0.15), and when only one internal host talks to the destination (+0.1);
+ * mismatch agree (+0.15), and when only one internal host talks to the destination (+0.1,
+ * only with at least prevalenceMinPopulation internal hosts);
  * x0.3 when no attempt got an answer (a scan, not a session). A weak port alone (8080, 8443)
  * scores 0.15 and is not reported below 0.2.
  */
@@ -202,7 +203,8 @@ export class PortTracker {
       }
       if (a.sig && a.mismatch) s += 0.15;
       const hosts = hostsPerDest.get(a.dst) ?? 1;
-      if (hosts <= 1 && a.answered > 0) {
+      // Rarity only means something in a population of internal hosts (prevalence rules).
+      if (hosts <= 1 && a.answered > 0 && this.ctx.internalHosts.size >= this.ctx.cfg.t.prevalenceMinPopulation) {
         s += 0.1;
         boosts.push('one internal host');
       }
