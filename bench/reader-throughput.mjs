@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/**
+ * Capture reader throughput: in one run, measures
+ *   1. the floor: a bare Node loop that only walks the pcap record headers of the file
+ *      (same 4 MiB reads, no decoding, no per-packet work beyond the header read);
+ *   2. the full reader: readCapture + PacketDecoder on every packet;
+ * and prints MB/s, packets/s, peak RSS and the ratio full / floor. Exits non-zero when the
+ * ratio is below --min-ratio, when peak RSS is above --max-rss-mb, or when the two passes
+ * disagree on the packet count (or the accounting does not add up).
+ *
+ *   npx tsc -p . && node bench/reader-throughput.mjs --size 2G --min-ratio 0.6
+ *   node bench/reader-throughput.mjs --file some.pcap
+ *
+ * Without --file it generates a synthetic capture (bench/gen-capture.mjs) into the temp
+ * folder first, in a child process so that the generator's memory is not counted, and
+ * deletes it afterwards unless --keep is given.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AnomalyCounter } from '../dist/core/anomaly.js';
+import { readCapture } from '../dist/ingest/capture-reader.js';
+import { PacketDecoder } from '../dist/ingest/decode/packet-decoder.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHUNK = 4 << 20;
+
+function args(argv) {
+  const o = { file: '', size: '512M', seed: '1', flows: '50000', 'min-ratio': '0.6', 'max-rss-mb': '150', keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i].replace(/^--/, '');
+    if (k === 'keep') o.keep = true;
+    else if (k in o) o[k] = argv[++i];
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return o;
+}
+
+/**
+ * The floor: walk the 16-byte record headers (caplen at +8) across 4 MiB chunks, carrying
+ * a header split by a chunk boundary in a 16-byte buffer.
+ */
+async function walkHeaders(file) {
+  const hdr = Buffer.alloc(16);
+  let have = 0; // bytes of a split record header already in `hdr`
+  let skip = 24; // bytes to skip before the next record header (starts with the file header)
+  let packets = 0;
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) {
+    bytes += chunk.length;
+    let p = 0;
+    const n = chunk.length;
+    for (;;) {
+      if (skip > 0) {
+        const k = Math.min(skip, n - p);
+        p += k;
+        skip -= k;
+        if (skip > 0) break;
+      }
+      if (have > 0 || n - p < 16) {
+        const k = Math.min(16 - have, n - p);
+        chunk.copy(hdr, have, p, p + k);
+        have += k;
+        p += k;
+        if (have < 16) break;
+        have = 0;
+        skip = hdr.readUInt32LE(8);
+        packets++;
+        continue;
+      }
+      skip = chunk.readUInt32LE(p + 8);
+      p += 16;
+      packets++;
+    }
+  }
+  return { packets, bytes };
+}
+
+async function fullRead(file) {
+  const anomalies = new AnomalyCounter();
+  const decoder = new PacketDecoder(anomalies);
+  let ports = 0;
+  const stats = await readCapture(
+    file,
+    0,
+    (m, st) => {
+      // Consume a header field so the work cannot be optimised away.
+      if (st === 0) ports += m.dstPort;
+    },
+    { anomalies, decoder, chunkSize: CHUNK },
+  );
+  return { stats, anomalies, ports };
+}
+
+async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const r = await fn();
+  return { r, s: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+const o = args(process.argv.slice(2));
+let file = o.file;
+let generated = false;
+if (!file) {
+  file = path.join(tmpdir(), `konseki-reader-bench-${o.seed}-${o.size}.pcap`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${o.size} into ${file}...\n`);
+    const g = spawnSync(process.execPath, [path.join(here, 'gen-capture.mjs'), '--size', o.size, '--seed', o.seed, '--flows', o.flows, '--out', file], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (g.status !== 0) process.exit(1);
+    generated = true;
+  }
+}
+const size = statSync(file).size;
+const mb = size / 1e6;
+
+// Warm the page cache so both passes read from memory, then measure each.
+await walkHeaders(file);
+const floor = await timed(() => walkHeaders(file));
+const full = await timed(() => fullRead(file));
+const rssMb = process.resourceUsage().maxRSS / 1024;
+
+const s = full.r.stats;
+const floorMbs = mb / floor.s;
+const fullMbs = mb / full.s;
+const ratio = fullMbs / floorMbs;
+const lines = [
+  `file          ${file} (${(size / 2 ** 20).toFixed(1)} MiB, ${s.packetsRead} packets)`,
+  `header walk   ${floor.s.toFixed(2)} s  ${floorMbs.toFixed(0)} MB/s  ${(floor.r.packets / floor.s / 1e6).toFixed(2)} Mpkt/s`,
+  `reader+decode ${full.s.toFixed(2)} s  ${fullMbs.toFixed(0)} MB/s  ${(s.packetsRead / full.s / 1e6).toFixed(2)} Mpkt/s`,
+  `accounting    ip ${s.ip}  non-ip ${s.nonIp}  anomalies ${s.anomalies}  fragments ${s.fragments}`,
+  `peak RSS      ${rssMb.toFixed(1)} MB`,
+  `ratio         ${ratio.toFixed(3)} (full / header walk)`,
+];
+process.stdout.write(lines.join('\n') + '\n');
+
+const problems = [];
+if (s.error) problems.push(`reader error: ${s.error.message}`);
+if (floor.r.packets !== s.packetsRead) problems.push(`packet counts differ: walk ${floor.r.packets}, reader ${s.packetsRead}`);
+if (s.ip + s.nonIp + s.anomalies + s.fragments !== s.packetsRead) problems.push('accounting does not add up');
+if (ratio < Number(o['min-ratio'])) problems.push(`ratio ${ratio.toFixed(3)} below --min-ratio ${o['min-ratio']}`);
+if (rssMb > Number(o['max-rss-mb'])) problems.push(`peak RSS ${rssMb.toFixed(1)} MB above --max-rss-mb ${o['max-rss-mb']}`);
+if (generated && !o.keep) rmSync(file, { force: true });
+if (problems.length) {
+  process.stderr.write(`reader-throughput check failed: ${problems.join('; ')}\n`);
+  process.exit(1);
+}
