@@ -83,8 +83,11 @@ export class PacketMeta {
   outerSrcOff = 0;
   outerDstOff = 0;
   outerAddrLen = 0;
-  /** Outer transport protocol number of the tunnel (47 GRE, 4/41 IP-in-IP). */
+  /** Outer transport protocol number of the tunnel (47 GRE, 4/41 IP-in-IP, 17 VXLAN/Geneve). */
   outerProto = 0;
+  /** UDP ports of the outer packet for UDP tunnels (VXLAN, Geneve), 0 otherwise. */
+  outerSrcPort = 0;
+  outerDstPort = 0;
 
   /** Timestamp as float seconds (microsecond precision is what Zeek keeps). */
   get ts(): number {
@@ -99,6 +102,10 @@ export const enum TunnelType {
   None = 0,
   Gre = 1,
   IpInIp = 2,
+  /** VXLAN (RFC 7348), UDP port 4789: the outer UDP packet's ports are in outerSrcPort/outerDstPort. */
+  Vxlan = 3,
+  /** Geneve (RFC 8926), UDP port 6081. */
+  Geneve = 4,
 }
 
 export const IPPROTO_ICMP = 1;

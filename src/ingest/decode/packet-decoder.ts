@@ -236,5 +236,7 @@ function resetMeta(m: PacketMeta): void {
   m.outerDstOff = 0;
   m.outerAddrLen = 0;
   m.outerProto = 0;
+  m.outerSrcPort = 0;
+  m.outerDstPort = 0;
 }
 

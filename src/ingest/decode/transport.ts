@@ -1,6 +1,7 @@
 import type { PacketMeta } from '../../core/packet.js';
 import type { DecodeCursor } from './cursor.js';
 import { Layer } from './dispatch.js';
+import { decodeUdpTunnel, GENEVE_PORT, VXLAN_PORT } from './tunnel.js';
 import { Weird } from './weirds.js';
 
 /*
@@ -69,6 +70,7 @@ export function decodeUdp(c: DecodeCursor, meta: PacketMeta): number {
   meta.payloadOff = off + UDP_HDR;
   meta.payloadLen = cap - UDP_HDR;
   meta.payloadWireLen = wire - UDP_HDR;
+  if (meta.dstPort === VXLAN_PORT || meta.dstPort === GENEVE_PORT) return decodeUdpTunnel(c, meta, off + UDP_HDR);
   return Layer.Done;
 }
 

@@ -18,12 +18,22 @@ import { Weird } from './weirds.js';
  *
  * IP-in-IP: IPv4 protocol 4 (RFC 2003) and 41 (IPv6 in IPv4 or IPv6, RFC 4213 / 2473).
  *
- * The decoded packet is the inner one; the outermost tunnel's addresses are kept in the
- * `outer*` fields and `tunnel`. Like Zeek (Tunnel::max_depth = 2) we unwrap at most
- * MAX_TUNNEL_DEPTH tunnels.
+ * UDP tunnels, on their well-known destination port as Zeek registers them
+ * (Tunnel::vxlan_ports, Tunnel::geneve_ports):
+ *   VXLAN (RFC 7348), 4789:  | flags (I = 0x08) | reserved (3) | VNI (3) | reserved (1) | Ethernet ...
+ *   Geneve (RFC 8926), 6081: | ver(2) optlen(6) | O C rsvd | protocol (2) | VNI (3) | rsvd | options | ...
+ * A header that does not check out leaves the packet as plain UDP (Zeek: an analyzer
+ * violation, the UDP connection goes on). Teredo, AYIYA and GTPv1 are not unwrapped.
+ *
+ * The decoded packet is the inner one; the outermost tunnel's addresses (and UDP ports)
+ * are kept in the `outer*` fields and `tunnel`. Like Zeek (Tunnel::max_depth = 2) we
+ * unwrap at most MAX_TUNNEL_DEPTH tunnels.
  */
 
 export const MAX_TUNNEL_DEPTH = 2;
+export const VXLAN_PORT = 4789;
+export const GENEVE_PORT = 6081;
+const ETH_HDR = 14;
 
 const GRE_C = 0x8000;
 const GRE_R = 0x4000;
@@ -39,6 +49,10 @@ function enterTunnel(c: DecodeCursor, meta: PacketMeta, type: TunnelType, outerP
     meta.outerDstOff = meta.dstOff;
     meta.outerAddrLen = meta.addrLen;
     meta.outerProto = outerProto;
+    if (outerProto === 17) {
+      meta.outerSrcPort = meta.srcPort;
+      meta.outerDstPort = meta.dstPort;
+    }
   }
   c.depth++;
   c.pendingTunnel = type;
@@ -122,4 +136,43 @@ export function decodeIpInIp6(c: DecodeCursor, meta: PacketMeta): number {
   enterTunnel(c, meta, TunnelType.IpInIp, 41);
   c.expectVersion = 6;
   return Layer.Ipv6;
+}
+
+/**
+ * VXLAN or Geneve inside the UDP payload at `off` (the UDP header is decoded).
+ * @returns the Layer of the inner frame, or Layer.Done to keep the packet as plain UDP.
+ */
+export function decodeUdpTunnel(c: DecodeCursor, meta: PacketMeta, off: number): number {
+  const buf = c.buf;
+  const avail = c.end - off;
+  let inner: number;
+  let next: number;
+  if (meta.dstPort === VXLAN_PORT) {
+    if (avail < 8 + ETH_HDR || (buf[off] & 0x08) === 0) return Layer.Done;
+    inner = off + 8;
+    next = Layer.Ethernet;
+  } else {
+    if (avail < 8) return Layer.Done;
+    if (buf[off] >> 6 !== 0) {
+      c.note(Weird.geneve_invalid_version);
+      return Layer.Done;
+    }
+    inner = off + 8 + ((buf[off] & 0x3f) << 2);
+    const proto = (buf[off + 2] << 8) | buf[off + 3];
+    next = proto === 0x6558 ? Layer.Ethernet : ETHERTYPE_LAYERS[proto];
+    if (next === Layer.None || c.end - inner < (next === Layer.Ethernet ? ETH_HDR : 1)) return Layer.Done;
+  }
+  if (c.depth >= MAX_TUNNEL_DEPTH) {
+    c.note(Weird.exceeded_tunnel_max_depth);
+    return Layer.Done;
+  }
+  enterTunnel(c, meta, meta.dstPort === VXLAN_PORT ? TunnelType.Vxlan : TunnelType.Geneve, 17);
+  // The inner packet's own transport fields replace the outer UDP ones.
+  meta.srcPort = 0;
+  meta.dstPort = 0;
+  meta.payloadOff = 0;
+  meta.payloadLen = 0;
+  meta.payloadWireLen = 0;
+  c.off = inner;
+  return next;
 }

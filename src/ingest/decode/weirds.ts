@@ -58,6 +58,8 @@ export enum Weird {
   invalid_inner_IP_version,
   truncated_inner_IP,
   inner_IP_payload_length_mismatch,
+  /** Non-fatal: a Geneve header with a version other than 0; the packet stays plain UDP. */
+  geneve_invalid_version,
   // Fragments (Zeek's Frag.cc names, plus our caps)
   fragment_protocol_inconsistency,
   fragment_with_DF,

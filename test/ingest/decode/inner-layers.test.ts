@@ -286,4 +286,28 @@ describe('GRE and IP-in-IP tunnels', () => {
     const three = outer4(4, ipv4({ proto: 4 }, ipv4({ proto: 4 }, V4_SYN)));
     expect(decodeFrame(eth(0x0800, three), 1)).toMatchObject(anomaly('exceeded_tunnel_max_depth'));
   });
+
+  it('decodes VXLAN (UDP 4789) and Geneve (UDP 6081) to the inner frame, keeping the outer UDP ports', () => {
+    // VXLAN: flags 0x08 (VNI valid), VNI 0x001234.
+    const vx = udp(49152, 4789, Buffer.concat([hex('08000000 00123400'), eth(0x0800, V4_SYN)]));
+    const r = decodeFrame(eth(0x0800, outer4(17, vx)), 1);
+    expect(r.status).toBe(DecodeStatus.Ip);
+    expect(r.p).toMatchObject({ src: '192.168.0.1', dstPort: 80, tunnel: TunnelType.Vxlan, outerSrc: '10.0.0.1', outerProto: 17 });
+    expect([r.meta.outerSrcPort, r.meta.outerDstPort]).toEqual([49152, 4789]);
+    // Geneve: version 0, 4 bytes of options (optlen 1), protocol 0x6558, VNI 7, one option.
+    const gv = udp(40000, 6081, Buffer.concat([hex('01 00 6558 000007 00', '0102 0300'), eth(0x86dd, V6_UDP)]));
+    const g = decodeFrame(eth(0x0800, outer4(17, gv)), 1);
+    expect(g.p).toMatchObject({ ipVersion: 6, dstPort: 53, tunnel: TunnelType.Geneve });
+    expect([g.meta.outerSrcPort, g.meta.outerDstPort]).toEqual([40000, 6081]);
+  });
+
+  it('leaves a UDP packet on a tunnel port as plain UDP when the tunnel header does not check out', () => {
+    // VXLAN without the I flag (Zeek: analyzer violation, the UDP connection goes on).
+    const r = decodeFrame(eth(0x0800, outer4(17, udp(1, 4789, Buffer.concat([hex('00000000 00000000'), eth(0x0800, V4_SYN)])))), 1);
+    expect(r.status).toBe(DecodeStatus.Ip);
+    expect(r.p).toMatchObject({ src: '10.0.0.1', dstPort: 4789, tunnel: 0, payloadLen: 8 + 54 });
+    const bad = decodeFrame(eth(0x0800, outer4(17, udp(1, 6081, Buffer.concat([hex('40 00 6558 000007 00'), eth(0x0800, V4_SYN)])))), 1);
+    expect(bad).toMatchObject({ status: DecodeStatus.Ip, anomalies: { geneve_invalid_version: 1 } });
+    expect(bad.p.dstPort).toBe(6081);
+  });
 });
