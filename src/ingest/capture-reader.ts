@@ -95,8 +95,9 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
   };
   const nonIp = new Map<number, number>();
   let nonIpOther = 0;
-  let minTs = Infinity;
-  let maxTs = -Infinity;
+  // An object with number-only fields: V8 updates its doubles in place, where closure
+  // variables would box a new heap number on every packet.
+  const range = { min: Infinity, max: -Infinity };
   const decoder = opts.decoder;
   let parser: CaptureParser;
 
@@ -124,8 +125,8 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
     }
     if (parser.frameHasTs) {
       const t = m.tsSec + m.tsNsec / 1e9;
-      if (t < minTs) minTs = t;
-      if (t > maxTs) maxTs = t;
+      if (t < range.min) range.min = t;
+      if (t > range.max) range.max = t;
     }
     onPacket(m, st);
   };
@@ -146,9 +147,9 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
     stats.truncated = parser.truncated || extraError?.code === ErrorCodes.GZIP;
     const err = extraError ?? parser.error;
     if (err) stats.error = err;
-    if (minTs !== Infinity) {
-      stats.firstTs = minTs;
-      stats.lastTs = maxTs;
+    if (range.min !== Infinity) {
+      stats.firstTs = range.min;
+      stats.lastTs = range.max;
     }
     const keys = [...nonIp.keys()].sort((a, b) => a - b);
     for (const k of keys) stats.nonIpByEthertype['0x' + k.toString(16).padStart(4, '0')] = nonIp.get(k)!;

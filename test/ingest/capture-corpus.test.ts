@@ -168,6 +168,31 @@ describe.skipIf(!HAVE_CORPUS)('capture reader on the shared corpus', () => {
   });
 });
 
+describe.skipIf(!HAVE_CORPUS)('non-capture files under malformed/', () => {
+  if (!HAVE_CORPUS) return;
+  const others: string[] = [];
+  for (const dir of readdirSync(path.join(CORPUS, 'malformed'))) {
+    for (const n of readdirSync(path.join(CORPUS, 'malformed', dir))) {
+      if (/\.(log|json)$/.test(n)) others.push(path.join('malformed', dir, n));
+    }
+  }
+
+  it('has the RITA log files', () => {
+    expect(others.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(others)('%s is refused as not a capture, with one line naming the file', (rel) => {
+    const r = traceRead(readFileSync(path.join(CORPUS, rel)), rel);
+    expect(r.stats.error?.code).toBe(ErrorCodes.NOT_A_CAPTURE);
+    expect(r.stats.error?.message).toContain(rel);
+    expect(r.stats.error?.message).not.toContain('\n');
+    expect(r.stats.packetsRead).toBe(0);
+    // Zeek logs are named as such, so the user knows to use the log reader.
+    const head = readFileSync(path.join(CORPUS, rel)).subarray(0, 1).toString();
+    if (head === '#' || head === '{') expect(r.stats.error?.message).toMatch(/looks like a Zeek (TSV|JSON) log/);
+  });
+});
+
 /** tcpdump test outputs: `%5u  ` packet number, then the timestamp (UTC, TZ=GMT0). */
 const OUT_LINE = /^ {0,4}(\d+) {2}(?:(\d{4}-\d\d-\d\d) )?(?:(\d\d:\d\d:\d\d)\.(\d+)( \(invalid [un]s\))?)?/;
 

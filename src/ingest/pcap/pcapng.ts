@@ -85,10 +85,11 @@ interface Iface {
 
 type U16Reader = (b: Buffer, o: number) => number;
 type U32Reader = (b: Buffer, o: number) => number;
-const r16le: U16Reader = (b, o) => b.readUInt16LE(o);
-const r16be: U16Reader = (b, o) => b.readUInt16BE(o);
-const r32le: U32Reader = (b, o) => b.readUInt32LE(o);
-const r32be: U32Reader = (b, o) => b.readUInt32BE(o);
+// Byte arithmetic rather than Buffer#readUInt32LE, so V8 can inline the reads (see classic.ts).
+const r16le: U16Reader = (b, o) => b[o] | (b[o + 1] << 8);
+const r16be: U16Reader = (b, o) => (b[o] << 8) | b[o + 1];
+const r32le: U32Reader = (b, o) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+const r32be: U32Reader = (b, o) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 
 const TWO32 = 4294967296;
 
