@@ -18,6 +18,8 @@ export const enum Layer {
   PppProtocol,
   /** LINKTYPE_PPP: optional HDLC address/control bytes, then the protocol field. */
   Ppp,
+  /** LINKTYPE_C_HDLC: | address (1) | control (1) | ethertype (2) |. */
+  CiscoHdlc,
   NullLoopback,
   LinuxSll,
   LinuxSll2,
@@ -96,8 +98,13 @@ export function linkTypeLayer(linktype: number): Layer {
     case 0:
     case 108:
       return Layer.NullLoopback;
-    case 9:
+    case 9: // PPP
+    case 50: // PPP in HDLC-like framing (RFC 1662)
       return Layer.Ppp;
+    case 51: // PPPoE session header without Ethernet (LINKTYPE_PPP_ETHER)
+      return Layer.PppoeSession;
+    case 104: // Cisco HDLC: address, control, ethertype
+      return Layer.CiscoHdlc;
     case 12:
     case 14:
     case 101:

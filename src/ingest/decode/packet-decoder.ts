@@ -10,7 +10,7 @@ import { decodeLinuxSll, decodeLinuxSll2 } from './linux-sll.js';
 import { decodeMpls } from './mpls.js';
 import { decodeNflog } from './nflog.js';
 import { decodeNullLoopback } from './null-loopback.js';
-import { decodePpp, decodePppoeSession, decodePppProtocol } from './ppp.js';
+import { decodeCiscoHdlc, decodePpp, decodePppoeSession, decodePppProtocol } from './ppp.js';
 import { decodeIcmp, decodeOtherTransport, decodeTcp, decodeUdp } from './transport.js';
 import { decodeGre, decodeIpInIp4, decodeIpInIp6 } from './tunnel.js';
 import { Weird } from './weirds.js';
@@ -125,6 +125,9 @@ export class PacketDecoder {
         case Layer.Ppp:
           next = decodePpp(c, meta);
           break;
+        case Layer.CiscoHdlc:
+          next = decodeCiscoHdlc(c, meta);
+          break;
         case Layer.NullLoopback:
           next = decodeNullLoopback(c, meta);
           break;
@@ -159,6 +162,18 @@ export class PacketDecoder {
           return DecodeStatus.Anomaly;
       }
     }
+  }
+
+  /**
+   * End of input: count every datagram still waiting for fragments under
+   * `fragment_incomplete_at_end` (their packets were counted as DecodeStatus.Fragment), and
+   * forget them, so that no held fragment goes unaccounted.
+   * @returns the number of incomplete datagrams dropped.
+   */
+  flush(fileName?: string): number {
+    const n = this.reassembler.clear();
+    for (let i = 0; i < n; i++) this.anomalies.add(Weird[Weird.fragment_incomplete_at_end], fileName);
+    return n;
   }
 
   /** Hand the fragment in `meta` to the reassembler; on completion point meta at the datagram. */

@@ -1,6 +1,7 @@
 import type { PacketMeta } from '../../core/packet.js';
 import type { DecodeCursor } from './cursor.js';
 import { Layer, PPP_LAYERS } from './dispatch.js';
+import { etherTypeNext } from './ethernet.js';
 import { Weird } from './weirds.js';
 
 /*
@@ -52,4 +53,15 @@ export function decodePppoeSession(c: DecodeCursor, _meta: PacketMeta): number {
   if (lim < c.end) c.end = lim;
   c.off = off + 6;
   return Layer.PppProtocol;
+}
+
+/*
+ * Cisco HDLC, LINKTYPE_C_HDLC (104): | address 0x0f/0x8f | control 0x00 | protocol (ethertype) |
+ */
+export function decodeCiscoHdlc(c: DecodeCursor, meta: PacketMeta): number {
+  const off = c.off;
+  if (c.end - off < 4) return -Weird.truncated_link_header;
+  const buf = c.buf;
+  c.off = off + 4;
+  return etherTypeNext(c, meta, (buf[off + 2] << 8) | buf[off + 3], Weird.undefined_ether_type);
 }

@@ -74,4 +74,6 @@ export enum Weird {
   fragment_bytes_cap_reached,
   /** The cap on datagrams held for reassembly was hit: the oldest datagram was dropped. */
   fragment_datagrams_cap_reached,
+  /** Counted by PacketDecoder.flush() for each datagram still incomplete at the end of the input. */
+  fragment_incomplete_at_end,
 }

@@ -28,7 +28,7 @@ function run(frames: Buffer[], opts?: ConstructorParameters<typeof PacketDecoder
     statuses.push(decoder.decode(m, 'frag.pcap'));
     last = m;
   });
-  return { statuses, meta: last!, anomalies: anomalies.toJSON(), decoder };
+  return { statuses, meta: last!, anomalies: anomalies.toJSON(), decoder, counter: anomalies };
 }
 
 const { Ip, Fragment, Anomaly } = { Ip: DecodeStatus.Ip, Fragment: DecodeStatus.Fragment, Anomaly: DecodeStatus.Anomaly };
@@ -164,6 +164,16 @@ describe('reassembly caps', () => {
     expect(r.anomalies).toEqual({ fragment_bytes_cap_reached: 1 });
     expect(r.decoder.reassembler.heldBytes).toBeLessThanOrEqual(2 * (65535 + 64));
     expect(r.decoder.reassembler.heldDatagrams).toBe(2);
+  });
+
+  it('counts the datagrams still incomplete at the end of the input (flush)', () => {
+    const r = run([frag4(0, 104, true), frag4(0, 104, true, { id: 5 }), frag4(104, 104, false, { id: 5 })]);
+    expect(r.statuses).toEqual([Fragment, Fragment, Ip]);
+    expect(r.decoder.flush('frag.pcap')).toBe(1);
+    expect(r.decoder.reassembler.heldDatagrams).toBe(0);
+    expect(r.decoder.reassembler.heldBytes).toBe(0);
+    expect(r.decoder.flush('frag.pcap')).toBe(0);
+    expect(r.counter.toJSON()).toEqual({ fragment_incomplete_at_end: 1 });
   });
 
   it('rejects unusable options at construction with ERR_CONFIG', () => {

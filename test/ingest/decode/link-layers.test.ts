@@ -175,6 +175,17 @@ describe('NFLOG (LINKTYPE_NFLOG 239)', () => {
   });
 });
 
+describe('PPP in HDLC framing (50), PPPoE without Ethernet (51), Cisco HDLC (104)', () => {
+  it('decodes each to the IP packet', () => {
+    expectV4Syn(decodeFrame(Buffer.concat([hex('ff 03 0021'), V4_SYN]), 50));
+    // ver/type 0x11, code 0, session 0x0001, length 42 (PPP protocol + 40 bytes), PPP IPv4.
+    expectV4Syn(decodeFrame(Buffer.concat([hex('11 00 0001 002a 0021'), V4_SYN]), 51));
+    // Cisco HDLC: address 0x0f (unicast), control 0, ethertype 0x86dd.
+    expectV6Udp(decodeFrame(Buffer.concat([hex('0f 00 86dd'), V6_UDP]), 104));
+    expect(decodeFrame(hex('0f 00 08'), 104).anomalies).toEqual({ truncated_link_header: 1 });
+  });
+});
+
 describe('unknown link types', () => {
   it('counts them under unknown_linktype', () => {
     const r = decodeFrame(V4_SYN, 147); // LINKTYPE_USER0
