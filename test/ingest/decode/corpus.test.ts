@@ -39,7 +39,7 @@ const PROTO: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
  * Every connection of a Zeek conn.log is seen among the decoded packets, in one direction
  * or the other: TCP/UDP by the 5-tuple, ICMP by addresses and the type in `id.orig_p`.
  */
-function expectConnsFound(r: DecodedFile, connLog: string, rowsExpected: number): void {
+function expectConnsFound(r: DecodedFile, connLog: string, rowsExpected: number, countPackets = true): void {
   const rows = readZeekLog(corpusPath(connLog));
   expect(rows.length).toBe(rowsExpected);
   const tuples = new Set<string>();
@@ -59,6 +59,23 @@ function expectConnsFound(r: DecodedFile, connLog: string, rowsExpected: number)
         ? `${row['id.orig_h']} ${row['id.orig_p']} ${row['id.resp_h']} icmp`
         : `${row['id.orig_h']} ${row['id.orig_p']} ${row['id.resp_h']} ${row['id.resp_p']} ${proto}`;
     expect(tuples.has(key), `conn.log row ${key}`).toBe(true);
+  }
+  if (countPackets) {
+    // The packets of each TCP/UDP 5-tuple add up to Zeek's orig_pkts + resp_pkts.
+    const zeek = new Map<string, number>();
+    for (const row of rows) {
+      if (row.proto === 'icmp' || row.orig_pkts === undefined) continue;
+      const k = [`${row['id.orig_h']} ${row['id.orig_p']}`, `${row['id.resp_h']} ${row['id.resp_p']}`].sort().join(' ') + ' ' + PROTO[row.proto];
+      zeek.set(k, (zeek.get(k) ?? 0) + Number(row.orig_pkts) + Number(row.resp_pkts));
+    }
+    const ours = new Map<string, number>();
+    for (const p of r.packets) {
+      if (p.status !== Ip || (p.proto !== 6 && p.proto !== 17)) continue;
+      const k = [`${p.src} ${p.srcPort}`, `${p.dst} ${p.dstPort}`].sort().join(' ') + ' ' + p.proto;
+      if (zeek.has(k)) ours.set(k, (ours.get(k) ?? 0) + 1);
+    }
+    if (rows.some((row) => row.proto !== 'icmp')) expect(zeek.size).toBeGreaterThan(0);
+    expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(zeek));
   }
 }
 
