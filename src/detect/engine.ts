@@ -207,7 +207,8 @@ export class DetectionEngine implements RecordSink {
     const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
     keep('suspicious_port', portFindings);
     const c2Pairs = new Set(beacon.beaconPairs);
-    for (const f of portFindings) if (f.score >= 45 && f.destIp) c2Pairs.add(f.srcIp + '|' + f.destIp);
+    // Any reported port finding (low or above) makes uploads on that pair "over a C2-like channel".
+    for (const f of portFindings) if (f.score >= 20 && f.destIp) c2Pairs.add(f.srcIp + '|' + f.destIp);
     if (this.on.has('cleartext_exfil')) keep('cleartext_exfil', this.exfil.findings(this.pairs, c2Pairs));
     if (this.on.has('long_connection')) keep('long_connection', longConnectionFindings(ctx, this.pairs.values(), hostsPerDest));
     if (this.on.has('dns_tunnel')) keep('dns_tunnel', this.dnsTunnel.findings());

@@ -9,12 +9,16 @@
  *   - SMTP (weighted 0.8: mail to an outside server is often legitimate);
  *   - unknown protocols whose payload entropy (captures) is below `encryptedEntropy`;
  *     without an entropy sample (Zeek logs) unknown TCP data counts with weight 0.6,
- *     except on ports where encrypted protocols live.
+ *     except on ports where encrypted protocols live;
+ *   - unknown protocols with a high-entropy payload on such an unregistered port count with
+ *     weight 0.5 ("opaque"): compressed files (a JPEG screenshot, a ZIP) look as random as
+ *     ciphertext, and no TLS/SSH/QUIC analyzer recognised the stream.
  * TLS, SSH, QUIC and other encrypted services never count, and downloads are not uploads:
  * the producer/consumer ratio (PCR) of the pair scales the score.
  *
- * Score (0..1): volumeScore(weighted clear-text bytes) x (0.5 + 0.5 PCR score), +0.1 when the
- * same pair is also a beacon or a suspicious port (then T1041, exfiltration over C2).
+ * Score (0..1): volumeScore(bytes) x kind weight (byte-weighted mean of the weights above,
+ * 1 for HTTP/FTP/clear-text unknown) x (0.5 + 0.5 PCR score), +0.1 when the same pair is also
+ * a beacon or a suspicious port (then T1041, exfiltration over C2).
  */
 import type { Finding } from '../core/finding.js';
 import type { ConnRecord, HttpRecord } from '../core/records.js';
@@ -31,6 +35,7 @@ const ENCRYPTED_SERVICES = /\b(ssl|tls|ssh|quic|dtls|openvpn|wireguard|ipsec|krb
 const ENCRYPTED_PORTS = new Set([22, 443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4443, 5061, 8443, 9443]);
 export const SMTP_WEIGHT = 0.8;
 export const UNKNOWN_NO_ENTROPY_WEIGHT = 0.6;
+export const OPAQUE_WEIGHT = 0.5;
 
 interface ExfilAgg {
   src: string;
@@ -44,6 +49,7 @@ interface ExfilAgg {
   smtp: number;
   unknownClear: number;
   unknownMaybe: number;
+  opaque: number;
   conns: number;
   first: number;
   last: number;
@@ -84,6 +90,7 @@ export class ExfilTracker {
         smtp: 0,
         unknownClear: 0,
         unknownMaybe: 0,
+        opaque: 0,
         conns: 0,
         first: Infinity,
         last: -Infinity,
@@ -129,15 +136,15 @@ export class ExfilTracker {
       // Uploads are what an internal host sends out.
       return;
     }
-    let kind: 'http' | 'ftp' | 'smtp' | 'clear' | 'maybe' | 'control' | null = null;
+    let kind: 'http' | 'ftp' | 'smtp' | 'clear' | 'maybe' | 'opaque' | 'control' | null = null;
     if (/\bhttp\b/.test(svc)) kind = 'http';
     else if (/\bftp-data\b/.test(svc)) kind = 'ftp';
     else if (/\bftp\b/.test(svc)) kind = 'control';
     else if (/\bsmtp\b/.test(svc)) kind = 'smtp';
     else if (!svc && up > 0 && r.proto !== 'icmp' && contentSeen(r)) {
       const e = r.origPayloadEntropy;
-      if (typeof e === 'number') kind = e < ctx.cfg.t.encryptedEntropy ? 'clear' : null;
-      else if (r.proto === 'tcp' && !ENCRYPTED_PORTS.has(r.respP)) kind = 'maybe';
+      if (typeof e === 'number' && e < ctx.cfg.t.encryptedEntropy) kind = 'clear';
+      else if (r.proto === 'tcp' && !ENCRYPTED_PORTS.has(r.respP)) kind = typeof e === 'number' ? 'opaque' : 'maybe';
     }
     if (kind === null) return;
     const a = this.agg(src, dst);
@@ -164,6 +171,9 @@ export class ExfilTracker {
         break;
       case 'maybe':
         a.unknownMaybe += up;
+        break;
+      case 'opaque':
+        a.opaque += up;
         break;
     }
     if (up > a.largest) {
@@ -202,24 +212,27 @@ export class ExfilTracker {
     const out: Finding[] = [];
     for (const a of this.aggs.values()) {
       const http = this.httpSeen ? a.httpBody : a.httpConnUp;
-      const raw = http + a.ftp + a.smtp + a.unknownClear + a.unknownMaybe;
+      const raw = http + a.ftp + a.smtp + a.unknownClear + a.unknownMaybe + a.opaque;
       if (raw < t.exfilMinBytes) continue;
-      const weightedBytes = http + a.ftp + SMTP_WEIGHT * a.smtp + a.unknownClear + UNKNOWN_NO_ENTROPY_WEIGHT * a.unknownMaybe;
-      const vol = volumeScore(weightedBytes, t.exfilMinBytes, t.exfilFullBytes);
+      const weightedBytes =
+        http + a.ftp + SMTP_WEIGHT * a.smtp + a.unknownClear + UNKNOWN_NO_ENTROPY_WEIGHT * a.unknownMaybe + OPAQUE_WEIGHT * a.opaque;
+      const kindWeight = weightedBytes / raw;
+      const vol = volumeScore(raw, t.exfilMinBytes, t.exfilFullBytes);
       const p = pairs.get(a.src + '|' + a.dst);
       const up = p ? Math.max(p.origBytes, raw) : raw;
       const down = p ? p.respBytes : a.downBytes;
       const ratio = pcr(up, down);
       const c2 = c2Pairs.has(a.src + '|' + a.dst);
-      const s = clamp01(vol * (0.5 + 0.5 * pcrScore(ratio)) + (c2 ? 0.1 : 0));
+      const s = clamp01(vol * kindWeight * (0.5 + 0.5 * pcrScore(ratio)) + (c2 ? 0.1 : 0));
       const kinds: string[] = [];
       if (http > 0) kinds.push(`HTTP ${fmtBytes(http)}${a.httpBodyRequests ? ` in ${a.httpBodyRequests} ${a.methods.keys().join('/') || 'request'} bodies` : ''}`);
       if (a.ftp > 0) kinds.push(`FTP ${fmtBytes(a.ftp)}`);
       if (a.smtp > 0) kinds.push(`SMTP ${fmtBytes(a.smtp)}`);
       if (a.unknownClear > 0) kinds.push(`clear-text unknown protocol ${fmtBytes(a.unknownClear)}`);
       if (a.unknownMaybe > 0) kinds.push(`unknown protocol ${fmtBytes(a.unknownMaybe)}`);
+      if (a.opaque > 0) kinds.push(`unknown protocol with high-entropy (compressed or encrypted) payload ${fmtBytes(a.opaque)}`);
       const host = a.hosts.top() ?? ctx.nameFor(null, a.src, a.dst);
-      let evidence = `${fmtBytes(raw)} sent in clear text (${kinds.join(', ')}), ${fmtBytes(down)} received, PCR ${ratio.toFixed(2)}`;
+      let evidence = `${fmtBytes(raw)} sent ${a.opaque === raw ? 'over an unidentified protocol' : 'in clear text'} (${kinds.join(', ')}), ${fmtBytes(down)} received, PCR ${ratio.toFixed(2)}`;
       if (c2) evidence += ', to a C2-like destination';
       if (a.proxied) evidence += ', through a proxy';
       const techniques = ['T1048.003'];
@@ -256,6 +269,8 @@ export class ExfilTracker {
           smtpBytes: a.smtp,
           unknownClearBytes: a.unknownClear,
           unknownNoEntropyBytes: a.unknownMaybe,
+          opaqueBytes: a.opaque,
+          kindWeight: Math.round(kindWeight * 1000) / 1000,
           pcr: Math.round(ratio * 1000) / 1000,
           volumeScore: Math.round(vol * 1000) / 1000,
           c2Destination: c2,
