@@ -1,24 +1,28 @@
-import type { ConnRecord, RecordSink, Transport } from '../../core/records.js';
+import type { ConnRecord, RecordSink } from '../../core/records.js';
 import { codeMap, type RecordMapper } from './mapper.js';
 import {
   jsonAddr,
+  jsonTransport,
   jsonBool,
   jsonCount,
   jsonInterval,
   jsonPort,
   jsonStringList,
   jsonTime,
-  tsvAddr,
-  parseBool,
-  parseCount,
-  parseInt64,
-  parseInterval,
-  parsePort,
-  parseTime,
-  tsvString,
-  tsvToken,
-  tsvStringList,
 } from './values.js';
+import {
+  scanAddr,
+  scanBool,
+  scanCount,
+  scanInt,
+  scanInterval,
+  scanPort,
+  scanString,
+  scanStringList,
+  scanTime,
+  scanToken,
+  scanTransport,
+} from './scan.js';
 
 /** conn.log columns we map, in field-code order (code = index + 1). */
 const COLUMNS = [
@@ -32,23 +36,6 @@ const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7
 const ORIG_BYTES = 10, RESP_BYTES = 11, CONN_STATE = 12, LOCAL_ORIG = 13, LOCAL_RESP = 14, MISSED_BYTES = 15;
 const HISTORY = 16, ORIG_PKTS = 17, ORIG_IP_BYTES = 18, RESP_PKTS = 19, RESP_IP_BYTES = 20, TUNNEL_PARENTS = 21;
 const VLAN = 22, INNER_VLAN = 23, COMMUNITY_ID = 24;
-
-/** Zeek's transport enum from bytes, without building a string. */
-export function tsvTransport(buf: Buffer, s: number, e: number): Transport {
-  const n = e - s;
-  if (n === 3) {
-    if (buf[s] === 0x74 && buf[s + 1] === 0x63 && buf[s + 2] === 0x70) return 'tcp';
-    if (buf[s] === 0x75 && buf[s + 1] === 0x64 && buf[s + 2] === 0x70) return 'udp';
-  } else if (n === 4 && buf[s] === 0x69 && buf[s + 1] === 0x63 && buf[s + 2] === 0x6d && buf[s + 3] === 0x70) {
-    return 'icmp';
-  }
-  return 'unknown_transport';
-}
-
-/** Zeek's transport enum from a JSON string (anything else is `unknown_transport`, as in Zeek). */
-export function jsonTransport(v: unknown): Transport {
-  return v === 'tcp' || v === 'udp' || v === 'icmp' ? v : 'unknown_transport';
-}
 
 /** conn.log (and conn_long, open_conn) -> ConnRecord. */
 export const connMapper: RecordMapper<ConnRecord> = {
@@ -86,88 +73,88 @@ export const connMapper: RecordMapper<ConnRecord> = {
     };
   },
 
-  setTsv(r, code, buf, s, e, esc, setSep) {
+  setTsv(r, code, buf, s, e, sep, setSep) {
     let v: number;
     switch (code) {
       case TS:
-        r.ts = parseTime(buf, s, e);
+        r.ts = scanTime(buf, s, e, sep);
         return r.ts === r.ts;
       case UID:
-        r.uid = tsvString(buf, s, e, esc);
+        r.uid = scanString(buf, s, e, sep);
         return true;
       case ORIG_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.origH = a;
         return true;
       }
       case ORIG_P:
-        r.origP = v = parsePort(buf, s, e);
+        r.origP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case RESP_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.respH = a;
         return true;
       }
       case RESP_P:
-        r.respP = v = parsePort(buf, s, e);
+        r.respP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case PROTO:
-        r.proto = tsvTransport(buf, s, e);
+        r.proto = scanTransport(buf, s, e, sep);
         return true;
       case SERVICE:
-        r.service = tsvToken(buf, s, e, esc);
+        r.service = scanToken(buf, s, e, sep);
         return true;
       case DURATION:
-        r.duration = v = parseInterval(buf, s, e);
+        r.duration = v = scanInterval(buf, s, e, sep);
         return v === v;
       case ORIG_BYTES:
-        r.origBytes = v = parseCount(buf, s, e);
+        r.origBytes = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RESP_BYTES:
-        r.respBytes = v = parseCount(buf, s, e);
+        r.respBytes = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case CONN_STATE:
-        r.connState = tsvToken(buf, s, e, esc);
+        r.connState = scanToken(buf, s, e, sep);
         return true;
       case LOCAL_ORIG:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.localOrig = v === 1;
         return v >= 0;
       case LOCAL_RESP:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.localResp = v === 1;
         return v >= 0;
       case MISSED_BYTES:
-        r.missedBytes = v = parseCount(buf, s, e);
+        r.missedBytes = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case HISTORY:
-        r.history = tsvToken(buf, s, e, esc);
+        r.history = scanToken(buf, s, e, sep);
         return true;
       case ORIG_PKTS:
-        r.origPkts = v = parseCount(buf, s, e);
+        r.origPkts = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case ORIG_IP_BYTES:
-        r.origIpBytes = v = parseCount(buf, s, e);
+        r.origIpBytes = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RESP_PKTS:
-        r.respPkts = v = parseCount(buf, s, e);
+        r.respPkts = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RESP_IP_BYTES:
-        r.respIpBytes = v = parseCount(buf, s, e);
+        r.respIpBytes = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case TUNNEL_PARENTS:
-        r.tunnelParents = tsvStringList(buf, s, e, esc, setSep);
+        r.tunnelParents = scanStringList(buf, s, e, sep, setSep);
         return true;
       case VLAN:
-        r.vlan = v = parseInt64(buf, s, e);
+        r.vlan = v = scanInt(buf, s, e, sep);
         return v === v;
       case INNER_VLAN:
-        r.innerVlan = v = parseInt64(buf, s, e);
+        r.innerVlan = v = scanInt(buf, s, e, sep);
         return v === v;
       case COMMUNITY_ID:
-        r.communityId = tsvString(buf, s, e, esc);
+        r.communityId = scanString(buf, s, e, sep);
         return true;
     }
     return true;

@@ -1,8 +1,8 @@
 import type { DnsRecord, RecordSink } from '../../core/records.js';
-import { jsonTransport, tsvTransport } from './conn.js';
 import { codeMap, type RecordMapper } from './mapper.js';
 import {
   jsonAddr,
+  jsonTransport,
   jsonBool,
   jsonCount,
   jsonInterval,
@@ -10,17 +10,20 @@ import {
   jsonPort,
   jsonStringList,
   jsonTime,
-  tsvAddr,
-  parseBool,
-  parseCount,
-  parseInterval,
-  parsePort,
-  parseTime,
-  tsvIntervalList,
-  tsvString,
-  tsvToken,
-  tsvStringList,
 } from './values.js';
+import {
+  scanAddr,
+  scanBool,
+  scanCount,
+  scanInterval,
+  scanIntervalList,
+  scanPort,
+  scanString,
+  scanStringList,
+  scanTime,
+  scanToken,
+  scanTransport,
+} from './scan.js';
 
 /** dns.log columns we map, in field-code order (code = index + 1). */
 const COLUMNS = [
@@ -69,93 +72,93 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
     };
   },
 
-  setTsv(r, code, buf, s, e, esc, setSep) {
+  setTsv(r, code, buf, s, e, sep, setSep) {
     let v: number;
     switch (code) {
       case TS:
-        r.ts = parseTime(buf, s, e);
+        r.ts = scanTime(buf, s, e, sep);
         return r.ts === r.ts;
       case UID:
-        r.uid = tsvString(buf, s, e, esc);
+        r.uid = scanString(buf, s, e, sep);
         return true;
       case ORIG_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.origH = a;
         return true;
       }
       case ORIG_P:
-        r.origP = v = parsePort(buf, s, e);
+        r.origP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case RESP_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.respH = a;
         return true;
       }
       case RESP_P:
-        r.respP = v = parsePort(buf, s, e);
+        r.respP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case PROTO:
-        r.proto = tsvTransport(buf, s, e);
+        r.proto = scanTransport(buf, s, e, sep);
         return true;
       case TRANS_ID:
-        r.transId = v = parseCount(buf, s, e);
+        r.transId = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RTT:
-        r.rtt = v = parseInterval(buf, s, e);
+        r.rtt = v = scanInterval(buf, s, e, sep);
         return v === v;
       case QUERY:
-        r.query = tsvToken(buf, s, e, esc);
+        r.query = scanToken(buf, s, e, sep);
         return true;
       case QCLASS:
-        r.qclass = v = parseCount(buf, s, e);
+        r.qclass = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case QCLASS_NAME:
-        r.qclassName = tsvToken(buf, s, e, esc);
+        r.qclassName = scanToken(buf, s, e, sep);
         return true;
       case QTYPE:
-        r.qtype = v = parseCount(buf, s, e);
+        r.qtype = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case QTYPE_NAME:
-        r.qtypeName = tsvToken(buf, s, e, esc);
+        r.qtypeName = scanToken(buf, s, e, sep);
         return true;
       case RCODE:
-        r.rcode = v = parseCount(buf, s, e);
+        r.rcode = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RCODE_NAME:
-        r.rcodeName = tsvToken(buf, s, e, esc);
+        r.rcodeName = scanToken(buf, s, e, sep);
         return true;
       case AA:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.AA = v === 1;
         return v >= 0;
       case TC:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.TC = v === 1;
         return v >= 0;
       case RD:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.RD = v === 1;
         return v >= 0;
       case RA:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.RA = v === 1;
         return v >= 0;
       case Z:
-        r.Z = v = parseCount(buf, s, e);
+        r.Z = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case ANSWERS:
-        r.answers = tsvStringList(buf, s, e, esc, setSep);
+        r.answers = scanStringList(buf, s, e, sep, setSep);
         return true;
       case TTLS: {
-        const l = tsvIntervalList(buf, s, e, setSep);
+        const l = scanIntervalList(buf, s, e, sep, setSep);
         if (l === null) return false;
         r.TTLs = l;
         return true;
       }
       case REJECTED:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.rejected = v === 1;
         return v >= 0;
     }

@@ -6,14 +6,16 @@ import {
   jsonPort,
   jsonStringList,
   jsonTime,
-  tsvAddr,
-  parseCount,
-  parsePort,
-  parseTime,
-  tsvString,
-  tsvToken,
-  tsvStringList,
 } from './values.js';
+import {
+  scanAddr,
+  scanCount,
+  scanPort,
+  scanString,
+  scanStringList,
+  scanTime,
+  scanToken,
+} from './scan.js';
 
 /** http.log columns we map, in field-code order (code = index + 1). */
 const COLUMNS = [
@@ -68,95 +70,95 @@ export const httpMapper: RecordMapper<HttpRecord> = {
     };
   },
 
-  setTsv(r, code, buf, s, e, esc, setSep) {
+  setTsv(r, code, buf, s, e, sep, setSep) {
     let v: number;
     switch (code) {
       case TS:
-        r.ts = parseTime(buf, s, e);
+        r.ts = scanTime(buf, s, e, sep);
         return r.ts === r.ts;
       case UID:
-        r.uid = tsvString(buf, s, e, esc);
+        r.uid = scanString(buf, s, e, sep);
         return true;
       case ORIG_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.origH = a;
         return true;
       }
       case ORIG_P:
-        r.origP = v = parsePort(buf, s, e);
+        r.origP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case RESP_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.respH = a;
         return true;
       }
       case RESP_P:
-        r.respP = v = parsePort(buf, s, e);
+        r.respP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case TRANS_DEPTH:
-        r.transDepth = v = parseCount(buf, s, e);
+        r.transDepth = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case METHOD:
-        r.method = tsvToken(buf, s, e, esc);
+        r.method = scanToken(buf, s, e, sep);
         return true;
       case HOST:
-        r.host = tsvToken(buf, s, e, esc);
+        r.host = scanToken(buf, s, e, sep);
         return true;
       case URI:
-        r.uri = tsvString(buf, s, e, esc);
+        r.uri = scanString(buf, s, e, sep);
         return true;
       case REFERRER:
-        r.referrer = tsvToken(buf, s, e, esc);
+        r.referrer = scanToken(buf, s, e, sep);
         return true;
       case VERSION:
-        r.version = tsvToken(buf, s, e, esc);
+        r.version = scanToken(buf, s, e, sep);
         return true;
       case USER_AGENT:
-        r.userAgent = tsvToken(buf, s, e, esc);
+        r.userAgent = scanToken(buf, s, e, sep);
         return true;
       case ORIGIN:
-        r.origin = tsvString(buf, s, e, esc);
+        r.origin = scanString(buf, s, e, sep);
         return true;
       case REQUEST_BODY_LEN:
-        r.requestBodyLen = v = parseCount(buf, s, e);
+        r.requestBodyLen = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case RESPONSE_BODY_LEN:
-        r.responseBodyLen = v = parseCount(buf, s, e);
+        r.responseBodyLen = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case STATUS_CODE:
-        r.statusCode = v = parseCount(buf, s, e);
+        r.statusCode = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case STATUS_MSG:
-        r.statusMsg = tsvToken(buf, s, e, esc);
+        r.statusMsg = scanToken(buf, s, e, sep);
         return true;
       case INFO_CODE:
-        r.infoCode = v = parseCount(buf, s, e);
+        r.infoCode = v = scanCount(buf, s, e, sep);
         return v >= 0;
       case INFO_MSG:
-        r.infoMsg = tsvString(buf, s, e, esc);
+        r.infoMsg = scanString(buf, s, e, sep);
         return true;
       case TAGS:
-        r.tags = tsvStringList(buf, s, e, esc, setSep);
+        r.tags = scanStringList(buf, s, e, sep, setSep);
         return true;
       case USERNAME:
-        r.username = tsvString(buf, s, e, esc);
+        r.username = scanString(buf, s, e, sep);
         return true;
       case PASSWORD:
-        r.password = tsvString(buf, s, e, esc);
+        r.password = scanString(buf, s, e, sep);
         return true;
       case ORIG_FILENAMES:
-        r.origFilenames = tsvStringList(buf, s, e, esc, setSep);
+        r.origFilenames = scanStringList(buf, s, e, sep, setSep);
         return true;
       case ORIG_MIME_TYPES:
-        r.origMimeTypes = tsvStringList(buf, s, e, esc, setSep);
+        r.origMimeTypes = scanStringList(buf, s, e, sep, setSep);
         return true;
       case RESP_FILENAMES:
-        r.respFilenames = tsvStringList(buf, s, e, esc, setSep);
+        r.respFilenames = scanStringList(buf, s, e, sep, setSep);
         return true;
       case RESP_MIME_TYPES:
-        r.respMimeTypes = tsvStringList(buf, s, e, esc, setSep);
+        r.respMimeTypes = scanStringList(buf, s, e, sep, setSep);
         return true;
     }
     return true;

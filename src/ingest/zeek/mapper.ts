@@ -17,10 +17,11 @@ export interface RecordMapper<R> {
   /** A record with every field at its unset value; `ts` is NaN until set. */
   create(source: number | undefined): R;
   /**
-   * Set one field from TSV bytes [s, e). An empty range means Zeek's empty field (`(empty)`).
-   * `esc` is true when the bytes hold a backslash. Returns false when the value is malformed.
+   * Set one field from the TSV bytes at `s`, up to the separator `sep` or the line end `e`,
+   * leaving where the field ended in `scanState.end` (scan.ts). `e === s` means Zeek's empty
+   * field (`(empty)`). Returns false when the value is malformed.
    */
-  setTsv(r: R, code: number, buf: Buffer, s: number, e: number, esc: boolean, setSep: number): boolean;
+  setTsv(r: R, code: number, buf: Buffer, s: number, e: number, sep: number, setSep: number): boolean;
   /** Set one field from a (non-null) JSON value. Returns false when the value is malformed. */
   setJson(r: R, code: number, v: unknown): boolean;
   /** The name of a required field the finished record lacks, or null when it is complete. */

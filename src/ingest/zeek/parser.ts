@@ -32,6 +32,7 @@ import { httpMapper } from './http.js';
 import { OPEN_CONNECTION_LOGS, recordKindOf, resolveLogType, type ZeekRecordKind } from './log-types.js';
 import type { RecordMapper } from './mapper.js';
 import { sslMapper } from './ssl.js';
+import { scanState, scanTo } from './scan.js';
 import { unescapeTsvBytes } from './values.js';
 
 /** Error codes of the Zeek reader beyond those in core/errors.ts. */
@@ -510,43 +511,33 @@ export class ZeekLogParser {
     const emptyLen = empty.length;
     const empty0 = emptyLen > 0 ? empty[0] : -1;
     const rec = mapper.create(this.source);
+    // Each scanner reads its field up to the separator and leaves the stop in scanState.end.
     let col = 0;
     let fs = s;
-    let esc = false;
-    let badCol = -1;
-    for (let i = s; ; i++) {
-      const c = i < e ? buf[i] : sep;
-      if (c === sep) {
-        if (col < ncols) {
-          const code = codes[col];
-          if (code !== 0) {
-            const len = i - fs;
-            if (len === unsetLen && buf[fs] === unset0 && (len === 1 || sameBytes(buf, fs, unset, len))) {
-              // unset: the record keeps its default
-            } else if (len === emptyLen && buf[fs] === empty0 && sameBytes(buf, fs, empty, len)) {
-              if (!mapper.setTsv(rec, code, buf, fs, fs, false, setSep)) {
-                badCol = col;
-                break;
-              }
-            } else if (!mapper.setTsv(rec, code, buf, fs, i, esc, setSep)) {
-              badCol = col;
-              break;
-            }
-          }
+    let end: number;
+    for (;;) {
+      const code = col < ncols ? codes[col] : 0;
+      const c0 = fs < e ? buf[fs] : -1;
+      if (c0 === unset0 && (fs + unsetLen === e || buf[fs + unsetLen] === sep) && (unsetLen === 1 || sameBytes(buf, fs, unset, unsetLen))) {
+        end = fs + unsetLen; // unset: the record keeps its default
+      } else if (code === 0) {
+        end = scanTo(buf, fs, e, sep);
+      } else if (c0 === empty0 && (fs + emptyLen === e || buf[fs + emptyLen] === sep) && sameBytes(buf, fs, empty, emptyLen)) {
+        if (!mapper.setTsv(rec, code, buf, fs, fs, sep, setSep)) {
+          this.badTsvValue(buf, fs, e, col);
+          return;
         }
-        col++;
-        if (i >= e) break;
-        fs = i + 1;
-        esc = false;
-      } else if (c === 0x5c) {
-        esc = true;
+        end = fs + emptyLen;
+      } else {
+        if (!mapper.setTsv(rec, code, buf, fs, e, sep, setSep)) {
+          this.badTsvValue(buf, fs, e, col);
+          return;
+        }
+        end = scanState.end;
       }
-    }
-    if (badCol >= 0) {
-      let end = fs;
-      while (end < e && buf[end] !== sep) end++;
-      this.bad('zeek_bad_value', `column '${this.fields![badCol]}' holds '${preview(buf, fs, end)}'`);
-      return;
+      col++;
+      if (end >= e) break;
+      fs = end + 1;
     }
     if (col !== ncols) {
       // RITA keeps a line one field short (its has_unknown_field test data holds one) and so do
@@ -560,6 +551,12 @@ export class ZeekLogParser {
       }
     }
     this.finish(rec);
+  }
+
+  private badTsvValue(buf: Buffer, fs: number, e: number, col: number): void {
+    const end = scanTo(buf, fs, e, this.sep);
+    const name = col < this.fields!.length ? this.fields![col] : `#${col + 1}`;
+    this.bad('zeek_bad_value', `column '${name}' holds '${preview(buf, fs, end)}'`);
   }
 
   private jsonLine(buf: Buffer, s: number, e: number): void {

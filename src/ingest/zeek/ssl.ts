@@ -1,6 +1,19 @@
 import type { RecordSink, SslRecord } from '../../core/records.js';
 import { codeMap, type RecordMapper } from './mapper.js';
-import { jsonAddr, jsonBool, jsonPort, jsonTime, parseBool, parsePort, parseTime, tsvAddr, tsvString, tsvToken } from './values.js';
+import {
+  jsonAddr,
+  jsonBool,
+  jsonPort,
+  jsonTime,
+} from './values.js';
+import {
+  scanAddr,
+  scanBool,
+  scanPort,
+  scanString,
+  scanTime,
+  scanToken,
+} from './scan.js';
 
 /**
  * ssl.log columns we map, in field-code order (code = index + 1). `ja3`, `ja3s` (the ja3
@@ -44,40 +57,40 @@ export const sslMapper: RecordMapper<SslRecord> = {
     };
   },
 
-  setTsv(r, code, buf, s, e, esc) {
+  setTsv(r, code, buf, s, e, sep) {
     let v: number;
     switch (code) {
       case TS:
-        r.ts = parseTime(buf, s, e);
+        r.ts = scanTime(buf, s, e, sep);
         return r.ts === r.ts;
       case ORIG_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.origH = a;
         return true;
       }
       case ORIG_P:
-        r.origP = v = parsePort(buf, s, e);
+        r.origP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case RESP_H: {
-        const a = tsvAddr(buf, s, e);
+        const a = scanAddr(buf, s, e, sep);
         if (a === null) return false;
         r.respH = a;
         return true;
       }
       case RESP_P:
-        r.respP = v = parsePort(buf, s, e);
+        r.respP = v = scanPort(buf, s, e, sep);
         return v >= 0;
       case RESUMED:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.resumed = v === 1;
         return v >= 0;
       case ESTABLISHED:
-        v = parseBool(buf, s, e);
+        v = scanBool(buf, s, e, sep);
         r.established = v === 1;
         return v >= 0;
     }
-    setString(r, code, code === UID ? tsvString(buf, s, e, esc) : tsvToken(buf, s, e, esc));
+    setString(r, code, code === UID ? scanString(buf, s, e, sep) : scanToken(buf, s, e, sep));
     return true;
   },
 

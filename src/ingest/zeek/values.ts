@@ -1,3 +1,4 @@
+import type { Transport } from '../../core/records.js';
 /**
  * Value readers for Zeek log fields. The TSV readers work on a byte range of a Buffer in
  * place (no intermediate strings for numbers); the JSON readers check a value that
@@ -27,6 +28,23 @@ interface Latin1Slicer {
 /** The bytes [s, e) as a latin1 (byte = char) string. */
 export function latin1(buf: Buffer, s: number, e: number): string {
   return (buf as unknown as Latin1Slicer).latin1Slice(s, e);
+}
+
+/** Zeek's transport enum from bytes, without building a string. */
+export function tsvTransport(buf: Buffer, s: number, e: number): Transport {
+  const n = e - s;
+  if (n === 3) {
+    if (buf[s] === 0x74 && buf[s + 1] === 0x63 && buf[s + 2] === 0x70) return 'tcp';
+    if (buf[s] === 0x75 && buf[s + 1] === 0x64 && buf[s + 2] === 0x70) return 'udp';
+  } else if (n === 4 && buf[s] === 0x69 && buf[s + 1] === 0x63 && buf[s + 2] === 0x6d && buf[s + 3] === 0x70) {
+    return 'icmp';
+  }
+  return 'unknown_transport';
+}
+
+/** Zeek's transport enum from a JSON string (anything else is `unknown_transport`, as in Zeek). */
+export function jsonTransport(v: unknown): Transport {
+  return v === 'tcp' || v === 'udp' || v === 'icmp' ? v : 'unknown_transport';
 }
 
 /** Exact powers of ten (all representable as doubles up to 1e22). */
@@ -261,8 +279,8 @@ export function parseAddr(buf: Buffer, s: number, e: number): string | null {
 export class ByteStringCache {
   private readonly slots: (string | undefined)[];
   private readonly mask: number;
-  /** Slot of the last lookup that missed, or -1 when its bytes cannot be cached. */
-  private lastSlot = -1;
+  /** Slot of the last lookup that missed. */
+  private lastSlot = 0;
 
   /** @param bits log2 of the slot count */
   constructor(bits: number) {
@@ -271,19 +289,10 @@ export class ByteStringCache {
   }
 
   /**
-   * The cached string equal to the bytes [s, e), or null. After a miss on printable ASCII
-   * bytes of at most MAX_CACHED_STRING, `store` puts the caller's string in their slot.
+   * The cached string equal to the n bytes at s, whose {@link byteHash} is h, or null. After
+   * a miss, `store` puts the caller's string for those bytes in their slot.
    */
-  lookup(buf: Buffer, s: number, e: number): string | null {
-    this.lastSlot = -1;
-    const n = e - s;
-    if (n > MAX_CACHED_STRING) return null;
-    let h = n;
-    for (let i = s; i < e; i++) {
-      const c = buf[i];
-      if (c < 0x20 || c > 0x7e) return null;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
+  find(buf: Buffer, s: number, n: number, h: number): string | null {
     const slot = (h ^ (h >>> 15)) & this.mask;
     const k = this.slots[slot];
     if (k !== undefined && k.length === n) {
@@ -295,40 +304,37 @@ export class ByteStringCache {
     return null;
   }
 
-  /** Keep `str` (the text of the bytes of the last missed lookup) in its slot. */
+  /** Keep `str` (the text of the bytes of the last missed `find`) in its slot. */
   store(str: string): void {
-    if (this.lastSlot >= 0) this.slots[this.lastSlot] = str;
-    this.lastSlot = -1;
+    this.slots[this.lastSlot] = str;
   }
+}
 
-  /**
-   * The string of the printable-ASCII bytes [s, e), from the cache when it is there; null when
-   * a byte is not printable ASCII (the caller decodes those itself) or the range is too long.
-   */
-  get(buf: Buffer, s: number, e: number): string | null {
-    const hit = this.lookup(buf, s, e);
-    if (hit !== null) return hit;
-    if (this.lastSlot < 0) return null;
-    const str = latin1(buf, s, e);
-    this.store(str);
-    return str;
-  }
+/** FNV-1a step and finish, the hash ByteStringCache slots are chosen by. */
+export const HASH_SEED = 0x811c9dc5 | 0;
+export function hashStep(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193);
+}
+export function byteHash(buf: Buffer, s: number, e: number): number {
+  let h = HASH_SEED;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return Math.imul(h ^ (e - s), 0x01000193);
 }
 
 /** Longest value the string caches hold (a long User-Agent fits). */
 export const MAX_CACHED_STRING = 256;
 
 /** Addresses: a few thousand hosts make up most of a network's lines. */
-const ADDR_CACHE = new ByteStringCache(14);
+export const ADDR_CACHE = new ByteStringCache(14);
 /** Repeated words: enums, states, histories, names, user agents. */
-const TOKEN_CACHE = new ByteStringCache(14);
+export const TOKEN_CACHE = new ByteStringCache(14);
 
 /** An address field through the address cache; null when its characters cannot form an address. */
 export function tsvAddr(buf: Buffer, s: number, e: number): string | null {
   const n = e - s;
   if (n < 2 || n > 64) return null;
   // The cache only ever holds strings that passed parseAddr, so a hit needs no check.
-  const hit = ADDR_CACHE.lookup(buf, s, e);
+  const hit = ADDR_CACHE.find(buf, s, n, byteHash(buf, s, e));
   if (hit !== null) return hit;
   const a = parseAddr(buf, s, e);
   if (a !== null) ADDR_CACHE.store(a);
@@ -340,9 +346,13 @@ export function tsvAddr(buf: Buffer, s: number, e: number): string | null {
  * when it is plain printable ASCII, else decoded as {@link tsvString}.
  */
 export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): string {
-  if (!esc) {
-    const t = TOKEN_CACHE.get(buf, s, e);
-    if (t !== null) return t;
+  const n = e - s;
+  if (!esc && n <= MAX_CACHED_STRING && isPrintableAscii(buf, s, e)) {
+    const hit = TOKEN_CACHE.find(buf, s, n, byteHash(buf, s, e));
+    if (hit !== null) return hit;
+    const str = latin1(buf, s, e);
+    TOKEN_CACHE.store(str);
+    return str;
   }
   return tsvString(buf, s, e, esc);
 }
