@@ -45,8 +45,8 @@ export class PacketDecoder {
    * Decode the frame the capture reader described in `meta` (buf, frameOff, caplen,
    * wirelen, linktype, ts, fileOffset) and fill the rest of `meta`.
    * @param meta the packet; on `DecodeStatus.Ip` after reassembly `meta.buf` is the
-   *   reassembled datagram (owned by the reassembler, valid until the next call) and
-   *   `frameOff` points at the IP header.
+   *   reassembled datagram (owned by the reassembler, valid until the next call),
+   *   `frameOff` points at its IP header and `caplen` = `wirelen` = its length (as Zeek).
    * @param fileName for anomaly messages.
    * @returns what the frame was: Ip, NonIp, Anomaly (counted) or Fragment (held).
    */
@@ -203,6 +203,8 @@ export class PacketDecoder {
     }
     meta.buf = out;
     meta.frameOff = REASSEMBLED_PREFIX;
+    // As Zeek: the reassembled packet is its datagram, captured whole.
+    meta.caplen = meta.wirelen = r.outLen;
     c.buf = out;
     c.off = r.outOff;
     c.end = c.wireEnd = r.outOff + r.outLen;

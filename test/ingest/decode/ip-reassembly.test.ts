@@ -40,7 +40,9 @@ describe('IPv4 reassembly', () => {
     const p = snapshot(r.meta, Ip);
     expect(p).toMatchObject({ src: '10.1.1.1', dst: '10.2.2.2', proto: 17, srcPort: 1111, dstPort: 2222, ipLen: 228, payloadLen: 200, payloadWireLen: 200 });
     expect(p.payload.equals(PAYLOAD)).toBe(true);
-    expect(r.meta).toMatchObject({ fragOffset: 0, moreFragments: false });
+    expect(r.meta).toMatchObject({ fragOffset: 0, moreFragments: false, caplen: 228, wirelen: 228 });
+    expect(r.meta.buf.subarray(r.meta.frameOff, r.meta.frameOff + r.meta.caplen).length).toBe(228);
+    expect(r.meta.frameOff).toBe(r.meta.ipOff);
     expect(r.anomalies).toEqual({});
     expect(r.decoder.reassembler.heldDatagrams).toBe(0);
     expect(r.decoder.reassembler.heldBytes).toBe(0);
