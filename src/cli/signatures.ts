@@ -23,7 +23,7 @@ import { AnomalyCounter } from '../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../core/errors.js';
 import type { DetectConfig, Indicator, IndicatorType, PeriodicEntry, PortSignature } from '../detect/config.js';
 import { parseCidr } from '../detect/cidr.js';
-import { normalizeName } from '../detect/domains.js';
+import { isDomainLike, normalizeName } from '../detect/domains.js';
 
 /** Largest signature file read (feeds of a few hundred thousand lines fit easily). */
 export const MAX_SIGNATURE_FILE_BYTES = 64 * 1024 * 1024;
@@ -231,7 +231,7 @@ export function parsePeriodic(text: string, anomalies: AnomalyCounter, file = 'p
     const m = /^(\S+)\s*(.*)$/.exec(s)!;
     const match = m[1];
     const okPort = /^port:[0-9]{1,5}\/(tcp|udp)$/i.test(match);
-    const ok = okPort || parseCidr(match) !== null || normalizeName(match.replace(/^\*\./, '')) !== null;
+    const ok = okPort || parseCidr(match) !== null || isDomainLike(match.replace(/^\*\./, ''));
     if (!ok) {
       anomalies.add('periodic_bad_line', file, undefined, line, `not a domain, CIDR or port:N/proto: "${match.slice(0, 80)}"`);
       continue;

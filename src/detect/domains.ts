@@ -12,6 +12,11 @@ export function normalizeName(name: string | null | undefined): string | null {
   return s;
 }
 
+/** True for a DNS name made of letters, digits, `-`, `_` and dots (what lists may hold). */
+export function isDomainLike(name: string): boolean {
+  return /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i.test(name) && name.length <= 253;
+}
+
 /**
  * A small built-in subset of the Public Suffix List (https://publicsuffix.org, MPL-2.0),
  * used when no list is loaded: multi-label ICANN suffixes common in traffic, plus private
@@ -106,7 +111,7 @@ export class DomainSet<V = true> {
       isSuffix = true;
     }
     const n = normalizeName(e);
-    if (!n || n.indexOf('*') >= 0 || n.indexOf('/') >= 0) return false;
+    if (!n || !isDomainLike(n)) return false;
     (isSuffix ? this.suffix : this.exact).set(n, value);
     this.size++;
     return true;

@@ -3,7 +3,7 @@
  * while tolerating jitter, missed callbacks and an implant that switches between sleeps.
  *
  * Method (ours, documented): the intervals are sorted; the densest multiplicative window
- * [x, x * MODE_WINDOW_RATIO] is the main mode (a ratio of 2 holds a uniform jitter of
+ * [x, x * MODE_WINDOW_RATIO) is the main mode (a ratio of 2 holds a uniform jitter of
  * ±33%, more than the ±30% default of common C2 frameworks). Intervals near 2, 3 or 4 times
  * the mode centre count as missed callbacks. Up to MAX_EXTRA_MODES further modes are accepted
  * when each explains at least EXTRA_MODE_MIN_SHARE of the intervals (several sleeps used by
@@ -68,7 +68,7 @@ function densestWindow(sorted: Float64Array, used: Uint8Array): { lo: number; hi
       inWin = 0;
     }
     const limit = sorted[i] * MODE_WINDOW_RATIO;
-    while (j < n && sorted[j] <= limit) {
+    while (j < n && sorted[j] < limit) {
       if (!used[j]) inWin++;
       j++;
     }
