@@ -5,10 +5,14 @@
  * A lookup is one binary search for the last range start <= the address.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzip, gunzipSync } from 'node:zlib';
+import { readFile as readFileAsync } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { endianness } from 'node:os';
 import { KonsekiError, ErrorCodes } from '../core/errors.js';
 
 const MAGIC = 'KNSKASN1';
+const gunzipAsync = promisify(gunzip);
 const NO_ORG = 0xffffffff;
 
 export interface AsnTableHeader {
@@ -28,9 +32,13 @@ export interface AsnHit {
   org: string | null;
 }
 
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** n little-endian u32 at `off`, copied into an aligned array (a memcpy on little-endian hosts). */
 function readU32Array(buf: Buffer, off: number, n: number): Uint32Array {
   const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf.readUInt32LE(off + 4 * i);
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(buf.subarray(off, off + 4 * n));
+  else for (let i = 0; i < n; i++) out[i] = buf.readUInt32LE(off + 4 * i);
   return out;
 }
 
@@ -155,6 +163,21 @@ export class AsnTable {
     }
     const asn = this.v6Asn[lo];
     return asn === 0 ? null : { asn, org: this.org(this.v6Org[lo]) };
+  }
+
+  /**
+   * As `load`, but reads and gunzips off the main thread (libuv's pool), so that opening the
+   * GeoIP data can overlap with reading the inputs.
+   */
+  static async loadAsync(path: string): Promise<AsnTable> {
+    let raw: Buffer;
+    try {
+      raw = await readFileAsync(path);
+      if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) raw = await gunzipAsync(raw);
+    } catch (e) {
+      throw new KonsekiError(ErrorCodes.GEOIP_DB, `Cannot read the AS table: ${(e as Error).message}`, { file: path });
+    }
+    return new AsnTable(path, raw);
   }
 
   get entryCount(): number {

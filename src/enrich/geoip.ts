@@ -260,7 +260,7 @@ export class GeoEnricher {
         g.dbs.push(info);
       }
       if (!g.asnDb) {
-        const t = AsnTable.load(EMBEDDED_ASN_TABLE);
+        const t = await AsnTable.loadAsync(EMBEDDED_ASN_TABLE);
         g.asnTable = t;
         g.dbs.push({
           role: 'asn',

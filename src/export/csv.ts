@@ -15,9 +15,6 @@ import { CSV_COLUMNS, csvValues } from './fields.js';
 
 export const CSV_EOL = '\r\n';
 
-const NEEDS_QUOTES = /[",\r\n]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_ALL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
@@ -27,13 +24,24 @@ function hexEscape(c: string): string {
 
 /** One text cell: controls escaped, formula prefix neutralised, RFC 4180 quoting. */
 export function csvTextCell(s: string): string {
-  if (s.length === 0) return '';
-  let v = CONTROL.test(s) ? s.replace(CONTROL_ALL, hexEscape) : s;
-  const c = v.charCodeAt(0);
+  const n = s.length;
+  if (n === 0) return '';
+  // One pass over the code units decides what the cell needs (regexes cost more per cell).
+  let quote = false;
+  let control = false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20) {
+      if (c === 0x0a || c === 0x0d) quote = true;
+      else if (c !== 0x09) control = true;
+    } else if (c === 0x22 || c === 0x2c) quote = true;
+    else if (c === 0x7f) control = true;
+  }
+  let v = control ? s.replace(CONTROL_ALL, hexEscape) : s;
+  const c0 = v.charCodeAt(0);
   // = + - @ TAB CR
-  if (c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d) v = "'" + v;
-  if (NEEDS_QUOTES.test(v)) v = '"' + v.replace(/"/g, '""') + '"';
-  return v;
+  if (c0 === 0x3d || c0 === 0x2b || c0 === 0x2d || c0 === 0x40 || c0 === 0x09 || c0 === 0x0d) v = "'" + v;
+  return quote ? '"' + v.replace(/"/g, '""') + '"' : v;
 }
 
 function cell(v: string | number | null): string {

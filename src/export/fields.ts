@@ -108,101 +108,98 @@ export function csvValues(f: EnrichedFinding): (string | number | null)[] {
   ];
 }
 
+/** Sets `o[k] = v` unless v is null or undefined; absent fields stay absent (ECS). */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (v !== null && v !== undefined) o[k] = v;
+}
+
 function geoObject(g: GeoInfo | null): Record<string, unknown> | undefined {
-  if (!g) return undefined;
+  if (!g || (!g.country && !g.city)) return undefined;
   const geo: Record<string, unknown> = {};
-  if (g.country) geo.country_iso_code = g.country;
-  if (g.city) geo.city_name = g.city;
-  return Object.keys(geo).length ? geo : undefined;
+  put(geo, 'country_iso_code', g.country || null);
+  put(geo, 'city_name', g.city || null);
+  return geo;
 }
 
 function asObject(g: GeoInfo | null): Record<string, unknown> | undefined {
   if (!g || g.asn === null) return undefined;
-  const as: Record<string, unknown> = { number: g.asn };
-  if (g.asOrg) as.organization = { name: g.asOrg };
-  return as;
-}
-
-/** Drops undefined, null and empty-object members, recursively, so that absent fields stay absent (ECS). */
-function prune(o: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v === undefined || v === null) delete o[k];
-    else if (typeof v === 'object' && !Array.isArray(v)) {
-      prune(v as Record<string, unknown>);
-      if (Object.keys(v as object).length === 0) delete o[k];
-    }
-  }
-  return o;
+  return g.asOrg ? { number: g.asn, organization: { name: g.asOrg } } : { number: g.asn };
 }
 
 /**
  * One finding as an ECS document (nested objects, as Elastic stores them). Konseki's own
- * fields that have no ECS name go under `konseki.*`, ECS's place for custom fields.
+ * fields that have no ECS name go under `konseki.*`, ECS's place for custom fields. Absent
+ * values are left out, never written as null.
  */
 export function ecsDocument(f: EnrichedFinding): Record<string, unknown> {
   const start = isoTime(f.startTime);
   const end = isoTime(f.endTime);
-  const durationNs =
-    Number.isFinite(f.endTime - f.startTime) && f.endTime >= f.startTime
-      ? Math.round((f.endTime - f.startTime) * 1e6) * 1000
-      : undefined;
-  return prune({
-    '@timestamp': start || undefined,
-    message: f.evidence,
-    event: {
-      kind: 'alert',
-      module: 'konseki',
-      dataset: 'konseki.finding',
-      category: ['network', 'intrusion_detection'],
-      type: ['indicator'],
-      id: f.findingId,
-      severity: ECS_SEVERITY[f.severity],
-      risk_score: formatScore(f.score),
-      start: start || undefined,
-      end: end || undefined,
-      duration: durationNs,
-    },
-    rule: { name: f.detector, ruleset: 'konseki' },
-    source: {
-      ip: f.srcIp,
-      port: f.srcPort,
-      bytes: f.srcBytes,
-      geo: geoObject(f.srcGeo),
-      as: asObject(f.srcGeo),
-    },
-    destination: {
-      ip: f.destIp,
-      port: f.destPort,
-      domain: f.destHost,
-      bytes: f.destBytes,
-      geo: geoObject(f.destGeo),
-      as: asObject(f.destGeo),
-    },
-    network: {
-      transport: f.transport,
-      protocol: f.appProtocol,
-      direction: f.direction,
-      community_id: f.communityId,
-    },
-    threat:
-      f.mitreTechniqueIds.length || f.mitreTacticIds.length
-        ? {
-            framework: 'MITRE ATT&CK',
-            technique: f.mitreTechniqueIds.length ? { id: [...f.mitreTechniqueIds] } : undefined,
-            tactic: f.mitreTacticIds.length ? { id: [...f.mitreTacticIds] } : undefined,
-          }
-        : undefined,
-    konseki: {
-      detector: f.detector,
-      severity: f.severity,
-      score: formatScore(f.score),
-      conn_count: f.connCount,
-      input_source: f.inputSource,
-      src_ip_class: f.srcGeo?.ipClass,
-      dest_ip_class: f.destGeo?.ipClass,
-      abroad: f.abroad,
-      details: Object.keys(f.details).length ? { ...f.details } : undefined,
-    },
-  });
+  const doc: Record<string, unknown> = {};
+  put(doc, '@timestamp', start || null);
+  doc.message = f.evidence;
+
+  const event: Record<string, unknown> = {
+    kind: 'alert',
+    module: 'konseki',
+    dataset: 'konseki.finding',
+    category: ['network', 'intrusion_detection'],
+    type: ['indicator'],
+    id: f.findingId,
+    severity: ECS_SEVERITY[f.severity],
+    risk_score: formatScore(f.score),
+  };
+  put(event, 'start', start || null);
+  put(event, 'end', end || null);
+  const span = f.endTime - f.startTime;
+  // ECS event.duration is in nanoseconds; rounded to the microsecond first (float noise).
+  if (Number.isFinite(span) && span >= 0) event.duration = Math.round(span * 1e6) * 1000;
+  doc.event = event;
+  doc.rule = { name: f.detector, ruleset: 'konseki' };
+
+  const source: Record<string, unknown> = { ip: f.srcIp };
+  put(source, 'port', f.srcPort);
+  put(source, 'bytes', f.srcBytes);
+  put(source, 'geo', geoObject(f.srcGeo));
+  put(source, 'as', asObject(f.srcGeo));
+  doc.source = source;
+
+  const dest: Record<string, unknown> = {};
+  put(dest, 'ip', f.destIp);
+  put(dest, 'port', f.destPort);
+  put(dest, 'domain', f.destHost);
+  put(dest, 'bytes', f.destBytes);
+  put(dest, 'geo', geoObject(f.destGeo));
+  put(dest, 'as', asObject(f.destGeo));
+  doc.destination = dest;
+
+  const network: Record<string, unknown> = {};
+  put(network, 'transport', f.transport);
+  put(network, 'protocol', f.appProtocol);
+  put(network, 'direction', f.direction);
+  put(network, 'community_id', f.communityId);
+  doc.network = network;
+
+  if (f.mitreTechniqueIds.length || f.mitreTacticIds.length) {
+    const threat: Record<string, unknown> = { framework: 'MITRE ATT&CK' };
+    if (f.mitreTechniqueIds.length) threat.technique = { id: [...f.mitreTechniqueIds] };
+    if (f.mitreTacticIds.length) threat.tactic = { id: [...f.mitreTacticIds] };
+    doc.threat = threat;
+  }
+
+  const k: Record<string, unknown> = {
+    detector: f.detector,
+    severity: f.severity,
+    score: formatScore(f.score),
+    conn_count: f.connCount,
+    input_source: f.inputSource,
+  };
+  put(k, 'src_ip_class', f.srcGeo?.ipClass);
+  put(k, 'dest_ip_class', f.destGeo?.ipClass);
+  put(k, 'abroad', f.abroad);
+  for (const _ in f.details) {
+    k.details = f.details;
+    break;
+  }
+  doc.konseki = k;
+  return doc;
 }

@@ -32,6 +32,14 @@ describe('embedded AS table', () => {
     expect(table.header.buildDate).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('loads the same table asynchronously', async () => {
+    const t2 = await AsnTable.loadAsync(EMBEDDED_ASN_TABLE);
+    expect(t2.header).toEqual(table.header);
+    expect(t2.entryCount).toBe(table.entryCount);
+    expect(t2.lookupBytes(parseIp('9.9.9.9')!)).toEqual(table.lookupBytes(parseIp('9.9.9.9')!));
+    await expect(AsnTable.loadAsync('/nonexistent/asn.bin.gz')).rejects.toMatchObject({ code: 'ERR_GEOIP_DB' });
+  });
+
   it('knows well-known networks', () => {
     expect(table.lookupBytes(parseIp('8.8.8.8')!)).toEqual({ asn: 15169, org: 'Google LLC' });
     expect(table.lookupBytes(parseIp('1.1.1.1')!)?.asn).toBe(13335);
