@@ -18,8 +18,20 @@ export const HIST_ORIG_DATA_PKT = 0x1;
 export const HIST_RESP_DATA_PKT = 0x2;
 
 export class Conn {
-  /** Canonical key bytes (see flow-key.ts) and its hash, for the table's collision check. */
-  key: Uint8Array;
+  /**
+   * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, and its hash, for the
+   * table's collision check. Kept as fields so a lookup touches no other object.
+   */
+  k0 = 0;
+  k1 = 0;
+  k2 = 0;
+  k3 = 0;
+  k4 = 0;
+  k5 = 0;
+  k6 = 0;
+  k7 = 0;
+  k8 = 0;
+  k9 = 0;
   hash: number;
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
@@ -39,6 +51,8 @@ export class Conn {
 
   history = '';
   histSeen = 0;
+  /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
+  historyIsH = false;
 
   /** ConnSize counters: packets and IP-level bytes (IPv4 total length, IPv6 40 + payload length). */
   origPkts = 0;
@@ -66,7 +80,7 @@ export class Conn {
   removed = false;
 
   constructor(
-    key: Uint8Array,
+    key: Int32Array,
     hash: number,
     transport: Transport,
     ipProto: number,
@@ -77,7 +91,16 @@ export class Conn {
     ts: number,
     inactivityTimeout: number,
   ) {
-    this.key = key;
+    this.k0 = key[0];
+    this.k1 = key[1];
+    this.k2 = key[2];
+    this.k3 = key[3];
+    this.k4 = key[4];
+    this.k5 = key[5];
+    this.k6 = key[6];
+    this.k7 = key[7];
+    this.k8 = key[8];
+    this.k9 = key[9];
     this.hash = hash;
     this.transport = transport;
     this.ipProto = ipProto;
@@ -95,7 +118,7 @@ export class Conn {
   checkHistory(mask: number, code: string): boolean {
     if ((this.histSeen & mask) === 0) {
       this.histSeen |= mask;
-      this.history += code;
+      this.addHistory(code);
       return false;
     }
     return true;
@@ -103,6 +126,7 @@ export class Conn {
 
   addHistory(code: string): void {
     this.history += code;
+    this.historyIsH = this.history === 'H';
   }
 
   /** True when the packet with this source address/port comes from the originator. */

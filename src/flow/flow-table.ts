@@ -86,11 +86,18 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Zeek-style uid: 'C' + base62 of 96 bits, here derived from a SHA-1 of `seed` (deterministic). */
 export function makeUid(prefix: string, seed: Buffer): string {
   const d = createHash('sha1').update(seed).digest();
-  let n = (BigInt(d.readUInt32BE(0)) << 64n) | (BigInt(d.readUInt32BE(4)) << 32n) | BigInt(d.readUInt32BE(8));
+  // base62 of the first 96 bits, by long division over three 32-bit words
+  const w = [d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)];
   let s = '';
-  while (n > 0n) {
-    s = BASE62[Number(n % 62n)] + s;
-    n /= 62n;
+  while (w[0] !== 0 || w[1] !== 0 || w[2] !== 0) {
+    let rem = 0;
+    for (let i = 0; i < 3; i++) {
+      const cur = rem * 4294967296 + w[i];
+      const q = Math.floor(cur / 62);
+      rem = cur - q * 62;
+      w[i] = q;
+    }
+    s = BASE62[rem] + s;
   }
   return prefix + (s || '0');
 }
@@ -122,7 +129,9 @@ export class FlowTable {
   private readonly anomalies: AnomalyCounter;
 
   private readonly buckets = new Map<number, Conn>();
-  private readonly scratch = new Uint8Array(2 + 2 * (16 + 2));
+  /** The key being looked up: bytes, and the same bytes as ten big-endian 32-bit words. */
+  private readonly scratch = new Uint8Array(40);
+  private readonly words = new Int32Array(10);
   private keyLen = 0;
   private readonly tunnels = new Map<string, string>();
 
@@ -130,6 +139,8 @@ export class FlowTable {
   private heapT: number[] = [];
   private heapC: Conn[] = [];
   private now = -Infinity;
+  /** Time of the packet being processed, shared with the TCP sessions. */
+  private readonly clock = { ts: 0 };
 
   constructor(opts: FlowTableOptions) {
     this.emitFn = opts.emit;
@@ -148,6 +159,7 @@ export class FlowTable {
    */
   addPacket(meta: PacketMeta): void {
     const ts = zeekTime(meta);
+    this.clock.ts = ts;
     this.advanceTime(ts);
     this.stats.packets++;
 
@@ -184,7 +196,7 @@ export class FlowTable {
     const hash = this.buildKey(buf, meta.srcOff, meta.dstOff, meta.addrLen, proto, sport, dport, oneWay);
     let conn = this.lookup(hash);
 
-    if (conn !== null && transport === Transport.Tcp && conn.tcp!.isReuse(meta.tcpFlags, meta.seq >>> 0)) {
+    if (conn !== null && transport === Transport.Tcp && meta.tcpFlags & SYN && conn.tcp!.isReuse(meta.tcpFlags, meta.seq | 0)) {
       this.remove(conn);
       this.stats.reused++;
       conn = null;
@@ -202,10 +214,9 @@ export class FlowTable {
         if (ipLen === 0 || len < 0) len = caplen;
         isOrig = conn.tcp!.process(
           isOrig,
-          ts,
           meta.tcpFlags,
-          meta.seq >>> 0,
-          meta.ack >>> 0,
+          meta.seq | 0,
+          meta.ack | 0,
           meta.win,
           len,
           caplen,
@@ -339,25 +350,39 @@ export class FlowTable {
     k[o++] = pb >>> 8;
     k[o++] = pb & 0xff;
     this.keyLen = o;
+    while (o < 40) k[o++] = 0;
+    const w = this.words;
     let h = 0x811c9dc5;
-    for (let i = 0; i < o; i++) h = Math.imul(h ^ k[i], 0x01000193);
-    return h >>> 0;
+    for (let i = 0; i < 10; i++) {
+      const j = i << 2;
+      const v = (k[j] << 24) | (k[j + 1] << 16) | (k[j + 2] << 8) | k[j + 3];
+      w[i] = v;
+      if (j < this.keyLen) h = Math.imul(h ^ v, 0x01000193);
+    }
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    // 30 bits: always a small integer (Smi) for V8, so the Map hashes it fast.
+    return h & 0x3fffffff;
   }
 
   private lookup(hash: number): Conn | null {
-    const k = this.scratch;
-    const n = this.keyLen;
+    const w = this.words;
     for (let c = this.buckets.get(hash) ?? null; c !== null; c = c.nextInBucket) {
-      const ck = c.key;
-      if (ck.length !== n) continue;
-      let same = true;
-      for (let i = 0; i < n; i++) {
-        if (ck[i] !== k[i]) {
-          same = false;
-          break;
-        }
+      if (
+        c.k0 === w[0] &&
+        c.k1 === w[1] &&
+        c.k2 === w[2] &&
+        c.k3 === w[3] &&
+        c.k4 === w[4] &&
+        c.k5 === w[5] &&
+        c.k6 === w[6] &&
+        c.k7 === w[7] &&
+        c.k8 === w[8] &&
+        c.k9 === w[9]
+      ) {
+        return c;
       }
-      if (same) return c;
     }
     return null;
   }
@@ -374,13 +399,12 @@ export class FlowTable {
         : transport === Transport.Unknown
           ? UNKNOWN_IP_INACTIVITY_TIMEOUT
           : this.udpTimeout; // TCP starts with the UDP timeout until its handshake is over (as Zeek)
-    const key = this.scratch.slice(0, this.keyLen);
-    const conn = new Conn(key, hash, transport, meta.proto, src, dst, sport, dport, ts, timeout);
+    const conn = new Conn(this.words, hash, transport, meta.proto, src, dst, sport, dport, ts, timeout);
     conn.vlan = meta.vlan;
     conn.innerVlan = meta.innerVlan;
     conn.source = meta.fileIndex;
     if (transport === Transport.Tcp) {
-      const tcp = new TcpSession(conn, this.tcpTimeout);
+      const tcp = new TcpSession(conn, this.tcpTimeout, this.clock);
       tcp.onCap = (code) => this.anomalies.add(code);
       conn.tcp = tcp;
     }
@@ -402,9 +426,10 @@ export class FlowTable {
       conn.flipRoles();
     }
 
-    const seed = Buffer.allocUnsafe(key.length + 8);
-    seed.set(key, 0);
-    seed.writeDoubleBE(ts, key.length);
+    const klen = this.keyLen;
+    const seed = Buffer.allocUnsafe(klen + 8);
+    seed.set(this.scratch.subarray(0, klen), 0);
+    seed.writeDoubleBE(ts, klen);
     conn.uid = makeUid('C', seed);
     if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
 

@@ -58,6 +58,9 @@ const HIST_DATA_PKT = 0x10;
 const HIST_ACK_PKT = 0x20;
 const HIST_MULTI_FLAG_PKT = 0x40;
 
+/** Lower-case history letters, so the per-packet path does not build strings. */
+const LOWER: Record<string, string> = { S: 's', H: 'h', A: 'a', D: 'd', F: 'f', R: 'r', T: 't', G: 'g', W: 'w', I: 'i', Q: 'q' };
+
 function seqDelta(a: number, b: number): number {
   return (a - b) | 0;
 }
@@ -78,6 +81,10 @@ export class TcpEndpoint {
   peer!: TcpEndpoint;
   state = TcpState.Inactive;
   prevState = TcpState.Inactive;
+  /**
+   * Sequence numbers are kept as signed 32-bit values (`| 0`) so V8 stores them as small
+   * integers (no heap numbers on the hot path); `>>> 0` reads them back as unsigned.
+   */
   startSeq = 0;
   lastSeq = 0;
   ackSeq = 0;
@@ -103,6 +110,8 @@ export class TcpEndpoint {
   /** Highest `upper` of any block entered; HasBlocks() is `maxUpper > trimSeq`. */
   maxUpper = 0;
   blocks: Block[] = [];
+  /** blocks.length, kept on the endpoint so the per-packet path does not touch the array. */
+  nBlocks = 0;
   blockBytes = 0;
   skipDeliveries = false;
   didEof = false;
@@ -112,27 +121,28 @@ export class TcpEndpoint {
   }
 
   ackFull(): number {
-    return this.ackWraps * TWO32 + this.ackSeq;
+    return this.ackWraps * TWO32 + (this.ackSeq >>> 0);
   }
 
   lastFull(): number {
-    return this.seqWraps * TWO32 + this.lastSeq;
+    return this.seqWraps * TWO32 + (this.lastSeq >>> 0);
   }
 
   updateLastSeq(seq: number): void {
-    if (seq < this.lastSeq) this.seqWraps++;
+    if (seq >>> 0 < this.lastSeq >>> 0) this.seqWraps++;
     this.lastSeq = seq;
   }
 
   updateAckSeq(seq: number): void {
-    if (seq < this.ackSeq) this.ackWraps++;
+    if (seq >>> 0 < this.ackSeq >>> 0) this.ackWraps++;
     this.ackSeq = seq;
   }
 
   /** None of this endpoint's data has been acknowledged (one octet allowed for the SYN). */
   noDataAcked(): boolean {
     const ack = this.ackFull();
-    return ack === this.startSeq || ack === this.startSeq + 1;
+    const start = this.startSeq >>> 0;
+    return ack === start || ack === start + 1;
   }
 
   /** Zeek's TCP_Endpoint::Size(): payload bytes from the sequence space. */
@@ -147,7 +157,7 @@ export class TcpEndpoint {
     }
     const last = this.lastFull();
     const ack = this.ackFull();
-    let size = (last > ack ? last : ack) - this.startSeq;
+    let size = (last > ack ? last : ack) - (this.startSeq >>> 0);
     if (size < 0) size = 0;
     if (size !== 0) size--;
     if (this.finCnt > 0 && size !== 0) size--;
@@ -177,12 +187,14 @@ export class TcpSession {
   /** Counts anomalies of the reassembly caps (set by the flow table). */
   onCap: ((code: string) => void) | null = null;
 
-  private ts = 0;
+  /** Packet time, shared with the flow table (read, never passed as an argument: no boxing). */
+  private readonly clock: { ts: number };
   private doClose = false;
   private genEvent = false;
 
-  constructor(conn: Conn, tcpInactivityTimeout: number) {
+  constructor(conn: Conn, tcpInactivityTimeout: number, clock: { ts: number }) {
     this.conn = conn;
+    this.clock = clock;
     this.tcpInactivityTimeout = tcpInactivityTimeout;
     this.orig = new TcpEndpoint(true);
     this.resp = new TcpEndpoint(false);
@@ -243,7 +255,6 @@ export class TcpSession {
    */
   process(
     isOrig: boolean,
-    ts: number,
     flags: number,
     baseSeq: number,
     ackSeq: number,
@@ -253,7 +264,6 @@ export class TcpSession {
     buf: Buffer,
     payloadOff: number,
   ): boolean {
-    this.ts = ts;
     const conn = this.conn;
     const endpoint = isOrig ? this.orig : this.resp;
     const peer = endpoint.peer;
@@ -263,7 +273,7 @@ export class TcpSession {
     if (flags & SYN) segLen++;
     if (flags & FIN) segLen++;
     if (flags & RST) segLen -= len;
-    const seqOnePast = (baseSeq + segLen) >>> 0;
+    const seqOnePast = (baseSeq + segLen) | 0;
 
     this.initEndpoint(endpoint, flags, baseSeq, seqOnePast);
 
@@ -279,7 +289,7 @@ export class TcpSession {
       this.scaled(endpoint, 'W', 2);
     }
 
-    if (!this.orig.didClose || !this.resp.didClose) conn.lastTime = ts;
+    if (!this.orig.didClose || !this.resp.didClose) conn.lastTime = this.clock.ts;
 
     if (flags & FIN) {
       endpoint.finCnt++;
@@ -291,7 +301,7 @@ export class TcpSession {
     if (flags & ACK) {
       if (peer.state === TcpState.Inactive) {
         relAck = 1;
-        peer.startSeq = (ackSeq - 1) >>> 0;
+        peer.startSeq = (ackSeq - 1) | 0;
         peer.ackSeq = peer.startSeq;
         peer.lastSeq = peer.startSeq;
       } else {
@@ -347,7 +357,7 @@ export class TcpSession {
           ep.startSeq = firstSeq;
         } else {
           // A partial connection: number as though a SYN had been seen.
-          ep.ackSeq = (firstSeq - 1) >>> 0;
+          ep.ackSeq = (firstSeq - 1) | 0;
           ep.startSeq = ep.ackSeq;
           lastSeq = firstSeq;
         }
@@ -385,15 +395,15 @@ export class TcpSession {
   private relativeSeq(ep: TcpEndpoint, cur: number, last: number, wraps: number): number {
     let delta = seqDelta(cur, last);
     if (delta < 0) {
-      if (wraps && cur > last) wraps--;
+      if (wraps && cur >>> 0 > last >>> 0) wraps--;
     } else if (delta > 0) {
-      if (cur < last) wraps++;
+      if (cur >>> 0 < last >>> 0) wraps++;
     }
     if (wraps === 0) {
       delta = seqDelta(cur, ep.startSeq);
       return delta;
     }
-    return wraps * TWO32 + cur - ep.startSeq;
+    return wraps * TWO32 + (cur >>> 0) - (ep.startSeq >>> 0);
   }
 
   private updateHistory(flags: number, ep: TcpEndpoint, relSeq: number, len: number): void {
@@ -426,21 +436,23 @@ export class TcpSession {
   /** TCP_Endpoint::CheckHistory, including the late flip of connections that began with a SYN-ACK. */
   private epCheckHistory(ep: TcpEndpoint, mask: number, code: string): boolean {
     const conn = this.conn;
-    if ((code === 'A' || code === 'D') && conn.history === 'H') {
+    if (conn.historyIsH && (code === 'A' || code === 'D')) {
       // Began with a SYN-ACK, now productive traffic: the SYN-ACK sender was the responder.
       conn.flipRoles();
       conn.history = '^h';
+      conn.historyIsH = false;
       this.firstPacketSeen |= ORIG_SEEN;
     }
     if (!ep.isOrig) {
       mask <<= 16;
-      code = code.toLowerCase();
+      if ((conn.histSeen & mask) !== 0) return true; // seen: no need for the lower-case letter
+      code = LOWER[code] ?? code.toLowerCase();
     }
     return conn.checkHistory(mask, code);
   }
 
   private epAddHistory(ep: TcpEndpoint, code: string): void {
-    this.conn.addHistory(ep.isOrig ? code : code.toLowerCase());
+    this.conn.addHistory(ep.isOrig ? code : (LOWER[code] ?? code.toLowerCase()));
   }
 
   /**
@@ -462,7 +474,7 @@ export class TcpSession {
       thresh = ep.win0Thresh;
     }
     if (cnt === thresh) {
-      this.conn.addHistory(ep.isOrig ? letter : letter.toLowerCase());
+      this.conn.addHistory(ep.isOrig ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
         if (kind === 0) ep.gapCnt = 0;
@@ -478,7 +490,7 @@ export class TcpSession {
     const deltaLast = seqDelta(lastSeq, ep.lastSeq);
     if (flags & (SYN | RST) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
       // don't trust far jumps in SYN/RST packets
-    } else if (flags & FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) {
+    } else if (flags & FIN && ep.lastSeq === ((ep.startSeq + 1) | 0)) {
       ep.updateLastSeq(lastSeq);
     } else if (ep.state === TcpState.Reset) {
       // don't trust sequence numbers after a RST
@@ -569,7 +581,7 @@ export class TcpSession {
       if (isOrig) {
         this.setState(ep, flags & ACK ? TcpState.SynAckSent : TcpState.SynSent);
         // tcp_attempt_delay: an unanswered attempt is given up after 5 s.
-        this.attemptAt = this.ts + 5;
+        this.attemptAt = this.clock.ts + 5;
       } else {
         if (flags & ACK) {
           // a SYN-ACK from the responder
@@ -647,7 +659,7 @@ export class TcpSession {
 
   private dataPending(ep: TcpEndpoint): boolean {
     if (ep.skipDeliveries) return false;
-    const delivered = ep.startSeq + ep.lastReassem;
+    const delivered = (ep.startSeq >>> 0) + ep.lastReassem;
     const last = ep.lastFull();
     if (last < delivered) return false;
     if (delivered !== last - 1 && delivered !== last) return true;
@@ -685,11 +697,12 @@ export class TcpSession {
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
     const app = this.conn.app;
-    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.ts);
+    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.clock.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
   private drainBlocks(ep: TcpEndpoint): void {
+    if (ep.nBlocks === 0) return;
     const blocks = ep.blocks;
     while (blocks.length > 0 && blocks[0].seq <= ep.lastReassem) {
       const b = blocks.shift()!;
@@ -702,13 +715,14 @@ export class TcpSession {
         ep.lastReassem = b.upper;
       }
     }
+    ep.nBlocks = blocks.length;
   }
 
   private dataSent(ep: TcpEndpoint, seq: number, len: number, caplen: number, buf: Buffer, off: number): void {
     if (caplen < len) return; // truncated_tcp_payload: the bytes are not entered; the ack reveals a gap
     if (ep.skipDeliveries) return;
     let upper = seq + len;
-    const ack = ep.ackFull() - ep.startSeq;
+    const ack = ep.ackFull() - (ep.startSeq >>> 0);
     if (seq < ack) {
       if (upper <= ack) return; // already delivered and acked
       const d = ack - seq;
@@ -739,9 +753,10 @@ export class TcpSession {
     } else {
       this.insertBlock(ep, seq, upper, buf, off);
     }
-    if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.blocks.length > 0) {
+    if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.nBlocks > 0) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side.
       ep.blocks.length = 0;
+      ep.nBlocks = 0;
       ep.blockBytes = 0;
       ep.maxUpper = 0;
       ep.skipDeliveries = true;
@@ -773,6 +788,7 @@ export class TcpSession {
         this.onCap?.('tcp_reassembly_bytes_cap');
       }
       blocks.splice(i, 0, { seq: s, upper: e, data });
+      ep.nBlocks = blocks.length;
       i++;
       s = e;
     }
@@ -786,12 +802,15 @@ export class TcpSession {
     if (seq > ep.lastReassem) this.undelivered(ep, seq);
     if (seq > ep.trimSeq) ep.trimSeq = seq;
     // Blocks entirely below the trim point are dropped.
-    const blocks = ep.blocks;
-    while (blocks.length > 0 && blocks[0].upper <= seq) {
-      const b = blocks.shift()!;
-      if (b.data) ep.blockBytes -= b.data.length;
+    if (ep.nBlocks > 0) {
+      const blocks = ep.blocks;
+      while (blocks.length > 0 && blocks[0].upper <= seq) {
+        const b = blocks.shift()!;
+        if (b.data) ep.blockBytes -= b.data.length;
+      }
+      ep.nBlocks = blocks.length;
+      if (blocks.length > 0 && blocks[0].seq === ep.lastReassem) this.drainBlocks(ep);
     }
-    if (blocks.length > 0 && blocks[0].seq === ep.lastReassem) this.drainBlocks(ep);
     this.checkEof(ep);
   }
 
@@ -803,7 +822,7 @@ export class TcpSession {
     }
     if (!ep.skipDeliveries) {
       const blocks = ep.blocks;
-      while (blocks.length > 0) {
+      while (ep.nBlocks > 0) {
         const b = blocks[0];
         if (b.seq >= upTo) break;
         if (b.seq > ep.lastReassem) {
