@@ -12,6 +12,8 @@ export const enum Layer {
   Llc,
   Vlan,
   VnTag,
+  /** 802.1ah provider backbone bridging: I-TAG, then a customer Ethernet frame. */
+  Pbb,
   Mpls,
   PppoeSession,
   /** A PPP protocol field (1 or 2 bytes) at the cursor. */
@@ -61,6 +63,7 @@ export const ETHERTYPE_LAYERS = table(65536, [
   [0x9100, Layer.Vlan], // pre-standard QinQ
   [0x9200, Layer.Vlan], // pre-standard QinQ
   [0x8926, Layer.VnTag], // Cisco VN-Tag
+  [0x88e7, Layer.Pbb], // 802.1ah I-TAG
   [0x8847, Layer.Mpls], // MPLS unicast
   [0x8848, Layer.Mpls], // MPLS multicast
   [0x8864, Layer.PppoeSession],

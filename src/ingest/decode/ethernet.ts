@@ -98,3 +98,13 @@ export function decodeVnTag(c: DecodeCursor, meta: PacketMeta): number {
   c.off = off + VNTAG_HDR;
   return etherTypeNext(c, meta, (buf[off + 4] << 8) | buf[off + 5], Weird.undefined_ether_type);
 }
+
+/*
+ * IEEE 802.1ah provider backbone bridging (ethertype 0x88e7), as Zeek's PBB analyzer:
+ *   | PCP(3) DEI(1) UCA(1) res(3) | I-SID (3) | customer dst MAC | customer src MAC | type |
+ */
+export function decodePbb(c: DecodeCursor, _meta: PacketMeta): number {
+  if (c.end - c.off < 4 + ETH_HDR) return -Weird.truncated_PBB_header;
+  c.off += 4;
+  return Layer.Ethernet;
+}

@@ -2,7 +2,7 @@ import type { AnomalyCounter } from '../../core/anomaly.js';
 import { DecodeStatus, type PacketMeta } from '../../core/packet.js';
 import { DecodeCursor } from './cursor.js';
 import { Layer, linkTypeLayer } from './dispatch.js';
-import { decodeEthernet, decodeLlc, decodeVlan, decodeVnTag } from './ethernet.js';
+import { decodeEthernet, decodeLlc, decodePbb, decodeVlan, decodeVnTag } from './ethernet.js';
 import { IpReassembler, REASSEMBLED_PREFIX, type ReassemblyOptions } from './ip-reassembly.js';
 import { decodeIpv4, decodeRawIp } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -112,6 +112,9 @@ export class PacketDecoder {
           break;
         case Layer.VnTag:
           next = decodeVnTag(c, meta);
+          break;
+        case Layer.Pbb:
+          next = decodePbb(c, meta);
           break;
         case Layer.Mpls:
           next = decodeMpls(c, meta);

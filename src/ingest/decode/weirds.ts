@@ -18,6 +18,7 @@ export enum Weird {
   /** Non-fatal: a third VLAN tag overwrote the inner one (Zeek does the same). */
   triple_tagged_vlan_unsupported,
   truncated_vntag_header,
+  truncated_PBB_header,
   /** MPLS label stack cut short (Zeek's name in MPLS.cc). */
   truncated_link_header,
   truncated_pppoe_header,

@@ -92,6 +92,13 @@ describe('MPLS, PPPoE, VN-Tag', () => {
     expect(r.p).toMatchObject({ ipLen: 46, payloadLen: 0, payloadWireLen: 6 });
   });
 
+  it('decodes 802.1ah PBB (0x88e7): I-TAG, then the customer frame', () => {
+    // Backbone VLAN tag, then I-TAG (I-SID 0x000100) and the customer Ethernet frame.
+    const r = decodeFrame(eth(0x8100, Buffer.concat([tag(5, 0x88e7), hex('00 000100'), eth(0x8100, Buffer.concat([tag(77, 0x0800), V4_SYN]))])), 1);
+    expect(r.p).toMatchObject({ vlan: 5, innerVlan: 77, dstPort: 80 });
+    expect(decodeFrame(eth(0x88e7, hex('00 000100 020000000002')), 1)).toMatchObject(anomaly('truncated_PBB_header'));
+  });
+
   it('decodes Cisco VN-Tag (0x8926)', () => {
     const r = decodeFrame(eth(0x8926, Buffer.concat([hex('8001 0002', '0800'), V4_SYN])), 1);
     expect(r.p).toMatchObject({ ipVersion: 4, dstPort: 80 });
