@@ -449,6 +449,15 @@ export class ZeekLogParser {
   }
 
   /**
+   * A header error found on the data line that follows the header: that line is counted as
+   * skipped too, so that `linesRead === records + sum(skipped)` holds for an abandoned file.
+   */
+  private dataLineHeaderError(detail: string): void {
+    this.stats.skipped.zeek_bad_header = (this.stats.skipped.zeek_bad_header ?? 0) + 1;
+    this.headerError(detail);
+  }
+
+  /**
    * Build the column -> field-code array for the block whose header was just read.
    * @returns false when the file was given up (bad header, or a log we do not read).
    */
@@ -456,11 +465,11 @@ export class ZeekLogParser {
     this.headerDirty = false;
     const fields = this.fields;
     if (fields === null) {
-      this.headerError('a data line follows a header block without #fields');
+      this.dataLineHeaderError('a data line follows a header block without #fields');
       return false;
     }
     if (this.types !== null && this.types.length !== fields.length) {
-      this.headerError(`#fields has ${fields.length} columns but #types has ${this.types.length}`);
+      this.dataLineHeaderError(`#fields has ${fields.length} columns but #types has ${this.types.length}`);
       return false;
     }
     const type = resolveLogType(this.path, this.file, () => fields);
@@ -481,7 +490,7 @@ export class ZeekLogParser {
     const mapper = MAPPERS[kind];
     for (const req of mapper.required) {
       if (!fields.includes(req)) {
-        this.headerError(`the ${type} log has no '${req}' column`);
+        this.dataLineHeaderError(`the ${type} log has no '${req}' column`);
         return false;
       }
     }
@@ -555,7 +564,9 @@ export class ZeekLogParser {
 
   private badTsvValue(buf: Buffer, fs: number, e: number, col: number): void {
     const end = scanTo(buf, fs, e, this.sep);
-    const name = col < this.fields!.length ? this.fields![col] : `#${col + 1}`;
+    // fields is null after a lone comment line (`#...`) between data lines: the block's mapping still holds.
+    const fields = this.fields;
+    const name = fields !== null && col < fields.length ? fields[col] : `#${col + 1}`;
     this.bad('zeek_bad_value', `column '${name}' holds '${preview(buf, fs, end)}'`);
   }
 
