@@ -26,7 +26,7 @@ export interface FrameParserContext {
   meta: PacketMeta;
   /** Called synchronously for each frame; the container fields of `meta` are set. */
   onFrame: (meta: PacketMeta) => void;
-  /** Optional: called for each block (pcapng) or record header (pcap) seen, for tests and diagnostics. */
+  /** Optional: called for each pcapng block seen (type, byte offset), for tests and diagnostics. */
   onBlock?: (type: number, offset: number) => void;
 }
 

@@ -206,7 +206,7 @@ export class PcapngParser extends FrameParser {
         this.tooLarge(type, len, MAX_PCAPNG_PACKET_BLOCK_LEN, offset);
         return false;
       }
-      if (type !== BlockType.Spb && q.length >= 28) {
+      if (type !== BlockType.Spb && len >= 28 && q.length >= 28) {
         // Check the captured length before waiting for (and buffering) the whole block.
         b = this.header(28);
         o = this.hOff;
