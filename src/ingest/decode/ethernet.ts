@@ -20,6 +20,7 @@ import { Weird } from './weirds.js';
  */
 
 const ETH_HDR = 14;
+const ETH_MIN_FRAME = 16;
 const VLAN_HDR = 4;
 const VNTAG_HDR = 6;
 
@@ -42,7 +43,9 @@ export function etherTypeNext(c: DecodeCursor, meta: PacketMeta, type: number, u
 
 export function decodeEthernet(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < ETH_HDR) return -Weird.truncated_ethernet_frame;
+  // Zeek's EthernetAnalyzer wants more than 16 bytes ("16 >= len"); we use the same bound
+  // so that the same short frames get the same weird name.
+  if (c.end - off <= ETH_MIN_FRAME) return -Weird.truncated_ethernet_frame;
   const buf = c.buf;
   c.off = off + ETH_HDR;
   return etherTypeNext(c, meta, (buf[off + 12] << 8) | buf[off + 13], Weird.undefined_ether_type);
@@ -71,7 +74,8 @@ export function decodeLlc(c: DecodeCursor, meta: PacketMeta): number {
 /** One 802.1Q / 802.1ad tag: outer id to `vlan`, inner to `innerVlan` (Zeek's vlan-logging). */
 export function decodeVlan(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < VLAN_HDR) return -Weird.truncated_VLAN_header;
+  // Zeek's header checks are "header >= remaining": a header with nothing after it is truncated.
+  if (c.end - off <= VLAN_HDR) return -Weird.truncated_VLAN_header;
   const buf = c.buf;
   const vid = ((buf[off] << 8) | buf[off + 1]) & 0x0fff;
   // Tags inside a tunnel belong to the inner frame; the packet keeps its outer tags.
@@ -93,7 +97,7 @@ export function decodeVlan(c: DecodeCursor, meta: PacketMeta): number {
  */
 export function decodeVnTag(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < VNTAG_HDR) return -Weird.truncated_vntag_header;
+  if (c.end - off <= VNTAG_HDR) return -Weird.truncated_vntag_header;
   const buf = c.buf;
   c.off = off + VNTAG_HDR;
   return etherTypeNext(c, meta, (buf[off + 4] << 8) | buf[off + 5], Weird.undefined_ether_type);

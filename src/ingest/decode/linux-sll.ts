@@ -19,7 +19,8 @@ const ARPHRD_NETLINK = 824;
 
 export function decodeLinuxSll(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < SLL_HDR) return -Weird.truncated_Linux_SLL_header;
+  // As Zeek: a header with nothing after it is truncated.
+  if (c.end - off <= SLL_HDR) return -Weird.truncated_Linux_SLL_header;
   const buf = c.buf;
   c.off = off + SLL_HDR;
   return sllProtocol(c, meta, (buf[off + 2] << 8) | buf[off + 3], (buf[off + 14] << 8) | buf[off + 15]);
@@ -27,7 +28,7 @@ export function decodeLinuxSll(c: DecodeCursor, meta: PacketMeta): number {
 
 export function decodeLinuxSll2(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < SLL2_HDR) return -Weird.truncated_Linux_SLL2_header;
+  if (c.end - off <= SLL2_HDR) return -Weird.truncated_Linux_SLL2_header;
   const buf = c.buf;
   c.off = off + SLL2_HDR;
   return sllProtocol(c, meta, (buf[off + 8] << 8) | buf[off + 9], (buf[off] << 8) | buf[off + 1]);

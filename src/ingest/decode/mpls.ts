@@ -15,7 +15,7 @@ export function decodeMpls(c: DecodeCursor, _meta: PacketMeta): number {
   const end = c.end;
   let off = c.off;
   for (;;) {
-    if (end - off < 4) return -Weird.truncated_link_header;
+    if (end - off <= 4) return -Weird.truncated_link_header; // Zeek: "4 >= len"
     const bos = buf[off + 2] & 0x01;
     off += 4;
     if (bos !== 0) break;

@@ -20,12 +20,13 @@ export function decodeNflog(c: DecodeCursor, meta: PacketMeta): number {
   let off = c.off;
   const end = c.end;
   const buf = c.buf;
-  if (end - off < 4) return -Weird.truncated_nflog_header;
+  // Zeek's "4 >= len" checks: a header with nothing after it is truncated.
+  if (end - off <= 4) return -Weird.truncated_nflog_header;
   const family = buf[off];
   if (buf[off + 1] !== 0) return -Weird.unknown_nflog_version;
   off += 4;
   for (;;) {
-    if (end - off < 4) return -Weird.nflog_no_pcap_payload;
+    if (end - off <= 4) return -Weird.nflog_no_pcap_payload;
     const tlvLen = buf[off] | (buf[off + 1] << 8);
     const tlvType = buf[off + 2] | (buf[off + 3] << 8);
     if (tlvLen < 4) return -Weird.nflog_bad_tlv_len;

@@ -13,7 +13,7 @@ import { Weird } from './weirds.js';
  */
 export function decodeNullLoopback(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < 4) return -Weird.null_analyzer_failed;
+  if (c.end - off <= 4) return -Weird.null_analyzer_failed; // Zeek: "4 >= len"
   const buf = c.buf;
   // Read little-endian; a value above 0xffff means the file was written big-endian.
   let family = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;

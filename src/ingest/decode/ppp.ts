@@ -16,7 +16,7 @@ import { Weird } from './weirds.js';
 
 export function decodePpp(c: DecodeCursor, meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < 2) return -Weird.truncated_ppp_header;
+  if (c.end - off <= 2) return -Weird.truncated_ppp_header; // Zeek: "2 >= len"
   const buf = c.buf;
   if (buf[off] === 0xff && buf[off + 1] === 0x03) c.off = off + 2;
   return decodePppProtocol(c, meta);
@@ -43,7 +43,8 @@ export function decodePppProtocol(c: DecodeCursor, meta: PacketMeta): number {
 
 export function decodePppoeSession(c: DecodeCursor, _meta: PacketMeta): number {
   const off = c.off;
-  if (c.end - off < 6) return -Weird.truncated_pppoe_header;
+  // Zeek: "8 >= len" (the PPPoE header and the PPP protocol field, then at least one byte).
+  if (c.end - off <= 8) return -Weird.truncated_pppoe_header;
   const buf = c.buf;
   // The PPPoE length covers the PPP protocol field and payload; bytes after it are not
   // delivered (Zeek's PPPoEAnalyzer). Only the captured view is narrowed: the IP length is

@@ -37,6 +37,8 @@ describe('802.1Q / 802.1ad VLAN tags', () => {
 
   it('names a truncated tag and an undefined inner protocol', () => {
     expect(decodeFrame(eth(0x8100, hex('0064 08')), 1)).toMatchObject(anomaly('truncated_VLAN_header'));
+    // Zeek's bound: a whole tag with nothing after it is truncated too ("4 >= len").
+    expect(decodeFrame(eth(0x8100, Buffer.concat([tag(100, 0x0800), Buffer.alloc(4)])).subarray(0, 18), 1, 60)).toMatchObject(anomaly('truncated_VLAN_header'));
     expect(decodeFrame(eth(0x8100, Buffer.concat([tag(100, 0x05ee), V4_SYN])), 1)).toMatchObject(anomaly('undefined_vlan_protocol'));
   });
 

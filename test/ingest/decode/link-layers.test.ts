@@ -66,6 +66,8 @@ describe('Ethernet (LINKTYPE_ETHERNET 1)', () => {
 
   it('names a truncated header and an undefined ethertype', () => {
     expect(decodeFrame(hex('020000000002 0200000000'), 1)).toMatchObject({ status: DecodeStatus.Anomaly, anomalies: { truncated_ethernet_frame: 1 } });
+    // Zeek's EthernetAnalyzer wants more than 16 bytes: a header and two bytes are still truncated.
+    expect(decodeFrame(eth(0x0800, hex('4500')), 1, 60)).toMatchObject({ status: DecodeStatus.Anomaly, anomalies: { truncated_ethernet_frame: 1 } });
     expect(decodeFrame(eth(0x05ff, V4_SYN), 1)).toMatchObject({ status: DecodeStatus.Anomaly, anomalies: { undefined_ether_type: 1 } });
   });
 });
