@@ -106,6 +106,8 @@ export class PacketDecoder {
           if (c.expectVersion === 4) next = Layer.Ipv4;
           else if (c.expectVersion === 6) next = Layer.Ipv6;
           else next = decodeRawIp(c, meta);
+          // Raw IP link types announce no ethertype: report the one of the IP version.
+          if (meta.ethertype === 0) meta.ethertype = next === Layer.Ipv6 ? 0x86dd : 0x0800;
           break;
         case Layer.Llc:
           next = decodeLlc(c, meta);

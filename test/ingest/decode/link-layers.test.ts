@@ -107,16 +107,14 @@ describe('PPP (LINKTYPE_PPP 9)', () => {
 describe('raw IP (LINKTYPE_RAW 101, DLT_RAW 12/14, LINKTYPE_IPV4 228, LINKTYPE_IPV6 229)', () => {
   it('picks the version from the first nibble for 12, 14 and 101', () => {
     for (const lt of [12, 14, 101]) {
-      const r4 = decodeFrame(V4_SYN, lt);
-      expect(r4.p).toMatchObject({ ipVersion: 4, src: '192.168.0.1', dstPort: 80 });
-      const r6 = decodeFrame(V6_UDP, lt);
-      expect(r6.p).toMatchObject({ ipVersion: 6, src: '2001:db8::1', dstPort: 53 });
+      expectV4Syn(decodeFrame(V4_SYN, lt));
+      expectV6Udp(decodeFrame(V6_UDP, lt));
     }
   });
 
   it('holds 228 to IPv4 and 229 to IPv6 (bad_ip_version otherwise, as tcpdump and Wireshark)', () => {
-    expect(decodeFrame(V4_SYN, 228).p.ipVersion).toBe(4);
-    expect(decodeFrame(V6_UDP, 229).p.ipVersion).toBe(6);
+    expectV4Syn(decodeFrame(V4_SYN, 228));
+    expectV6Udp(decodeFrame(V6_UDP, 229));
     expect(decodeFrame(V6_UDP, 228)).toMatchObject({ status: DecodeStatus.Anomaly, anomalies: { bad_ip_version: 1 } });
     expect(decodeFrame(V4_SYN, 229)).toMatchObject({ status: DecodeStatus.Anomaly, anomalies: { bad_ip_version: 1 } });
   });
