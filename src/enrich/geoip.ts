@@ -332,7 +332,8 @@ export class GeoEnricher {
    * The finding with both endpoints' GeoInfo. With `homeCountry` (ISO 3166 alpha-2), `abroad`
    * is set when the destination's country is known (false for special-purpose destinations),
    * and a beacon's or clear-text upload's score is raised by ABROAD_SCORE_BONUS points when
-   * abroad (capped at 100), its severity re-derived with severityOf (never lowered). The
+   * abroad (capped at 100), its severity re-derived with severityOf (never lowered), unless
+   * the detector marked it periodic by design (`details.periodicByDesign`, e.g. NTP). The
    * original score is kept in `details.score_before_abroad`. The input finding is not modified.
    */
   enrich(f: Finding, homeCountry?: string | null): EnrichedFinding {
@@ -343,12 +344,14 @@ export class GeoEnricher {
       const home = homeCountry.toUpperCase();
       if (destGeo && destGeo.country) out.abroad = destGeo.country.toUpperCase() !== home;
       else if (destGeo && destGeo.ipClass !== 'public') out.abroad = false;
-      if (out.abroad && ABROAD_BONUS_DETECTORS.has(f.detector)) {
+      // A beacon the detector already judged periodic by design (NTP, update checks) keeps its score.
+      const byDesign = typeof f.details?.periodicByDesign === 'string' && f.details.periodicByDesign !== '';
+      if (out.abroad && ABROAD_BONUS_DETECTORS.has(f.detector) && !byDesign) {
         const score = Math.min(100, f.score + ABROAD_SCORE_BONUS);
         const derived = severityOf(score);
         out.score = score;
         out.severity = SEVERITIES.indexOf(derived) > SEVERITIES.indexOf(f.severity) ? derived : f.severity;
-        out.details = { ...f.details, score_before_abroad: f.score, abroad_bonus: score - f.score };
+        out.details = { ...f.details, score_before_abroad: f.score, abroad_bonus: Math.round((score - f.score) * 1000) / 1000 };
       }
     }
     return out;

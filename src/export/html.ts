@@ -278,7 +278,7 @@ function manifestSection(run: RunInfo): string {
     .map(
       (i) =>
         `<tr><td>${esc(i.path)}</td><td>${esc(i.format ?? '')}</td><td class="num">${esc(fmtBytes(i.bytes))}</td>` +
-        `<td class="num">${esc(i.packets ?? i.lines ?? '')}</td><td class="num">${esc(i.skipped ?? '')}</td>` +
+        `<td class="num">${fmtNum(i.packets ?? i.lines ?? NaN)}</td><td class="num">${fmtNum(i.skipped ?? NaN)}</td>` +
         `<td class="hash">${esc(i.sha256 ?? '')}</td><td>${esc(i.error ?? '')}</td></tr>`,
     )
     .join('');

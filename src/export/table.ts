@@ -109,9 +109,11 @@ export function formatTable(findings: readonly EnrichedFinding[], opts: TableOpt
     ['START (UTC)', 0],
     ['DESTINATION', 24],
     ['SOURCE', 15],
+    ['DETECTOR', 12],
+    ['WHERE', 16],
+    ['SCORE', 0],
     ['WHERE', 0],
     ['DETECTOR', 0],
-    ['SCORE', 0],
     ['SOURCE', 0],
     ['DESTINATION', 15],
   ];

@@ -152,7 +152,8 @@ export async function writeFindings(findings: EnrichedFinding[], opts: WriteOpti
   const env = opts.env ?? process.env;
   const toStdout = opts.out === '-';
   const stdout = opts.stdout ?? process.stdout;
-  const width = opts.width ?? (toStdout && stdout.isTTY && stdout.columns ? stdout.columns : toStdout ? 120 : 160);
+  // A terminal's own width; a pipe or a file gets a wide table (160) rather than a cramped one.
+  const width = opts.width ?? (toStdout && stdout.isTTY && stdout.columns ? stdout.columns : 160);
   const color =
     opts.color ?? (toStdout && stdout.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === ''));
   let sink: Sink & { broken?: () => boolean };

@@ -109,6 +109,10 @@ describe('GeoEnricher with the embedded data', async () => {
     expect(up.score).toBe(100);
     expect(up.severity).toBe('critical');
 
+    const ntp = geo.enrich(finding({ details: { periodicByDesign: 'NTP time synchronisation' } }), 'DE');
+    expect(ntp.abroad).toBe(true);
+    expect(ntp.score).toBe(65);
+
     const port = geo.enrich(finding({ detector: 'suspicious_port' }), 'DE');
     expect(port.abroad).toBe(true);
     expect(port.score).toBe(65);
