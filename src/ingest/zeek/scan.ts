@@ -147,8 +147,53 @@ export function scanInterval(buf: Buffer, s: number, e: number, sep: number): nu
   return v === v ? (scanState.frac <= 6 ? v : roundMicros(v)) : NaN;
 }
 
-/** An `addr`, through the address cache; null when its characters cannot form an address. */
+/** IPv4 address cache, keyed by the address as a 32-bit integer (direct-mapped, 2^14 slots). */
+const V4_BITS = 14;
+const V4_KEYS = new Int32Array(1 << V4_BITS);
+const V4_STRS = new Array<string | undefined>(1 << V4_BITS).fill(undefined);
+
+/**
+ * An `addr`; null when its characters cannot form an address. A dotted quad is parsed to an
+ * integer on the way (so it is validated exactly) and its text comes from a cache keyed by
+ * that integer; anything else (IPv6) goes through the byte-keyed address cache.
+ */
 export function scanAddr(buf: Buffer, s: number, e: number, sep: number): string | null {
+  let ip = 0;
+  let oct = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = s;
+  for (; i < e; i++) {
+    const c = buf[i];
+    if (c === sep) break;
+    const d = c - 0x30;
+    if (d >= 0 && d <= 9) {
+      if (digits > 0 && oct === 0) return scanAddrText(buf, s, e, sep); // a leading zero: not Zeek's form
+      oct = oct * 10 + d;
+      if (++digits > 3) return scanAddrText(buf, s, e, sep);
+    } else if (c === 0x2e && digits > 0 && oct <= 255 && dots < 3) {
+      ip = (ip << 8) | oct;
+      oct = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return scanAddrText(buf, s, e, sep);
+    }
+  }
+  if (dots !== 3 || digits === 0 || oct > 255) return scanAddrText(buf, s, e, sep);
+  ip = (ip << 8) | oct;
+  scanState.end = i;
+  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_BITS);
+  const k = V4_STRS[slot];
+  if (k !== undefined && V4_KEYS[slot] === ip) return k;
+  const str = latin1(buf, s, i);
+  V4_KEYS[slot] = ip;
+  V4_STRS[slot] = str;
+  return str;
+}
+
+/** An address that is not a plain dotted quad (IPv6, or malformed), through the byte-keyed cache. */
+function scanAddrText(buf: Buffer, s: number, e: number, sep: number): string | null {
   let h = HASH_SEED;
   let i = s;
   for (; i < e; i++) {
@@ -196,8 +241,17 @@ export function scanToken(buf: Buffer, s: number, e: number, sep: number): strin
 
 /** A string that rarely repeats (uid, URI). */
 export function scanString(buf: Buffer, s: number, e: number, sep: number): string {
-  const end = scanTo(buf, s, e, sep);
-  return tsvString(buf, s, end, scanState.esc);
+  let plain = true;
+  let esc = false;
+  let i = s;
+  for (; i < e; i++) {
+    const c = buf[i];
+    if (c === sep) break;
+    if (c < 0x20 || c > 0x7e) plain = false;
+    else if (c === 0x5c) esc = true;
+  }
+  scanState.end = i;
+  return plain && !esc ? latin1(buf, s, i) : tsvString(buf, s, i, esc);
 }
 
 /** Zeek's transport enum. */
