@@ -54,7 +54,8 @@ function readText(file: string): string {
 /** Lines of a plain list with comments removed: [lineNumber, text]. */
 function listLines(text: string): [number, string][] {
   const out: [number, string][] = [];
-  const lines = text.split(/\r?\n/);
+  // A lone CR ends a line too (classic Mac files), as csv-parse reads it: otherwise the rest is silently lost.
+  const lines = text.split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
     let s = lines[i];
     const hash = s.search(/(^|\s)#/);
@@ -132,7 +133,7 @@ function feedType(t: string | undefined, value: string): IndicatorType | null {
 export function parseIndicatorCsv(text: string, source: string, anomalies: AnomalyCounter, file = source): Indicator[] {
   // Find the header: the first non-comment line when it names a known column, else the
   // last comment line before the data when it looks like one (abuse.ch feeds).
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   let header: string[] | null = null;
   let lastComment: string | null = null;
   let firstData = -1;
@@ -147,8 +148,17 @@ export function parseIndicatorCsv(text: string, source: string, anomalies: Anoma
     break;
   }
   if (firstData < 0) return [];
-  const splitHeader = (l: string): string[] =>
-    (parseCsv(l, { relax_quotes: true })[0] as string[]).map((c) => c.trim().toLowerCase().replace(/^"|"$/g, ''));
+  // Header detection is a guess: a line csv-parse cannot read (an unclosed quote, a lone CR
+  // splitting it into records of different lengths) is split on commas rather than thrown.
+  const splitHeader = (l: string): string[] => {
+    let cells: string[];
+    try {
+      cells = (parseCsv(l, { relax_quotes: true, relax_column_count: true })[0] as string[] | undefined) ?? [];
+    } catch {
+      cells = l.split(',');
+    }
+    return cells.map((c) => c.trim().toLowerCase().replace(/^"|"$/g, ''));
+  };
   const first = splitHeader(lines[firstData]);
   let dataStart = firstData;
   if (first.some((c) => VALUE_COLUMNS.includes(c))) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { RecordSink } from '../../src/core/records.js';
 import { ZeekLogParser } from '../../src/ingest/zeek/parser.js';
+import { parseAllowList, parseIndicatorCsv, parseIndicatorList } from '../../src/cli/signatures.js';
 
 const HEADER = [
   '#separator \\x09',
@@ -46,5 +47,35 @@ describe('Zeek reader', () => {
     expect(r.stats.linesRead).toBe(r.records + r.skipped);
     expect(r.stats.abandoned).toBeUndefined();
     expect(r.anomalies.get('zeek_bad_value') + r.anomalies.get('zeek_field_count_mismatch')).toBeGreaterThan(0);
+  });
+});
+
+describe('indicator CSV feeds', () => {
+  it('a first line csv-parse cannot read (unclosed quote, lone CR) is data, not an escaped CsvError', () => {
+    // Fuzz cases: the header guess ran csv-parse on the first line without a guard.
+    for (const text of ['"', 'indicator,type,description\r1.2.3.4', '"1.2.3.4\n5.6.7.8']) {
+      const anomalies = new AnomalyCounter();
+      let out: unknown;
+      try {
+        out = parseIndicatorCsv(text, 'feed.csv', anomalies);
+      } catch (e) {
+        // Only the documented refusal of the whole feed is allowed.
+        expect((e as { code?: string }).code).toBe('ERR_CONFIG');
+        expect((e as Error).message).toContain('feed.csv');
+        continue;
+      }
+      expect(Array.isArray(out)).toBe(true);
+    }
+    expect(parseIndicatorCsv('indicator,type,description\r1.2.3.4,ip,x', 'feed.csv', new AnomalyCounter())).toEqual([
+      { type: 'ip', value: '1.2.3.4', source: 'feed.csv', description: 'x' },
+    ]);
+  });
+});
+
+describe('indicator lists and allow-lists', () => {
+  it('lines ended by a lone CR are separate lines, none silently dropped', () => {
+    const text = '1.2.3.4\revil.example.com\r10.0.0.0/8';
+    expect(parseIndicatorList(text, 'iocs.txt', new AnomalyCounter()).map((i) => i.value)).toEqual(['1.2.3.4', 'evil.example.com', '10.0.0.0/8']);
+    expect(parseAllowList(text, new AnomalyCounter())).toEqual(['1.2.3.4', 'evil.example.com', '10.0.0.0/8']);
   });
 });

@@ -241,7 +241,7 @@ export function makeTargets(m) {
   }
 
   function lineCount(text) {
-    return text.split(/\r?\n/).length;
+    return text.split(/\r\n|\r|\n/).length;
   }
 
   function indicators(text) {
@@ -251,7 +251,15 @@ export function makeTargets(m) {
     check(Array.isArray(list) && list.length + a.get('ioc_bad_line') <= lineCount(text), T, 'more indicators and bad lines than lines');
     for (const i of list) check(typeof i.value === 'string' && i.value.length > 0 && typeof i.type === 'string', T, 'indicator without a value or type');
     const b = new m.AnomalyCounter();
-    const csv = m.parseIndicatorCsv(text, 'fuzz-iocs.csv', b);
+    let csv;
+    try {
+      csv = m.parseIndicatorCsv(text, 'fuzz-iocs.csv', b);
+    } catch (e) {
+      // A feed csv-parse cannot read is refused as a whole, with ERR_CONFIG naming the file.
+      check(e instanceof m.KonsekiError && e.code === 'ERR_CONFIG', T, () => `parseIndicatorCsv threw ${e?.name}: ${e?.message}`);
+      check(e.message.includes('fuzz-iocs.csv'), T, () => `CSV feed error does not name the file: ${e.message}`);
+      csv = [];
+    }
     check(Array.isArray(csv) && csv.length <= lineCount(text), T, 'more CSV indicators than lines');
     for (const i of csv) check(typeof i.value === 'string' && typeof i.type === 'string', T, 'CSV indicator without a value or type');
     return { list: list.length, csv: csv.length };
