@@ -83,9 +83,9 @@ export class PacketMeta {
   outerSrcOff = 0;
   outerDstOff = 0;
   outerAddrLen = 0;
-  /** Outer transport protocol number of the tunnel (47 GRE, 4/41 IP-in-IP, 17 VXLAN/Geneve). */
+  /** Outer transport protocol number of the tunnel (47 GRE, 4/41 IP-in-IP, 17 UDP tunnels). */
   outerProto = 0;
-  /** UDP ports of the outer packet for UDP tunnels (VXLAN, Geneve), 0 otherwise. */
+  /** UDP ports of the outer packet for UDP tunnels (VXLAN, Geneve, Teredo, GTPv1), 0 otherwise. */
   outerSrcPort = 0;
   outerDstPort = 0;
 
@@ -106,6 +106,10 @@ export const enum TunnelType {
   Vxlan = 3,
   /** Geneve (RFC 8926), UDP port 6081. */
   Geneve = 4,
+  /** Teredo (RFC 4380), UDP port 3544. */
+  Teredo = 5,
+  /** GTPv1-U (3GPP TS 29.281), UDP port 2152. */
+  Gtpv1 = 6,
 }
 
 export const IPPROTO_ICMP = 1;

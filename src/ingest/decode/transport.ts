@@ -1,7 +1,7 @@
 import type { PacketMeta } from '../../core/packet.js';
 import type { DecodeCursor } from './cursor.js';
 import { Layer } from './dispatch.js';
-import { decodeUdpTunnel, GENEVE_PORT, VXLAN_PORT } from './tunnel.js';
+import { decodeUdpTunnel, udpTunnelOfPort } from './tunnel.js';
 import { Weird } from './weirds.js';
 
 /*
@@ -70,7 +70,10 @@ export function decodeUdp(c: DecodeCursor, meta: PacketMeta): number {
   meta.payloadOff = off + UDP_HDR;
   meta.payloadLen = cap - UDP_HDR;
   meta.payloadWireLen = wire - UDP_HDR;
-  if (meta.dstPort === VXLAN_PORT || meta.dstPort === GENEVE_PORT) return decodeUdpTunnel(c, meta, off + UDP_HDR);
+  // UDP tunnels (tunnel.ts): one comparison per port on the common path.
+  let tunnel = udpTunnelOfPort(meta.dstPort);
+  if (tunnel === 0) tunnel = udpTunnelOfPort(meta.srcPort);
+  if (tunnel !== 0 && !meta.moreFragments) return decodeUdpTunnel(c, meta, off + UDP_HDR, tunnel);
   return Layer.Done;
 }
 

@@ -18,12 +18,17 @@ import { Weird } from './weirds.js';
  *
  * IP-in-IP: IPv4 protocol 4 (RFC 2003) and 41 (IPv6 in IPv4 or IPv6, RFC 4213 / 2473).
  *
- * UDP tunnels, on their well-known destination port as Zeek registers them
- * (Tunnel::vxlan_ports, Tunnel::geneve_ports):
+ * UDP tunnels, on their well-known port as Zeek registers them (Tunnel::vxlan_ports,
+ * geneve_ports, teredo_ports, gtpv1_ports; Zeek looks at the responder's port, we take
+ * either port, which is the same for both directions of a tunnel):
  *   VXLAN (RFC 7348), 4789:  | flags (I = 0x08) | reserved (3) | VNI (3) | reserved (1) | Ethernet ...
  *   Geneve (RFC 8926), 6081: | ver(2) optlen(6) | O C rsvd | protocol (2) | VNI (3) | rsvd | options | ...
+ *   Teredo (RFC 4380), 3544: [authentication: 0x0001, id len, auth len, id, auth, nonce (8), conf (1)]
+ *                            [origin indication: 0x0000, port (2), address (4)] IPv6 ...
+ *   GTPv1-U (TS 29.281), 2152: | ver(3)=1 PT(1)=1 res E S PN | type 0xff (G-PDU) | length (2) | TEID (4) |
+ *                            [seq (2) N-PDU (1) next ext type (1)] [extension headers] IP ...
  * A header that does not check out leaves the packet as plain UDP (Zeek: an analyzer
- * violation, the UDP connection goes on). Teredo, AYIYA and GTPv1 are not unwrapped.
+ * violation, the UDP connection goes on). AYIYA is not unwrapped.
  *
  * The decoded packet is the inner one; the outermost tunnel's addresses (and UDP ports)
  * are kept in the `outer*` fields and `tunnel`. Like Zeek (Tunnel::max_depth = 2) we
@@ -33,6 +38,8 @@ import { Weird } from './weirds.js';
 export const MAX_TUNNEL_DEPTH = 2;
 export const VXLAN_PORT = 4789;
 export const GENEVE_PORT = 6081;
+export const TEREDO_PORT = 3544;
+export const GTPV1_U_PORT = 2152;
 const ETH_HDR = 14;
 
 const GRE_C = 0x8000;
@@ -138,35 +145,66 @@ export function decodeIpInIp6(c: DecodeCursor, meta: PacketMeta): number {
   return Layer.Ipv6;
 }
 
+/** The UDP tunnel a port announces (0: none). */
+export function udpTunnelOfPort(port: number): TunnelType {
+  switch (port) {
+    case VXLAN_PORT:
+      return TunnelType.Vxlan;
+    case GENEVE_PORT:
+      return TunnelType.Geneve;
+    case TEREDO_PORT:
+      return TunnelType.Teredo;
+    case GTPV1_U_PORT:
+      return TunnelType.Gtpv1;
+    default:
+      return TunnelType.None;
+  }
+}
+
 /**
- * VXLAN or Geneve inside the UDP payload at `off` (the UDP header is decoded).
- * @returns the Layer of the inner frame, or Layer.Done to keep the packet as plain UDP.
+ * A UDP tunnel inside the UDP payload at `off` (the UDP header is decoded).
+ * @param type the tunnel the UDP port announces.
+ * @returns the Layer of the inner packet, or Layer.Done to keep the packet as plain UDP.
  */
-export function decodeUdpTunnel(c: DecodeCursor, meta: PacketMeta, off: number): number {
+export function decodeUdpTunnel(c: DecodeCursor, meta: PacketMeta, off: number, type: TunnelType): number {
   const buf = c.buf;
-  const avail = c.end - off;
+  const end = c.end;
   let inner: number;
   let next: number;
-  if (meta.dstPort === VXLAN_PORT) {
-    if (avail < 8 + ETH_HDR || (buf[off] & 0x08) === 0) return Layer.Done;
-    inner = off + 8;
-    next = Layer.Ethernet;
-  } else {
-    if (avail < 8) return Layer.Done;
-    if (buf[off] >> 6 !== 0) {
-      c.note(Weird.geneve_invalid_version);
-      return Layer.Done;
+  switch (type) {
+    case TunnelType.Vxlan:
+      if (end - off < 8 + ETH_HDR || (buf[off] & 0x08) === 0) return Layer.Done;
+      inner = off + 8;
+      next = Layer.Ethernet;
+      break;
+    case TunnelType.Geneve: {
+      if (end - off < 8) return Layer.Done;
+      if (buf[off] >> 6 !== 0) {
+        c.note(Weird.geneve_invalid_version);
+        return Layer.Done;
+      }
+      inner = off + 8 + ((buf[off] & 0x3f) << 2);
+      const proto = (buf[off + 2] << 8) | buf[off + 3];
+      next = proto === 0x6558 ? Layer.Ethernet : ETHERTYPE_LAYERS[proto];
+      if (next === Layer.None || end - inner < (next === Layer.Ethernet ? ETH_HDR : 1)) return Layer.Done;
+      break;
     }
-    inner = off + 8 + ((buf[off] & 0x3f) << 2);
-    const proto = (buf[off + 2] << 8) | buf[off + 3];
-    next = proto === 0x6558 ? Layer.Ethernet : ETHERTYPE_LAYERS[proto];
-    if (next === Layer.None || c.end - inner < (next === Layer.Ethernet ? ETH_HDR : 1)) return Layer.Done;
+    case TunnelType.Teredo:
+      inner = teredoInner(buf, off, end, c.wireEnd);
+      if (inner < 0) return Layer.Done;
+      next = Layer.Ipv6;
+      break;
+    default:
+      inner = gtpInner(buf, off, end);
+      if (inner < 0) return Layer.Done;
+      next = Layer.RawIp;
   }
   if (c.depth >= MAX_TUNNEL_DEPTH) {
     c.note(Weird.exceeded_tunnel_max_depth);
     return Layer.Done;
   }
-  enterTunnel(c, meta, meta.dstPort === VXLAN_PORT ? TunnelType.Vxlan : TunnelType.Geneve, 17);
+  enterTunnel(c, meta, type, 17);
+  if (type === TunnelType.Teredo) c.expectVersion = 6;
   // The inner packet's own transport fields replace the outer UDP ones.
   meta.srcPort = 0;
   meta.dstPort = 0;
@@ -175,4 +213,50 @@ export function decodeUdpTunnel(c: DecodeCursor, meta: PacketMeta, off: number):
   meta.payloadWireLen = 0;
   c.off = inner;
   return next;
+}
+
+/**
+ * Offset of the IPv6 header in a Teredo packet at `off`, or -1 when it is not one. As
+ * Zeek's TeredoEncapsulation: optional authentication, then optional origin indication,
+ * then an IPv6 header whose length fills the UDP payload exactly.
+ */
+function teredoInner(buf: Buffer, off: number, end: number, wireEnd: number): number {
+  let p = off;
+  if (end - p >= 2 && buf[p] === 0 && buf[p + 1] === 1) {
+    if (end - p < 4) return -1;
+    p += 13 + buf[p + 2] + buf[p + 3];
+  }
+  if (end - p >= 2 && buf[p] === 0 && buf[p + 1] === 0) p += 8;
+  if (end - p < 40 || buf[p] >> 4 !== 6) return -1;
+  // A bubble (no next header, nothing inside) carries no inner traffic: it stays part of
+  // the Teredo UDP connection, as in Zeek, where it reaches no inner analyzer.
+  if (buf[p + 6] === 59) return -1;
+  return 40 + ((buf[p + 4] << 8) | buf[p + 5]) === wireEnd - p ? p : -1;
+}
+
+/**
+ * Offset of the inner IP packet of a GTPv1-U G-PDU at `off`, or -1 when it is not one
+ * (another message type, a bad version, a broken extension header chain, no IP inside).
+ */
+function gtpInner(buf: Buffer, off: number, end: number): number {
+  if (end - off < 8) return -1;
+  const flags = buf[off];
+  if (flags >> 5 !== 1 || (flags & 0x10) === 0 || buf[off + 1] !== 0xff) return -1;
+  let p = off + 8;
+  if ((flags & 0x07) !== 0) {
+    if (end - p < 4) return -1;
+    let nextExt = (flags & 0x04) !== 0 ? buf[p + 3] : 0;
+    p += 4;
+    // Extension headers: | length in 4-octet units | contents | next type |
+    while (nextExt !== 0) {
+      if (end - p < 1 || buf[p] === 0) return -1;
+      const len = buf[p] << 2;
+      if (end - p < len) return -1;
+      nextExt = buf[p + len - 1];
+      p += len;
+    }
+  }
+  if (end - p < 20) return -1;
+  const v = buf[p] >> 4;
+  return v === 4 || v === 6 ? p : -1;
 }

@@ -319,4 +319,36 @@ describe('GRE and IP-in-IP tunnels', () => {
     expect(bad).toMatchObject({ status: DecodeStatus.Ip, anomalies: { geneve_invalid_version: 1 } });
     expect(bad.p.dstPort).toBe(6081);
   });
+
+  it('decodes Teredo (UDP 3544) with origin indication and authentication, in both directions', () => {
+    // Server -> client: origin indication (0x0000, obfuscated port and address), then IPv6.
+    const down = udp(3544, 51000, Buffer.concat([hex('0000 f227 3fffffff'), V6_UDP]));
+    const r = decodeFrame(eth(0x0800, outer4(17, down)), 1);
+    expect(r.p).toMatchObject({ ipVersion: 6, src: '2001:db8::1', dstPort: 53, tunnel: TunnelType.Teredo, outerProto: 17 });
+    expect([r.meta.outerSrcPort, r.meta.outerDstPort]).toEqual([3544, 51000]);
+    // Client -> server: authentication (id length 2, auth length 0, id, nonce, confirmation).
+    const up = udp(51000, 3544, Buffer.concat([hex('0001 02 00', 'abcd', '0102030405060708', '00'), V6_UDP]));
+    expect(decodeFrame(eth(0x0800, outer4(17, up)), 1).p).toMatchObject({ ipVersion: 6, tunnel: TunnelType.Teredo });
+  });
+
+  it('keeps Teredo bubbles and non-Teredo payloads on port 3544 as plain UDP', () => {
+    const bubble = udp(51000, 3544, ipv6({ nh: 59 }, Buffer.alloc(0)));
+    expect(decodeFrame(eth(0x0800, outer4(17, bubble)), 1).p).toMatchObject({ dstPort: 3544, tunnel: 0, ipVersion: 4 });
+    // An IPv6 header whose payload length does not fill the UDP payload (Zeek: violation).
+    const short = udp(51000, 3544, Buffer.concat([V6_UDP, hex('00')]));
+    expect(decodeFrame(eth(0x0800, outer4(17, short)), 1).p).toMatchObject({ dstPort: 3544, tunnel: 0 });
+  });
+
+  it('decodes GTPv1-U G-PDUs (UDP 2152), with the optional fields and an extension header', () => {
+    // version 1, PT 1, no options; G-PDU; length; TEID 0x11223344.
+    const plain = udp(2152, 2152, Buffer.concat([hex('30 ff'), Buffer.from([0, V4_SYN.length]), hex('11223344'), V4_SYN]));
+    const r = decodeFrame(eth(0x0800, outer4(17, plain)), 1);
+    expect(r.p).toMatchObject({ src: '192.168.0.1', dstPort: 80, tunnel: TunnelType.Gtpv1, outerSrc: '10.0.0.1' });
+    // E and S set: sequence 1, N-PDU 0, next extension 0x85 (PDU session container, 1 unit), then IPv6.
+    const ext = udp(2152, 2152, Buffer.concat([hex('36 ff 0000 11223344', '0001 00 85', '01 10 01 00'), V6_UDP]));
+    expect(decodeFrame(eth(0x0800, outer4(17, ext)), 1).p).toMatchObject({ ipVersion: 6, dstPort: 53, tunnel: TunnelType.Gtpv1 });
+    // An echo request (type 1) is GTP signalling: plain UDP.
+    const echo = udp(2152, 2152, hex('32 01 0004 00000000 0001 0000'));
+    expect(decodeFrame(eth(0x0800, outer4(17, echo)), 1).p).toMatchObject({ dstPort: 2152, tunnel: 0 });
+  });
 });
