@@ -244,30 +244,48 @@ function isAddrChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x3a) || c === 0x2e || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x25;
 }
 
-/** Cheap shape check of an address text (not a full parse: Zeek writes valid addresses). */
+/** A dotted quad as Zeek writes it: four decimal octets 0..255 without leading zeros. */
+export function isDottedQuad(t: string): boolean {
+  let dots = 0;
+  let digits = 0;
+  let oct = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && oct === 0) return false;
+      oct = oct * 10 + (c - 0x30);
+      if (++digits > 3 || oct > 255) return false;
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      dots++;
+      digits = 0;
+      oct = 0;
+    } else {
+      return false;
+    }
+  }
+  return dots === 3 && digits > 0;
+}
+
+/**
+ * Shape check of an address text: an exact dotted quad, or IPv6 characters with a colon
+ * (hex digits, `:`, `.` for an embedded quad, `%zone`). Not a full IPv6 parse: Zeek writes
+ * valid addresses, and this only has to keep junk out.
+ */
 export function isAddrText(t: string): boolean {
   const n = t.length;
   if (n < 2 || n > 64) return false;
-  let hasSep = false;
-  for (let i = 0; i < n; i++) {
-    const c = t.charCodeAt(i);
-    if (!isAddrChar(c)) return false;
-    if (c === 0x2e || c === 0x3a) hasSep = true;
-  }
-  return hasSep;
+  if (t.indexOf(':') < 0) return isDottedQuad(t);
+  for (let i = 0; i < n; i++) if (!isAddrChar(t.charCodeAt(i))) return false;
+  return true;
 }
 
-/** An address field from bytes, or null when its characters cannot form an address. */
+/** An address field from bytes, or null when it fails {@link isAddrText}. */
 export function parseAddr(buf: Buffer, s: number, e: number): string | null {
   const n = e - s;
   if (n < 2 || n > 64) return null;
-  let hasSep = false;
-  for (let i = s; i < e; i++) {
-    const c = buf[i];
-    if (!isAddrChar(c)) return null;
-    if (c === 0x2e || c === 0x3a) hasSep = true;
-  }
-  return hasSep ? latin1(buf, s, e) : null;
+  for (let i = s; i < e; i++) if (!isAddrChar(buf[i])) return null;
+  const t = latin1(buf, s, e);
+  return isAddrText(t) ? t : null;
 }
 
 /**

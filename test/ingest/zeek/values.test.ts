@@ -118,3 +118,21 @@ describe("Zeek's string rendering", () => {
     );
   });
 });
+
+describe('addresses', () => {
+  it('takes dotted quads and IPv6 as Zeek writes them, and rejects junk', async () => {
+    const { scanAddr } = await import('../../../src/ingest/zeek/scan.js');
+    const read = (t: string) => {
+      const line = b(t + '\tx');
+      const v = scanAddr(line, 0, line.length, 9);
+      return v === null ? null : [v, scanState.end];
+    };
+    for (const ok of ['10.0.0.1', '255.255.255.255', '0.0.0.0', '2001:db8::1', 'fe80::1%eth0', '::ffff:192.0.2.1']) {
+      expect(read(ok)).toEqual([ok, ok.length]);
+      expect(read(ok)).toEqual([ok, ok.length]); // from the cache the second time
+    }
+    for (const bad of ['010.0.0.1', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', 'example.com', 'not-an-ip', '-', '']) {
+      expect(read(bad), bad).toBeNull();
+    }
+  });
+});
