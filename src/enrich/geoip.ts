@@ -178,6 +178,19 @@ async function openMmdb(role: GeoRole, c: Candidate): Promise<{ reader: Reader<R
   };
 }
 
+/**
+ * A record from an mmdb, or null. mmdb-lib throws for an IPv6 address in an IPv4-only
+ * database; for us that is simply "no data".
+ */
+function safeGet(reader: Reader<Response> | null, ip: string): MmdbRecord | null {
+  if (!reader) return null;
+  try {
+    return reader.get(ip) as MmdbRecord | null;
+  } catch {
+    return null;
+  }
+}
+
 const INVALID_GEO: GeoInfo = Object.freeze({ ipClass: 'invalid', country: null, asn: null, asOrg: null }) as GeoInfo;
 
 export class GeoEnricher {
@@ -277,7 +290,8 @@ export class GeoEnricher {
 
   /** Databases in use, in the order city, country, asn. */
   describe(): GeoDbInfo[] {
-    return this.dbs.map((d) => ({ ...d }));
+    const order: GeoRole[] = ['city', 'country', 'asn'];
+    return this.dbs.map((d) => ({ ...d })).sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
   }
 
   /** Cache counters, for the run summary. */
@@ -300,18 +314,18 @@ export class GeoEnricher {
     else {
       this.dbLookups++;
       info = { ipClass: 'public', country: null, asn: null, asOrg: null };
-      const loc = (this.city ?? this.country)?.get(c.text) as MmdbRecord | null | undefined;
+      const loc = safeGet(this.city ?? this.country, c.text);
       if (loc) {
         info.country = loc.country?.iso_code ?? loc.registered_country?.iso_code ?? loc.country_code ?? null;
         const city = loc.city?.names?.en;
         if (city) info.city = city;
       }
       if (!info.country && this.city && this.country) {
-        const r = this.country.get(c.text) as MmdbRecord | null;
+        const r = safeGet(this.country, c.text);
         if (r) info.country = r.country?.iso_code ?? r.registered_country?.iso_code ?? r.country_code ?? null;
       }
       if (this.asnDb) {
-        const r = this.asnDb.get(c.text) as MmdbRecord | null;
+        const r = safeGet(this.asnDb, c.text);
         if (r && typeof r.autonomous_system_number === 'number') {
           info.asn = r.autonomous_system_number;
           info.asOrg = r.autonomous_system_organization ?? null;
