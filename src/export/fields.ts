@@ -63,7 +63,10 @@ export function formatScore(score: number): number {
   return Math.round(Math.min(100, Math.max(0, score)) * 10) / 10;
 }
 
-/** ECS `event.severity` number for each severity (documented in the README). */
+/**
+ * ECS `event.severity` number for each severity: higher is more severe (ECS leaves the scale to
+ * the source). `event.risk_score` and `event.risk_score_norm` carry the 0..100 score.
+ */
 export const ECS_SEVERITY: Record<Severity, number> = {
   informational: 1,
   low: 2,
@@ -142,11 +145,13 @@ export function ecsDocument(f: EnrichedFinding): Record<string, unknown> {
     kind: 'alert',
     module: 'konseki',
     dataset: 'konseki.finding',
+    // ECS allowed values: `info` is valid for both categories (`indicator` is for `threat` only).
     category: ['network', 'intrusion_detection'],
-    type: ['indicator'],
+    type: ['info'],
     id: f.findingId,
     severity: ECS_SEVERITY[f.severity],
     risk_score: formatScore(f.score),
+    risk_score_norm: formatScore(f.score),
   };
   put(event, 'start', start || null);
   put(event, 'end', end || null);
@@ -172,12 +177,20 @@ export function ecsDocument(f: EnrichedFinding): Record<string, unknown> {
   put(dest, 'as', asObject(f.destGeo));
   doc.destination = dest;
 
+  doc.observer = { product: 'konseki', vendor: 'konseki', type: 'ids' };
+
   const network: Record<string, unknown> = {};
+  put(network, 'type', f.srcIp.includes(':') ? 'ipv6' : 'ipv4');
   put(network, 'transport', f.transport);
   put(network, 'protocol', f.appProtocol);
   put(network, 'direction', f.direction);
   put(network, 'community_id', f.communityId);
   doc.network = network;
+
+  // related.*: ECS's pivot fields, which Elastic's UI searches across events.
+  const related: Record<string, unknown> = { ip: f.destIp && f.destIp !== f.srcIp ? [f.srcIp, f.destIp] : [f.srcIp] };
+  if (f.destHost) related.hosts = [f.destHost];
+  doc.related = related;
 
   if (f.mitreTechniqueIds.length || f.mitreTacticIds.length) {
     const threat: Record<string, unknown> = { framework: 'MITRE ATT&CK' };

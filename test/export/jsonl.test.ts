@@ -28,7 +28,12 @@ describe('JSON lines with ECS names', () => {
       geo: { country_iso_code: 'US' },
       as: { number: 209242, organization: { name: 'Cloudflare London, LLC' } },
     });
-    expect(doc.network).toEqual({ transport: 'tcp', protocol: 'ssl', direction: 'outbound', community_id: '1:LQU9qZlK+B5F3KDmev6m5PMibrg=' });
+    expect(doc.network).toEqual({ type: 'ipv4', transport: 'tcp', protocol: 'ssl', direction: 'outbound', community_id: '1:LQU9qZlK+B5F3KDmev6m5PMibrg=' });
+    expect(doc.event.category).toEqual(['network', 'intrusion_detection']);
+    expect(doc.event.type).toEqual(['info']);
+    expect(doc.event.risk_score_norm).toBe(87.3);
+    expect(doc.related).toEqual({ ip: ['147.32.80.37', '141.193.213.21'], hosts: ['testing.com'] });
+    expect(doc.observer).toMatchObject({ product: 'konseki', type: 'ids' });
     expect(doc.threat.technique.id).toEqual(['T1071.001', 'T1573']);
     expect(doc.threat.tactic.id).toEqual(['TA0011']);
     expect(doc.konseki).toMatchObject({ severity: 'high', conn_count: 297, abroad: true, dest_ip_class: 'public' });
