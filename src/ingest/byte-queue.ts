@@ -18,6 +18,13 @@ export class ByteQueue {
   /** Bytes consumed since creation: the input offset of the first unconsumed byte. */
   consumed = 0;
 
+  /**
+   * Called with each pushed chunk once it is entirely consumed (the input may recycle it).
+   * A record taken in place from that chunk is still handed to its callback afterwards,
+   * synchronously, so the recycler must not refill it before the current push returns.
+   */
+  onRelease: ((chunk: Buffer) => void) | undefined;
+
   /** Result of the last `take`: the buffer holding the bytes and their offset in it. */
   outBuf: Buffer = EMPTY_BUF;
   outOff = 0;
@@ -123,7 +130,9 @@ export class ByteQueue {
     this.length -= k;
     this.consumed += k;
     if (k === avail) {
+      const done = this.chunks[this.first];
       this.chunks[this.first] = EMPTY_BUF;
+      this.onRelease?.(done);
       this.first++;
       this.headOff = 0;
       if (this.first === this.chunks.length) {

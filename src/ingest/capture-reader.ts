@@ -16,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../core/errors.js';
 import { DecodeStatus, PacketMeta } from '../core/packet.js';
-import { DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from './input.js';
+import { ChunkPool, DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from './input.js';
 import { CaptureParser, type CaptureFormat } from './pcap/capture-parser.js';
 
 /** The part of the packet decoder the reader uses (src/ingest/decode/packet-decoder.ts). */
@@ -33,6 +33,8 @@ export interface ReadCaptureOptions {
   meta?: PacketMeta;
   /** The stream '-' stands for (default: standard input, file descriptor 0). */
   stdin?: Readable;
+  /** Called with each input chunk once the parser no longer references it (buffer recycling). */
+  onChunkReleased?: (chunk: Buffer) => void;
   /** Test hook: called for each pcapng block with its type and byte offset. */
   onBlock?: (type: number, offset: number) => void;
 }
@@ -138,6 +140,7 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
     meta,
     onFrame,
     onBlock: opts.onBlock,
+    onChunkReleased: opts.onChunkReleased,
   });
 
   const finish = (extraError?: KonsekiError): CaptureStats => {
@@ -222,11 +225,14 @@ export async function readCapture(
   onPacket: (meta: PacketMeta, status: DecodeStatus) => void,
   opts: ReadCaptureOptions,
 ): Promise<CaptureStats> {
-  const reader = new CaptureReader(source, fileIndex, onPacket, opts);
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  // Plain files are read into recycled buffers, handed back as the parser consumes them.
+  const pool = new ChunkPool(chunkSize);
+  const reader = new CaptureReader(source, fileIndex, onPacket, { ...opts, onChunkReleased: pool.release });
   const info: InputInfo = { name: source, compressed: false, bytes: 0 };
   let inputError: KonsekiError | undefined;
   try {
-    for await (const chunk of readInputChunks(source, info, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.stdin)) {
+    for await (const chunk of readInputChunks(source, info, chunkSize, opts.stdin, pool)) {
       if (!reader.push(chunk)) break;
     }
   } catch (e) {

@@ -26,6 +26,8 @@ export interface FrameParserContext {
   meta: PacketMeta;
   /** Called synchronously for each frame; the container fields of `meta` are set. */
   onFrame: (meta: PacketMeta) => void;
+  /** Optional: called with each input chunk once fully consumed (see ByteQueue.onRelease). */
+  onChunkReleased?: (chunk: Buffer) => void;
   /** Optional: called for each pcapng block seen (type, byte offset), for tests and diagnostics. */
   onBlock?: (type: number, offset: number) => void;
 }
@@ -45,7 +47,9 @@ export abstract class FrameParser {
   protected readonly q = new ByteQueue();
   protected done = false;
 
-  constructor(protected readonly ctx: FrameParserContext) {}
+  constructor(protected readonly ctx: FrameParserContext) {
+    this.q.onRelease = ctx.onChunkReleased;
+  }
 
   /** Bytes of input consumed so far (the decompressed offset of the next record). */
   get bytesConsumed(): number {
