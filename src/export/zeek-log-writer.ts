@@ -103,12 +103,16 @@ export function escapeTsv(s: string, inSet: boolean): string {
   return out;
 }
 
-/** Zeek's JSON writer escapes control bytes as \xNN inside the string, then JSON-encodes it. */
+/**
+ * Zeek's JSON writer escapes control bytes as \xNN inside the string, then JSON-encodes it.
+ * U+2028/U+2029 are written as \u escapes (same value once parsed), so that line-splitting
+ * readers (Python's splitlines, some log shippers) never cut a record, as jsonl.ts does.
+ */
 function jsonString(s: string): string {
   let needs = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c) {
+    if (c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c || c === 0x2028 || c === 0x2029) {
       needs = true;
       break;
     }
@@ -119,7 +123,7 @@ function jsonString(s: string): string {
     const c = s.charCodeAt(i);
     z += c < 0x20 || c === 0x7f ? hexEscape(c) : s[i];
   }
-  return JSON.stringify(z);
+  return JSON.stringify(z).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
 }
 
 function csvQuote(s: string): string {

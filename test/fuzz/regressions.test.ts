@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { RecordSink } from '../../src/core/records.js';
 import { ZeekLogParser } from '../../src/ingest/zeek/parser.js';
+import { ZeekLogWriter } from '../../src/export/zeek-log-writer.js';
+import type { LogSpec } from '../../src/export/zeek-fields.js';
 import { parseAllowList, parseIndicatorCsv, parseIndicatorList } from '../../src/cli/signatures.js';
 
 const HEADER = [
@@ -77,5 +79,18 @@ describe('indicator lists and allow-lists', () => {
     const text = '1.2.3.4\revil.example.com\r10.0.0.0/8';
     expect(parseIndicatorList(text, 'iocs.txt', new AnomalyCounter()).map((i) => i.value)).toEqual(['1.2.3.4', 'evil.example.com', '10.0.0.0/8']);
     expect(parseAllowList(text, new AnomalyCounter())).toEqual(['1.2.3.4', 'evil.example.com', '10.0.0.0/8']);
+  });
+});
+
+describe('Zeek JSON writer', () => {
+  it('writes U+2028 and U+2029 in strings as \\u escapes, so no line splitter cuts a record', () => {
+    // Fuzz case: an HTTP URI or DNS name holding U+2028 was written raw into the JSON line.
+    const spec: LogSpec<{ s: string }> = { path: 'test', fields: [{ name: 's', type: 'string', get: (r) => r.s }] };
+    for (const s of ['a\u2028b', '\u2029', 'q"\u2028\\']) {
+      const w = new ZeekLogWriter(spec, 'json', null);
+      w.write({ s });
+      expect(w.lines[0]).not.toMatch(/[\u2028\u2029]/);
+      expect(JSON.parse(w.lines[0]).s).toBe(s);
+    }
   });
 });
