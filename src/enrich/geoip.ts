@@ -117,7 +117,15 @@ const EMBEDDED_COUNTRY_PACKAGE = '@ip-location-db/geo-whois-asn-country-mmdb';
 /** Path of the embedded country mmdb, resolved from node_modules at run time. */
 export function embeddedCountryDbPath(): string {
   const req = createRequire(import.meta.url);
-  const pkg = req.resolve(`${EMBEDDED_COUNTRY_PACKAGE}/package.json`);
+  let pkg: string;
+  try {
+    pkg = req.resolve(`${EMBEDDED_COUNTRY_PACKAGE}/package.json`);
+  } catch {
+    throw new KonsekiError(
+      ErrorCodes.GEOIP_DB,
+      `The embedded country database (${EMBEDDED_COUNTRY_PACKAGE}) is not installed: reinstall konseki, name a database with --geoip-country, or use --no-geoip`,
+    );
+  }
   return join(dirname(pkg), 'geo-whois-asn-country.mmdb');
 }
 
