@@ -447,3 +447,54 @@ describe.skipIf(!HAVE_CORPUS)('corpus malformed/ (corpus missing: skipped)', () 
   });
 });
 
+
+describe.skipIf(!HAVE_CORPUS)('corpus c2/ captures (corpus missing: skipped)', () => {
+  /**
+   * Connections opened from `src` to `dst`:`dport`: distinct (source port, initial sequence
+   * number) of pure SYNs, so that retransmitted SYNs count once and a reused port twice.
+   */
+  const synPorts = (r: DecodedFile, src: string, dst: string, dport: number) =>
+    new Set(r.packets.filter((p) => p.status === Ip && p.tcpFlags === 0x02 && p.src === src && p.dst === dst && p.dstPort === dport).map((p) => `${p.srcPort}:${p.seq}`)).size;
+
+  it('the HTTPS beacons: 297 + 2 and 22 connections, as SOURCES.md measured', () => {
+    const periodic = decodeFile(corpusPath('c2/slips-beacon-https-periodic-2s/test-cc-capture-1.pcap'));
+    expect(periodic.counts).toEqual({ ip: 7931, nonIp: 0, anomaly: 0, fragment: 0 });
+    expect(synPorts(periodic, '147.32.80.37', '141.193.213.21', 443)).toBe(297);
+    expect(synPorts(periodic, '147.32.80.37', '141.193.213.20', 443)).toBe(2);
+    const jittered = decodeFile(corpusPath('c2/slips-beacon-https-semiperiodic-2to3s/test-cc-capture-2.pcap'));
+    expect(jittered.counts).toEqual({ ip: 1084, nonIp: 0, anomaly: 0, fragment: 0 });
+    expect(synPorts(jittered, '147.32.80.37', '141.193.213.20', 443)).toBe(22);
+  });
+
+  it('the SSH brute force on port 902: 67 connections', () => {
+    const r = decodeFile(corpusPath('c2/slips-ssh-bruteforce-port902/malicious-ssh-bruteforce.pcap'));
+    expect(r.counts).toEqual({ ip: 1178, nonIp: 0, anomaly: 0, fragment: 0 });
+    expect(synPorts(r, '147.32.80.40', '147.32.80.37', 902)).toBe(67);
+  });
+
+  it('the Hide and Seek bot: its telnet / 8080 / 2323 / 9527 SYN scan counts', () => {
+    const r = decodeFile(corpusPath('c2/slips-hide-and-seek-iot-botnet/test7-malicious.pcap'));
+    expect(r.counts.anomaly).toBe(0);
+    expect(r.packets.length).toBe(2000);
+    const syns = (port: number) => r.packets.filter((p) => p.src === '192.168.2.16' && p.tcpFlags === 0x02 && p.dstPort === port).length;
+    expect([23, 8080, 2323, 9527].map(syns)).toEqual([255, 180, 128, 48]);
+  });
+
+  it('the ICMP sweep: 37 packets from 192.168.1.109, echo requests to many hosts', () => {
+    const r = decodeFile(corpusPath('c2/slips-icmp-portscan/test12-icmp-portscan.pcap'));
+    expect(r.counts).toEqual({ ip: 37, nonIp: 0, anomaly: 0, fragment: 0 });
+    const requests = r.packets.filter((p) => p.src === '192.168.1.109' && p.proto === 1 && p.icmpType === 8);
+    expect(new Set(requests.map((p) => p.dst)).size).toBeGreaterThan(10);
+  });
+
+  it('the pcapng C2 captures decode whole: RAT heartbeats carry BAGLIMI?, the QUIC C2 is UDP 443', () => {
+    const rat = decodeFile(corpusPath('c2/ppa-rat-c2-exfil-port4433/ratinfected.pcapng'));
+    expect(rat.counts).toEqual({ ip: 779, nonIp: 0, anomaly: 0, fragment: 0 });
+    const beats = rat.packets.filter((p) => p.src === '172.16.0.114' && p.dstPort === 4433 && p.payload.toString('latin1').startsWith('BAGLIMI?'));
+    expect(beats.length).toBeGreaterThanOrEqual(7);
+    expect(beats.every((p) => p.payloadLen === 9)).toBe(true);
+    const quic = decodeFile(corpusPath('c2/zeek-merlin-c2-quic/merlinc2_Zeek_example.pcapng'));
+    expect(quic.counts.ip).toBe(100);
+    expect(quic.packets.some((p) => p.src === '10.0.0.4' && p.srcPort === 53241 && p.dst === '24.199.110.233' && p.dstPort === 443 && p.proto === 17)).toBe(true);
+  });
+});
