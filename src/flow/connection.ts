@@ -40,8 +40,13 @@ export class Conn {
   /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
   ipProto: number;
   addrLen: number;
-  origAddr: Uint8Array;
-  respAddr: Uint8Array;
+  /**
+   * Whether the originator is side A of the key (the first address/port pair). The addresses
+   * themselves live only in the key words (no per-connection address arrays).
+   */
+  origIsA: boolean;
+  /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
+  sameSides: boolean;
   origPort: number;
   respPort: number;
 
@@ -84,8 +89,9 @@ export class Conn {
     hash: number,
     transport: Transport,
     ipProto: number,
-    origAddr: Uint8Array,
-    respAddr: Uint8Array,
+    addrLen: number,
+    origIsA: boolean,
+    sameSides: boolean,
     origPort: number,
     respPort: number,
     ts: number,
@@ -104,9 +110,9 @@ export class Conn {
     this.hash = hash;
     this.transport = transport;
     this.ipProto = ipProto;
-    this.addrLen = origAddr.length;
-    this.origAddr = origAddr;
-    this.respAddr = respAddr;
+    this.addrLen = addrLen;
+    this.origIsA = origIsA;
+    this.sameSides = sameSides;
     this.origPort = origPort;
     this.respPort = respPort;
     this.startTime = ts;
@@ -129,19 +135,30 @@ export class Conn {
     this.historyIsH = this.history === 'H';
   }
 
-  /** True when the packet with this source address/port comes from the originator. */
-  isOrigSource(buf: Uint8Array, srcOff: number, srcPort: number): boolean {
-    if (srcPort !== this.origPort) return false;
-    const a = this.origAddr;
-    for (let i = 0; i < a.length; i++) if (buf[srcOff + i] !== a[i]) return false;
-    return true;
+  /** Writes the key bytes (see flow-table.ts buildKey) into `out` (40 bytes). */
+  keyBytes(out: Uint8Array): void {
+    const w = [this.k0, this.k1, this.k2, this.k3, this.k4, this.k5, this.k6, this.k7, this.k8, this.k9];
+    for (let i = 0; i < 10; i++) {
+      out[4 * i] = w[i] >>> 24;
+      out[4 * i + 1] = (w[i] >>> 16) & 0xff;
+      out[4 * i + 2] = (w[i] >>> 8) & 0xff;
+      out[4 * i + 3] = w[i] & 0xff;
+    }
+  }
+
+  /** The originator's and responder's address bytes (allocates: for emission only). */
+  addresses(): [Uint8Array, Uint8Array] {
+    const k = new Uint8Array(40);
+    this.keyBytes(k);
+    const n = this.addrLen;
+    const a = k.slice(2, 2 + n);
+    const b = k.slice(4 + n, 4 + 2 * n);
+    return this.origIsA ? [a, b] : [b, a];
   }
 
   /** Zeek's Connection::FlipRoles: swap the endpoints and their counters, then add `^`. */
   flipRoles(): void {
-    const ta = this.origAddr;
-    this.origAddr = this.respAddr;
-    this.respAddr = ta;
+    this.origIsA = !this.origIsA;
     const tp = this.origPort;
     this.origPort = this.respPort;
     this.respPort = tp;

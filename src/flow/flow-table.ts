@@ -86,8 +86,52 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Zeek-style uid: 'C' + base62 of 96 bits, here derived from a SHA-1 of `seed` (deterministic). */
 export function makeUid(prefix: string, seed: Buffer): string {
   const d = createHash('sha1').update(seed).digest();
-  // base62 of the first 96 bits, by long division over three 32-bit words
-  const w = [d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)];
+  return prefix + base62Words([d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)]);
+}
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+/** MurmurHash3 (x86, 32-bit) over 32-bit words, with the finaliser. */
+function murmurWords(words: Int32Array, n: number, extra0: number, extra1: number, seed: number): number {
+  let h = seed | 0;
+  const mix = (w: number): void => {
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = rotl(k, 15);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = rotl(h, 13);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  };
+  for (let i = 0; i < n; i++) mix(words[i]);
+  mix(extra0);
+  mix(extra1);
+  h ^= (n + 2) * 4;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Connection uid: 'C' + base62 of 96 bits hashed (MurmurHash3, three seeds) from the key and
+ * the first packet time in microseconds. Deterministic across runs; not cryptographic.
+ */
+function connUid(words: Int32Array, nWords: number, ts: number): string {
+  const sec = Math.floor(ts);
+  const usec = Math.round((ts - sec) * 1e6);
+  const w = [
+    murmurWords(words, nWords, sec | 0, usec, 0x9747b28c),
+    murmurWords(words, nWords, sec | 0, usec, 0x5bd1e995),
+    murmurWords(words, nWords, sec | 0, usec, 0x27d4eb2f),
+  ];
+  return 'C' + base62Words(w);
+}
+
+function base62Words(w: number[]): string {
   let s = '';
   while (w[0] !== 0 || w[1] !== 0 || w[2] !== 0) {
     let rem = 0;
@@ -99,7 +143,7 @@ export function makeUid(prefix: string, seed: Buffer): string {
     }
     s = BASE62[rem] + s;
   }
-  return prefix + (s || '0');
+  return s || '0';
 }
 
 /** Packet time as Zeek sees it: libpcap in microsecond precision (nanoseconds truncated). */
@@ -133,6 +177,10 @@ export class FlowTable {
   private readonly scratch = new Uint8Array(40);
   private readonly words = new Int32Array(10);
   private keyLen = 0;
+  /** Whether the packet's source is side A of the key built last. */
+  private srcIsA = false;
+  /** Whether both sides of the key built last are equal. */
+  private sidesEqual = false;
   private readonly tunnels = new Map<string, string>();
 
   // Lazy timer heap: parallel arrays of deadline and connection.
@@ -205,7 +253,7 @@ export class FlowTable {
       conn = this.newConn(meta, ts, hash, transport, sport, dport);
     }
 
-    let isOrig = conn.isOrigSource(buf, meta.srcOff, sport);
+    let isOrig = conn.sameSides || this.srcIsA === conn.origIsA;
     const ipLen = meta.ipLen;
     switch (transport) {
       case Transport.Tcp: {
@@ -334,7 +382,11 @@ export class FlowTable {
         if (c !== 0) break;
       }
       srcFirst = c < 0 || (c === 0 && sport <= dport);
+      this.sidesEqual = c === 0 && sport === dport;
+    } else {
+      this.sidesEqual = false;
     }
+    this.srcIsA = srcFirst;
     const k = this.scratch;
     k[0] = proto;
     k[1] = alen;
@@ -391,15 +443,14 @@ export class FlowTable {
     if (this.stats.live >= this.maxFlows) this.expireOldest();
     const buf = meta.buf;
     const alen = meta.addrLen;
-    const src = Uint8Array.prototype.slice.call(buf, meta.srcOff, meta.srcOff + alen);
-    const dst = Uint8Array.prototype.slice.call(buf, meta.dstOff, meta.dstOff + alen);
+    const dstOff = meta.dstOff;
     const timeout =
       transport === Transport.Icmp
         ? this.icmpTimeout
         : transport === Transport.Unknown
           ? UNKNOWN_IP_INACTIVITY_TIMEOUT
           : this.udpTimeout; // TCP starts with the UDP timeout until its handshake is over (as Zeek)
-    const conn = new Conn(this.words, hash, transport, meta.proto, src, dst, sport, dport, ts, timeout);
+    const conn = new Conn(this.words, hash, transport, meta.proto, alen, this.srcIsA, this.sidesEqual, sport, dport, ts, timeout);
     conn.vlan = meta.vlan;
     conn.innerVlan = meta.innerVlan;
     conn.source = meta.fileIndex;
@@ -422,23 +473,22 @@ export class FlowTable {
     } else if (transport === Transport.Udp) {
       flip = isLikelyUdpServerPort(sport) && !isLikelyUdpServerPort(dport);
     }
-    if (flip && !(alen === 4 && dst[0] === 255 && dst[1] === 255 && dst[2] === 255 && dst[3] === 255)) {
+    if (flip && !(alen === 4 && buf[dstOff] === 255 && buf[dstOff + 1] === 255 && buf[dstOff + 2] === 255 && buf[dstOff + 3] === 255)) {
       conn.flipRoles();
     }
 
-    const klen = this.keyLen;
-    const seed = Buffer.allocUnsafe(klen + 8);
-    seed.set(this.scratch.subarray(0, klen), 0);
-    seed.writeDoubleBE(ts, klen);
-    conn.uid = makeUid('C', seed);
+    conn.uid = connUid(this.words, (this.keyLen + 3) >> 2, ts);
     if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
 
     if (this.appFactory) {
+      const srcH = ipToString(buf, meta.srcOff, alen);
+      const dstH = ipToString(buf, dstOff, alen);
+      const origIsSrc = conn.origIsA === this.srcIsA;
       conn.app = this.appFactory(
         {
-          origH: ipToString(conn.origAddr, 0, alen),
+          origH: origIsSrc ? srcH : dstH,
           origP: conn.origPort,
-          respH: ipToString(conn.respAddr, 0, alen),
+          respH: origIsSrc ? dstH : srcH,
           respP: conn.respPort,
         },
         PROTO_NAMES[transport],
@@ -520,6 +570,7 @@ export class FlowTable {
 
   private toRecord(conn: Conn, openAtEnd: boolean): ConnRecord {
     const alen = conn.addrLen;
+    const [origAddr, respAddr] = conn.addresses();
     const duration = conn.lastTime - conn.startTime;
     let origSize: number;
     let respSize: number;
@@ -547,9 +598,9 @@ export class FlowTable {
     return {
       ts: conn.startTime,
       uid: conn.uid,
-      origH: ipToString(conn.origAddr, 0, alen),
+      origH: ipToString(origAddr, 0, alen),
       origP: conn.origPort,
-      respH: ipToString(conn.respAddr, 0, alen),
+      respH: ipToString(respAddr, 0, alen),
       respP: conn.respPort,
       proto: PROTO_NAMES[conn.transport],
       service: null,
@@ -557,8 +608,8 @@ export class FlowTable {
       origBytes: hasDuration ? origSize : null,
       respBytes: hasDuration ? respSize : null,
       connState,
-      localOrig: isLocalAddr(conn.origAddr, 0, alen),
-      localResp: isLocalAddr(conn.respAddr, 0, alen),
+      localOrig: isLocalAddr(origAddr, 0, alen),
+      localResp: isLocalAddr(respAddr, 0, alen),
       missedBytes: conn.missedBytes,
       history: conn.history === '' ? null : conn.history,
       origPkts: conn.origPkts,
@@ -568,7 +619,7 @@ export class FlowTable {
       tunnelParents: conn.tunnelParent === null ? [] : [conn.tunnelParent],
       vlan: conn.vlan >= 0 ? conn.vlan : null,
       innerVlan: conn.innerVlan >= 0 ? conn.innerVlan : null,
-      communityId: communityIdV1(conn.origAddr, conn.respAddr, conn.ipProto, conn.origPort, conn.respPort),
+      communityId: communityIdV1(origAddr, respAddr, conn.ipProto, conn.origPort, conn.respPort),
       ipProto: conn.ipProto,
       openAtEnd,
       source: conn.source,

@@ -109,7 +109,8 @@ export class TcpEndpoint {
   trimSeq = 1;
   /** Highest `upper` of any block entered; HasBlocks() is `maxUpper > trimSeq`. */
   maxUpper = 0;
-  blocks: Block[] = [];
+  /** Kept out-of-order blocks, allocated on the first one. */
+  blocks: Block[] | null = null;
   /** blocks.length, kept on the endpoint so the per-packet path does not touch the array. */
   nBlocks = 0;
   blockBytes = 0;
@@ -703,7 +704,7 @@ export class TcpSession {
   /** Deliver kept blocks that now touch the in-order point. */
   private drainBlocks(ep: TcpEndpoint): void {
     if (ep.nBlocks === 0) return;
-    const blocks = ep.blocks;
+    const blocks = ep.blocks!;
     while (blocks.length > 0 && blocks[0].seq <= ep.lastReassem) {
       const b = blocks.shift()!;
       if (b.data) ep.blockBytes -= b.data.length;
@@ -755,7 +756,7 @@ export class TcpSession {
     }
     if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.nBlocks > 0) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side.
-      ep.blocks.length = 0;
+      ep.blocks = null;
       ep.nBlocks = 0;
       ep.blockBytes = 0;
       ep.maxUpper = 0;
@@ -764,6 +765,7 @@ export class TcpSession {
   }
 
   private insertBlock(ep: TcpEndpoint, seq: number, upper: number, buf: Buffer, off: number): void {
+    if (ep.blocks === null) ep.blocks = [];
     const blocks = ep.blocks;
     // Keep only the parts not already covered by kept blocks.
     let i = 0;
@@ -803,7 +805,7 @@ export class TcpSession {
     if (seq > ep.trimSeq) ep.trimSeq = seq;
     // Blocks entirely below the trim point are dropped.
     if (ep.nBlocks > 0) {
-      const blocks = ep.blocks;
+      const blocks = ep.blocks!;
       while (blocks.length > 0 && blocks[0].upper <= seq) {
         const b = blocks.shift()!;
         if (b.data) ep.blockBytes -= b.data.length;
@@ -821,7 +823,7 @@ export class TcpSession {
       return;
     }
     if (!ep.skipDeliveries) {
-      const blocks = ep.blocks;
+      const blocks = ep.blocks!;
       while (ep.nBlocks > 0) {
         const b = blocks[0];
         if (b.seq >= upTo) break;
