@@ -286,7 +286,7 @@ export class GeoEnricher {
         g.dbs.push({
           role: 'asn',
           path: EMBEDDED_ASN_TABLE,
-          databaseType: `${t.header.format} (${EMBEDDED_COUNTRY_PACKAGE.replace('geo-whois-asn-country-mmdb', 'asn')} ${t.header.sourceVersion})`,
+          databaseType: `${t.header.format} (@ip-location-db/asn ${t.header.sourceVersion})`,
           buildDate: t.header.buildDate,
           origin: 'embedded',
           license: 'CC BY 4.0 (ip-location-db asn: RouteViews, DB-IP, NRO)',
