@@ -6,7 +6,7 @@
  * Any inherent difference must be listed in KNOWN_DIFFERENCES with its reason; nothing else
  * may differ.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -209,5 +209,34 @@ describe.skipIf(!existsSync(CORPUS))(`conn.log fidelity against Zeek baselines (
     lines.push(`  apart from ${named.length} named differences:`);
     for (const x of named) lines.push(`    ${x}`);
     console.log(lines.join('\n'));
+  });
+});
+
+/**
+ * Traces whose Zeek baseline is event output rather than conn.log: the connection ids Zeek
+ * printed must be exactly the connections we build.
+ */
+describe.skipIf(!existsSync(CORPUS))(`connection ids printed by Zeek (corpus at ${CORPUS})`, () => {
+  function idsFrom(file: string): Set<string> {
+    const out = new Set<string>();
+    const re = /\[orig_h=([^,]+), orig_p=(\d+)\/(\w+), resp_h=([^,]+), resp_p=(\d+)\/\w+, proto=(\d+)/g;
+    for (const m of readFileSync(file, 'utf8').matchAll(re)) out.add(`${m[3]} ${m[1]} ${m[2]} ${m[4]} ${m[5]} ${m[6]}`);
+    return out;
+  }
+
+  it('zeek-traces/icmp-5-pings: one echo connection, 5 requests and 5 replies', () => {
+    const dir = path.join(CORPUS, 'zeek-traces/icmp-5-pings');
+    const run = flowsFromFiles([path.join(dir, '5-pings.pcap')]);
+    const ours = new Set(run.conns.map((c) => `${c.proto} ${c.origH} ${c.origP} ${c.respH} ${c.respP} ${c.ipProto}`));
+    expect(ours).toEqual(idsFrom(path.join(dir, 'connection_status_update.out')));
+    expect([run.conns[0].origPkts, run.conns[0].respPkts, run.conns[0].connState]).toEqual([5, 5, 'OTH']);
+  });
+
+  it('linktypes/sll2-linux-cooked-v2-icmp-arp: pings to self (IPv4 and IPv6), request and reply in one connection each', () => {
+    const dir = path.join(CORPUS, 'linktypes/sll2-linux-cooked-v2-icmp-arp');
+    const run = flowsFromFiles([path.join(dir, 'linux_dlt_sll2.pcap')]);
+    const ours = new Set(run.conns.map((c) => `${c.proto} ${c.origH} ${c.origP} ${c.respH} ${c.respP} ${c.ipProto}`));
+    expect(ours).toEqual(idsFrom(path.join(dir, 'icmp-arp-events.stdout')));
+    for (const c of run.conns) expect([c.origPkts, c.respPkts]).toEqual([1, 1]);
   });
 });
