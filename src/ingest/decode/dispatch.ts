@@ -23,6 +23,8 @@ export const enum Layer {
   /** LINKTYPE_C_HDLC: | address (1) | control (1) | ethertype (2) |. */
   CiscoHdlc,
   NullLoopback,
+  Radiotap,
+  Ieee80211,
   LinuxSll,
   LinuxSll2,
   Nflog,
@@ -114,6 +116,10 @@ export function linkTypeLayer(linktype: number): Layer {
     case 228:
     case 229:
       return Layer.RawIp;
+    case 105:
+      return Layer.Ieee80211;
+    case 127:
+      return Layer.Radiotap;
     case 113:
       return Layer.LinuxSll;
     case 276:

@@ -3,6 +3,7 @@ import { DecodeStatus, type PacketMeta } from '../../core/packet.js';
 import { DecodeCursor } from './cursor.js';
 import { Layer, linkTypeLayer } from './dispatch.js';
 import { decodeEthernet, decodeLlc, decodePbb, decodeVlan, decodeVnTag } from './ethernet.js';
+import { decodeIeee80211, decodeRadiotap } from './ieee802-11.js';
 import { IpReassembler, REASSEMBLED_PREFIX, type ReassemblyOptions } from './ip-reassembly.js';
 import { decodeIpv4, decodeRawIp } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -138,6 +139,12 @@ export class PacketDecoder {
           break;
         case Layer.LinuxSll:
           next = decodeLinuxSll(c, meta);
+          break;
+        case Layer.Radiotap:
+          next = decodeRadiotap(c, meta);
+          break;
+        case Layer.Ieee80211:
+          next = decodeIeee80211(c, meta);
           break;
         case Layer.LinuxSll2:
           next = decodeLinuxSll2(c, meta);

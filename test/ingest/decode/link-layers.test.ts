@@ -186,6 +186,38 @@ describe('PPP in HDLC framing (50), PPPoE without Ethernet (51), Cisco HDLC (104
   });
 });
 
+describe('IEEE 802.11 (LINKTYPE_IEEE802_11 105) and radiotap (127)', () => {
+  const llcV4 = Buffer.concat([hex('aa aa 03 000000 0800'), V4_SYN]);
+  // frame control, duration, addr1 (BSSID), addr2 (source), addr3 (destination), sequence control
+  const hdr = (fc: string) => hex(fc, '0000', '020000000003 020000000001 020000000002', '1000');
+
+  it('decodes data frames: plain, QoS, four-address, and behind radiotap', () => {
+    expectV4Syn(decodeFrame(Buffer.concat([hdr('0801'), llcV4]), 105)); // data, To DS
+    const qos = Buffer.concat([hdr('8802'), hex('0000'), hex('aa aa 03 000000 86dd'), V6_UDP]); // QoS data, From DS
+    expectV6Udp(decodeFrame(qos, 105));
+    expectV4Syn(decodeFrame(Buffer.concat([hdr('0803'), hex('020000000004'), llcV4]), 105)); // WDS: 4th address
+    // radiotap: version 0, pad, length 8, present flags 0.
+    expectV4Syn(decodeFrame(Buffer.concat([hex('00 00 0800 00000000'), hdr('0801'), llcV4, hex('deadbeef')]), 127));
+  });
+
+  it('decodes the first subframe of an A-MSDU', () => {
+    const sub = Buffer.concat([hex('020000000002 020000000001'), Buffer.from([0, llcV4.length]), llcV4]);
+    expectV4Syn(decodeFrame(Buffer.concat([hdr('8801'), hex('8000'), sub, hex('0000'), sub]), 105));
+  });
+
+  it('counts management, null-data and protected frames as non-IP', () => {
+    expect(decodeFrame(Buffer.concat([hdr('8000'), Buffer.alloc(40)]), 105).status).toBe(DecodeStatus.NonIp); // beacon
+    expect(decodeFrame(Buffer.concat([hdr('4801'), Buffer.alloc(4)]), 105).status).toBe(DecodeStatus.NonIp); // null data
+    expect(decodeFrame(Buffer.concat([hdr('0841'), Buffer.alloc(60)]), 105).status).toBe(DecodeStatus.NonIp); // protected
+  });
+
+  it("names truncated headers with Zeek's weirds", () => {
+    expect(decodeFrame(hdr('0801'), 105).anomalies).toEqual({ truncated_802_11_header: 1 });
+    expect(decodeFrame(Buffer.concat([hdr('0801'), hex('aaaa03')]), 105).anomalies).toEqual({ truncated_802_11_llc_header: 1 });
+    expect(decodeFrame(hex('00 00 4000 00000000'), 127).anomalies).toEqual({ truncated_radiotap_header: 1 });
+  });
+});
+
 describe('unknown link types', () => {
   it('counts them under unknown_linktype', () => {
     const r = decodeFrame(V4_SYN, 147); // LINKTYPE_USER0

@@ -10,7 +10,7 @@ import { PacketDecoder } from '../../../src/ingest/decode/packet-decoder.js';
 import { eth, ext6, frag6, gre, ipv4, ipv6, tag, tcp, udp } from './frames.js';
 import { hex } from './helpers.js';
 
-const LINKTYPES = [0, 1, 9, 12, 14, 101, 108, 113, 228, 229, 239, 276];
+const LINKTYPES = [0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276];
 
 /** Decode and check every offset the decoder reports against the buffer it points into. */
 function decodeChecked(d: PacketDecoder, frame: Buffer, linktype: number, wirelen: number, ts: number): DecodeStatus {
