@@ -55,13 +55,26 @@ function kindOf(f: InputFormat): InputKind {
   return 'unknown';
 }
 
-/** Decompresses the head of a gzip stream as far as it goes (the rest may be cut off). */
+/**
+ * Most bytes decompressed from the head of a gzip input to tell what it is. Deflate expands
+ * up to ~1032:1, so a 1 MiB head could give a gigabyte (a gzip bomb): the output is capped.
+ */
+const MAX_PEEK_OUTPUT = 4 << 20;
+
+/**
+ * Decompresses the head of a gzip stream as far as it goes (the rest may be cut off), at most
+ * MAX_PEEK_OUTPUT bytes: when the whole head expands beyond that, a shorter compressed prefix
+ * (2 KiB cannot give more than ~2 MiB) is decompressed instead.
+ */
 function gunzipHead(head: Buffer): Buffer {
-  try {
-    return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-  } catch {
-    return Buffer.alloc(0);
+  for (const n of [head.length, 32 * 1024, 2 * 1024]) {
+    try {
+      return gunzipSync(head.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_PEEK_OUTPUT });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return Buffer.alloc(0);
+    }
   }
+  return Buffer.alloc(0);
 }
 
 /** Time of the first packet in the head of a capture, or null. */

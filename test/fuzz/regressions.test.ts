@@ -2,7 +2,14 @@
  * Regression tests for the bugs the fuzzers found, each named after what it checks, with the
  * (shrunk) input inline. docs/reliability.md lists them.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classifyInputs } from '../../src/pipeline.js';
+import { PcapBuffer } from '../../src/synth/pcap-writer.js';
+import { udpFrame } from '../../src/synth/packet-builder.js';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { RecordSink } from '../../src/core/records.js';
 import { ZeekLogParser } from '../../src/ingest/zeek/parser.js';
@@ -92,5 +99,34 @@ describe('Zeek JSON writer', () => {
       expect(w.lines[0]).not.toMatch(/[\u2028\u2029]/);
       expect(JSON.parse(w.lines[0]).s).toBe(s);
     }
+  });
+});
+
+describe('input classification', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'konseki-fuzz-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a gzip bomb is sniffed from a bounded head, not decompressed whole (256 MB from 256 KB)', async () => {
+    // Found by review of the gzip path: the 1 MiB head was gunzipped without an output cap.
+    const member = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const pcapHead = new PcapBuffer().toBuffer();
+    const bomb = Buffer.concat([gzipSync(pcapHead), member, member, member, member]);
+    const f = path.join(dir, 'bomb.pcap.gz');
+    writeFileSync(f, bomb);
+    const before = process.memoryUsage().arrayBuffers;
+    const [c] = await classifyInputs([f]);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+    expect(c.kind).toBe('capture');
+    expect(c.compressed).toBe(true);
+  });
+
+  it('an ordinary gzip capture is still classified, with its first packet time', async () => {
+    const p = new PcapBuffer();
+    for (let i = 0; i < 200; i++) p.add(1700000000 + i, udpFrame('10.0.0.1', 1000 + i, '10.0.0.2', 53, Buffer.alloc(100, i)));
+    const f = path.join(dir, 'small.pcap.gz');
+    writeFileSync(f, gzipSync(p.toBuffer()));
+    const [c] = await classifyInputs([f]);
+    expect(c.kind).toBe('capture');
+    expect(c.firstTs).toBe(1700000000);
   });
 });
