@@ -3,10 +3,12 @@
  * to disk, then renamed over the target (rename(2) within one file system is atomic). A SIEM
  * that watches the folder sees the previous file or the complete new one, never half a report.
  *
- * Interruption: while a temporary file is open, SIGINT and SIGTERM handlers remove it; when no
- * other handler is registered for the signal, the signal is then re-raised so the process ends
- * as it would have (exit 130 for SIGINT). A process `exit` hook removes any that remain
- * (e.g. when the CLI calls process.exit(130) from its own handler).
+ * Interruption: while a temporary file is open and nobody else handles SIGINT or SIGTERM
+ * (the default action would kill the process mid-write), our handler removes the temporary
+ * files and re-raises the signal, so the process ends as it would have (exit 130 for SIGINT).
+ * When the program has its own handler (it wants to finish gracefully and write partial
+ * results), the write is left to complete. A process `exit` hook removes any temporary file
+ * still open (e.g. when a handler calls process.exit(130) mid-write).
  */
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
@@ -29,12 +31,12 @@ function removePending(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
+  // Someone else handles the signal: the process is not dying here, let the write finish.
+  if (process.listenerCount(sig) > 1) return;
   removePending();
-  // If we are the only listener, behave as if we had not been there: default action.
-  if (process.listenerCount(sig) <= 1) {
-    uninstallHooks();
-    process.kill(process.pid, sig);
-  }
+  // Behave as if we had not been there: the default action ends the process.
+  uninstallHooks();
+  process.kill(process.pid, sig);
 }
 const onSigint = () => onSignal('SIGINT');
 const onSigterm = () => onSignal('SIGTERM');

@@ -89,6 +89,16 @@ interface Sink {
   abort(): Promise<void>;
 }
 
+/** Streams that already carry our no-op error listener (added once, never per write). */
+const quieted = new WeakSet<Writable>();
+
+/** A late EPIPE after we are done must not become an uncaught exception. */
+function quietErrors(stream: Writable): void {
+  if (quieted.has(stream)) return;
+  quieted.add(stream);
+  stream.on('error', () => undefined);
+}
+
 function streamSink(stream: Writable): Sink & { broken: () => boolean } {
   let broken = false;
   let error: Error | null = null;
@@ -119,13 +129,12 @@ function streamSink(stream: Writable): Sink & { broken: () => boolean } {
       return !broken;
     },
     async finish() {
+      quietErrors(stream);
       stream.removeListener('error', onError);
-      // Keep a no-op listener: a late EPIPE must not become an uncaught exception.
-      stream.on('error', () => undefined);
     },
     async abort() {
+      quietErrors(stream);
       stream.removeListener('error', onError);
-      stream.on('error', () => undefined);
     },
   };
 }

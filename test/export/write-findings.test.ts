@@ -8,7 +8,7 @@ import { PassThrough, Writable } from 'node:stream';
 import ts from 'typescript';
 import { parse } from 'csv-parse/sync';
 import { chooseFormat, writeFindings } from '../../src/export/write-findings.js';
-import { AtomicFile, pendingTempFiles, writeFileAtomic } from '../../src/export/atomic-file.js';
+import { AtomicFile, pendingTempFiles, removePendingTempFiles, writeFileAtomic } from '../../src/export/atomic-file.js';
 import { KonsekiError } from '../../src/core/errors.js';
 import { makeFinding, makeFindings, makeRun } from './fixtures.js';
 
@@ -141,7 +141,7 @@ describe('AtomicFile', () => {
     expect(readFileSync(out, 'utf8')).toBe('new');
   });
 
-  it('removes its temporary file on SIGINT when someone else handles the signal', async () => {
+  it('lets the write finish when the program handles SIGINT itself; cleanup removes what is left', async () => {
     const out = join(TMP, 'sig.txt');
     writeFileSync(out, 'old');
     const other = () => undefined;
@@ -150,13 +150,29 @@ describe('AtomicFile', () => {
       const f = await AtomicFile.open(out);
       await f.write('partial');
       process.emit('SIGINT', 'SIGINT');
-      expect(existsSync(f.tempPath)).toBe(false);
-      expect(readFileSync(out, 'utf8')).toBe('old');
+      expect(existsSync(f.tempPath)).toBe(true);
+      await f.write(' and the rest');
+      await f.commit();
+      expect(readFileSync(out, 'utf8')).toBe('partial and the rest');
+
+      const g = await AtomicFile.open(out);
+      await g.write('never finished');
+      expect(pendingTempFiles()).toEqual([g.tempPath]);
+      removePendingTempFiles(); // what the process exit hook does
+      expect(existsSync(g.tempPath)).toBe(false);
+      expect(readFileSync(out, 'utf8')).toBe('partial and the rest');
+      await g.abort();
       expect(pendingTempFiles()).toEqual([]);
-      await f.abort();
     } finally {
       process.removeListener('SIGINT', other);
     }
+  });
+
+  it('adds one error listener to stdout however many times it writes', async () => {
+    const s = collect();
+    const before = s.stream.listenerCount('error');
+    for (let i = 0; i < 15; i++) await writeFindings([makeFinding()], { format: 'csv', out: '-', run: makeRun(), stdout: s.stream });
+    expect(s.stream.listenerCount('error')).toBe(before + 1);
   });
 
   // A real signal to a real process: compile atomic-file.ts (and the core module it imports)
