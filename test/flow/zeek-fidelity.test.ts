@@ -41,6 +41,7 @@ const TRACES: Trace[] = [
   { dir: 'linktypes/raw-ipv4-tcp-syslog', pcaps: ['tcp-syslog.pcap'], baseline: 'conn.log' },
   { dir: 'linktypes/nanosecond-vntag', pcaps: ['vntag.pcap'], baseline: 'conn.log' },
   { dir: 'linktypes/nanosecond-http-to-ssh-server', pcaps: ['get-to-ssh-server.pcap'], baseline: 'conn.log' },
+  { dir: 'c2/zeek-merlin-c2-quic', pcaps: ['merlinc2_Zeek_example.pcapng'], baseline: 'conn.log.cut' },
 ];
 
 /** Fields compared (where the baseline has the column). `service` needs the app layer. */
@@ -238,5 +239,27 @@ describe.skipIf(!existsSync(CORPUS))(`connection ids printed by Zeek (corpus at 
     const ours = new Set(run.conns.map((c) => `${c.proto} ${c.origH} ${c.origP} ${c.respH} ${c.respP} ${c.ipProto}`));
     expect(ours).toEqual(idsFrom(path.join(dir, 'icmp-arp-events.stdout')));
     for (const c of run.conns) expect([c.origPkts, c.respPkts]).toEqual([1, 1]);
+  });
+});
+
+/** Connection counts SOURCES.md documents for the C2 captures. */
+describe.skipIf(!existsSync(CORPUS))(`documented connection counts (corpus at ${CORPUS})`, () => {
+  const count = (conns: ConnRecord[], respH: string, respP: number, origH?: string) =>
+    conns.filter((c) => c.proto === 'tcp' && c.respH === respH && c.respP === respP && (origH === undefined || c.origH === origH)).length;
+
+  it('c2/slips-beacon-https-periodic-2s: 297 connections to 141.193.213.21:443 and 2 to .20', () => {
+    const run = flowsFromFiles([path.join(CORPUS, 'c2/slips-beacon-https-periodic-2s/test-cc-capture-1.pcap')]);
+    expect(count(run.conns, '141.193.213.21', 443)).toBe(297);
+    expect(count(run.conns, '141.193.213.20', 443)).toBe(2);
+  });
+
+  it('c2/slips-beacon-https-semiperiodic-2to3s: 22 connections 147.32.80.37 -> 141.193.213.20:443', () => {
+    const run = flowsFromFiles([path.join(CORPUS, 'c2/slips-beacon-https-semiperiodic-2to3s/test-cc-capture-2.pcap')]);
+    expect(count(run.conns, '141.193.213.20', 443, '147.32.80.37')).toBe(22);
+  });
+
+  it('c2/slips-ssh-bruteforce-port902: 67 connections 147.32.80.40 -> 147.32.80.37:902', () => {
+    const run = flowsFromFiles([path.join(CORPUS, 'c2/slips-ssh-bruteforce-port902/malicious-ssh-bruteforce.pcap')]);
+    expect(count(run.conns, '147.32.80.37', 902, '147.32.80.40')).toBe(67);
   });
 });
