@@ -330,6 +330,16 @@ th.sortable{cursor:pointer}pre{background:var(--panel);padding:8px;overflow:auto
 @media print{details{display:block}input#filter{display:none}}
 `;
 
+/**
+ * Self-check, first thing in <head>: counts Content-Security-Policy violations (any attempt to
+ * load something from outside the file) into body[data-csp-violations], for the tests and for
+ * anyone who wonders whether the report phones home.
+ */
+const HEAD_SCRIPT = `
+window.__kViolations=0;
+document.addEventListener('securitypolicyviolation',function(){window.__kViolations++;if(document.body)document.body.setAttribute('data-csp-violations',String(window.__kViolations));});
+`;
+
 const SCRIPT = `
 (function(){
   var body=document.body, input=document.getElementById('filter'), rows=[].slice.call(document.querySelectorAll('#findings tbody tr.finding'));
@@ -342,6 +352,8 @@ const SCRIPT = `
       var pairs=rows.map(function(r){return [r,r.nextElementSibling];});
       pairs.sort(function(a,b){var x=a[0].getAttribute('data-'+key),y=b[0].getAttribute('data-'+key);var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:String(x).localeCompare(String(y));return dir==='asc'?c:-c;});
       pairs.forEach(function(p){tb.appendChild(p[0]);if(p[1])tb.appendChild(p[1]);});});});
+  body.setAttribute('data-csp-violations',String(window.__kViolations||0));
+  body.setAttribute('data-resources',String(performance.getEntriesByType('resource').length));
   body.setAttribute('data-ready','1');
 })();
 `;
@@ -411,6 +423,7 @@ export function renderHtml(findings: readonly EnrichedFinding[], run: RunInfo): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="konseki ${esc(run.version)}">
 <title>${esc(title)}</title>
+<script>${HEAD_SCRIPT}</script>
 <style>${CSS}</style>
 </head>
 <body>

@@ -124,6 +124,20 @@ describe.skipIf(!CHROMIUM)('HTML report rendered by headless Chromium', () => {
     expect(dom).toContain('konseki analyze test-cc-capture-1.pcap --format html');
   }, 60_000);
 
+  it('loads nothing from outside the file (and the self-check does see an attempt)', () => {
+    const html = renderHtml(makeFindings(), makeRun());
+    const file = join(TMP, 'offline.html');
+    writeFileSync(file, html);
+    const dom = dumpDom(file);
+    expect(dom).toMatch(/<body[^>]*data-csp-violations="0"/);
+    expect(dom).toMatch(/<body[^>]*data-resources="0"/);
+    // Negative control: the same report with a remote image slipped in is caught by the CSP.
+    const tampered = join(TMP, 'tampered.html');
+    writeFileSync(tampered, html.replace('<section id="summary">', '<img src="https://example.invalid/pixel.png"><section id="summary">'));
+    const dom2 = dumpDom(tampered);
+    expect(dom2).toMatch(/<body[^>]*data-csp-violations="[1-9]/);
+  }, 60_000);
+
   it('renders an empty report', () => {
     const file = join(TMP, 'empty.html');
     writeFileSync(file, renderHtml([], makeRun({ inputs: [] })));
