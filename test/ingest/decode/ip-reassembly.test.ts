@@ -2,6 +2,7 @@
  * IP fragment reassembly (ip-reassembly.ts), IPv4 and IPv6, with Zeek's weird names for
  * overlaps and odd sizes, and the three caps.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../../src/core/anomaly.js';
 import { DecodeStatus, TunnelType, type PacketMeta } from '../../../src/core/packet.js';
@@ -183,5 +184,59 @@ describe('reassembly caps', () => {
     expect(() => new PacketDecoder(a, { maxFragmentBytes: 1000 })).toThrow(/maxFragmentBytes/);
     expect(() => new PacketDecoder(a, { maxFragmentDatagrams: 0 })).toThrowError(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => new PacketDecoder(a, { fragmentTimeout: -1 })).toThrow(/fragmentTimeout/);
+  });
+});
+
+describe('reassembly property: any split, any order, duplicates', () => {
+  it('gives back the exact datagram, once, for IPv4 and IPv6', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        fc.nat(),
+        (size, cuts, v6, dups, seed) => {
+          const body = Buffer.alloc(size);
+          for (let i = 0; i < size; i++) body[i] = (i * 31 + seed) & 0xff;
+          const dgram = udp(4000, 5000, body);
+          // Fragment boundaries at multiples of 8.
+          const pieces: [number, number][] = [];
+          let off = 0;
+          for (const c of cuts) {
+            if (off >= dgram.length) break;
+            const len = Math.min(c * 8, dgram.length - off);
+            pieces.push([off, len]);
+            off += len;
+          }
+          if (off < dgram.length) pieces.push([off, dgram.length - off]);
+          const frame = ([o, l]: [number, number]) => {
+            const more = o + l < dgram.length;
+            return v6
+              ? eth(0x86dd, ipv6({ nh: 44 }, Buffer.concat([frag6(17, o, more, 99), dgram.subarray(o, o + l)])))
+              : eth(0x0800, ipv4({ proto: 17, id: 99, fragOffset: o, mf: more }, dgram.subarray(o, o + l)));
+          };
+          // A deterministic shuffle, then duplicates of some pieces placed before the last piece.
+          const order = pieces.map((p, i) => ({ p, k: (i * 7919 + seed) % 1009 })).sort((a, b) => a.k - b.k).map((x) => x.p);
+          const last = order.pop()!;
+          for (const d of dups) if (order.length) order.splice(d % (order.length + 1), 0, order[d % order.length]);
+          order.push(last);
+          const r = run(order.map(frame));
+          const ips = r.statuses.filter((s) => s === Ip).length;
+          if (pieces.length === 1) {
+            expect(r.statuses).toEqual([Ip]);
+          } else {
+            expect(ips).toBe(1);
+            expect(r.statuses[r.statuses.length - 1]).toBe(Ip);
+          }
+          const p = snapshot(r.meta, Ip);
+          expect(p.payload.equals(body)).toBe(true);
+          expect(p.payloadWireLen).toBe(size);
+          expect(r.anomalies.fragment_inconsistency).toBeUndefined();
+          expect(r.decoder.reassembler.heldDatagrams).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
