@@ -18,6 +18,9 @@ import { ErrorCodes, KonsekiError } from '../core/errors.js';
 import { DecodeStatus, PacketMeta } from '../core/packet.js';
 import { ChunkPool, DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from './input.js';
 import { CaptureParser, type CaptureFormat } from './pcap/capture-parser.js';
+import type { ContainerInfo } from './pcap/frame-parser.js';
+
+export type { ContainerInfo };
 
 /** The part of the packet decoder the reader uses (src/ingest/decode/packet-decoder.ts). */
 export interface FrameDecoder {
@@ -51,6 +54,8 @@ export interface CaptureStats {
   format: CaptureFormat;
   /** True when the input was gzip-compressed. */
   compressed: boolean;
+  /** What the file header(s) said (byte order, version, snaplen...), when one was read. */
+  container?: ContainerInfo;
   /** LINKTYPE_* numbers seen (classic pcap: one; pcapng: one per distinct interface type). */
   linktypes: number[];
   /** Frames read from the container. */
@@ -146,6 +151,8 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
   const finish = (extraError?: KonsekiError): CaptureStats => {
     stats.format = parser.format;
     stats.linktypes = parser.inner ? [...parser.inner.linktypes] : [];
+    const container = parser.inner?.describe();
+    if (container) stats.container = container;
     stats.bytesRead = parser.bytesReceived;
     stats.truncated = parser.truncated || extraError?.code === ErrorCodes.GZIP;
     const err = extraError ?? parser.error;

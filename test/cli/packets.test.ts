@@ -48,6 +48,7 @@ describe.skipIf(!HAVE_CORPUS)('konseki packets (handler)', () => {
       expect(i.error).toBeNull();
     }
     expect(sum.inputs[1].non_ip_by_ethertype).toEqual({ '0x0806': 1, '0x8035': 1 });
+    expect(sum.inputs[0].container).toEqual({ byteOrder: 'LE', version: '2.4', tsUnit: 'us', snaplen: 65535 });
     // Zeek's baseline for the fuzzed trace: invalid_inner_IP_version, unknown_ip_version,
     // ip_hdr_len_zero and invalid_IP_header_size are the anomaly kinds.
     expect(Object.keys(sum.inputs[2].anomaly_codes).sort()).toEqual(
@@ -64,7 +65,7 @@ describe.skipIf(!HAVE_CORPUS)('konseki packets (handler)', () => {
     expect(out).toBe('');
     expect(err).toContain('packets read  136');
     expect(err).toContain('ARP 0x0806: 6');
-    expect(err).toContain('pcap (gzip), Ethernet (1)');
+    expect(err).toContain('pcap 2.4 LE us snaplen 262144 (gzip), Ethernet (1)');
     expect(err).toMatch(/total \(2 inputs\): 1947 packets read = \d+ IP \+ \d+ non-IP \+ \d+ anomalies \+ \d+ fragments/);
     expect(err).toMatch(/anomalies by code:\n(\s+\w+\s+\d+\n)+/);
     // Sampled anomaly messages name the file and the byte offset.

@@ -129,6 +129,15 @@ describe.skipIf(!HAVE_CORPUS)('capture reader on the shared corpus', () => {
       expect(s.packetsRead).toBe(doc.pkts);
       expect(s.bytesRead).toBe(data.length);
       expect([...s.linktypes].sort((a, b) => a - b)).toEqual([...doc.linktypes].sort((a, b) => a - b));
+      expect(s.container?.byteOrder).toBe(doc.byteOrder);
+      if (doc.format === 'pcap') {
+        expect(s.container?.version).toBe(doc.version);
+        expect(s.container?.tsUnit).toBe(doc.tsUnit);
+        expect(s.container?.snaplen).toBe(doc.snaplen);
+      } else {
+        expect(s.container?.blocks?.SHB).toBe(s.container?.sections);
+        expect((s.container?.blocks?.EPB ?? 0) + (s.container?.blocks?.SPB ?? 0) + (s.container?.blocks?.OPB ?? 0)).toBe(s.packetsRead);
+      }
       if (doc.first !== undefined && whole.packets.length > 0) {
         expect(utcSeconds(whole.packets[0].tsSec)).toBe(doc.first);
         expect(utcSeconds(whole.packets[whole.packets.length - 1].tsSec)).toBe(doc.last);

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
 import { AnomalyCounter } from '../../core/anomaly.js';
 import { ErrorCodes, type KonsekiError } from '../../core/errors.js';
-import { readCapture, type CaptureStats } from '../../ingest/capture-reader.js';
+import { readCapture, type CaptureStats, type ContainerInfo } from '../../ingest/capture-reader.js';
 import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
 import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
 
@@ -38,6 +38,8 @@ export interface PacketsInputSummary {
   format: string;
   compressed: boolean;
   linktypes: number[];
+  /** What the file header(s) said: byte order, version, timestamp unit, snaplen, pcapng blocks. */
+  container: ContainerInfo | null;
   packets_read: number;
   ip: number;
   non_ip: number;
@@ -157,6 +159,7 @@ export async function collectPackets(inputs: string[], opts: PacketsOptions, io:
       format: stats.format,
       compressed: stats.compressed,
       linktypes: stats.linktypes,
+      container: stats.container ?? null,
       packets_read: stats.packetsRead,
       ip: stats.ip,
       non_ip: stats.nonIp,
@@ -223,7 +226,9 @@ export function formatPacketsSummary(sum: PacketsSummary): string {
   const lines: string[] = [];
   for (const s of sum.inputs) {
     const lt = s.linktypes.map((n) => `${LINKTYPE_NAMES[n] ?? 'link type'} (${n})`).join(', ');
-    const what = s.format === 'unknown' ? 'not read' : `${s.format}${s.compressed ? ' (gzip)' : ''}${lt ? ', ' + lt : ''}`;
+    const c = s.container;
+    const hdr = c ? ` ${c.version} ${c.byteOrder}${c.tsUnit ? ' ' + c.tsUnit : ''}${c.snaplen !== undefined ? ' snaplen ' + c.snaplen : ''}` : '';
+    const what = s.format === 'unknown' ? 'not read' : `${s.format}${hdr}${s.compressed ? ' (gzip)' : ''}${lt ? ', ' + lt : ''}`;
     lines.push(`${s.file}: ${what}`);
     if (s.format !== 'unknown') {
       lines.push(`${pad('packets read')}${s.packets_read}  (${s.bytes_read} bytes)`);

@@ -25,7 +25,7 @@
  */
 import { ErrorCodes } from '../../core/errors.js';
 import { PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE } from '../sniff.js';
-import { FrameParser, type FrameParserContext } from './frame-parser.js';
+import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import { MAX_RECORD_LEN, ReaderAnomaly, SNAPLEN_INT_MAX } from './limits.js';
 
 export const PCAP_GLOBAL_HEADER_LEN = 24;
@@ -76,6 +76,17 @@ export class ClassicPcapParser extends FrameParser {
 
   constructor(ctx: FrameParserContext) {
     super(ctx);
+  }
+
+  describe(): ContainerInfo | undefined {
+    const h = this.header;
+    if (h === undefined) return undefined;
+    return {
+      byteOrder: h.littleEndian ? 'LE' : 'BE',
+      version: `${h.versionMajor}.${h.versionMinor}`,
+      tsUnit: h.nanosecond ? 'ns' : 'us',
+      snaplen: h.snaplen,
+    };
   }
 
   protected parse(): void {

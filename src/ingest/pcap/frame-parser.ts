@@ -32,6 +32,22 @@ export interface FrameParserContext {
   onBlock?: (type: number, offset: number) => void;
 }
 
+/** What the container's header(s) said, for summaries and tests. */
+export interface ContainerInfo {
+  /** 'LE', 'BE', or 'BE/LE' for a pcapng file with sections of both byte orders. */
+  byteOrder: string;
+  /** Format version ('2.4'; pcapng: of the first section, '1.0'). */
+  version: string;
+  /** Classic pcap: the timestamp unit of the magic. */
+  tsUnit?: 'us' | 'ns';
+  /** Classic pcap: the header's snaplen, as stored. */
+  snaplen?: number;
+  /** pcapng: sections (SHBs) and interfaces (IDBs) seen, and blocks per type name. */
+  sections?: number;
+  interfaces?: number;
+  blocks?: Record<string, number>;
+}
+
 export abstract class FrameParser {
   /** Set when the parser stopped on bad input (sticky). */
   error: KonsekiError | undefined;
@@ -78,6 +94,9 @@ export abstract class FrameParser {
     this.finish();
     this.done = true;
   }
+
+  /** What the header(s) read so far said; undefined before the first header. */
+  abstract describe(): ContainerInfo | undefined;
 
   /** Parses what the queue holds. */
   protected abstract parse(): void;

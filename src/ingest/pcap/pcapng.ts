@@ -27,7 +27,7 @@
  * pcapng-test-generator "difficult" files need both), as in Wireshark.
  */
 import { ErrorCodes } from '../../core/errors.js';
-import { FrameParser, type FrameParserContext } from './frame-parser.js';
+import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import {
   MAX_PCAPNG_INTERFACES,
   MAX_PCAPNG_METADATA_BLOCK_LEN,
@@ -99,6 +99,11 @@ export class PcapngParser extends FrameParser {
   /** Blocks seen per type name (SHB, IDB, EPB, SPB, OPB, NRB, ISB, DSB, CB, DCB, other). */
   readonly blockCounts: Record<string, number> = {};
 
+  /** Interfaces (IDBs) seen in all sections. */
+  interfaces = 0;
+  private sawLe = false;
+  private sawBe = false;
+  private firstVersion = '';
   private state: State = State.Block;
   private skipLeft = 0;
   private expectTrailer = 0;
@@ -111,6 +116,17 @@ export class PcapngParser extends FrameParser {
 
   constructor(ctx: FrameParserContext) {
     super(ctx);
+  }
+
+  describe(): ContainerInfo | undefined {
+    if (this.sections === 0) return undefined;
+    return {
+      byteOrder: this.sawBe && this.sawLe ? 'BE/LE' : this.sawLe ? 'LE' : 'BE',
+      version: this.firstVersion,
+      sections: this.sections,
+      interfaces: this.interfaces,
+      blocks: { ...this.blockCounts },
+    };
   }
 
   protected finish(): void {
@@ -296,6 +312,9 @@ export class PcapngParser extends FrameParser {
       return false;
     }
     this.le = le;
+    if (le) this.sawLe = true;
+    else this.sawBe = true;
+    if (this.sections === 0) this.firstVersion = `${major}.${minor}`;
     this.r16 = r16;
     this.r32 = r32;
     this.ifaces = [];
@@ -352,6 +371,7 @@ export class PcapngParser extends FrameParser {
       p += 4 + ((olen + 3) & ~3);
     }
     this.ifaces.push(iface);
+    this.interfaces++;
     this.noteLinktype(iface.linktype);
     this.countBlock(BlockType.Idb, offset);
     return true;

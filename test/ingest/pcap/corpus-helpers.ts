@@ -38,6 +38,8 @@ export interface DocumentedCapture {
   pkts: number;
   /** pcap: 'LE' | 'BE'; pcapng: 'LE' | 'BE' | 'BE/LE'. */
   byteOrder: string;
+  /** pcap only: 'v2.4' -> '2.4'. */
+  version?: string;
   /** pcap only: 'us' | 'ns'. */
   tsUnit?: string;
   /** pcap: the one link type; pcapng: the listed ones. */
@@ -73,6 +75,7 @@ export function documentedCaptures(): Map<string, DocumentedCapture> {
     };
     if (d.format === 'pcap') {
       d.tsUnit = /\b(us|ns)\b/.exec(fmt)?.[1];
+      d.version = /^pcap v(\d+\.\d+)/.exec(fmt)?.[1];
       d.linktypes = [Number(/linktype=(\d+)/.exec(fmt)![1])];
       d.snaplen = Number(/snaplen=(\d+)/.exec(fmt)![1]);
     } else {
