@@ -85,7 +85,7 @@ export class PacketMeta {
   outerAddrLen = 0;
   /** Outer transport protocol number of the tunnel (47 GRE, 4/41 IP-in-IP, 17 UDP tunnels). */
   outerProto = 0;
-  /** UDP ports of the outer packet for UDP tunnels (VXLAN, Geneve, Teredo, GTPv1), 0 otherwise. */
+  /** UDP ports of the outer packet for UDP tunnels (VXLAN, Geneve, Teredo, GTPv1, AYIYA), 0 otherwise. */
   outerSrcPort = 0;
   outerDstPort = 0;
 
@@ -110,6 +110,8 @@ export const enum TunnelType {
   Teredo = 5,
   /** GTPv1-U (3GPP TS 29.281), UDP port 2152. */
   Gtpv1 = 6,
+  /** AYIYA (SixXS "Anything In Anything"), UDP port 5072. */
+  Ayiya = 7,
 }
 
 export const IPPROTO_ICMP = 1;

@@ -27,8 +27,10 @@ import { Weird } from './weirds.js';
  *                            [origin indication: 0x0000, port (2), address (4)] IPv6 ...
  *   GTPv1-U (TS 29.281), 2152: | ver(3)=1 PT(1)=1 res E S PN | type 0xff (G-PDU) | length (2) | TEID (4) |
  *                            [seq (2) N-PDU (1) next ext type (1)] [extension headers] IP ...
+ *   AYIYA, 5072:             | id len(4) id type(4) | sig len(4) hash(4) | auth(4) opcode(4) |
+ *                            next header (1) | epoch (4) | identity (2^idlen) | signature (4*siglen) | IP ...
  * A header that does not check out leaves the packet as plain UDP (Zeek: an analyzer
- * violation, the UDP connection goes on). AYIYA is not unwrapped.
+ * violation, the UDP connection goes on); so do AYIYA messages other than "forward".
  *
  * The decoded packet is the inner one; the outermost tunnel's addresses (and UDP ports)
  * are kept in the `outer*` fields and `tunnel`. Like Zeek (Tunnel::max_depth = 2) we
@@ -40,6 +42,7 @@ export const VXLAN_PORT = 4789;
 export const GENEVE_PORT = 6081;
 export const TEREDO_PORT = 3544;
 export const GTPV1_U_PORT = 2152;
+export const AYIYA_PORT = 5072;
 const ETH_HDR = 14;
 
 const GRE_C = 0x8000;
@@ -156,6 +159,8 @@ export function udpTunnelOfPort(port: number): TunnelType {
       return TunnelType.Teredo;
     case GTPV1_U_PORT:
       return TunnelType.Gtpv1;
+    case AYIYA_PORT:
+      return TunnelType.Ayiya;
     default:
       return TunnelType.None;
   }
@@ -194,17 +199,28 @@ export function decodeUdpTunnel(c: DecodeCursor, meta: PacketMeta, off: number, 
       if (inner < 0) return Layer.Done;
       next = Layer.Ipv6;
       break;
-    default:
+    case TunnelType.Gtpv1:
       inner = gtpInner(buf, off, end);
       if (inner < 0) return Layer.Done;
       next = Layer.RawIp;
+      break;
+    default: {
+      // AYIYA: only "forward" (opcode 1) of IPv4 (4) or IPv6 (41) carries a packet.
+      if (end - off < 8 || (buf[off + 2] & 0x0f) !== 1) return Layer.Done;
+      const nh = buf[off + 3];
+      if (nh !== 4 && nh !== 41) return Layer.Done;
+      inner = off + 8 + (1 << (buf[off] >> 4)) + ((buf[off + 1] >> 4) << 2);
+      if (end - inner < 1) return Layer.Done;
+      next = nh === 4 ? Layer.Ipv4 : Layer.Ipv6;
+    }
   }
   if (c.depth >= MAX_TUNNEL_DEPTH) {
     c.note(Weird.exceeded_tunnel_max_depth);
     return Layer.Done;
   }
   enterTunnel(c, meta, type, 17);
-  if (type === TunnelType.Teredo) c.expectVersion = 6;
+  if (next === Layer.Ipv6) c.expectVersion = 6;
+  else if (next === Layer.Ipv4) c.expectVersion = 4;
   // The inner packet's own transport fields replace the outer UDP ones.
   meta.srcPort = 0;
   meta.dstPort = 0;

@@ -351,4 +351,13 @@ describe('GRE and IP-in-IP tunnels', () => {
     const echo = udp(2152, 2152, hex('32 01 0004 00000000 0001 0000'));
     expect(decodeFrame(eth(0x0800, outer4(17, echo)), 1).p).toMatchObject({ dstPort: 2152, tunnel: 0 });
   });
+
+  it('decodes AYIYA (UDP 5072) "forward" messages; other opcodes stay plain UDP', () => {
+    // id len 4 (16 bytes) / type 1, sig len 5 (20 bytes) / SHA1, auth 2 / opcode 1 (forward), next header 41, epoch.
+    const hdr = (opcode: number) => Buffer.concat([Buffer.from([0x41, 0x52, 0x20 | opcode, 41]), hex('4f000000'), Buffer.alloc(16, 1), Buffer.alloc(20, 2)]);
+    const r = decodeFrame(eth(0x0800, outer4(17, udp(5072, 5072, Buffer.concat([hdr(1), V6_UDP])))), 1);
+    expect(r.p).toMatchObject({ ipVersion: 6, dstPort: 53, tunnel: TunnelType.Ayiya });
+    const echo = decodeFrame(eth(0x0800, outer4(17, udp(5072, 5072, Buffer.concat([hdr(2), V6_UDP])))), 1);
+    expect(echo.p).toMatchObject({ dstPort: 5072, tunnel: 0 });
+  });
 });
