@@ -32,6 +32,12 @@ export interface FrameParserContext {
   onBlock?: (type: number, offset: number) => void;
 }
 
+/**
+ * Distinct link types listed per input. Real captures have one or two; a pcapng file may
+ * declare many interfaces, so the summary list is capped (the rest are only counted).
+ */
+export const MAX_LISTED_LINKTYPES = 64;
+
 /** What the container's header(s) said, for summaries and tests. */
 export interface ContainerInfo {
   /** 'LE', 'BE', or 'BE/LE' for a pcapng file with sections of both byte orders. */
@@ -57,6 +63,8 @@ export abstract class FrameParser {
   frames = 0;
   /** Link types seen (LINKTYPE_* numbers), in order of first appearance. */
   readonly linktypes: number[] = [];
+  /** Distinct link types seen beyond MAX_LISTED_LINKTYPES (the list is a summary, nothing else depends on it). */
+  linktypesNotListed = 0;
   /** False when the last frame had no timestamp (pcapng SPB). */
   frameHasTs = true;
 
@@ -123,6 +131,8 @@ export abstract class FrameParser {
   }
 
   protected noteLinktype(lt: number): void {
-    if (this.linktypes.indexOf(lt) < 0 && this.linktypes.length < 64) this.linktypes.push(lt);
+    if (this.linktypes.indexOf(lt) >= 0) return;
+    if (this.linktypes.length < MAX_LISTED_LINKTYPES) this.linktypes.push(lt);
+    else this.linktypesNotListed++;
   }
 }
