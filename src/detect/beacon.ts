@@ -206,6 +206,8 @@ interface Group {
   respBytes: number;
   proxied: boolean;
   dropped: number;
+  /** Pairs whose port/service counts were added already. */
+  pairsSeen: Set<PairState>;
 }
 
 function newGroup(src: string, key: string, name: string | null): Group {
@@ -225,6 +227,7 @@ function newGroup(src: string, key: string, name: string | null): Group {
     respBytes: 0,
     proxied: false,
     dropped: 0,
+    pairsSeen: new Set(),
   };
 }
 
@@ -235,52 +238,75 @@ export interface BeaconResult {
   beaconPairs: Set<string>;
 }
 
-/** Build the groups of one source's pairs. */
-function groupsOf(ctx: DetectContext, pairs: PairState[]): Map<string, Group> {
-  const groups = new Map<string, Group>();
-  const get = (src: string, key: string, name: string | null): Group => {
-    let g = groups.get(key);
-    if (!g) {
-      g = newGroup(src, key, name);
-      groups.set(key, g);
-    }
-    return g;
-  };
+/**
+ * The group key of each beat and failed attempt of one source's pairs: (pair, beat index or
+ * -1 for the pair's failed attempts, key, name, proxied).
+ */
+function forEachItem(
+  ctx: DetectContext,
+  pairs: PairState[],
+  visit: (p: PairState, i: number, key: string, name: string | null, proxied: boolean) => void,
+): void {
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     const dnsName = ctx.nameFor(null, p.src, p.dst);
-    for (let i = 0; i < p.bTs.length; i++) {
-      const info = ctx.uidInfo.get(p.bUid[i]);
+    const nb = p.beatCount;
+    for (let i = 0; i < nb; i++) {
+      const info = ctx.uidInfo.get(p.beatUid(i));
       if (!considered && !(info?.proxied && info.name)) continue;
       let name = info?.name ?? (considered ? dnsName : null);
       if (name && looksLikeAddress(name)) name = null;
-      const g = get(p.src, name ?? p.dst, name);
-      g.ts.push(p.bTs[i]);
-      g.sizes.push(p.bOrig[i]);
-      g.origBytes += p.bOrig[i];
-      g.respBytes += p.bResp[i];
-      g.conns++;
-      g.addrs.add(p.dst);
-      g.sources |= p.sources;
-      if (info?.proxied && !considered) g.proxied = true;
-      for (const k of p.ports.keys()) g.ports.add(k, p.ports.m.get(k));
-      for (const k of p.services.keys()) g.services.add(k, p.services.m.get(k));
+      visit(p, i, name ?? p.dst, name, info?.proxied === true && !considered);
     }
-    if (considered) {
+    if (considered && (p.fTs !== null || nb > 0)) {
       const name = dnsName && !looksLikeAddress(dnsName) ? dnsName : null;
-      if (p.fTs.length > 0 || p.bTs.length > 0) {
-        const g = get(p.src, name ?? p.dst, name);
-        for (const t of p.fTs) g.failedTs.push(t);
-        if (p.bTs.length === 0) {
-          g.addrs.add(p.dst);
-          g.sources |= p.sources;
-          g.conns += p.failed;
-          for (const k of p.ports.keys()) g.ports.add(k, p.ports.m.get(k));
-        }
-        g.dropped += p.beatsDropped + p.failedDropped;
-      }
+      visit(p, -1, name ?? p.dst, name, false);
     }
   }
+}
+
+/**
+ * Build the groups of one source's pairs. Only groups that can be scored (enough beats or
+ * failed attempts) are built.
+ */
+function groupsOf(ctx: DetectContext, pairs: PairState[]): Map<string, Group> {
+  const t = ctx.cfg.t;
+  const need = Math.min(t.beaconMinBeats, t.beaconMinFailedAttempts);
+  const counts = new Map<string, number>();
+  forEachItem(ctx, pairs, (p, i, key) => {
+    counts.set(key, (counts.get(key) ?? 0) + (i >= 0 ? 1 : p.failedCount));
+  });
+  const groups = new Map<string, Group>();
+  forEachItem(ctx, pairs, (p, i, key, name, proxied) => {
+    if ((counts.get(key) ?? 0) < need) return;
+    let g = groups.get(key);
+    if (!g) {
+      g = newGroup(p.src, key, name);
+      groups.set(key, g);
+    }
+    const nb = p.beatCount;
+    if (i >= 0) {
+      g.ts.push(p.beatTs(i));
+      g.sizes.push(p.beatSent(i));
+      g.origBytes += p.beatSent(i);
+      g.respBytes += p.beatReceived(i);
+      g.conns++;
+      if (proxied) g.proxied = true;
+    } else {
+      if (p.fTs !== null) for (const x of p.fTs) g.failedTs.push(x);
+      if (nb === 0) g.conns += p.failed;
+      g.dropped += p.beatsDropped + p.failedDropped;
+    }
+    if (i >= 0 || nb === 0) {
+      g.addrs.add(p.dst);
+      g.sources |= p.sources;
+      if (!g.pairsSeen.has(p)) {
+        g.pairsSeen.add(p);
+        for (const [k, c] of p.ports.entries()) g.ports.add(k, c);
+        for (const [k, c] of p.services.entries()) g.services.add(k, c);
+      }
+    }
+  });
   return groups;
 }
 
@@ -292,14 +318,13 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
     if (!a) bySrc.set(p.src, (a = []));
     a.push(p);
   }
-  // Prevalence: how many internal sources reach each group key.
-  const allGroups: Group[] = [];
+  const sources = [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Prevalence: how many internal sources reach each group key (first pass, keys only).
   const keyHosts = new Map<string, number>();
-  for (const [, ps] of [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    for (const g of groupsOf(ctx, ps).values()) {
-      allGroups.push(g);
-      keyHosts.set(g.key, (keyHosts.get(g.key) ?? 0) + 1);
-    }
+  for (const [, ps] of sources) {
+    const keys = new Set<string>();
+    forEachItem(ctx, ps, (_p, _i, key) => keys.add(key));
+    for (const k of keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }
   const population = ctx.internalHosts.size;
   const weights = {
@@ -312,7 +337,8 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
   };
   const findings: Finding[] = [];
   const beaconPairs = new Set<string>();
-  for (const g of allGroups) {
+  // Second pass: one source's groups at a time, so only they are held in memory.
+  for (const [, ps] of sources) for (const g of groupsOf(ctx, ps).values()) {
     let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
     let retry = false;
     if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {

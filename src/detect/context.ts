@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AnomalyCounter } from '../core/anomaly.js';
 import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
-import type { ResolvedDetectConfig } from './config.js';
+import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
@@ -45,6 +45,7 @@ export class DetectContext {
   /** Counters for the run summary. */
   readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0 };
   private readonly ipClass = new Map<string, number>();
+  private readonly ipIoc = new Map<string, Indicator | null>();
   private readonly capCounted = new Set<string>();
 
   constructor(
@@ -78,6 +79,17 @@ export class DetectContext {
       this.ipClass.set(ip, c);
     }
     return c;
+  }
+
+  /** Indicator (IP or CIDR) holding an address, cached like the address class. */
+  iocForAddress(ip: string): Indicator | null {
+    let v = this.ipIoc.get(ip);
+    if (v === undefined) {
+      v = this.cfg.iocIps.get(ip) ?? null;
+      if (this.ipIoc.size >= ADDRESS_CACHE_MAX) this.ipIoc.clear();
+      this.ipIoc.set(ip, v);
+    }
+    return v;
   }
 
   isInternal(ip: string): boolean {

@@ -113,13 +113,10 @@ export class DetectionEngine implements RecordSink {
     if (r.service) p.services.add(r.service);
     if (isFailedAttempt(r)) {
       p.failed++;
-      if (p.fTs.length < caps.maxFailedPerPair) p.fTs.push(r.ts);
+      if (p.failedCount < caps.maxFailedPerPair) p.addFailed(r.ts);
       else p.failedDropped++;
-    } else if (p.bTs.length < caps.maxBeatsPerPair) {
-      p.bTs.push(r.ts);
-      p.bOrig.push(ob > 0 ? ob : r.origIpBytes);
-      p.bResp.push(rb);
-      p.bUid.push(r.uid);
+    } else if (p.beatCount < caps.maxBeatsPerPair) {
+      p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, r.uid);
     } else {
       if (p.beatsDropped === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
       p.beatsDropped++;

@@ -105,12 +105,11 @@ export class IocTracker {
   }
 
   onConn(r: ConnRecord): void {
-    const c = this.ctx.cfg;
     const dest = { ip: r.respH, port: r.respP, host: null, transport: r.proto, app: r.service };
     const b: [number, number, string | null] = [r.origBytes ?? 0, r.respBytes ?? 0, r.communityId];
-    const ri = c.iocIps.get(r.respH);
+    const ri = this.ctx.iocForAddress(r.respH);
     if (ri) this.hit(r.origH, ri, ri.type === 'cidr' ? 'cidr' : 'ip', r.respH, r.ts, 'conn', r.source, dest, b);
-    const oi = c.iocIps.get(r.origH);
+    const oi = this.ctx.iocForAddress(r.origH);
     if (oi) this.hit(r.respH, oi, oi.type === 'cidr' ? 'cidr' : 'ip', r.origH, r.ts, 'conn (inbound)', r.source, { ...dest, ip: r.origH, port: r.origP }, b);
   }
 

@@ -66,6 +66,38 @@ export class SmallCounter<K> {
   }
 }
 
+/**
+ * Counter for keys that are nearly always one per pair (the port, the service): the first
+ * key lives in two fields, a Map is made only when a second key shows up. Keeps a PairState
+ * small, since a busy day holds hundreds of thousands of them.
+ */
+export class TopCounter<K> {
+  private k0: K | undefined = undefined;
+  private c0 = 0;
+  private more: SmallCounter<K> | null = null;
+  constructor(private readonly cap: number) {}
+  add(k: K, n = 1): void {
+    if (this.c0 === 0 || this.k0 === k) {
+      this.k0 = k;
+      this.c0 += n;
+      return;
+    }
+    (this.more ??= new SmallCounter<K>(this.cap - 1)).add(k, n);
+  }
+  top(): K | undefined {
+    if (!this.more) return this.k0;
+    const t = this.more.top();
+    return t !== undefined && (this.more.m.get(t) ?? 0) > this.c0 ? t : this.k0;
+  }
+  /** [key, count] pairs, first key first. */
+  entries(): [K, number][] {
+    const out: [K, number][] = [];
+    if (this.c0 > 0) out.push([this.k0 as K, this.c0]);
+    if (this.more) for (const e of this.more.m) out.push(e);
+    return out;
+  }
+}
+
 export class PairState {
   sources = 0;
   conns = 0;
@@ -74,18 +106,25 @@ export class PairState {
   respBytes = 0;
   first = Infinity;
   last = -Infinity;
-  /** Successful connections: start time, bytes each way, uid. */
-  readonly bTs: number[] = [];
-  readonly bOrig: number[] = [];
-  readonly bResp: number[] = [];
-  readonly bUid: string[] = [];
+  /**
+   * Successful connections as (start time, bytes sent, bytes received) triples, and their
+   * uids; made on the first beat, so pairs with only failed attempts carry no arrays.
+   */
+  private beats: number[] | null = null;
+  private uids: string[] | null = null;
+  /** The first beat lives in fields: most pairs of a busy day see one or two connections. */
+  private ts0 = 0;
+  private sent0 = 0;
+  private recv0 = 0;
+  private uid0 = '';
+  private n = 0;
   beatsDropped = 0;
-  /** Failed attempts: start time. */
-  readonly fTs: number[] = [];
+  /** Failed attempts: start times (made on the first one). */
+  fTs: number[] | null = null;
   failedDropped = 0;
-  readonly services = new SmallCounter<string>(8);
+  readonly services = new TopCounter<string>(8);
   /** port * 4 + PROTO_CODE */
-  readonly ports = new SmallCounter<number>(32);
+  readonly ports = new TopCounter<number>(32);
   // Long connections.
   sumDuration = 0;
   maxDuration = 0;
@@ -98,23 +137,44 @@ export class PairState {
   maxDurResp = 0;
   openAtEnd = 0;
   longConns = 0;
-  // Clear-text uploads by kind (bytes the internal side sent).
-  upHttpConn = 0;
-  upFtp = 0;
-  upSmtp = 0;
-  upUnknownClear = 0;
-  upUnknownMaybe = 0;
-  clearConns = 0;
-  /** Largest clear-text connection, for communityId / evidence when it is the only one. */
-  clearMaxBytes = 0;
-  clearMaxCommunityId: string | null = null;
-  /** Mean payload entropy over connections where it is known. */
-  entropySum = 0;
-  entropyN = 0;
 
   constructor(
     readonly src: string,
     readonly dst: string,
     readonly dir: Direction,
   ) {}
+
+  get beatCount(): number {
+    return this.n;
+  }
+  get failedCount(): number {
+    return this.fTs === null ? 0 : this.fTs.length;
+  }
+  addBeat(ts: number, sent: number, received: number, uid: string): void {
+    if (this.n === 0) {
+      this.ts0 = ts;
+      this.sent0 = sent;
+      this.recv0 = received;
+      this.uid0 = uid;
+    } else {
+      (this.beats ??= []).push(ts, sent, received);
+      (this.uids ??= []).push(uid);
+    }
+    this.n++;
+  }
+  addFailed(ts: number): void {
+    (this.fTs ??= []).push(ts);
+  }
+  beatTs(i: number): number {
+    return i === 0 ? this.ts0 : this.beats![3 * (i - 1)];
+  }
+  beatSent(i: number): number {
+    return i === 0 ? this.sent0 : this.beats![3 * (i - 1) + 1];
+  }
+  beatReceived(i: number): number {
+    return i === 0 ? this.recv0 : this.beats![3 * (i - 1) + 2];
+  }
+  beatUid(i: number): string {
+    return i === 0 ? this.uid0 : this.uids![i - 1];
+  }
 }

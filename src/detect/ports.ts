@@ -78,6 +78,10 @@ interface PortAgg {
 /** Known services in a Zeek service list (`ssl,http` -> ['ssl', 'http']), Konseki's spelling. */
 function servicesOf(service: string | null): string[] {
   if (!service) return [];
+  if (service.indexOf(',') < 0) {
+    const one = service.toLowerCase();
+    return [one === 'tls' ? 'ssl' : one];
+  }
   return service
     .toLowerCase()
     .split(',')
