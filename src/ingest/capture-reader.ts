@@ -222,7 +222,8 @@ export class CaptureReader {
  * @param source a path, or '-' for standard input
  * @param fileIndex index of the input in the run (copied to PacketMeta.fileIndex)
  * @param onPacket called synchronously for EVERY packet read, with its decode status;
- *   use the header fields only when status is DecodeStatus.Ip. `meta` is reused: copy what you keep.
+ *   use the header fields only when status is DecodeStatus.Ip. `meta` is reused and `meta.buf`
+ *   may be a read buffer that is refilled after the callback: copy whatever you keep.
  * @param opts the anomaly counter, the packet decoder, and the read size
  * @returns the accounting of the input; `error` is set when it stopped early or was not a capture
  */
