@@ -344,8 +344,8 @@ describe('GRE and IP-in-IP tunnels', () => {
     const plain = udp(2152, 2152, Buffer.concat([hex('30 ff'), Buffer.from([0, V4_SYN.length]), hex('11223344'), V4_SYN]));
     const r = decodeFrame(eth(0x0800, outer4(17, plain)), 1);
     expect(r.p).toMatchObject({ src: '192.168.0.1', dstPort: 80, tunnel: TunnelType.Gtpv1, outerSrc: '10.0.0.1' });
-    // E and S set: sequence 1, N-PDU 0, next extension 0x85 (PDU session container, 1 unit), then IPv6.
-    const ext = udp(2152, 2152, Buffer.concat([hex('36 ff 0000 11223344', '0001 00 85', '01 10 01 00'), V6_UDP]));
+    // E and S set (length 60 = 4 + 4 + 52): sequence 1, N-PDU 0, next extension 0x85 (PDU session container, 1 unit), then IPv6.
+    const ext = udp(2152, 2152, Buffer.concat([hex('36 ff 003c 11223344', '0001 00 85', '01 10 01 00'), V6_UDP]));
     expect(decodeFrame(eth(0x0800, outer4(17, ext)), 1).p).toMatchObject({ ipVersion: 6, dstPort: 53, tunnel: TunnelType.Gtpv1 });
     // An echo request (type 1) is GTP signalling: plain UDP.
     const echo = udp(2152, 2152, hex('32 01 0004 00000000 0001 0000'));
