@@ -7,7 +7,7 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../../core/errors.js';
 import type { RecordSink } from '../../core/records.js';
@@ -18,6 +18,8 @@ import { newFileStats, normalizeBudget, ZeekLogParser, type ZeekFileStats } from
 export const READ_CHUNK_BYTES = 1024 * 1024;
 /** Output chunk size of the gunzip stream (zlib's default of 16 KiB means many small chunks). */
 export const GUNZIP_CHUNK_BYTES = 256 * 1024;
+/** Decompressed bytes zlib may run ahead of the parser (bounded memory per file being read). */
+export const GUNZIP_READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Most files taken from the directories of one run; the rest are counted in `filesOverCap`. */
 export const MAX_DIRECTORY_FILES = 100_000;
 /** Deepest directory level searched below an input directory. */
@@ -380,7 +382,8 @@ async function readZeekStreamInto(
     }
     st.gzip = gzip;
     if (gzip) {
-      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+      // A deep readable buffer lets zlib (on the thread pool) inflate ahead while this thread parses.
+      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, readableHighWaterMark: GUNZIP_READ_AHEAD_BYTES } as ZlibOptions);
       const input = Readable.from(source, { objectMode: false });
       input.on('error', (err) => gunzip.destroy(err));
       input.pipe(gunzip);
