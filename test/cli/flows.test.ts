@@ -124,3 +124,26 @@ describe.skipIf(!existsSync(CORPUS))(`konseki flows (corpus at ${CORPUS})`, () =
     expect(both.code).toBe(EXIT_USAGE);
   });
 });
+
+describe.skipIf(!existsSync(CORPUS))(`konseki flows on malformed and odd captures (corpus at ${CORPUS})`, () => {
+  it('never throws; exits 0, 2 or 3; the accounting adds up whenever packets were read', async () => {
+    const { readdirSync, statSync } = await import('node:fs');
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const n of readdirSync(d)) {
+        const p = path.join(d, n);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(pcap|pcapng)$/.test(n)) files.push(p);
+      }
+    };
+    walk(path.join(CORPUS, 'malformed'));
+    walk(path.join(CORPUS, 'linktypes'));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const r = await run({ inputs: [f], format: 'jsonl' });
+      expect([EXIT_OK, EXIT_USAGE, EXIT_PARTIAL], f).toContain(r.code);
+      if (/packets read/.test(r.err)) accounting(r.err);
+      for (const line of r.out.split('\n').filter(Boolean)) JSON.parse(line);
+    }
+  });
+});
