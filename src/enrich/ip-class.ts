@@ -120,6 +120,7 @@ const SPECIAL: [string, IpClass][] = [
   ['2001::/23', 'ietf_protocol'], // RFC 2928
   ['2001::/32', 'teredo'], // RFC 4380
   ['2001:2::/48', 'benchmarking'], // RFC 5180
+  ['2001:3::/32', 'amt'], // RFC 7450
   ['2001:4:112::/48', 'as112'], // RFC 7535
   ['2001:db8::/32', 'documentation'], // RFC 3849
   ['2002::/16', '6to4'], // RFC 3056

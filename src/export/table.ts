@@ -43,11 +43,59 @@ export function terminalSafe(s: string): string {
   });
 }
 
+/**
+ * Columns a code point takes in a terminal: 2 for East Asian wide and fullwidth characters
+ * and most emoji (the ranges of Unicode's EastAsianWidth W/F, simplified), 0 for combining
+ * marks, else 1.
+ */
+export function charWidth(cp: number): number {
+  if (cp < 0x300) return 1;
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  )
+    return 2;
+  return 1;
+}
+
+/** Display width of a string in terminal columns. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += charWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+/** `s` cut or padded to exactly `w` columns (cut text ends with `…`). */
 function fit(s: string, w: number): string {
-  const chars = Array.from(s);
-  if (chars.length <= w) return s + ' '.repeat(w - chars.length);
-  if (w <= 1) return chars.slice(0, w).join('');
-  return chars.slice(0, w - 1).join('') + '…';
+  const sw = displayWidth(s);
+  if (sw <= w) return s + ' '.repeat(w - sw);
+  let out = '';
+  let used = 0;
+  const limit = w <= 1 ? w : w - 1;
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (used + cw > limit) break;
+    out += ch;
+    used += cw;
+  }
+  if (w > 1) {
+    out += '…';
+    used += 1;
+  }
+  return out + ' '.repeat(Math.max(0, w - used));
 }
 
 function endpoint(ip: string | null, port: number | null): string {
@@ -87,7 +135,7 @@ export function formatTable(findings: readonly EnrichedFinding[], opts: TableOpt
     evidence: terminalSafe(f.evidence),
   }));
   const maxLen = (sel: (r: (typeof rows)[number]) => string, cap: number, min: number) =>
-    Math.min(cap, Math.max(min, ...rows.map((r) => Array.from(sel(r)).length)));
+    Math.min(cap, Math.max(min, ...rows.map((r) => displayWidth(sel(r)))));
 
   const cols: Col[] = [
     { title: '#', width: String(rows.length).length, get: (_f, i) => String(i + 1) },

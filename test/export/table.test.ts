@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable, terminalSafe } from '../../src/export/table.js';
+import { displayWidth, formatTable, terminalSafe } from '../../src/export/table.js';
 import { makeFinding, makeFindings } from './fixtures.js';
 
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -38,6 +38,16 @@ describe('findings table', () => {
     expect(out).toContain('a\\x1b]0;owned\\x07b\\x9bc');
     expect(terminalSafe('\u0000')).toBe('\\x00');
     expect(terminalSafe('abc\u202edcba')).toBe('abc\\u202edcba');
+  });
+
+  it('counts wide characters as two columns', () => {
+    // Independent of the code under test: CJK ideographs take 2 columns, ASCII 1.
+    const cols = (l: string) => Array.from(l).reduce((n, ch) => n + (/[\u4e00-\u9fff\u3040-\u30ff]/.test(ch) ? 2 : 1), 0);
+    for (const width of [60, 100, 160]) {
+      const out = formatTable([makeFinding({ destHost: '日本語のホスト名.example', evidence: '送信された大量のデータ'.repeat(8) })], { width });
+      for (const l of out.trimEnd().split('\n')) expect(cols(l), l).toBeLessThanOrEqual(width);
+    }
+    expect(displayWidth('日本a')).toBe(5);
   });
 
   it('says so when there is nothing', () => {
