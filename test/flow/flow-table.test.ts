@@ -159,6 +159,20 @@ describe('TCP', () => {
     expect(conns[1].openAtEnd).toBe(true);
   });
 
+  it('a new SYN on the 5-tuple of a closed connection starts a new connection (reuse)', () => {
+    const cap = new Cap();
+    const a = new TcpConversation(cap.add, C, 40004, S, 80, { client: 1000, server: 5000 });
+    let t = a.handshake(1);
+    t = a.close(t + 0.1);
+    const b = new TcpConversation(cap.add, C, 40004, S, 80, { client: 90000, server: 7000 });
+    b.handshake(t + 1); // within tcp_close_delay, but a SYN with a new ISN
+    const { conns, table } = run(cap);
+    expect(conns.length).toBe(2);
+    expect(conns[0].history).toBe('ShAFf');
+    expect(conns[1].history).toBe('ShA');
+    expect(table.stats.reused).toBe(1);
+  });
+
   it('a RST after data from the originator is RSTO', () => {
     const cap = new Cap();
     const conv = new TcpConversation(cap.add, C, 40003, S, 80);
