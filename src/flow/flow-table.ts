@@ -16,7 +16,20 @@
  *
  * Cap: at most `maxFlows` live connections (default MAX_FLOWS_DEFAULT). When a new
  * connection would exceed it, the connection closest to its timer deadline (in practice the
- * least recently active) is expired early and counted in `stats.earlyExpired`.
+ * least recently active) is expired early and counted in `stats.earlyExpired` and under the
+ * anomaly code `flow_table_cap`. The timer heap holds at most one live entry per connection
+ * plus stale entries of connections that ended within the last timeout period.
+ *
+ * Where we differ from Zeek, on purpose:
+ * - Checksums are not verified (as `zeek -C`): captures taken with checksum offloading would
+ *   otherwise lose every locally sent packet.
+ * - Zeek also re-checks every TCP connection from 5 s after its start every 6 s (the
+ *   ExpireTimer chain); we only run that check for half-closed connections, from the close on,
+ *   which is the only case where it removes anything. Removal can therefore happen a few
+ *   seconds apart from Zeek's for half-closed connections; the logged values are the same.
+ * - uids are deterministic (MurmurHash3 of the key and first packet time), not random.
+ * - Time never goes backwards for the timers: packets older than the newest seen (e.g. from
+ *   captures that overlap in time) do not fire timers, and are added to their connection.
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { createHash } from 'node:crypto';
