@@ -17,7 +17,7 @@ import type { AnomalyCounter } from '../core/anomaly.js';
 import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../core/records.js';
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
-import { EntropySample } from './entropy.js';
+import type { EntropySlab } from './entropy.js';
 import { HttpAnalyzer, type HttpOptions } from './http/http-analyzer.js';
 import { QuicAnalyzer } from './quic/quic-analyzer.js';
 import { isRegistered, SERVICE_NAMES, Svc } from './services.js';
@@ -26,7 +26,7 @@ import { TlsAnalyzer } from './tls/tls-analyzer.js';
 
 /** Bytes per direction kept while the protocol is still unknown (enough for any first line or hello header). */
 export const DETECT_WINDOW = 1024;
-/** Payload packets per direction looked at before giving up on detection (see gaveUp). */
+/** Payload packets per direction looked at before giving up on detection (see detectTcp). */
 export const DETECT_PACKETS = 4;
 /** Bytes a direction must have shown before DETECT_PACKETS ends detection (a TLS hello header is 6). */
 export const DETECT_MIN_BYTES = 16;
@@ -51,40 +51,54 @@ export interface AppContext {
   sink: RecordSink;
   anomalies: AnomalyCounter;
   http: HttpOptions;
-  /** Originator payload bytes sampled for `origPayloadEntropy`. */
-  entropySampleBytes: number;
   /** Smallest sample for which an entropy is reported (below it the figure says little). */
   entropyMinBytes: number;
+  /** Histograms of the samples in progress (null when sampling is off). */
+  entropy: EntropySlab | null;
 }
 
-/** Detection state of one direction. */
+/** UDP ports Zeek's DNS analyzer is registered for (DNS::ports). */
+function isDnsPort(p: number): boolean {
+  return p === 53 || p === 137 || p === 5353 || p === 5355;
+}
+
+/** Whether a segment starts like a line of text (what the command protocols still waiting for the peer send). */
+function textStart(b: Buffer, p: number, end: number): boolean {
+  const e = Math.min(end, p + 8);
+  for (let i = p; i < e; i++) {
+    const c = b[i];
+    if ((c < 0x20 || c > 0x7e) && c !== 0x0d && c !== 0x0a && c !== 0x09) return false;
+  }
+  return true;
+}
+
+/** Bytes one direction sent while the protocol is still unknown (created only when needed). */
 class DetectBuf {
-  buf: Buffer | null = null;
+  readonly buf = Buffer.allocUnsafe(DETECT_WINDOW);
   len = 0;
   ts = 0;
-  packets = 0;
 
   append(b: Buffer, off: number, len: number, ts: number): void {
     if (this.len === 0) this.ts = ts;
-    if (this.buf === null) this.buf = Buffer.allocUnsafe(DETECT_WINDOW);
     const take = Math.min(len, DETECT_WINDOW - this.len);
     b.copy(this.buf, this.len, off, off + take);
     this.len += take;
-  }
-
-  reset(): void {
-    this.buf = null;
-    this.len = 0;
-    this.packets = 0;
   }
 }
 
 export class ConnAnalyzer implements AppAnalyzer {
   private mode = Mode.Detect;
   private readonly tcp: boolean;
-  private readonly services: Svc[] = [];
-  private readonly o = new DetectBuf();
-  private readonly r = new DetectBuf();
+  /** Confirmed services in confirmation order, 4 bits each (first in the low bits); 0 = none. */
+  private services = 0;
+  /** Detection: buffered bytes per direction (null until a direction must be buffered). */
+  private o: DetectBuf | null = null;
+  private r: DetectBuf | null = null;
+  private oPackets = 0;
+  private rPackets = 0;
+  /** Nothing this direction sent can start a protocol we detect: stop looking at it. */
+  private oDead = false;
+  private rDead = false;
   private http: HttpAnalyzer | null = null;
   private tls: TlsAnalyzer | null = null;
   private dns: DnsAnalyzer | null = null;
@@ -92,7 +106,10 @@ export class ConnAnalyzer implements AppAnalyzer {
   private sshO: SshWalker | null = null;
   private sshR: SshWalker | null = null;
   private textPackets = 0;
-  private entropy: EntropySample | null = null;
+  /** Entropy sample: histogram slot (-1 none), bytes counted, value once complete (-1 pending). */
+  private entSlot = -1;
+  private entN = 0;
+  private entValue = -1;
   private lastTs = 0;
 
   constructor(
@@ -103,19 +120,13 @@ export class ConnAnalyzer implements AppAnalyzer {
     private readonly midstream = false,
   ) {
     this.tcp = proto === 'tcp';
-    if (!this.tcp) {
-      const dnsPort = (p: number): boolean => p === 53 || p === 137 || p === 5353 || p === 5355;
-      if (dnsPort(id.respP) || dnsPort(id.origP)) this.startDns();
-    }
+    if (!this.tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
   }
 
   payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     if (len <= 0) return;
     this.lastTs = ts;
-    if (fromOrig && this.ctx.entropySampleBytes > 0) {
-      if (this.entropy === null) this.entropy = new EntropySample(this.ctx.entropySampleBytes);
-      if (!this.entropy.full) this.entropy.add(buf, off, len);
-    }
+    if (fromOrig && this.entValue < 0) this.sample(buf, off, len);
     this.dispatch(fromOrig, buf, off, len, ts);
   }
 
@@ -156,8 +167,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     switch (this.mode) {
       case Mode.Detect:
         this.mode = Mode.Off; // the first bytes are missing: nothing reliable to classify
-        this.o.reset();
-        this.r.reset();
+        this.resetDetection();
         return;
       case Mode.Http:
         this.http!.gap(fromOrig, len);
@@ -181,26 +191,78 @@ export class ConnAnalyzer implements AppAnalyzer {
     this.dns?.end();
     if (this.http !== null && this.http.violation) this.unconfirm(Svc.Http);
     if (this.dns !== null && this.dns.validMessages > 0) this.confirm(Svc.Dns);
-    if (this.services.length > 0) {
-      let s = SERVICE_NAMES[this.services[0]];
-      for (let i = 1; i < this.services.length; i++) s += ',' + SERVICE_NAMES[this.services[i]];
+    if (this.services !== 0) {
+      const first = (this.services & 15) as Svc;
+      let s = SERVICE_NAMES[first];
+      for (let v = this.services >>> 4; v !== 0; v >>>= 4) s += ',' + SERVICE_NAMES[v & 15];
       conn.service = s;
-      const first = this.services[0];
       conn.portMismatch = isRegistered(this.tcp, this.id.respP, first) ? null : SERVICE_NAMES[first];
     } else {
       conn.portMismatch = null;
     }
-    const e = this.entropy;
-    conn.origPayloadEntropy = e !== null && e.n >= this.ctx.entropyMinBytes ? e.value() : null;
+    const slab = this.ctx.entropy;
+    if (this.entSlot >= 0 && slab !== null) {
+      this.entValue = slab.value(this.entSlot, this.entN);
+      slab.release(this.entSlot);
+      this.entSlot = -1;
+    }
+    conn.origPayloadEntropy = this.entValue >= 0 && this.entN >= this.ctx.entropyMinBytes ? this.entValue : null;
+  }
+
+  /** Count originator bytes into the entropy sample until it holds entropySampleBytes. */
+  private sample(buf: Buffer, off: number, len: number): void {
+    const slab = this.ctx.entropy;
+    if (slab === null) return;
+    if (this.entSlot < 0) {
+      this.entSlot = slab.alloc();
+      if (this.entSlot < 0) {
+        this.ctx.anomalies.add('entropy_sample_slots_exhausted');
+        this.entValue = 0;
+        this.entN = 0;
+        return;
+      }
+    }
+    const take = Math.min(len, slab.cap - this.entN);
+    slab.add(this.entSlot, buf, off, take);
+    this.entN += take;
+    if (this.entN >= slab.cap) {
+      this.entValue = slab.value(this.entSlot, this.entN);
+      slab.release(this.entSlot);
+      this.entSlot = -1;
+    }
   }
 
   private confirm(svc: Svc): void {
-    if (this.services.indexOf(svc) < 0) this.services.push(svc);
+    let shift = 0;
+    for (let v = this.services; v !== 0; v >>>= 4, shift += 4) if ((v & 15) === svc) return;
+    if (shift < 28) this.services |= svc << shift;
   }
 
   private unconfirm(svc: Svc): void {
-    const i = this.services.indexOf(svc);
-    if (i >= 0) this.services.splice(i, 1);
+    let kept = 0;
+    let shift = 0;
+    for (let v = this.services; v !== 0; v >>>= 4) {
+      if ((v & 15) === svc) continue;
+      kept |= (v & 15) << shift;
+      shift += 4;
+    }
+    this.services = kept;
+  }
+
+  /** The most recently confirmed service (Svc.None when none). */
+  private lastConfirmed(): Svc {
+    let last = Svc.None;
+    for (let v = this.services; v !== 0; v >>>= 4) last = (v & 15) as Svc;
+    return last;
+  }
+
+  private resetDetection(): void {
+    this.o = null;
+    this.r = null;
+    this.oPackets = 0;
+    this.rPackets = 0;
+    this.oDead = false;
+    this.rDead = false;
   }
 
   /****/
@@ -224,8 +286,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       this.feedDns(fromOrig, buf, off, len, ts);
       return;
     }
-    const d = fromOrig ? this.o : this.r;
-    if (++d.packets >= DETECT_PACKETS) this.mode = Mode.Off;
+    if ((fromOrig ? ++this.oPackets : ++this.rPackets) >= DETECT_PACKETS) this.mode = Mode.Off;
   }
 
 
@@ -235,41 +296,54 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private detectTcp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const d = fromOrig ? this.o : this.r;
-    d.packets++;
-    if (d.len === 0) {
+    if (fromOrig ? this.oDead : this.rDead) return;
+    const packets = fromOrig ? ++this.oPackets : ++this.rPackets;
+    let d = fromOrig ? this.o : this.r;
+    if (d === null) {
       // Common case: the first segment says it all; classify it in place.
+      const o = this.o;
+      const r = this.r;
       const m = fromOrig
-        ? this.classifyTcp(buf, off, off + len, this.r.buf, 0, this.r.len)
-        : this.classifyTcp(this.o.buf, 0, this.o.len, buf, off, off + len);
+        ? this.classifyTcp(buf, off, off + len, r === null ? null : r.buf, 0, r === null ? 0 : r.len)
+        : this.classifyTcp(o === null ? null : o.buf, 0, o === null ? 0 : o.len, buf, off, off + len);
       if (m !== Mode.Detect) {
         this.start(m);
         this.replayOther(fromOrig);
         this.dispatch(fromOrig, buf, off, len, ts);
         return;
       }
+      if (len >= DETECT_MIN_BYTES && !textStart(buf, off, off + len)) {
+        // Long enough to rule out every binary protocol we know, and not text: nothing to wait
+        // for in this direction (the common case for encrypted or unknown bulk data).
+        if (fromOrig) this.oDead = true;
+        else this.rDead = true;
+        if (this.oDead && this.rDead) this.stopDetection();
+        return;
+      }
+      d = new DetectBuf();
+      if (fromOrig) this.o = d;
+      else this.r = d;
     }
     d.append(buf, off, len, ts);
-    const m = this.classifyTcp(this.o.buf, 0, this.o.len, this.r.buf, 0, this.r.len);
+    const o = this.o;
+    const r = this.r;
+    const m = this.classifyTcp(o === null ? null : o.buf, 0, o === null ? 0 : o.len, r === null ? null : r.buf, 0, r === null ? 0 : r.len);
     if (m !== Mode.Detect) {
       this.start(m);
       this.replayBoth();
       return;
     }
-    if (this.gaveUp(this.o) || this.gaveUp(this.r)) {
-      this.mode = Mode.Off;
-      this.o.reset();
-      this.r.reset();
+    // Detection ends for a direction after DETECT_PACKETS packets holding at least
+    // DETECT_MIN_BYTES together (tiny segments, e.g. a hello split byte by byte, do not count
+    // against it), after DETECT_MAX_PACKETS packets whatever their size, or at DETECT_WINDOW bytes.
+    if ((packets >= DETECT_PACKETS && d.len >= DETECT_MIN_BYTES) || packets >= DETECT_MAX_PACKETS || d.len >= DETECT_WINDOW) {
+      this.stopDetection();
     }
   }
 
-  /**
-   * Detection ends for a direction after DETECT_PACKETS packets holding at least
-   * DETECT_MIN_BYTES together (tiny segments, e.g. a hello split byte by byte, do not count
-   * against it), after DETECT_MAX_PACKETS packets whatever their size, or at DETECT_WINDOW bytes.
-   */
-  private gaveUp(d: DetectBuf): boolean {
-    return (d.packets >= DETECT_PACKETS && d.len >= DETECT_MIN_BYTES) || d.packets >= DETECT_MAX_PACKETS || d.len >= DETECT_WINDOW;
+  private stopDetection(): void {
+    this.mode = Mode.Off;
+    this.resetDetection();
   }
 
   /** What the first bytes of both directions say; Mode.Detect while undecided. */
@@ -300,7 +374,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (this.midstream && (m === Mode.Http || m === Mode.Text)) {
       // Zeek's line-based analyzers skip partial connections (HTTP's SetSkipPartial): the
       // request that opened the connection is missing, so pairing would be off.
-      if (m === Mode.Text) this.services.pop();
+      if (m === Mode.Text) this.unconfirm(this.lastConfirmed());
       m = Mode.Off;
     }
     this.mode = m;
@@ -328,23 +402,15 @@ export class ConnAnalyzer implements AppAnalyzer {
   private replayBoth(): void {
     const o = this.o;
     const r = this.r;
-    const ob = o.len > 0 ? o.buf!.subarray(0, o.len) : null;
-    const rb = r.len > 0 ? r.buf!.subarray(0, r.len) : null;
-    const ots = o.ts;
-    const rts = r.ts;
-    o.reset();
-    r.reset();
-    if (ob !== null) this.dispatch(true, ob, 0, ob.length, ots);
-    if (rb !== null) this.dispatch(false, rb, 0, rb.length, rts);
+    this.resetDetection();
+    if (o !== null && o.len > 0) this.dispatch(true, o.buf, 0, o.len, o.ts);
+    if (r !== null && r.len > 0) this.dispatch(false, r.buf, 0, r.len, r.ts);
   }
 
   private replayOther(fromOrig: boolean): void {
     const other = fromOrig ? this.r : this.o;
-    if (other.len === 0) return;
-    const b = other.buf!.subarray(0, other.len);
-    const ts = other.ts;
-    other.reset();
-    this.dispatch(!fromOrig, b, 0, b.length, ts);
+    this.resetDetection();
+    if (other !== null && other.len > 0) this.dispatch(!fromOrig, other.buf, 0, other.len, other.ts);
   }
 
   /****/
@@ -361,8 +427,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (h.tunneled) {
       // CONNECT or Upgrade: classify what flows inside, as Zeek hands it to a new PIA.
       this.mode = Mode.Detect;
-      this.o.reset();
-      this.r.reset();
+      this.resetDetection();
       if (stop >= 0 && stop < off + len) this.dispatch(fromOrig, buf, stop, off + len - stop, ts);
     }
   }

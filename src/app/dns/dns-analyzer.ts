@@ -52,8 +52,9 @@ class TcpFramer {
 
 export class DnsAnalyzer {
   private pendingQuery: Session | null = null;
-  private pendingQueries = new Map<number, Session[]>();
-  private pendingReplies = new Map<number, Session[]>();
+  /** Created on first use: most connections carry one query and its reply (the fast path). */
+  private pendingQueries: Map<number, Session[]> | null = null;
+  private pendingReplies: Map<number, Session[]> | null = null;
   private readonly multicast: boolean;
   private readonly netbios: boolean;
   private readonly ctx: DnsParseContext;
@@ -159,8 +160,8 @@ export class DnsAnalyzer {
       this.emit(this.pendingQuery);
       this.pendingQuery = null;
     }
-    this.flushAll(this.pendingQueries);
-    this.flushAll(this.pendingReplies);
+    if (this.pendingQueries !== null) this.flushAll(this.pendingQueries);
+    if (this.pendingReplies !== null) this.flushAll(this.pendingReplies);
   }
 
   private newSession(msg: DnsMessage, ts: number): Session {
@@ -202,35 +203,38 @@ export class DnsAnalyzer {
       s.sawQuery = true;
       s.sawReply = true;
     } else if (isQuery) {
-      const q = this.pendingReplies.get(msg.id);
+      const q = this.pendingReplies?.get(msg.id);
       if (q !== undefined && q.length > 0) {
-        s = this.pop(this.pendingReplies, msg.id);
+        s = this.pop(this.pendingReplies!, msg.id);
       } else {
         s = this.newSession(msg, ts);
         if (this.pendingQuery === null) this.pendingQuery = s;
-        else this.enqueue(this.pendingQueries, msg.id, s);
+        else this.enqueue((this.pendingQueries ??= new Map()), msg.id, s);
       }
     } else if (this.pendingQuery !== null && this.pendingQuery.rec.transId === msg.id) {
       s = this.pendingQuery;
       this.pendingQuery = null;
       // Refill the fast path, preferring a pending query with the same id (keeps queue order).
-      const same = this.pendingQueries.get(msg.id);
-      if (same !== undefined && same.length > 0) this.pendingQuery = this.pop(this.pendingQueries, msg.id);
-      else {
-        for (const [tid, q] of this.pendingQueries) {
-          if (q.length > 0) {
-            this.pendingQuery = this.pop(this.pendingQueries, tid);
-            break;
+      const pq = this.pendingQueries;
+      if (pq !== null) {
+        const same = pq.get(msg.id);
+        if (same !== undefined && same.length > 0) this.pendingQuery = this.pop(pq, msg.id);
+        else {
+          for (const [tid, q] of pq) {
+            if (q.length > 0) {
+              this.pendingQuery = this.pop(pq, tid);
+              break;
+            }
           }
         }
       }
     } else {
-      const q = this.pendingQueries.get(msg.id);
+      const q = this.pendingQueries?.get(msg.id);
       if (q !== undefined && q.length > 0) {
-        s = this.pop(this.pendingQueries, msg.id);
+        s = this.pop(this.pendingQueries!, msg.id);
       } else {
         s = this.newSession(msg, ts);
-        this.enqueue(this.pendingReplies, msg.id, s);
+        this.enqueue((this.pendingReplies ??= new Map()), msg.id, s);
       }
     }
 
