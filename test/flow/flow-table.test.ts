@@ -128,6 +128,17 @@ describe('TCP', () => {
     expect(c.respPkts).toBe(1);
   });
 
+  it('a SYN-ACK first between non-server ports flips once productive traffic follows (H -> ^hA)', () => {
+    const cap = new Cap();
+    cap.tcp(1, false, SYN | ACK, 5000, 1001, undefined, 12345, 54321); // from S:54321 to C:12345
+    cap.tcp(1.01, true, ACK, 1001, 5001, undefined, 12345, 54321); // C acks
+    const [c] = run(cap).conns;
+    expect([c.origH, c.origP, c.respH, c.respP]).toEqual([C, 12345, S, 54321]);
+    expect(c.history).toBe('^hA');
+    expect([c.origPkts, c.respPkts]).toEqual([1, 1]);
+    expect(c.connState).toBe('OTH');
+  });
+
   it('an unanswered SYN is given up after 5 s (tcp_attempt_delay): later SYNs start a new connection', () => {
     const cap = new Cap();
     cap.tcp(10, true, SYN, 1000, 0);
