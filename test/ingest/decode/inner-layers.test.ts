@@ -1,7 +1,8 @@
 /**
  * What sits inside the link layer: VLAN tags, MPLS, PPPoE, VN-Tag, IPv4 and IPv6 headers,
- * TCP/UDP/ICMP, GRE and IP-in-IP. Hand-written frames; every malformed case asserts the
- * Zeek weird name it is counted under.
+ * TCP/UDP/ICMP, GRE, IP-in-IP and the UDP tunnels. Hand-written frames; every malformed
+ * case asserts the Zeek weird name it is counted under. The well-formed tunnel frames were
+ * cross-checked once with tshark 4 (same inner addresses and ports).
  */
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../../src/core/anomaly.js';
