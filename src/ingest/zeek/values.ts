@@ -111,38 +111,9 @@ export function parseCount(buf: Buffer, s: number, e: number): number {
   return v <= Number.MAX_SAFE_INTEGER ? v : -1;
 }
 
-/** A signed integer (`int`); NaN when it is not one. */
-export function parseInt64(buf: Buffer, s: number, e: number): number {
-  if (e > s && buf[s] === 0x2d) {
-    const v = parseCount(buf, s + 1, e);
-    return v < 0 ? NaN : -v;
-  }
-  const v = parseCount(buf, s, e);
-  return v < 0 ? NaN : v;
-}
 
-/** A port number (0..65535); -1 when it is not one. */
-export function parsePort(buf: Buffer, s: number, e: number): number {
-  const v = parseCount(buf, s, e);
-  return v <= 65535 ? v : -1;
-}
 
-/** Zeek's `T`/`F`: 1, 0, or -1 when it is neither. */
-export function parseBool(buf: Buffer, s: number, e: number): number {
-  if (e - s !== 1) return -1;
-  const c = buf[s];
-  return c === 0x54 ? 1 : c === 0x46 ? 0 : -1;
-}
 
-/**
- * A `time` field: epoch seconds (`1521911720.865716`), or ISO 8601 as a fallback.
- * NaN when it is neither. Rounded to the microsecond.
- */
-export function parseTime(buf: Buffer, s: number, e: number): number {
-  const v = parseDecimal(buf, s, e);
-  if (v === v) return roundMicros(v);
-  return parseIsoTime(buf.toString('latin1', s, e));
-}
 
 /** An `interval` or `double` time quantity, rounded to the microsecond; NaN when bad. */
 export function parseInterval(buf: Buffer, s: number, e: number): number {
@@ -233,7 +204,7 @@ export function jsonIntervalList(v: unknown): number[] | null {
   return out;
 }
 
-/** A JSON address: a string of address characters, or null. */
+/** A JSON address: a string that passes {@link isAddrText}, or null. */
 export function jsonAddr(v: unknown): string | null {
   if (typeof v !== 'string' || !isAddrText(v)) return null;
   return v;
@@ -328,11 +299,8 @@ export class ByteStringCache {
   }
 }
 
-/** FNV-1a step and finish, the hash ByteStringCache slots are chosen by. */
+/** FNV-1a over the bytes then the length: the hash ByteStringCache slots are chosen by. */
 export const HASH_SEED = 0x811c9dc5 | 0;
-export function hashStep(h: number, c: number): number {
-  return Math.imul(h ^ c, 0x01000193);
-}
 export function byteHash(buf: Buffer, s: number, e: number): number {
   let h = HASH_SEED;
   for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
@@ -342,22 +310,11 @@ export function byteHash(buf: Buffer, s: number, e: number): number {
 /** Longest value the string caches hold (a long User-Agent fits). */
 export const MAX_CACHED_STRING = 256;
 
-/** Addresses: a few thousand hosts make up most of a network's lines. */
+/** IPv6 addresses (dotted quads have an integer-keyed cache in scan.ts). */
 export const ADDR_CACHE = new ByteStringCache(14);
 /** Repeated words: enums, states, histories, names, user agents. */
 export const TOKEN_CACHE = new ByteStringCache(14);
 
-/** An address field through the address cache; null when its characters cannot form an address. */
-export function tsvAddr(buf: Buffer, s: number, e: number): string | null {
-  const n = e - s;
-  if (n < 2 || n > 64) return null;
-  // The cache only ever holds strings that passed parseAddr, so a hit needs no check.
-  const hit = ADDR_CACHE.find(buf, s, n, byteHash(buf, s, e));
-  if (hit !== null) return hit;
-  const a = parseAddr(buf, s, e);
-  if (a !== null) ADDR_CACHE.store(a);
-  return a;
-}
 
 /**
  * A TSV string field that repeats across lines (states, names, agents): from the token cache
