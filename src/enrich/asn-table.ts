@@ -4,8 +4,8 @@
  * starts, one AS number and one organisation index per range, and a deduplicated string table.
  * A lookup is one binary search for the last range start <= the address.
  */
-import { readFileSync } from 'node:fs';
-import { gunzip, gunzipSync } from 'node:zlib';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { readFile as readFileAsync } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { endianness } from 'node:os';
@@ -163,6 +163,30 @@ export class AsnTable {
     }
     const asn = this.v6Asn[lo];
     return asn === 0 ? null : { asn, org: this.org(this.v6Org[lo]) };
+  }
+
+  /**
+   * Only the header of a table file, without decompressing the whole table (for `--version`).
+   * @throws KonsekiError ERR_GEOIP_DB
+   */
+  static readHeader(path: string): AsnTableHeader {
+    try {
+      const fd = openSync(path, 'r');
+      let head: Buffer;
+      try {
+        const buf = Buffer.alloc(16 * 1024);
+        const n = readSync(fd, buf, 0, buf.length, 0);
+        head = buf.subarray(0, n);
+      } finally {
+        closeSync(fd);
+      }
+      if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      if (head.toString('latin1', 0, 8) !== MAGIC) throw new Error('bad magic');
+      const len = head.readUInt32LE(8);
+      return JSON.parse(head.toString('utf8', 12, 12 + len)) as AsnTableHeader;
+    } catch (e) {
+      throw new KonsekiError(ErrorCodes.GEOIP_DB, `Cannot read the AS table header: ${(e as Error).message}`, { file: path });
+    }
   }
 
   /**

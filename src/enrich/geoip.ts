@@ -379,3 +379,28 @@ export class GeoEnricher {
     return out;
   }
 }
+
+/**
+ * Attribution lines for `konseki --version`: the embedded data, its versions and licences.
+ * Cheap: reads a package.json and the AS table's header only.
+ */
+export function embeddedDataAttribution(): string[] {
+  let countryVersion = '?';
+  try {
+    const req = createRequire(import.meta.url);
+    countryVersion = (req(`${EMBEDDED_COUNTRY_PACKAGE}/package.json`) as { version: string }).version;
+  } catch {
+    countryVersion = 'not installed';
+  }
+  let asn = '?';
+  try {
+    const h = AsnTable.readHeader(EMBEDDED_ASN_TABLE);
+    asn = `${h.sourceVersion}${h.buildDate ? `, data of ${h.buildDate.slice(0, 10)}` : ''}`;
+  } catch {
+    asn = 'missing';
+  }
+  return [
+    `GeoIP data (embedded, offline): country from ip-location-db geo-whois-asn-country ${countryVersion} (CC0-1.0; RIR data via NRO);`,
+    `AS numbers and names from ip-location-db asn ${asn} (CC BY 4.0: RouteViews, NRO, IP Geolocation by DB-IP https://db-ip.com). See NOTICE.`,
+  ];
+}

@@ -31,6 +31,11 @@ describe('embedded AS table', () => {
     expect(table.header.buildDate).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('reads the header alone without decompressing the table', () => {
+    expect(AsnTable.readHeader(EMBEDDED_ASN_TABLE)).toEqual(table.header);
+    expect(() => AsnTable.readHeader('/nonexistent')).toThrow(/Cannot read the AS table header/);
+  });
+
   it('loads the same table asynchronously', async () => {
     const t2 = await AsnTable.loadAsync(EMBEDDED_ASN_TABLE);
     expect(t2.header).toEqual(table.header);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GeoEnricher, embeddedCountryDbPath, EMBEDDED_ASN_TABLE, ABROAD_SCORE_BONUS } from '../../src/enrich/geoip.js';
+import { GeoEnricher, embeddedCountryDbPath, embeddedDataAttribution, EMBEDDED_ASN_TABLE, ABROAD_SCORE_BONUS } from '../../src/enrich/geoip.js';
 import type { Finding } from '../../src/core/finding.js';
 import { KonsekiError } from '../../src/core/errors.js';
 
@@ -144,6 +144,16 @@ describe('GeoEnricher with the embedded data', async () => {
         expect(geo.lookup(ip)).toMatchObject({ ipClass: 'private', country: null, asn: null });
       }
     });
+  });
+});
+
+describe('attribution text for --version', () => {
+  it('names both data sets with versions, licences and DB-IP', () => {
+    const text = embeddedDataAttribution().join('\n');
+    expect(text).toMatch(/geo-whois-asn-country \d+\.\d+\.\d+ \(CC0-1\.0/);
+    expect(text).toMatch(/ip-location-db asn \d+\.\d+\.\d{10}, data of \d{4}-\d{2}-\d{2} \(CC BY 4\.0/);
+    expect(text).toContain('IP Geolocation by DB-IP https://db-ip.com');
+    expect(text).toContain('See NOTICE.');
   });
 });
 
