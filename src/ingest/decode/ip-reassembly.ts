@@ -86,6 +86,11 @@ export class IpReassembler {
   private readonly held = new Map<string, Datagram>();
   private heldBytesTotal = 0;
 
+  /** Datagrams reassembled so far (each one came out as DecodeStatus.Ip on its last fragment). */
+  reassembledDatagrams = 0;
+  /** Incomplete datagrams dropped so far (timeout, caps, clear), with all their fragments. */
+  droppedDatagrams = 0;
+
   /** The last reassembled datagram: bytes [outOff, outOff + outLen) of `out`. */
   out: Buffer = Buffer.alloc(0);
   outOff = REASSEMBLED_PREFIX;
@@ -128,12 +133,14 @@ export class IpReassembler {
       if (d.created + this.timeout >= now) break;
       c.note(Weird.fragment_reassembly_timeout);
       this.drop(d);
+      this.droppedDatagrams++;
     }
   }
 
   /** Forget everything held (end of input). Returns the number of datagrams dropped. */
   clear(): number {
     const n = this.held.size;
+    this.droppedDatagrams += n;
     this.held.clear();
     this.heldBytesTotal = 0;
     return n;
@@ -188,6 +195,7 @@ export class IpReassembler {
       if (this.held.size >= this.maxDatagrams) {
         c.note(Weird.fragment_datagrams_cap_reached);
         this.drop(this.held.values().next().value as Datagram);
+        this.droppedDatagrams++;
       }
       d = new Datagram(key, version, now, Buffer.from(buf.subarray(ipOff, ipOff + hdrLen)));
       d.prevNhRel = prevNhOff - ipOff;
@@ -230,6 +238,7 @@ export class IpReassembler {
       if (oldest === d) break;
       c.note(Weird.fragment_bytes_cap_reached);
       this.drop(oldest);
+      this.droppedDatagrams++;
     }
 
     return this.tryComplete(d, c);
@@ -307,6 +316,7 @@ export class IpReassembler {
       out[o + d.prevNhRel] = d.nextHeader;
     }
     this.drop(d);
+    this.reassembledDatagrams++;
     this.out = out;
     this.outOff = o;
     this.outLen = n;

@@ -47,6 +47,7 @@ describe('IPv4 reassembly', () => {
     expect(r.anomalies).toEqual({});
     expect(r.decoder.reassembler.heldDatagrams).toBe(0);
     expect(r.decoder.reassembler.heldBytes).toBe(0);
+    expect([r.decoder.reassembler.reassembledDatagrams, r.decoder.reassembler.droppedDatagrams]).toEqual([1, 0]);
   });
 
   it('reassembles out of order', () => {
@@ -154,6 +155,7 @@ describe('reassembly caps', () => {
     const firsts = [1, 2, 3].map((id) => frag4(0, 104, true, { id }));
     const r = run([...firsts, frag4(104, 104, false, { id: 1 }), frag4(104, 104, false, { id: 3 })], { maxFragmentDatagrams: 2 });
     expect(r.anomalies).toEqual({ fragment_datagrams_cap_reached: 2 });
+    expect([r.decoder.reassembler.reassembledDatagrams, r.decoder.reassembler.droppedDatagrams]).toEqual([1, 2]);
     // id 1 was dropped for id 3, and id 2 for the new entry the late id-1 fragment opened.
     expect(r.statuses).toEqual([Fragment, Fragment, Fragment, Fragment, Ip]);
     expect(r.decoder.reassembler.heldDatagrams).toBe(1);
@@ -173,6 +175,7 @@ describe('reassembly caps', () => {
     const r = run([frag4(0, 104, true), frag4(0, 104, true, { id: 5 }), frag4(104, 104, false, { id: 5 })]);
     expect(r.statuses).toEqual([Fragment, Fragment, Ip]);
     expect(r.decoder.flush('frag.pcap')).toBe(1);
+    expect(r.decoder.reassembler.droppedDatagrams).toBe(1);
     expect(r.decoder.reassembler.heldDatagrams).toBe(0);
     expect(r.decoder.reassembler.heldBytes).toBe(0);
     expect(r.decoder.flush('frag.pcap')).toBe(0);
