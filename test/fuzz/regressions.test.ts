@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyInputs } from '../../src/pipeline.js';
 import { PcapBuffer } from '../../src/synth/pcap-writer.js';
+import { runCase } from './run-case.js';
 import { udpFrame } from '../../src/synth/packet-builder.js';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { RecordSink } from '../../src/core/records.js';
@@ -78,6 +79,17 @@ describe('indicator CSV feeds', () => {
     expect(parseIndicatorCsv('indicator,type,description\r1.2.3.4,ip,x', 'feed.csv', new AnomalyCounter())).toEqual([
       { type: 'ip', value: '1.2.3.4', source: 'feed.csv', description: 'x' },
     ]);
+  });
+});
+
+describe('indicator CSV feeds: long lines', () => {
+  it('a 4 MB first line is not parsed as a header candidate (it took ~3 s per MB in csv-parse)', () => {
+    // Fuzz case (long run, seed 1202272823): a 1.1 MB line first in a feed took 7-13 s.
+    const text = 'A'.repeat(4_000_000) + '\n5.6.7.8,y\n';
+    const anomalies = new AnomalyCounter();
+    const out = runCase('indicators', text, () => parseIndicatorCsv(text, 'feed.csv', anomalies));
+    expect(out.map((i) => i.value)).toEqual(['5.6.7.8']);
+    expect(anomalies.get('ioc_bad_line')).toBe(1);
   });
 });
 
