@@ -204,8 +204,8 @@ export interface ResolvedDetectConfig {
   iocJa4: Map<string, Indicator>;
   /** Normalised URL (host + path, lower-case host, no scheme) -> indicator. */
   iocUrls: Map<string, Indicator>;
-  /** `port/proto` -> signature (proto `any` is stored under both). */
-  ports: Map<string, PortSignature>;
+  /** port * 4 + transport code (tcp 0, udp 1) -> signature (proto `any` is stored under both). */
+  ports: Map<number, PortSignature>;
   suffixes: PublicSuffixes;
   sourceNames: string[];
   detectors: Set<DetectorId>;
@@ -332,13 +332,13 @@ export function normalizeDetectConfig(cfg: DetectConfig = {}): ResolvedDetectCon
     if (!ok) fail(`indicator "${ind.value}" from ${ind.source} is not a valid ${String(ind.type)}`);
   }
 
-  const ports = new Map<string, PortSignature>();
+  const ports = new Map<number, PortSignature>();
   for (const p of cfg.ports ?? []) {
     if (!Number.isInteger(p.port) || p.port < 0 || p.port > 65535) fail(`port signature has an invalid port: ${String(p.port)}`);
     if (!['weak', 'medium', 'strong'].includes(p.strength)) fail(`port signature ${p.port} has an invalid strength "${String(p.strength)}"`);
     if (!['tcp', 'udp', 'any'].includes(p.proto)) fail(`port signature ${p.port} has an invalid proto "${String(p.proto)}"`);
-    if (p.proto === 'any' || p.proto === 'tcp') ports.set(`${p.port}/tcp`, p);
-    if (p.proto === 'any' || p.proto === 'udp') ports.set(`${p.port}/udp`, p);
+    if (p.proto === 'any' || p.proto === 'tcp') ports.set(p.port * 4, p);
+    if (p.proto === 'any' || p.proto === 'udp') ports.set(p.port * 4 + 1, p);
   }
 
   const detectors = new Set<DetectorId>();

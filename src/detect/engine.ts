@@ -19,7 +19,7 @@ import { normalizeName } from './domains.js';
 import { ExfilTracker } from './exfil.js';
 import { IocTracker } from './ioc.js';
 import { longConnectionFindings } from './long-connection.js';
-import { isFailedAttempt, PairState, PROTO_CODE } from './pairs.js';
+import { isFailedAttempt, PairState, protoCode } from './pairs.js';
 import { PortTracker } from './ports.js';
 
 /** Figures for the run summary. */
@@ -109,7 +109,7 @@ export class DetectionEngine implements RecordSink {
     if (r.ts < p.first) p.first = r.ts;
     const dur = r.duration !== null && r.duration > 0 ? r.duration : 0;
     if (r.ts + dur > p.last) p.last = r.ts + dur;
-    p.ports.add(r.respP * 4 + PROTO_CODE[r.proto]);
+    p.ports.add(r.respP * 4 + protoCode(r.proto));
     if (r.service) p.services.add(r.service);
     if (isFailedAttempt(r)) {
       p.failed++;
@@ -130,7 +130,7 @@ export class DetectionEngine implements RecordSink {
       p.maxDurUid = r.uid;
       p.maxDurCommunityId = r.communityId;
       p.maxDurOpen = r.openAtEnd === true;
-      p.maxDurPortProto = r.respP * 4 + PROTO_CODE[r.proto];
+      p.maxDurPortProto = r.respP * 4 + protoCode(r.proto);
       p.maxDurOrig = ob;
       p.maxDurResp = rb;
     }

@@ -37,7 +37,10 @@ export function contentSeen(r: ConnRecord): boolean {
   return true;
 }
 
-export const PROTO_CODE: Record<Transport, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
+/** Transport code used in numeric port keys: tcp 0, udp 1, icmp 2, anything else 3. */
+export function protoCode(p: Transport): number {
+  return p === 'tcp' ? 0 : p === 'udp' ? 1 : p === 'icmp' ? 2 : 3;
+}
 export const PROTO_NAME: readonly Transport[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
 
 /** Small bounded counter map (keys beyond `cap` are counted under an overflow total). */

@@ -17,7 +17,7 @@ import type { ConnRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, fmtBytes, fmtDuration, sourceBit } from './context.js';
 import type { PortSignature, PortStrength } from './config.js';
-import { contentSeen, isFailedAttempt, SmallCounter } from './pairs.js';
+import { contentSeen, isFailedAttempt, protoCode, SmallCounter } from './pairs.js';
 import { clamp01 } from './stats.js';
 
 export const STRENGTH_SCORE: Record<PortStrength, number> = { weak: 0.15, medium: 0.45, strong: 0.6 };
@@ -36,7 +36,7 @@ export const SUSPICIOUS_PORT_MIN = 0.2;
  * Ports registered for the Zeek services we check (IANA plus widespread alternates).
  * A service not in this table is never called out of place.
  */
-export const SERVICE_PORTS: Readonly<Record<string, readonly number[]>> = {
+export const SERVICE_PORTS: ReadonlyMap<string, readonly number[]> = new Map(Object.entries({
   http: [80, 81, 591, 3128, 8000, 8008, 8080, 8081, 8088, 8118, 8888, 5985],
   ssl: [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 4443, 5061, 5222, 5223, 5228, 5671, 5986, 6697, 8443, 8883, 9443],
   quic: [443, 80, 8443],
@@ -48,7 +48,10 @@ export const SERVICE_PORTS: Readonly<Record<string, readonly number[]>> = {
   imap: [143, 993],
   rdp: [3389],
   socks: [1080, 9050, 9150],
-};
+}));
+
+/** Every port registered for one of the services above. */
+const REGISTERED_PORTS: ReadonlySet<number> = new Set([...SERVICE_PORTS.values()].flat());
 
 /** Ports where anything but the expected protocol is disguised traffic. */
 const DISGUISE_PORTS: Readonly<Record<number, string>> = { 53: 'dns', 80: 'http', 443: 'ssl' };
@@ -101,10 +104,16 @@ export function portMismatchOf(r: ConnRecord): [string, number] | null {
     const what = r.portMismatch.toLowerCase();
     return [`${what} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
   }
+  if (r.service !== null && r.service.indexOf(',') < 0) {
+    // One service (the common case): no arrays.
+    const one = r.service === 'tls' ? 'ssl' : r.service;
+    const ports = SERVICE_PORTS.get(one);
+    if (ports !== undefined && ports.includes(port)) return null;
+  }
   const svcs = servicesOf(r.service);
-  const known = svcs.filter((s) => s in SERVICE_PORTS);
+  const known = svcs.filter((s) => SERVICE_PORTS.has(s));
   if (known.length > 0) {
-    if (known.some((s) => SERVICE_PORTS[s].includes(port))) return null;
+    if (known.some((s) => SERVICE_PORTS.get(s)!.includes(port))) return null;
     // `dns` over a non-DNS port is only odd for TCP/UDP ports not used by mDNS/LLMNR.
     return [`${known.join(',')} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
   }
@@ -127,7 +136,7 @@ export class PortTracker {
   /** Look at one considered connection. */
   onConn(r: ConnRecord): void {
     const cfg = this.ctx.cfg;
-    const sig = cfg.ports.get(`${r.respP}/${r.proto}`) ?? null;
+    const sig = cfg.ports.size > 0 ? (cfg.ports.get(r.respP * 4 + protoCode(r.proto)) ?? null) : null;
     const failed = isFailedAttempt(r);
     let mm = failed ? null : portMismatchOf(r);
     const unknownData = !failed && !r.service && (r.origBytes ?? 0) > 0 && contentSeen(r);
@@ -137,7 +146,7 @@ export class PortTracker {
       r.proto === 'tcp' &&
       typeof r.origPayloadEntropy === 'number' &&
       r.origPayloadEntropy < cfg.t.encryptedEntropy &&
-      !Object.values(SERVICE_PORTS).some((ps) => ps.includes(r.respP)) &&
+      !REGISTERED_PORTS.has(r.respP) &&
       r.respP < 49152
     ) {
       mm = [`clear-text unknown protocol on ${r.respP}/tcp`, UNKNOWN_CLEARTEXT_SCORE];

@@ -267,3 +267,15 @@ describe('DetectionEngine', () => {
     expect(findings[0].inputSource).toBe('a.pcap,conn.log');
   });
 });
+
+describe('hostile field values', () => {
+  it('treats service names like "constructor" or "toString" as unknown services, not as code', () => {
+    const b = new ScenarioBuilder(17);
+    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: 80, service: 'constructor' });
+    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: 8081, service: 'toString,__proto__' });
+    const { findings } = engineFor(b);
+    expect(findings.filter((f) => f.detector === 'suspicious_port').map((f) => f.evidence)).toEqual([
+      expect.stringContaining('constructor instead of http on 80/tcp'),
+    ]);
+  });
+});
