@@ -288,6 +288,8 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       }
       opts.onInput?.(info);
     }
+    // Datagrams whose fragments never all arrived are counted (fragment_incomplete_at_end).
+    decoder.flush(captures[captures.length - 1].path);
     table.flush();
     result.flowStats = table.stats;
     result.flows = table.stats.flowsEmitted;
