@@ -6,9 +6,13 @@
  *
  * Spreadsheet formula injection: the traffic's attacker-controlled bytes end up in cells
  * (host names, URIs in evidence). A cell that begins with `=`, `+`, `-`, `@`, tab or CR is
- * prefixed with `'` (OWASP "CSV Injection"), so that no spreadsheet evaluates it. Other C0
- * control characters (and DEL) are written as `\xHH`, so that a CSV shown in a terminal cannot
- * carry escape sequences; tab, CR and LF stay (they are quoted).
+ * prefixed with `'` (OWASP "CSV Injection"), so that no spreadsheet evaluates it.
+ *
+ * One record, one line: CR and LF inside a cell are written as the two characters `\r` and
+ * `\n`, and other C0 control characters (and DEL) as `\xHH`. RFC 4180 would allow quoted line
+ * breaks, but line-based shippers (Sentinel's text-log collection, Filebeat without a multiline
+ * setting, syslog forwarders to QRadar) split records on them; and a CSV shown in a terminal
+ * cannot carry escape sequences. Tab stays as it is.
  */
 import type { EnrichedFinding } from '../core/finding.js';
 import { CSV_COLUMNS, csvValues } from './fields.js';
@@ -16,13 +20,15 @@ import { CSV_COLUMNS, csvValues } from './fields.js';
 export const CSV_EOL = '\r\n';
 
 // eslint-disable-next-line no-control-regex
-const CONTROL_ALL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+const CONTROL_ALL = /[\x00-\x08\x0a-\x1f\x7f]/g;
 
-function hexEscape(c: string): string {
+function escapeControl(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
   return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
 }
 
-/** One text cell: controls escaped, formula prefix neutralised, RFC 4180 quoting. */
+/** One text cell: formula prefix neutralised, controls escaped, RFC 4180 quoting. */
 export function csvTextCell(s: string): string {
   const n = s.length;
   if (n === 0) return '';
@@ -32,13 +38,12 @@ export function csvTextCell(s: string): string {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20) {
-      if (c === 0x0a || c === 0x0d) quote = true;
-      else if (c !== 0x09) control = true;
+      if (c !== 0x09) control = true;
     } else if (c === 0x22 || c === 0x2c) quote = true;
     else if (c === 0x7f) control = true;
   }
-  let v = control ? s.replace(CONTROL_ALL, hexEscape) : s;
-  const c0 = v.charCodeAt(0);
+  const c0 = s.charCodeAt(0);
+  let v = control ? s.replace(CONTROL_ALL, escapeControl) : s;
   // = + - @ TAB CR
   if (c0 === 0x3d || c0 === 0x2b || c0 === 0x2d || c0 === 0x40 || c0 === 0x09 || c0 === 0x0d) v = "'" + v;
   return quote ? '"' + v.replace(/"/g, '""') + '"' : v;

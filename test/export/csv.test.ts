@@ -76,10 +76,18 @@ describe('CSV contract', () => {
     expect(csvTextCell('@x')).toBe("'@x");
     expect(csvTextCell('+x')).toBe("'+x");
     expect(csvTextCell('\tx')).toBe("'\tx"); // a tab needs no quotes (RFC 4180)
-    expect(csvTextCell('\rx')).toBe('"\'\rx"');
+    expect(csvTextCell('\rx')).toBe("'\\rx");
+    expect(csvTextCell('line one\nline two')).toBe('line one\\nline two');
     expect(csvTextCell('a=1')).toBe('a=1');
     expect(csvTextCell('say "hi", ok')).toBe('"say ""hi"", ok"');
     expect(csvTextCell('')).toBe('');
+  });
+
+  it('keeps every record on one physical line', () => {
+    const findings = makeFindings();
+    const text = csvHeader() + findings.map(csvRow).join('');
+    expect(text.split('\r\n').length).toBe(findings.length + 2);
+    expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
   });
 
   it('escapes control characters (no terminal escape sequences, no NUL) but keeps UTF-8 text', () => {

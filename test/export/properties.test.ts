@@ -17,8 +17,10 @@ const nasty = fc.oneof(
 
 /** What the CSV writer promises to keep: the text, with C0/DEL shown as \xHH and a ' before formula starts. */
 function csvExpected(s: string): string {
-  let v = s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-  if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+  let v = s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'),
+  );
+  if (/^[=+\-@\t\r]/.test(s)) v = "'" + v;
   return v;
 }
 
@@ -27,7 +29,10 @@ describe('format properties', () => {
     fc.assert(
       fc.property(nasty, nasty, nasty, (host, evidence, org) => {
         const f = makeFinding({ destHost: host || null, evidence, destGeo: { ipClass: 'public', country: 'US', asn: 1, asOrg: org || null } });
-        const rows: string[][] = parse(csvHeader() + csvRow(f) + csvRow(f), { relax_quotes: false });
+        const text = csvHeader() + csvRow(f) + csvRow(f);
+        // One record per physical line.
+        expect(text.split('\r\n').length).toBe(4);
+        const rows: string[][] = parse(text, { relax_quotes: false });
         expect(rows.length).toBe(3);
         for (const r of rows) expect(r.length).toBe(28);
         expect(rows[1][10]).toBe(host ? csvExpected(host) : '');
