@@ -84,6 +84,11 @@ export function formatSummary(run: RunInfo): string {
   lines.push(`  findings: ${n(f.total)}${sev.length ? ` (${sev.join(', ')})` : ''}`);
   const det = Object.entries(f.byDetector).map(([d, c]) => `${d} ${n(c)}`);
   if (det.length) lines.push(`    by detector: ${det.join(', ')}`);
+  if (run.output) {
+    const o = run.output;
+    const where = o.out === '-' ? 'stdout' : o.out;
+    lines.push(`  output: ${n(o.rows)} finding${o.rows === 1 ? '' : 's'} as ${o.format}, ${bytes(o.bytes)}, to ${where}${o.brokenPipe ? ' (reader closed the pipe early)' : ''}`);
+  }
   if (run.geoip.length === 0) lines.push('  geoip: off');
   for (const d of run.geoip) lines.push(`  geoip ${describeGeoDb(d)}`);
   if (run.homeCountry) lines.push(`  home country: ${run.homeCountry}`);

@@ -58,6 +58,8 @@ export interface RunInfo {
   configPath?: string | null;
   /** True when the run was interrupted (SIGINT/SIGTERM) and the results are partial. */
   interrupted?: boolean;
+  /** What writeFindings wrote (its WriteResult), once written. */
+  output?: { format: string; out: string; rows: number; bytes: number; brokenPipe?: boolean } | null;
 }
 
 /** An empty RunInfo for a run that starts now. */

@@ -31,6 +31,9 @@ describe('run summary', () => {
     expect(text).toContain('    by detector: beacon 1, cleartext_exfil 1, dns_tunnel 1, ioc_match 10, long_connection 1, suspicious_port 1');
     expect(text).toContain('  geoip country: country ipvAll, built 2026-06-17, embedded');
     expect(text).toContain('  home country: CZ');
+    expect(text).not.toContain('output:');
+    run.output = { format: 'csv', out: '/srv/out/findings.csv', rows: 15, bytes: 4096 };
+    expect(formatSummary(run)).toContain('  output: 15 findings as csv, 4.0 KiB, to /srv/out/findings.csv');
     expect(text).not.toContain('\x1b');
   });
 
