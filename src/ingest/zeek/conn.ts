@@ -29,13 +29,13 @@ const COLUMNS = [
   'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
   'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history',
   'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents', 'vlan', 'inner_vlan',
-  'community_id',
+  'community_id', 'ip_proto',
 ] as const;
 
 const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7, SERVICE = 8, DURATION = 9;
 const ORIG_BYTES = 10, RESP_BYTES = 11, CONN_STATE = 12, LOCAL_ORIG = 13, LOCAL_RESP = 14, MISSED_BYTES = 15;
 const HISTORY = 16, ORIG_PKTS = 17, ORIG_IP_BYTES = 18, RESP_PKTS = 19, RESP_IP_BYTES = 20, TUNNEL_PARENTS = 21;
-const VLAN = 22, INNER_VLAN = 23, COMMUNITY_ID = 24;
+const VLAN = 22, INNER_VLAN = 23, COMMUNITY_ID = 24, IP_PROTO = 25;
 
 /** conn.log (and conn_long, open_conn) -> ConnRecord. */
 export const connMapper: RecordMapper<ConnRecord> = {
@@ -69,6 +69,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
       vlan: null,
       innerVlan: null,
       communityId: null,
+      ipProto: undefined,
       source,
     };
   },
@@ -156,6 +157,9 @@ export const connMapper: RecordMapper<ConnRecord> = {
       case COMMUNITY_ID:
         r.communityId = scanString(buf, s, e, sep);
         return true;
+      case IP_PROTO:
+        r.ipProto = v = scanCount(buf, s, e, sep);
+        return v >= 0 && v <= 255;
     }
     return true;
   },
@@ -253,6 +257,9 @@ export const connMapper: RecordMapper<ConnRecord> = {
         if (typeof x !== 'string') return false;
         r.communityId = x;
         return true;
+      case IP_PROTO:
+        r.ipProto = v = jsonCount(x);
+        return v >= 0 && v <= 255;
     }
     return true;
   },
