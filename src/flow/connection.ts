@@ -171,7 +171,7 @@ export class Conn {
     t = this.reqLen;
     this.reqLen = this.repLen;
     this.repLen = t;
-    if (this.tcp) this.tcp.flipRoles();
+    if (this.tcp) this.tcp.flipEndpoints();
     this.addHistory('^');
   }
 }

@@ -202,6 +202,8 @@ export class FlowTable {
   private now = -Infinity;
   /** Time of the packet being processed, shared with the TCP sessions. */
   private readonly clock = { ts: 0 };
+  /** Counts the TCP reassembly caps (one function for all sessions). */
+  private readonly onCap = (code: string): void => this.anomalies.add(code);
 
   constructor(opts: FlowTableOptions) {
     this.emitFn = opts.emit;
@@ -516,15 +518,28 @@ export class FlowTable {
         : transport === Transport.Unknown
           ? UNKNOWN_IP_INACTIVITY_TIMEOUT
           : this.udpTimeout; // TCP starts with the UDP timeout until its handshake is over (as Zeek)
-    const conn = new Conn(this.words, hash, transport, meta.proto, alen, this.srcIsA, this.sidesEqual, sport, dport, ts, timeout);
+    const conn =
+      transport === Transport.Tcp
+        ? new TcpSession(
+            this.words,
+            hash,
+            transport,
+            meta.proto,
+            alen,
+            this.srcIsA,
+            this.sidesEqual,
+            sport,
+            dport,
+            ts,
+            timeout,
+            this.tcpTimeout,
+            this.clock,
+            this.onCap,
+          )
+        : new Conn(this.words, hash, transport, meta.proto, alen, this.srcIsA, this.sidesEqual, sport, dport, ts, timeout);
     conn.vlan = meta.vlan;
     conn.innerVlan = meta.innerVlan;
     conn.source = meta.fileIndex;
-    if (transport === Transport.Tcp) {
-      const tcp = new TcpSession(conn, this.tcpTimeout, this.clock);
-      tcp.onCap = (code) => this.anomalies.add(code);
-      conn.tcp = tcp;
-    }
 
     // Zeek's WantConnection: guess the originator from well-known server ports.
     let flip = false;

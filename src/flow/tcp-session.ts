@@ -13,7 +13,7 @@
  * recision and the other weirds that never change conn.log, the reassembler's
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
-import type { Conn } from './connection.js';
+import { Conn, type Transport } from './connection.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -170,7 +170,12 @@ export class TcpEndpoint {
   }
 }
 
-export class TcpSession {
+/**
+ * A TCP connection: the connection itself (Conn) plus the TCP state, in one object so that a
+ * packet touches one object less (the table is memory-bound on many concurrent flows).
+ * `conn` is the object itself, kept so the code reads like Zeek's adapter/connection split.
+ */
+export class TcpSession extends Conn {
   readonly conn: Conn;
   orig: TcpEndpoint;
   resp: TcpEndpoint;
@@ -193,8 +198,26 @@ export class TcpSession {
   private doClose = false;
   private genEvent = false;
 
-  constructor(conn: Conn, tcpInactivityTimeout: number, clock: { ts: number }) {
-    this.conn = conn;
+  constructor(
+    key: Int32Array,
+    hash: number,
+    transport: Transport,
+    ipProto: number,
+    addrLen: number,
+    origIsA: boolean,
+    sameSides: boolean,
+    origPort: number,
+    respPort: number,
+    ts: number,
+    inactivityTimeout: number,
+    tcpInactivityTimeout: number,
+    clock: { ts: number },
+    onCap: ((code: string) => void) | null,
+  ) {
+    super(key, hash, transport, ipProto, addrLen, origIsA, sameSides, origPort, respPort, ts, inactivityTimeout);
+    this.conn = this;
+    this.tcp = this;
+    this.onCap = onCap;
     this.clock = clock;
     this.tcpInactivityTimeout = tcpInactivityTimeout;
     this.orig = new TcpEndpoint(true);
@@ -203,7 +226,8 @@ export class TcpSession {
     this.resp.peer = this.orig;
   }
 
-  flipRoles(): void {
+  /** The TCP part of Zeek's FlipRoles (called by Conn.flipRoles). */
+  flipEndpoints(): void {
     const t = this.resp;
     this.resp = this.orig;
     this.orig = t;
