@@ -40,8 +40,11 @@ export class DetectContext {
   /** Internal hosts that originated considered traffic (the prevalence population). */
   readonly internalHosts = new Set<string>();
   readonly uidInfo = new Map<string, UidInfo>();
-  /** `src|addr` -> name and `addr` -> name from DNS answers. */
-  readonly dnsNames = new Map<string, string>();
+  /**
+   * `src|addr` -> name and `addr` -> name from DNS answers: the answer with the latest
+   * timestamp wins (ties: the smaller name), so the join does not depend on record order.
+   */
+  readonly dnsNames = new Map<string, { name: string; ts: number }>();
   /** Counters for the run summary. */
   readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0 };
   private readonly ipClass = new Map<string, number>();
@@ -140,15 +143,24 @@ export class DetectContext {
     this.uidInfo.set(uid, { name, tls, proxied });
   }
 
-  /** Remember that `src` resolved `addr` to `name` (latest answer wins). */
-  noteDnsAnswer(src: string, addr: string, name: string): void {
+  /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
+  noteDnsAnswer(src: string, addr: string, name: string, ts: number): void {
     const k = src + '|' + addr;
     if (!this.dnsNames.has(k) && this.dnsNames.size >= this.cfg.caps.maxDnsAddresses) {
       this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
       return;
     }
-    this.dnsNames.set(k, name);
-    this.dnsNames.set(addr, name);
+    this.setLatest(k, name, ts);
+    this.setLatest(addr, name, ts);
+  }
+
+  private setLatest(k: string, name: string, ts: number): void {
+    const cur = this.dnsNames.get(k);
+    if (!cur) this.dnsNames.set(k, { name, ts });
+    else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
+      cur.name = name;
+      cur.ts = ts;
+    }
   }
 
   /** Name for a connection: SNI/Host by uid, else what this source (or anyone) resolved the address from. */
@@ -157,7 +169,7 @@ export class DetectContext {
       const u = this.uidInfo.get(uid);
       if (u?.name) return u.name;
     }
-    return this.dnsNames.get(src + '|' + addr) ?? this.dnsNames.get(addr) ?? null;
+    return (this.dnsNames.get(src + '|' + addr) ?? this.dnsNames.get(addr))?.name ?? null;
   }
 
   /** Periodic-by-design reason for a destination, or null. */

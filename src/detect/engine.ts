@@ -144,7 +144,7 @@ export class DetectionEngine implements RecordSink {
     if (q) {
       for (const a of r.answers) {
         // Answers mix addresses and CNAME targets; only addresses join connections.
-        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q);
+        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q, r.ts);
       }
     }
     if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r);

@@ -279,3 +279,18 @@ describe('hostile field values', () => {
     ]);
   });
 });
+
+describe('DNS join', () => {
+  it('uses the latest answer by time, whatever the record order', () => {
+    const b = new ScenarioBuilder(18);
+    b.addDns(START + 10, '10.0.0.5', 'new-name.example.org', ['198.51.100.7']);
+    b.addDns(START, '10.0.0.5', 'old-name.example.org', ['198.51.100.7']);
+    for (let i = 0; i < 100; i++) b.addConn({ ts: START + 20 + i * 60, origH: '10.0.0.5', respH: '198.51.100.7', respP: 443 });
+    const a = engineFor(b).findings.find((f) => f.detector === 'beacon')!;
+    b.dns.reverse();
+    const c = engineFor(b).findings.find((f) => f.detector === 'beacon')!;
+    expect(a.destHost).toBe('new-name.example.org');
+    expect(c.destHost).toBe('new-name.example.org');
+    expect(c.findingId).toBe(a.findingId);
+  });
+});
