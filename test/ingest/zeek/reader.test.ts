@@ -82,6 +82,27 @@ describe('readZeekLogs inputs', () => {
     }
   });
 
+  it('reads a file of concatenated gzip members (cat a.log.gz b.log.gz), each with its header', async () => {
+    const f = join(dir, 'conn.concat.log.gz');
+    writeFileSync(f, Buffer.concat([gzipSync(CONN), gzipSync(CONN.replaceAll('C1', 'C3').replaceAll('C2', 'C4'))]));
+    const sink = new CollectingSink();
+    const stats = await readZeekLogs([f], sink, { anomalies: new AnomalyCounter() });
+    expect(sink.conns.map((r) => r.uid)).toEqual(['C1', 'C2', 'C3', 'C4']);
+    expect(stats.files[0]).toMatchObject({ gzip: true, records: 4, headerLines: 14 });
+  });
+
+  it('passes the bad-line budget on to every file', async () => {
+    const f = join(dir, 'conn.bad.log');
+    writeFileSync(f, CONN + 'junk\n'.repeat(3) + CONN.split('\n').slice(-3).join('\n'));
+    const r1 = await readZeekLogs([f], new CollectingSink(), { anomalies: new AnomalyCounter(), maxBadLinesInARow: 2 });
+    expect(r1.files[0].abandoned?.code).toBe(ErrorCodes.ZEEK_TOO_MANY_BAD_LINES);
+    expect(r1.files[0].records).toBe(2);
+    const r2 = await readZeekLogs([f], new CollectingSink(), { anomalies: new AnomalyCounter() });
+    expect(r2.files[0].abandoned).toBeUndefined();
+    expect(r2.files[0].records).toBe(4);
+    await expect(readZeekLogs([f], new CollectingSink(), { anomalies: new AnomalyCounter(), maxBadShare: -1 })).rejects.toThrow(/maxBadShare/);
+  });
+
   it('tags records with the index sourceIndexOf gives their file', async () => {
     const sink = new CollectingSink();
     const files = [join(dir, 'logs/2024-01-01/conn.00:00:00-01:00:00.log.gz'), join(dir, 'logs/2024-01-02/dns_20240102.json')];
