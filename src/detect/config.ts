@@ -65,7 +65,7 @@ export interface DetectThresholds {
   prevalenceMinPopulation: number;
   /** Share of internal hosts from which prevalence starts lowering a score. Default 0.1. */
   prevalenceLow: number;
-  /** Share of internal hosts at which prevalence lowers a score the most (x0.3). Default 0.5. */
+  /** Share of internal hosts at which prevalence lowers a score to x0.3 (x0.15 when all hosts talk to it). Default 0.5. */
   prevalenceHigh: number;
   /** Clear-text bytes sent to one destination before cleartext_exfil reports. Default 262144 (256 KiB). */
   exfilMinBytes: number;

@@ -73,9 +73,10 @@ export function sizeScore(nearShare: number, madRatio: number, skew: number): nu
 }
 
 /**
- * Factor (0.3..1) for how common a destination is among internal hosts. Below
+ * Factor (0.15..1) for how common a destination is among internal hosts. Below
  * `minPopulation` internal hosts prevalence says nothing (1). Otherwise 1 at or below a
- * share of `low` (10%), falling linearly to 0.3 at a share of `high` (50%) or more.
+ * share of `low` (10%), falling linearly to 0.3 at a share of `high` (50%), then to 0.15
+ * when every internal host talks to it.
  */
 export function prevalenceFactor(
   hostsTalking: number,
@@ -85,8 +86,9 @@ export function prevalenceFactor(
   high = 0.5,
 ): number {
   if (internalHosts < minPopulation || hostsTalking <= 1) return 1;
-  const share = hostsTalking / internalHosts;
-  return 1 - 0.7 * clamp01((share - low) / (high - low));
+  const share = Math.min(1, hostsTalking / internalHosts);
+  if (share <= high) return 1 - 0.7 * clamp01((share - low) / (high - low));
+  return high >= 1 ? 0.3 : 0.3 - 0.15 * clamp01((share - high) / (1 - high));
 }
 
 /**

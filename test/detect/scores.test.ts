@@ -141,7 +141,8 @@ describe('score functions (each in [0, 1])', () => {
     { name: '10% of hosts', hosts: 10, pop: 100, want: 1 },
     { name: '30% of hosts', hosts: 30, pop: 100, want: 0.65 },
     { name: 'half of hosts', hosts: 50, pop: 100, want: 0.3 },
-    { name: 'all hosts', hosts: 100, pop: 100, want: 0.3 },
+    { name: 'three quarters of hosts', hosts: 75, pop: 100, want: 0.225 },
+    { name: 'all hosts', hosts: 100, pop: 100, want: 0.15 },
   ])('prevalenceFactor: $name', ({ hosts, pop, want }) => close(prevalenceFactor(hosts, pop), want));
 
   it.each([
