@@ -18,6 +18,7 @@ import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
 import type { EntropySlab } from './entropy.js';
+import { ftpDataEndpoint, type ExpectedConns } from './expected-conns.js';
 import { HttpAnalyzer, type HttpOptions } from './http/http-analyzer.js';
 import { QuicAnalyzer } from './quic/quic-analyzer.js';
 import { isRegistered, SERVICE_NAMES, Svc } from './services.js';
@@ -32,6 +33,8 @@ export const DETECT_PACKETS = 4;
 export const DETECT_MIN_BYTES = 16;
 /** Hard limit on packets looked at per direction, however small they are. */
 export const DETECT_MAX_PACKETS = 64;
+/** Packets of an FTP control connection scanned for data-channel announcements. */
+export const FTP_WATCH_PACKETS = 4096;
 /** Packets of a clear-text command protocol watched for a STARTTLS switch to TLS. */
 export const STARTTLS_WATCH_PACKETS = 64;
 
@@ -55,6 +58,8 @@ export interface AppContext {
   entropyMinBytes: number;
   /** Histograms of the samples in progress (null when sampling is off). */
   entropy: EntropySlab | null;
+  /** Data connections announced by FTP control connections. */
+  expected: ExpectedConns;
 }
 
 /** UDP ports Zeek's DNS analyzer is registered for (DNS::ports). */
@@ -120,12 +125,21 @@ export class ConnAnalyzer implements AppAnalyzer {
     private readonly midstream = false,
   ) {
     this.tcp = proto === 'tcp';
+    if (this.tcp && ctx.expected.size > 0) {
+      const svc = ctx.expected.take(id.origH, id.respH, id.respP);
+      if (svc !== 0) {
+        // An announced FTP data channel: its content is file data, nothing to detect.
+        this.confirm(svc);
+        this.mode = Mode.Off;
+      }
+    }
     if (!this.tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
   }
 
   payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     if (len <= 0) return;
     this.lastTs = ts;
+    this.ctx.expected.now = ts;
     if (fromOrig && this.entValue < 0) this.sample(buf, off, len);
     this.dispatch(fromOrig, buf, off, len, ts);
   }
@@ -196,7 +210,8 @@ export class ConnAnalyzer implements AppAnalyzer {
       let s = SERVICE_NAMES[first];
       for (let v = this.services >>> 4; v !== 0; v >>>= 4) s += ',' + SERVICE_NAMES[v & 15];
       conn.service = s;
-      conn.portMismatch = isRegistered(this.tcp, this.id.respP, first) ? null : SERVICE_NAMES[first];
+      // A negotiated data channel has no registered port to mismatch.
+      conn.portMismatch = first === Svc.FtpData || isRegistered(this.tcp, this.id.respP, first) ? null : SERVICE_NAMES[first];
     } else {
       conn.portMismatch = null;
     }
@@ -455,13 +470,47 @@ export class ConnAnalyzer implements AppAnalyzer {
     } else if (this.sshO!.done && this.sshR!.done) this.mode = Mode.Off;
   }
 
-  /** Clear-text command protocols may switch to TLS (STARTTLS, STLS, AUTH TLS). */
+  /**
+   * Clear-text command protocols may switch to TLS (STARTTLS, STLS, AUTH TLS); FTP control
+   * connections also announce their data connections (PORT/EPRT, 227/229 replies).
+   */
   private watchStartTls(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     if (fromOrig && isTlsHandshake(buf, off, off + len, 1)) {
       this.start(Mode.Tls);
       this.feedTls(fromOrig, buf, off, len, ts);
       return;
     }
+    if ((this.services & 15) === Svc.Ftp) {
+      this.ftpLines(fromOrig, buf, off, len, ts);
+      if (++this.textPackets >= FTP_WATCH_PACKETS) this.mode = Mode.Off;
+      return;
+    }
     if (++this.textPackets >= STARTTLS_WATCH_PACKETS) this.mode = Mode.Off;
+  }
+
+  /** Look for data-channel announcements at line starts of an FTP control segment. */
+  private ftpLines(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const end = off + len;
+    let p = off;
+    while (p < end) {
+      let nl = buf.indexOf(0x0a, p);
+      if (nl < 0 || nl >= end) nl = end;
+      const c = buf[p];
+      // Only lines starting with "227", "229", "PORT" or "EPRT" can announce anything.
+      if (c === 0x32 || c === 0x50 || c === 0x70 || c === 0x45 || c === 0x65) {
+        const ep = ftpDataEndpoint(buf.toString('latin1', p, Math.min(nl, p + 256)));
+        if (ep !== null) {
+          const [addr, port] = ep;
+          if (fromOrig) {
+            // Active mode: the server connects to the client's announced address/port.
+            this.ctx.expected.add(this.id.respH, addr ?? this.id.origH, port, Svc.FtpData, ts);
+          } else {
+            // Passive mode: the client connects to the server's announced port.
+            this.ctx.expected.add(this.id.origH, addr ?? this.id.respH, port, Svc.FtpData, ts);
+          }
+        }
+      }
+      p = nl + 1;
+    }
   }
 }

@@ -8,6 +8,7 @@ import { KonsekiError, ErrorCodes } from '../core/errors.js';
 import type { AppAnalyzerFactory, ConnId, RecordSink, Transport } from '../core/records.js';
 import { ConnAnalyzer, type AppContext } from './conn-analyzer.js';
 import { EntropySlab } from './entropy.js';
+import { ExpectedConns } from './expected-conns.js';
 
 export interface AppOptions {
   /** Log HTTP Basic-auth passwords (Zeek's HTTP::default_capture_password). Default false. */
@@ -47,6 +48,7 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     http: { capturePasswords: o.capturePasswords },
     entropyMinBytes: o.entropyMinBytes,
     entropy: o.entropySampleBytes > 0 ? new EntropySlab(o.entropySampleBytes) : null,
+    expected: new ExpectedConns(anomalies),
   };
   return (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;

@@ -18,9 +18,10 @@ export const enum Svc {
   Pop3 = 8,
   Quic = 9,
   Ntp = 10,
+  FtpData = 11,
 }
 
-export const SERVICE_NAMES: readonly string[] = ['', 'dns', 'http', 'ssl', 'ssh', 'ftp', 'smtp', 'irc', 'pop3', 'quic', 'ntp'];
+export const SERVICE_NAMES: readonly string[] = ['', 'dns', 'http', 'ssl', 'ssh', 'ftp', 'smtp', 'irc', 'pop3', 'quic', 'ntp', 'ftp-data'];
 
 const TCP_PORTS: ReadonlyMap<number, readonly Svc[]> = new Map<number, Svc[]>([
   [53, [Svc.Dns]],

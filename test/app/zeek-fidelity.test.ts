@@ -10,8 +10,6 @@
  *   passes `midstream`, otherwise its one request is logged. Either way every Zeek row is matched.
  * - 100-continue: Zeek's orig_mime_types comes from libmagic on the POST body (text/plain); we
  *   fall back to the Content-Type header for bodies we cannot sniff, so that column is not compared.
- * - ipv6-ftp: Zeek tags the data connections `ftp-data` from the PORT/PASV replies of the control
- *   connection; we do not predict expected connections.
  * - ppp-quic-udp: the baseline ran `zeek -b` with only base/protocols/conn, so no QUIC analyzer
  *   was loaded and service is `-`; we detect `quic,ssl`.
  * - raw-ipv4-tcp-syslog: Zeek's Spicy syslog-over-TCP analyzer names it `syslog_tcp`; we do not
@@ -154,7 +152,6 @@ describe.skipIf(!existsSync(CORPUS))('app layer vs Zeek baselines (corpus at ../
   describe('conn.log service', () => {
     /** (trace folder, 5-tuple) pairs whose service differs for a reason named in the header. */
     const NAMED: Record<string, (k: string, zeek: string, ours: string) => boolean> = {
-      'ipv6-ftp': (_k, zeek) => zeek === 'ftp-data',
       'ppp-quic-udp': (_k, zeek, ours) => zeek === '-' && ours === 'quic,ssl',
       'raw-ipv4-tcp-syslog': (_k, zeek, ours) => zeek === 'syslog_tcp' && ours === '-',
     };
