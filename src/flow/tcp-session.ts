@@ -779,7 +779,8 @@ export class TcpSession extends Conn {
       this.insertBlock(ep, seq, upper, buf, off);
     }
     if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.nBlocks > 0) {
-      // above_hole_data_without_any_acks: Zeek gives up reassembling this side.
+      // above_hole_data_without_any_acks: Zeek gives up reassembling this side, and says so (a weird).
+      this.onCap?.('above_hole_data_without_any_acks');
       ep.blocks = null;
       ep.nBlocks = 0;
       ep.blockBytes = 0;

@@ -10,6 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classifyInputs } from '../../src/pipeline.js';
 import { PcapBuffer } from '../../src/synth/pcap-writer.js';
 import { runCase } from './run-case.js';
+import { AnomalyCounter as Counter } from '../../src/core/anomaly.js';
+import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
+import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
+import { FlowTable } from '../../src/flow/flow-table.js';
+import { createAppAnalyzerFactory } from '../../src/app/index.js';
+import { buildFrame, TcpConversation } from '../../src/synth/packet-builder.js';
 import { udpFrame } from '../../src/synth/packet-builder.js';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { RecordSink } from '../../src/core/records.js';
@@ -140,5 +146,24 @@ describe('input classification', () => {
     const [c] = await classifyInputs([f]);
     expect(c.kind).toBe('capture');
     expect(c.firstTs).toBe(1700000000);
+  });
+});
+
+describe('TCP reassembly', () => {
+  it('giving up on a side with data above a hole and no acks is counted (above_hole_data_without_any_acks)', () => {
+    // Found by the caps flood: the reassembler dropped its buffered blocks without a trace.
+    const p = new PcapBuffer();
+    const c = new TcpConversation((ts, f) => p.add(ts, f), '10.0.0.5', 50000, '198.51.100.7', 80);
+    const t = c.handshake(1700000000);
+    for (let i = 0; i < 200; i++) {
+      p.add(t + 0.001 + i * 0.0001, buildFrame({ src: '10.0.0.5', dst: '198.51.100.7', proto: 6, sport: 50000, dport: 80, seq: (1002 + i * 2000) >>> 0, ack: 5001, flags: 0x18, payload: Buffer.alloc(1000, 0x41) }));
+    }
+    const anomalies = new Counter();
+    const sink = { conn: () => {}, dns: () => {}, http: () => {}, ssl: () => {} };
+    const decoder = new PacketDecoder(anomalies);
+    const table = new FlowTable({ emit: sink.conn, appFactory: createAppAnalyzerFactory(sink, anomalies), anomalies });
+    readCaptureBuffer(p.toBuffer(), 'hole.pcap', 0, (m, s) => s === 0 && table.addPacket(m), { anomalies, decoder });
+    table.flush();
+    expect(anomalies.get('above_hole_data_without_any_acks')).toBeGreaterThan(0);
   });
 });
