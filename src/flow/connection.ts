@@ -32,14 +32,10 @@ export class Conn {
   k7 = 0;
   k8 = 0;
   k9 = 0;
-  hash: number;
+  // The fields below are in the order the per-packet path reads them (V8 lays out fields in
+  // declaration order, so the hot ones share cache lines); cold fields come last.
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
-
-  transport: Transport;
-  /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
-  ipProto: number;
-  addrLen: number;
   /**
    * Whether the originator is side A of the key (the first address/port pair). The addresses
    * themselves live only in the key words (no per-connection address arrays).
@@ -47,14 +43,13 @@ export class Conn {
   origIsA: boolean;
   /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
   sameSides: boolean;
-  origPort: number;
-  respPort: number;
-
-  startTime: number;
+  transport: Transport;
+  tcp: TcpSession | null = null;
   lastTime: number;
-  uid = '';
-
-  history = '';
+  /** Timers (absolute packet times; Infinity when not armed). */
+  inactivityTimeout: number;
+  /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
+  heapDeadline = Infinity;
   histSeen = 0;
   /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
   historyIsH = false;
@@ -68,20 +63,22 @@ export class Conn {
   /** UDP/ICMP payload byte counts, -1 while the side is inactive (Zeek's request_len/reply_len). */
   reqLen = -1;
   repLen = -1;
-
+  app: AppAnalyzer | null = null;
+  history = '';
   missedBytes = 0;
+
+  hash: number;
+  /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
+  ipProto: number;
+  addrLen: number;
+  origPort: number;
+  respPort: number;
+  startTime: number;
+  uid = '';
   vlan = -1;
   innerVlan = -1;
   tunnelParent: string | null = null;
   source = 0;
-
-  tcp: TcpSession | null = null;
-  app: AppAnalyzer | null = null;
-
-  /** Timers (absolute packet times; Infinity when not armed). */
-  inactivityTimeout: number;
-  /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
-  heapDeadline = Infinity;
   removed = false;
 
   constructor(
