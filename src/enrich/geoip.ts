@@ -210,6 +210,8 @@ export class GeoEnricher {
   private readonly dbs: GeoDbInfo[] = [];
   /** Lookups actually made in a database (cache misses for public addresses). */
   dbLookups = 0;
+  /** Databases found by the search but skipped (unreadable or of the wrong type), for stderr. */
+  readonly warnings: string[] = [];
 
   private constructor(cacheSize: number) {
     this.cache = new LruCache(cacheSize);
@@ -239,38 +241,46 @@ export class GeoEnricher {
       if (nonEmpty(c)) return { path: c, origin: 'config', via: `config geoip.${role}` };
       return null;
     };
-    const search = (role: GeoRole): Candidate | null => {
+    /**
+     * A found file that does not open (or is of the wrong type) is skipped with a warning and
+     * the search goes on, as Zeek tries each fallback directory in turn; only a database the
+     * user named must open.
+     */
+    const search = async (role: GeoRole): Promise<{ reader: Reader<Response>; info: GeoDbInfo } | null> => {
       for (const d of dirs) {
         for (const name of SEARCH_NAMES[role]) {
           const p = join(d, name);
-          if (existsSync(p)) return { path: p, origin: 'search', via: `GeoIP database found at ${p}` };
+          if (!existsSync(p)) continue;
+          try {
+            return await openMmdb(role, { path: p, origin: 'search', via: `GeoIP database found at ${p}` });
+          } catch (e) {
+            g.warnings.push(`${(e as Error).message}: skipped`);
+          }
         }
       }
       return null;
     };
+    const named = async (role: GeoRole, c: Candidate | null) => (c ? openMmdb(role, c) : null);
 
     // Named databases first (they must open, or the run stops); then the search fills in.
     const cityC = pick('city');
     const countryC = pick('country');
     const asnC = pick('asn');
-    const cityS = cityC ?? (countryC ? null : search('city'));
-    const countryS = countryC ?? (cityS ? null : search('country'));
-    const asnS = asnC ?? search('asn');
+    const city = cityC ? await named('city', cityC) : countryC ? null : await search('city');
+    const country = countryC ? await named('country', countryC) : city ? null : await search('country');
+    const asn = asnC ? await named('asn', asnC) : await search('asn');
 
-    if (cityS) {
-      const { reader, info } = await openMmdb('city', cityS);
-      g.city = reader;
-      g.dbs.push(info);
+    if (city) {
+      g.city = city.reader;
+      g.dbs.push(city.info);
     }
-    if (countryS) {
-      const { reader, info } = await openMmdb('country', countryS);
-      g.country = reader;
-      g.dbs.push(info);
+    if (country) {
+      g.country = country.reader;
+      g.dbs.push(country.info);
     }
-    if (asnS) {
-      const { reader, info } = await openMmdb('asn', asnS);
-      g.asnDb = reader;
-      g.dbs.push(info);
+    if (asn) {
+      g.asnDb = asn.reader;
+      g.dbs.push(asn.info);
     }
     if (opts.useEmbedded !== false) {
       if (!g.city && !g.country) {

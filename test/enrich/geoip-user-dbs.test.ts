@@ -100,6 +100,21 @@ describe('GeoEnricher with user databases', () => {
     ]);
   });
 
+  it('skips a broken file found by the search, with a warning, and keeps searching', async () => {
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    const first = join(TMP, 'first');
+    const second = join(TMP, 'second');
+    mkdirSync(first);
+    mkdirSync(second);
+    writeFileSync(join(first, 'GeoLite2-ASN.mmdb'), 'not a database'.repeat(10));
+    copyFileSync(ASN, join(second, 'GeoLite2-ASN.mmdb'));
+    const g = await GeoEnricher.open({ env: {}, searchDirs: [first, second], useEmbedded: false });
+    expect(g.describe()).toMatchObject([{ role: 'asn', origin: 'search', path: join(second, 'GeoLite2-ASN.mmdb') }]);
+    expect(g.warnings).toHaveLength(1);
+    expect(g.warnings[0]).toContain(join(first, 'GeoLite2-ASN.mmdb'));
+    expect(g.warnings[0]).toMatch(/not a MaxMind DB.*skipped$/);
+  });
+
   it('rejects a City database given as ASN and an ASN database given as City', async () => {
     await expect(GeoEnricher.open({ ...isolated, asn: CITY })).rejects.toThrow(/--geoip-asn: this is a "GeoLite2-City" database, expected an ASN database/);
     await expect(GeoEnricher.open({ ...isolated, city: ASN })).rejects.toThrow(/--geoip-city: this is a "GeoLite2-ASN" database, expected a city database/);
