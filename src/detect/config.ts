@@ -105,6 +105,8 @@ export interface DetectCaps {
   maxInternalHosts: number;
   /** Findings kept per detector (highest scores win). Default 10000. */
   maxFindingsPerDetector: number;
+  /** Open connections (open_conn.log rows, live flows at the end of a capture) held for de-duplication by uid. Default 100000. */
+  maxOpenPending: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
@@ -142,6 +144,7 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxNamesPerDomain: 2_000,
   maxInternalHosts: 200_000,
   maxFindingsPerDetector: 10_000,
+  maxOpenPending: 100_000,
 });
 
 export const ALL_DETECTORS: readonly DetectorId[] = [

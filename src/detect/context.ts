@@ -46,7 +46,7 @@ export class DetectContext {
    */
   readonly dnsNames = new Map<string, { name: string; ts: number }>();
   /** Counters for the run summary. */
-  readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0 };
+  readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0, duplicateOpen: 0 };
   private readonly ipClass = new Map<string, number>();
   private readonly ipIoc = new Map<string, Indicator | null>();
   private readonly capCounted = new Set<string>();

@@ -29,6 +29,8 @@ export interface DetectionStats {
   http: number;
   ssl: number;
   badRecords: number;
+  /** Open-connection rows dropped because the same uid was seen again (closed or open). */
+  duplicateOpen: number;
   pairs: number;
   internalHosts: number;
   suppressed: number;
@@ -39,6 +41,8 @@ export class DetectionEngine implements RecordSink {
   readonly anomalies: AnomalyCounter;
   private readonly ctx: DetectContext;
   private readonly pairs = new Map<string, PairState>();
+  /** Open connections held until finish(), by uid (see conn()). */
+  private readonly openPending = new Map<string, ConnRecord>();
   private readonly ports: PortTracker;
   private readonly exfil: ExfilTracker;
   private readonly dnsTunnel: DnsTunnelTracker;
@@ -77,6 +81,33 @@ export class DetectionEngine implements RecordSink {
     ctx.stats.conn++;
     if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
     if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return;
+    // A connection still open (RITA's open_conn.log, a capture's live flows) may show up
+    // again, in a later rotation or closed in conn.log: keep the open row aside until
+    // finish(), and let the closed row (or the longest open row) stand for the connection.
+    if (r.openAtEnd) {
+      if (this.pairs.get(r.origH + '|' + r.respH)?.hasBeatUid(r.uid)) {
+        ctx.stats.duplicateOpen++;
+        return;
+      }
+      const cur = this.openPending.get(r.uid);
+      if (cur) {
+        ctx.stats.duplicateOpen++;
+        if ((r.duration ?? 0) > (cur.duration ?? 0)) this.openPending.set(r.uid, r);
+        return;
+      }
+      if (this.openPending.size < ctx.cfg.caps.maxOpenPending) {
+        this.openPending.set(r.uid, r);
+        return;
+      }
+      ctx.capHit('detect_open_pending_cap', `more than ${ctx.cfg.caps.maxOpenPending} open connections held for de-duplication; later ones are counted at once`);
+    } else if (this.openPending.size > 0 && this.openPending.delete(r.uid)) {
+      ctx.stats.duplicateOpen++;
+    }
+    this.analyzeConn(r);
+  }
+
+  private analyzeConn(r: ConnRecord): void {
+    const ctx = this.ctx;
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r);
     const dir = ctx.direction(r.origH, r.respH);
     const considered = ctx.considered(dir);
@@ -183,6 +214,8 @@ export class DetectionEngine implements RecordSink {
    */
   finish(): Finding[] {
     const ctx = this.ctx;
+    for (const r of this.openPending.values()) this.analyzeConn(r);
+    this.openPending.clear();
     const all: Finding[] = [];
     const keep = (id: DetectorId, fs: Finding[]): void => {
       fs.sort(byScoreThenId);
@@ -223,6 +256,7 @@ export class DetectionEngine implements RecordSink {
       http: s.http,
       ssl: s.ssl,
       badRecords: s.badRecords,
+      duplicateOpen: s.duplicateOpen,
       pairs: this.pairs.size,
       internalHosts: this.ctx.internalHosts.size,
       suppressed: s.suppressed,

@@ -177,6 +177,11 @@ export class PairState {
   beatReceived(i: number): number {
     return i === 0 ? this.recv0 : this.beats![3 * (i - 1) + 2];
   }
+  /** True when a stored beat has this uid (used only for the few open connections). */
+  hasBeatUid(uid: string): boolean {
+    if (this.n === 0) return false;
+    return this.uid0 === uid || (this.uids !== null && this.uids.includes(uid));
+  }
   beatUid(i: number): string {
     return i === 0 ? this.uid0 : this.uids![i - 1];
   }

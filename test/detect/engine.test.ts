@@ -294,3 +294,28 @@ describe('DNS join', () => {
     expect(c.findingId).toBe(a.findingId);
   });
 });
+
+describe('open connections', () => {
+  it('count a connection once when it is logged open (several rotations) and closed, in any order', () => {
+    const b = new ScenarioBuilder(19);
+    const closed = b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: 9000, duration: 5 * 3600, origBytes: 9e5, respBytes: 9e5 });
+    const open1 = { ...closed, duration: 3600, openAtEnd: true };
+    const open2 = { ...closed, duration: 7200, openAtEnd: true };
+    for (const order of [[open1, open2, closed], [closed, open2, open1], [open2, closed, open1]]) {
+      const e = new DetectionEngine({ ...SIGNATURES });
+      for (const r of order) e.conn(r);
+      const f = e.finish().find((x) => x.detector === 'long_connection')!;
+      expect(f.connCount).toBe(1);
+      expect(f.details.longestDuration).toBe(5 * 3600);
+      expect(f.details.openAtEnd).toBe(0);
+      expect(e.stats().duplicateOpen).toBe(2);
+    }
+    // Open only: the longest open row stands for it.
+    const e = new DetectionEngine({ ...SIGNATURES });
+    e.conn(open1);
+    e.conn(open2);
+    const f = e.finish().find((x) => x.detector === 'long_connection')!;
+    expect(f.details.longestDuration).toBe(7200);
+    expect(f.details.openAtEnd).toBe(1);
+  });
+});
