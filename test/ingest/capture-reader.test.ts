@@ -170,6 +170,26 @@ describe.skipIf(!HAVE_CORPUS)('readCapture on corpus files', () => {
   });
 });
 
+describe('readCapture stopping early', () => {
+  it('stops reading a file at a corrupt record instead of reading the rest', async () => {
+    // A valid header, one record whose length is absurd, then 64 MiB that must not be read.
+    const head = Buffer.alloc(24 + 16);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(65535, 16);
+    head.writeUInt32LE(1, 20);
+    head.writeUInt32LE(0x7fffffff, 24 + 8);
+    const file = path.join(tmp, 'corrupt-then-big.pcap');
+    writeFileSync(file, Buffer.concat([head, Buffer.alloc(64 << 20)]));
+    const s = await stream(file, 1 << 20);
+    expect(s.stats.error?.code).toBe(ErrorCodes.PCAP_RECORD_TOO_LARGE);
+    expect(s.stats.error?.offset).toBe(24);
+    expect(s.stats.bytesRead).toBeLessThanOrEqual(1 << 20);
+    rmSync(file);
+  });
+});
+
 describe('readCapture on inputs that cannot be read', () => {
   it('reports a missing file as ERR_IO without throwing', async () => {
     const s = await stream(path.join(tmp, 'does-not-exist.pcap'));
