@@ -66,6 +66,24 @@ describe('Zeek reader', () => {
   });
 });
 
+describe('Zeek reader: numbers', () => {
+  it('a TSV number that overflows to Infinity (1e309, 400 digits) is a bad value, not an Infinity in the record', () => {
+    // Fuzz case (long run, seed 3630461578): duration 1e309 reached the conn record and the
+    // Zeek JSON writer wrote `"duration":Infinity`, which is not JSON.
+    const anomalies = new AnomalyCounter();
+    const recs: { duration: number | null; ts: number }[] = [];
+    const sink: RecordSink = { conn: (r) => recs.push(r as never), dns: () => {}, http: () => {}, ssl: () => {} };
+    const p = new ZeekLogParser('conn.log', sink, { anomalies });
+    const row = (ts: string, dur: string) => `${ts}\tC1\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t${dur}\n`;
+    const header = HEADER.replace('\tproto\n', '\tproto\tduration\n').replace('\tenum\n', '\tenum\tinterval\n');
+    p.push(Buffer.from(header + row('1700000000.5', '1e309') + row('1700000001.5', '9'.repeat(400)) + row('1e309', '1.5') + row('1700000002.5', '2.25')));
+    p.end();
+    expect(recs.map((r) => r.duration)).toEqual([2.25]);
+    expect(anomalies.get('zeek_bad_value')).toBe(3);
+    expect(p.stats.linesRead).toBe(p.stats.records + Object.values(p.stats.skipped).reduce((a, b) => a + b, 0));
+  });
+});
+
 describe('indicator CSV feeds', () => {
   it('a first line csv-parse cannot read (unclosed quote, lone CR) is data, not an escaped CsvError', () => {
     // Fuzz cases: the header guess ran csv-parse on the first line without a guard.

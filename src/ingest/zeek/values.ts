@@ -54,7 +54,10 @@ const NUMBER_TEXT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 function slowNumber(buf: Buffer, s: number, e: number): number {
   const t = buf.toString('latin1', s, e);
-  return NUMBER_TEXT.test(t) ? Number(t) : NaN;
+  if (!NUMBER_TEXT.test(t)) return NaN;
+  // `1e400` overflows to Infinity: not a value Zeek writes, and it would reach the records.
+  const v = Number(t);
+  return Number.isFinite(v) ? v : NaN;
 }
 
 /**
