@@ -147,3 +147,13 @@ describe.skipIf(!existsSync(CORPUS))(`konseki flows on malformed and odd capture
     }
   });
 });
+
+describe('withStdin', () => {
+  it('puts back the - that yargs drops, but not the value of -o', async () => {
+    const { withStdin } = await import('../../src/cli/commands/flows.js');
+    expect(withStdin([], ['flows', '-'])).toEqual(['-']);
+    expect(withStdin(['a.pcap'], ['flows', 'a.pcap', '-', '-f', 'csv'])).toEqual(['-', 'a.pcap']);
+    expect(withStdin(['a.pcap'], ['flows', 'a.pcap', '-o', '-'])).toEqual(['a.pcap']);
+    expect(withStdin(['-'], ['flows', '-'])).toEqual(['-']);
+  });
+});

@@ -237,6 +237,20 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
   return code;
 }
 
+const VALUE_OPTIONS = new Set(['-o', '--output', '--logs', '-f', '--format']);
+
+/**
+ * yargs drops a lone `-` from positionals; put standard input back when the command line
+ * has a `-` that is not the value of an option (`-o -` means stdout).
+ */
+export function withStdin(inputs: string[], rawArgs: string[]): string[] {
+  if (inputs.includes('-')) return inputs;
+  for (let i = 0; i < rawArgs.length; i++) {
+    if (rawArgs[i] === '-' && !(i > 0 && VALUE_OPTIONS.has(rawArgs[i - 1]))) return ['-', ...inputs];
+  }
+  return inputs;
+}
+
 interface FlowsCliArgs {
   inputs: string[];
   format: FlowsFormat;
@@ -260,8 +274,9 @@ export const flowsCommand: CommandModule<object, FlowsCliArgs> = {
       .option('logs', { type: 'string', describe: 'write conn, dns, http and ssl logs into this directory' }) as unknown as Argv<FlowsCliArgs>,
   handler: async (argv: ArgumentsCamelCase<FlowsCliArgs>) => {
     try {
+      const inputs = withStdin(argv.inputs ?? [], process.argv.slice(2));
       process.exitCode = await runFlows(
-        { inputs: argv.inputs, format: argv.format, output: argv.output, logs: argv.logs },
+        { inputs, format: argv.format, output: argv.output, logs: argv.logs },
         { stdout: process.stdout, stderr: process.stderr },
       );
     } catch (e) {
