@@ -5,15 +5,17 @@
  * boundary, duplicated and swapped records, huge length fields. Seeded, so every run checks
  * the same cases; `node bench/fuzz.mjs` runs many more.
  */
-import { readFileSync } from 'node:fs';
-import fs from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib, { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { captureBlocks, captureMagics, corpusSeeds, makeTargets, mutate, rng32, syntheticCaptures } from './targets.mjs';
 import { CORPUS, HAVE_CORPUS, NO_CORPUS_MESSAGE, modules, synth } from './modules.js';
-import { runCase } from './run-case.js';
+import { runCase, runCaseAsync } from './run-case.js';
+import { readCapture } from '../../src/ingest/capture-reader.js';
+import { KonsekiError } from '../../src/core/errors.js';
 
 const targets = makeTargets(modules);
 const SEED = 0x6b6f6e73;
@@ -114,6 +116,45 @@ describe.skipIf(!HAVE_CORPUS)('corpus captures', () => {
       }),
       { seed: SEED, numRuns: 400 },
     );
+  });
+});
+
+describe('gzip captures through the streaming reader (readCapture)', () => {
+  it('cut short, corrupted, concatenated, with trailing garbage: accounting holds, errors are ERR_*', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'konseki-fuzz-gz-'));
+    try {
+      const base = synthetic.map(([, b]) => b);
+      const r = rng32(SEED);
+      const cases: Buffer[] = [];
+      for (let k = 0; k < 24; k++) {
+        const src = base[k % base.length];
+        const gz = gzipSync(k % 3 === 0 ? mutate(r, src, 'capture').buf : src);
+        const variant = k % 6;
+        if (variant === 0) cases.push(gz.subarray(0, Math.floor(r() * gz.length)));
+        else if (variant === 1) cases.push(mutate(r, gz, 'bytes').buf);
+        else if (variant === 2) cases.push(Buffer.concat([gz, gzipSync(src.subarray(24))]));
+        else if (variant === 3) cases.push(Buffer.concat([gz, Buffer.from('trailing garbage')]));
+        else if (variant === 4) cases.push(Buffer.concat([gz.subarray(0, 10), Buffer.alloc(100, 0xff)]));
+        else cases.push(gz);
+      }
+      for (const [i, input] of cases.entries()) {
+        const f = path.join(dir, `case-${i}.pcap.gz`);
+        writeFileSync(f, input);
+        await runCaseAsync('capture-gzip', input, async () => {
+          const anomalies = new modules.AnomalyCounter();
+          const decoder = new modules.PacketDecoder(anomalies);
+          const st = await readCapture(f, 0, () => {}, { anomalies, decoder, chunkSize: 1 + ((i * 977) % 4096) });
+          expect(st.packetsRead).toBe(st.ip + st.nonIp + st.anomalies + st.fragments);
+          if (st.error) {
+            expect(st.error).toBeInstanceOf(KonsekiError);
+            expect(st.error.code).toMatch(/^ERR_[A-Z_]+$/);
+            expect(st.error.message).toContain(f);
+          }
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
