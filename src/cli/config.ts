@@ -39,6 +39,21 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../export/write-findings.js';
 
 export const DETECTOR_IDS: readonly DetectorId[] = ALL_DETECTORS;
 
+/** Top-level keys of the config file (assets/konseki-config.schema.json lists the same). */
+export const CONFIG_KEYS: readonly string[] = [
+  'internalNetworks',
+  'allowlist',
+  'indicatorFiles',
+  'thresholds',
+  'caps',
+  'detectors',
+  'resolvers',
+  'geoip',
+  'homeCountry',
+  'failOn',
+  'format',
+];
+
 /** Largest config file we read: a config is settings, not data (indicator lists go in indicatorFiles). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -163,19 +178,7 @@ export function validateConfig(raw: unknown, file: string): KonsekiConfig {
   const c = new Checker(file);
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const top = c.object(raw as Json, '', [
-    'internalNetworks',
-    'allowlist',
-    'indicatorFiles',
-    'thresholds',
-    'caps',
-    'detectors',
-    'resolvers',
-    'geoip',
-    'homeCountry',
-    'failOn',
-    'format',
-  ]);
+  const top = c.object(raw as Json, '', CONFIG_KEYS);
   const out = defaultConfig();
 
   out.internalNetworks = c.stringArray(top.internalNetworks, 'internalNetworks').map((s, i) => {

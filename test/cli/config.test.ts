@@ -206,3 +206,16 @@ describe('jsonErrorOffset', () => {
     }
   });
 });
+
+describe('the JSON schema for editors', () => {
+  it('lists the same keys the validator accepts', async () => {
+    const { CONFIG_KEYS, DETECTOR_IDS } = await import('../../src/cli/config.js');
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../assets/konseki-config.schema.json', import.meta.url)), 'utf8'));
+    expect(Object.keys(schema.properties).filter((k) => k !== '$schema').sort()).toEqual([...CONFIG_KEYS].sort());
+    expect(schema.properties.detectors.items.enum).toEqual([...DETECTOR_IDS]);
+    expect(Object.keys(schema.properties.thresholds.properties).sort()).toEqual([...DETECTOR_IDS, 'general'].sort());
+    expect(Object.keys(schema.properties.geoip.properties).sort()).toEqual(['asn', 'city', 'country', 'dir', 'enabled']);
+  });
+});
