@@ -2,7 +2,8 @@
  * Input format detection from the first bytes, never from the file name.
  *
  *   pcap     a1b2c3d4 / d4c3b2a1 (microsecond), a1b23c4d / 4d3cb2a1 (nanosecond),
- *            in either byte order (libpcap's TCPDUMP_MAGIC and NSEC_TCPDUMP_MAGIC)
+ *            in either byte order (libpcap's TCPDUMP_MAGIC and NSEC_TCPDUMP_MAGIC), and
+ *            a1b2cd34 / 34cdb2a1 (KUZNETZOV_TCPDUMP_MAGIC, 24-byte record headers)
  *   pcapng   0a0d0d0a, the Section Header Block type (a palindrome, so byte order free)
  *   gzip     1f 8b (RFC 1952 ID1 ID2)
  *   zeek-tsv '#' (the `#separator` header line)
@@ -16,6 +17,12 @@ export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
 export const PCAP_MAGIC_US_LE = 0xd4c3b2a1;
 export const PCAP_MAGIC_NS_BE = 0xa1b23c4d;
 export const PCAP_MAGIC_NS_LE = 0x4d3cb2a1;
+/**
+ * Alexey Kuznetzov's patched libpcap (old Red Hat tcpdump): microseconds, 24-byte record
+ * headers (libpcap's KUZNETZOV_TCPDUMP_MAGIC, still read by libpcap and Wireshark).
+ */
+export const PCAP_MAGIC_KUZNETZOV_BE = 0xa1b2cd34;
+export const PCAP_MAGIC_KUZNETZOV_LE = 0x34cdb2a1;
 /** pcapng Section Header Block type. */
 export const PCAPNG_SHB = 0x0a0d0d0a;
 
@@ -31,7 +38,14 @@ export function sniffFormat(head: Buffer): InputFormat {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4) {
     const m = head.readUInt32BE(0);
-    if (m === PCAP_MAGIC_US_BE || m === PCAP_MAGIC_US_LE || m === PCAP_MAGIC_NS_BE || m === PCAP_MAGIC_NS_LE) {
+    if (
+      m === PCAP_MAGIC_US_BE ||
+      m === PCAP_MAGIC_US_LE ||
+      m === PCAP_MAGIC_NS_BE ||
+      m === PCAP_MAGIC_NS_LE ||
+      m === PCAP_MAGIC_KUZNETZOV_BE ||
+      m === PCAP_MAGIC_KUZNETZOV_LE
+    ) {
       return 'pcap';
     }
     if (m === PCAPNG_SHB) return 'pcapng';

@@ -24,12 +24,21 @@
  * then uses the readers bound at that point (mmdb-lib's "readers chosen from the header").
  */
 import { ErrorCodes } from '../../core/errors.js';
-import { PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE } from '../sniff.js';
+import {
+  PCAP_MAGIC_KUZNETZOV_BE,
+  PCAP_MAGIC_KUZNETZOV_LE,
+  PCAP_MAGIC_NS_BE,
+  PCAP_MAGIC_NS_LE,
+  PCAP_MAGIC_US_BE,
+  PCAP_MAGIC_US_LE,
+} from '../sniff.js';
 import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import { MAX_RECORD_LEN, ReaderAnomaly, SNAPLEN_INT_MAX } from './limits.js';
 
 export const PCAP_GLOBAL_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
+/** Record header of the Kuznetzov-patched format: + ifindex (4), protocol (2), pkt_type (1), pad (1). */
+export const PCAP_PATCHED_RECORD_HEADER_LEN = 24;
 
 type U32Reader = (b: Buffer, o: number) => number;
 // Plain byte arithmetic: small enough for V8 to inline at the call site, unlike
@@ -58,6 +67,8 @@ export interface PcapFileHeader {
   linktype: number;
   /** FCS length in bytes when the header's "FCS present" bit is set, else 0. */
   fcsLen: number;
+  /** Kuznetzov-patched format (24-byte record headers). */
+  patched: boolean;
 }
 
 export class ClassicPcapParser extends FrameParser {
@@ -72,6 +83,8 @@ export class ClassicPcapParser extends FrameParser {
   private snapshot = MAX_RECORD_LEN;
   private lengthOrder: LengthOrder = LengthOrder.Normal;
   private linktype = 0;
+  /** 16, or 24 for the Kuznetzov-patched format. */
+  private recHdrLen = PCAP_RECORD_HEADER_LEN;
   private readonly scratch = Buffer.alloc(PCAP_GLOBAL_HEADER_LEN);
 
   constructor(ctx: FrameParserContext) {
@@ -83,7 +96,7 @@ export class ClassicPcapParser extends FrameParser {
     if (h === undefined) return undefined;
     return {
       byteOrder: h.littleEndian ? 'LE' : 'BE',
-      version: `${h.versionMajor}.${h.versionMinor}`,
+      version: `${h.versionMajor}.${h.versionMinor}${h.patched ? ' (Kuznetzov-patched)' : ''}`,
       tsUnit: h.nanosecond ? 'ns' : 'us',
       snaplen: h.snaplen,
     };
@@ -104,13 +117,14 @@ export class ClassicPcapParser extends FrameParser {
     }
     if (this.q.length === 0) return;
     const off = this.q.consumed;
-    if (this.q.length < PCAP_RECORD_HEADER_LEN) {
-      this.failTruncated('a record header', PCAP_RECORD_HEADER_LEN, off);
+    const hl = this.recHdrLen;
+    if (this.q.length < hl) {
+      this.failTruncated('a record header', hl, off);
       return;
     }
-    this.q.peekInto(this.scratch, PCAP_RECORD_HEADER_LEN);
+    this.q.peekInto(this.scratch, hl);
     const caplen = this.recordCaplen(this.scratch, 0);
-    this.failTruncated('a record', PCAP_RECORD_HEADER_LEN + caplen, off);
+    this.failTruncated('a record', hl + caplen, off);
   }
 
   private parseGlobalHeader(): boolean {
@@ -119,7 +133,18 @@ export class ClassicPcapParser extends FrameParser {
     const magic = h.readUInt32BE(0);
     let le: boolean;
     let ns: boolean;
+    let patched = false;
     switch (magic) {
+      case PCAP_MAGIC_KUZNETZOV_LE:
+        le = true;
+        ns = false;
+        patched = true;
+        break;
+      case PCAP_MAGIC_KUZNETZOV_BE:
+        le = false;
+        ns = false;
+        patched = true;
+        break;
       case PCAP_MAGIC_US_LE:
         le = true;
         ns = false;
@@ -170,11 +195,16 @@ export class ClassicPcapParser extends FrameParser {
       snaplen,
       linktype: ltField & 0xffff,
       fcsLen,
+      patched,
     };
     this.u32 = r32;
     this.fracToNs = ns ? 1 : 1000;
     this.fracLimit = ns ? 1e9 : 1e6;
     this.snapshot = snaplen === 0 || snaplen > SNAPLEN_INT_MAX ? MAX_RECORD_LEN : snaplen;
+    this.recHdrLen = patched ? PCAP_PATCHED_RECORD_HEADER_LEN : PCAP_RECORD_HEADER_LEN;
+    // libpcap: patched captures on Ethernet may have been taken in cooked mode, with a
+    // faked 14-byte Ethernet header added on top of the snapshot length.
+    if (patched && (ltField & 0xffff) === 1) this.snapshot = Math.min(this.snapshot + 14, SNAPLEN_INT_MAX);
     this.lengthOrder =
       major === 543 || (major === 2 && minor < 3)
         ? LengthOrder.Swapped
@@ -205,16 +235,17 @@ export class ClassicPcapParser extends FrameParser {
     const snapshot = this.snapshot;
     const scratch = this.scratch;
     const normalOrder = this.lengthOrder === LengthOrder.Normal;
+    const hl = this.recHdrLen;
     for (;;) {
       const avail = q.length;
-      if (avail < PCAP_RECORD_HEADER_LEN) return;
+      if (avail < hl) return;
       let b: Buffer;
       let o: number;
-      if (q.headAvail >= PCAP_RECORD_HEADER_LEN) {
+      if (q.headAvail >= hl) {
         b = q.head;
         o = q.headOffset;
       } else {
-        q.peekInto(scratch, PCAP_RECORD_HEADER_LEN);
+        q.peekInto(scratch, hl);
         b = scratch;
         o = 0;
       }
@@ -233,7 +264,7 @@ export class ClassicPcapParser extends FrameParser {
         );
         return;
       }
-      const recLen = PCAP_RECORD_HEADER_LEN + caplen;
+      const recLen = hl + caplen;
       if (avail < recLen) return;
       const tsSec = u32(b, o);
       const frac = u32(b, o + 4);
@@ -241,7 +272,7 @@ export class ClassicPcapParser extends FrameParser {
       // Header values are read: `b` may be the head chunk, which take() may release.
       q.take(recLen);
       meta.buf = q.outBuf;
-      meta.frameOff = q.outOff + PCAP_RECORD_HEADER_LEN;
+      meta.frameOff = q.outOff + hl;
       meta.fileOffset = recOff;
       meta.linktype = this.linktype;
       meta.ifIndex = 0;

@@ -11,6 +11,8 @@ export interface PcapOptions {
   snaplen?: number;
   /** The full 32-bit link-type field (LINKTYPE in the low 16 bits). */
   linktype?: number;
+  /** Kuznetzov-patched format: magic a1b2cd34, 24-byte record headers. */
+  patched?: boolean;
 }
 
 export interface PcapRecord {
@@ -40,7 +42,7 @@ function u32(v: number, be: boolean): Buffer {
 export function pcapHeader(o: PcapOptions = {}): Buffer {
   const be = o.bigEndian ?? false;
   return Buffer.concat([
-    u32(o.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, be),
+    u32(o.patched ? 0xa1b2cd34 : o.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, be),
     u16(o.versionMajor ?? 2, be),
     u16(o.versionMinor ?? 4, be),
     u32(0, be),
@@ -57,6 +59,8 @@ export function pcapRecord(r: PcapRecord, o: PcapOptions = {}): Buffer {
     u32(r.frac, be),
     u32(r.caplen ?? r.data.length, be),
     u32(r.wirelen ?? r.data.length, be),
+    // Patched format: ifindex, protocol, pkt_type, pad.
+    ...(o.patched ? [Buffer.from([0, 0, 0, 2, 0x08, 0x00, 0, 0])] : []),
     r.data,
   ]);
 }

@@ -88,6 +88,22 @@ describe('classic pcap: the four magic variants', () => {
   });
 });
 
+describe('classic pcap: the Kuznetzov-patched format', () => {
+  it.each([false, true])('big-endian=%s: reads 24-byte record headers', (bigEndian) => {
+    const file = pcapFile(RECORDS, { patched: true, bigEndian, snaplen: 1500 });
+    for (const chunk of [undefined, 1, 13]) {
+      const { stats, seen, anomalies } = read(file, chunk);
+      expect(stats.error).toBeUndefined();
+      expect(stats.packetsRead).toBe(3);
+      expect(stats.container?.version).toBe('2.4 (Kuznetzov-patched)');
+      expect(seen.map((s) => s.fileOffset)).toEqual([24, 24 + 24 + 60, 24 + 24 + 60 + 24 + 1514]);
+      seen.forEach((s, i) => expect(s.bytes.equals(RECORDS[i].data)).toBe(true));
+      // libpcap adds 14 to an Ethernet snaplen in this format: 1514 fits 1500 + 14.
+      expect(anomalies.get('caplen_exceeds_snaplen')).toBe(0);
+    }
+  });
+});
+
 describe('classic pcap: versions', () => {
   it('reads caplen and len in the pre-2.3 order (libpcap swaps them)', () => {
     // Version 2.2 files store len first, then caplen.

@@ -20,7 +20,9 @@ describe('sniffFormat', () => {
     ['efbbbf7b22', 'zeek-json'],
     ['7b227473', 'zeek-json'],
     ['4c6f7265', 'unknown'],
-    ['a1b2cd34', 'unknown'],
+    ['a1b2cd34', 'pcap'],
+    ['34cdb2a1', 'pcap'],
+    ['a1b2cd35', 'unknown'],
     ['d4c3', 'unknown'],
     ['', 'unknown'],
   ])('%s -> %s', (hex, expected) => {
