@@ -230,9 +230,11 @@ function destinations(findings: EnrichedFinding[]): string {
       ases.set(akey, a);
     }
   }
+  const maxN = Math.max(1, ...[...countries.values()].map((v) => v.n));
+  const bar = (n: number) => `<span class="bar" style="width:${Math.max(2, Math.round((n / maxN) * 120))}px"></span>`;
   const cRows = [...countries.entries()]
     .sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${fmtNum(v.n)}</td><td class="num">${fmtNum(v.ips.size)}</td></tr>`)
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${fmtNum(v.n)}</td><td class="num">${fmtNum(v.ips.size)}</td><td>${bar(v.n)}</td></tr>`)
     .join('');
   const aRows = [...ases.entries()]
     .sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))
@@ -242,7 +244,7 @@ function destinations(findings: EnrichedFinding[]): string {
     )
     .join('');
   return (
-    `<div class="two"><table id="countries"><caption>Destination countries</caption><thead><tr><th>Country</th><th>Findings</th><th>Addresses</th></tr></thead><tbody>${cRows || '<tr><td colspan="3">none</td></tr>'}</tbody></table>` +
+    `<div class="two"><table id="countries"><caption>Destination countries</caption><thead><tr><th>Country</th><th>Findings</th><th>Addresses</th><th></th></tr></thead><tbody>${cRows || '<tr><td colspan="4">none</td></tr>'}</tbody></table>` +
     `<table id="ases"><caption>Destination autonomous systems</caption><thead><tr><th>AS</th><th>Organisation</th><th>Findings</th><th>Addresses</th></tr></thead><tbody>${aRows || '<tr><td colspan="4">none</td></tr>'}</tbody></table></div>`
   );
 }
@@ -325,6 +327,7 @@ tr.finding td.evidence{min-width:260px;max-width:480px;word-break:break-word}td.
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:var(--muted)}dd{margin:0;word-break:break-word}
 svg.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:4px}svg text{font-size:11px;fill:var(--muted)}
 .axis{stroke:#8c959f}.median{stroke:#d32f2f;stroke-dasharray:4 3}.median-label{fill:#d32f2f}.dots circle{fill:#0969da;fill-opacity:.75}
+.bar{display:inline-block;height:10px;background:#0969da;border-radius:2px;vertical-align:middle}
 .beacon{border:1px solid var(--line);border-radius:6px;padding:8px 12px;margin:10px 0}input#filter{padding:4px 8px;width:320px;margin:6px 0}
 th.sortable{cursor:pointer}pre{background:var(--panel);padding:8px;overflow:auto}footer{margin:32px 0 8px;color:var(--muted);font-size:12px}
 @media print{details{display:block}input#filter{display:none}}

@@ -116,7 +116,7 @@ describe.skipIf(!CHROMIUM)('HTML report rendered by headless Chromium', () => {
     const tl = dom.slice(dom.indexOf('class="chart timeline"')).split('</svg>')[0];
     expect((tl.match(/<rect/g) ?? []).length).toBe(findings.length);
     // Destinations by country and AS.
-    expect(dom).toMatch(/<table id="countries">[\s\S]*<td>RU<\/td><td class="num">10<\/td><td class="num">1<\/td>/);
+    expect(dom).toMatch(/<table id="countries">[\s\S]*<td>RU<\/td><td class="num">10<\/td><td class="num">1<\/td><td><span class="bar" style="width: ?120px;?"><\/span>/);
     expect(dom).toMatch(/<table id="ases">[\s\S]*AS209242<\/td><td>Cloudflare London, LLC<\/td>/);
     // Manifest: the input with its hash, the GeoIP database with its build date.
     expect(dom).toContain('ab'.repeat(32));
