@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS } from '../../src/export/fields.js';
 import { csvHeader, csvRow, csvTextCell } from '../../src/export/csv.js';
@@ -116,5 +117,29 @@ describe('CSV contract', () => {
     const rows: string[][] = parse(toCsv(many));
     expect(rows.length).toBe(5001);
     expect(rows[5000][0]).toBe('n-4999');
+  });
+});
+
+// A second, independent reader: Python's csv module (RFC 4180 dialect "excel"), when present.
+let python: string | null = null;
+try {
+  execFileSync('python3', ['-c', 'import csv'], { stdio: 'ignore' });
+  python = 'python3';
+} catch {
+  python = null;
+}
+describe.skipIf(!python)("Python's csv module", () => {
+  it('reads the same 28 columns and the same values', () => {
+    const findings = makeFindings();
+    const text = toCsv(findings);
+    const out = execFileSync(
+      python!,
+      ['-c', 'import csv,sys,json; rows=list(csv.reader(sys.stdin, dialect="excel")); print(json.dumps(rows))'],
+      { input: text, encoding: 'utf8' },
+    );
+    const rows: string[][] = JSON.parse(out);
+    expect(rows.length).toBe(findings.length + 1);
+    for (const r of rows) expect(r.length).toBe(28);
+    expect(rows).toEqual(parse(text));
   });
 });
