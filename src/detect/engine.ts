@@ -81,6 +81,17 @@ export class DetectionEngine implements RecordSink {
     ctx.stats.conn++;
     if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
     if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return;
+    if (!countOk(r.origBytes) || !countOk(r.respBytes) || !countOk(r.duration) || !countOk(r.origIpBytes)) {
+      // Negative or non-finite sizes: count, and go on with them unset.
+      this.anomalies.add('detect_bad_field', undefined, undefined, undefined, `conn record ${r.uid}: bytes or duration not a finite, non-negative number`);
+      r = {
+        ...r,
+        origBytes: countOk(r.origBytes) ? r.origBytes : null,
+        respBytes: countOk(r.respBytes) ? r.respBytes : null,
+        duration: countOk(r.duration) ? r.duration : null,
+        origIpBytes: countOk(r.origIpBytes) ? r.origIpBytes : 0,
+      };
+    }
     // A connection still open (RITA's open_conn.log, a capture's live flows) may show up
     // again, in a later rotation or closed in conn.log: keep the open row aside until
     // finish(), and let the closed row (or the longest open row) stand for the connection.
@@ -263,6 +274,11 @@ export class DetectionEngine implements RecordSink {
       findings: { ...this.findingCounts },
     };
   }
+}
+
+/** A byte count or duration we can add up: unset, or finite and non-negative. */
+function countOk(x: number | null): boolean {
+  return x === null || (x >= 0 && x < Infinity);
 }
 
 export function byScoreThenId(a: Finding, b: Finding): number {

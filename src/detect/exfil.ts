@@ -194,12 +194,12 @@ export class ExfilTracker {
     const a = this.agg(r.origH, r.respH);
     if (!a) return;
     a.httpRequests++;
-    if (r.requestBodyLen > 0) {
+    if (r.requestBodyLen > 0 && r.requestBodyLen < Infinity) {
       a.httpBody += r.requestBodyLen;
       a.httpBodyRequests++;
       if (r.method) a.methods.add(r.method);
     }
-    a.downBytes += r.responseBodyLen;
+    if (r.responseBodyLen > 0 && r.responseBodyLen < Infinity) a.downBytes += r.responseBodyLen;
     if (proxied) a.proxied = true;
     const h = hostOnly(r.host);
     if (h) a.hosts.add(h);

@@ -132,7 +132,8 @@ export class IocTracker {
     const c = this.ctx.cfg;
     const host = hostOnly(r.host);
     const dest = { ip: r.respH, port: r.respP, host, transport: 'tcp', app: 'http' };
-    const b: [number, number, string | null] = [r.requestBodyLen, r.responseBodyLen, null];
+    const fin = (x: number) => (x > 0 && x < Infinity ? x : 0);
+    const b: [number, number, string | null] = [fin(r.requestBodyLen), fin(r.responseBodyLen), null];
     if (host) {
       const d = c.iocDomains.get(host);
       if (d) this.hit(r.origH, d, 'domain', host, r.ts, 'http host', r.source, dest, b);
