@@ -97,7 +97,14 @@ export class PcapngParser extends FrameParser {
   /** Sections (SHBs) seen. */
   sections = 0;
   /** Blocks seen per type name (SHB, IDB, EPB, SPB, OPB, NRB, ISB, DSB, CB, DCB, other). */
-  readonly blockCounts: Record<string, number> = {};
+  get blockCounts(): Record<string, number> {
+    const out: Record<string, number> = { ...this.otherBlocks };
+    if (this.epbs) out.EPB = this.epbs;
+    return out;
+  }
+  /** EPBs counted in a number: the per-packet path does no string-keyed update. */
+  private epbs = 0;
+  private readonly otherBlocks: Record<string, number> = {};
 
   /** Interfaces (IDBs) seen in all sections. */
   interfaces = 0;
@@ -125,7 +132,7 @@ export class PcapngParser extends FrameParser {
       version: this.firstVersion,
       sections: this.sections,
       interfaces: this.interfaces,
-      blocks: { ...this.blockCounts },
+      blocks: this.blockCounts,
     };
   }
 
@@ -513,8 +520,11 @@ export class PcapngParser extends FrameParser {
   }
 
   private countBlock(type: number, offset: number): void {
-    const name = blockName(type);
-    this.blockCounts[name] = (this.blockCounts[name] ?? 0) + 1;
+    if (type === BlockType.Epb) this.epbs++;
+    else {
+      const name = blockName(type);
+      this.otherBlocks[name] = (this.otherBlocks[name] ?? 0) + 1;
+    }
     this.ctx.onBlock?.(type, offset);
   }
 }
