@@ -153,3 +153,16 @@ describe('labelled synthetic day', () => {
     expect(fs.some((f) => f.srcIp === '10.1.0.13' && f.detector === 'beacon')).toBe(true);
   });
 });
+
+describe('other seeds of the same day', () => {
+  it.each([1, 2])('seed %i: full recall at medium or above, nothing else at medium or above', (seed) => {
+    const sc = generateScenario(seed);
+    const cfg = { ...loadSignatures(), resolvers: [RESOLVER] };
+    const { findings } = run(sc, cfg);
+    const positives = sc.labels.filter((l) => l.detector !== null);
+    const missed = positives.filter((l) => !findings.some((f) => f.detector === l.detector && about(f, l) && f.score >= MEDIUM));
+    expect(missed.map((l) => `${l.detector} ${l.src} ${l.note}`)).toEqual([]);
+    const unexplained = findings.filter((f) => f.score >= MEDIUM && !positives.some((l) => about(f, l)));
+    expect(unexplained.map((f) => `${f.detector} ${f.srcIp} ${f.destHost ?? f.destIp} ${f.score}`)).toEqual([]);
+  });
+});
