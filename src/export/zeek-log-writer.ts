@@ -158,6 +158,7 @@ export class ZeekLogWriter<R> {
   private batch = '';
   private readonly batchChars: number;
   private needDrain = false;
+  private drained: Promise<void> | null = null;
   private closed = false;
 
   /**
@@ -211,9 +212,7 @@ export class ZeekLogWriter<R> {
 
   /** Resolves when the stream can take more (immediately when it can). */
   async ready(): Promise<void> {
-    if (!this.sink || !this.needDrain) return;
-    await new Promise<void>((resolve) => this.sink!.once('drain', () => resolve()));
-    this.needDrain = false;
+    if (this.drained) await this.drained;
   }
 
   /** Write the trailer (#close for TSV), flush, and end the stream unless told not to. */
@@ -246,7 +245,21 @@ export class ZeekLogWriter<R> {
     if (!this.sink || this.batch.length === 0) return;
     const ok = this.sink.write(this.batch);
     this.batch = '';
-    if (!ok) this.needDrain = true;
+    if (!ok && !this.needDrain) {
+      // Listen now: the 'drain' may come before anyone awaits ready().
+      this.needDrain = true;
+      this.drained = new Promise<void>((resolve) => {
+        const done = () => {
+          this.sink!.off('drain', done);
+          this.sink!.off('close', done);
+          this.needDrain = false;
+          this.drained = null;
+          resolve();
+        };
+        this.sink!.on('drain', done);
+        this.sink!.on('close', done);
+      });
+    }
   }
 
   private tsvValue(t: T, v: unknown, inSet: boolean): string {

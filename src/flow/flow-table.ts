@@ -200,6 +200,8 @@ export class FlowTable {
   private heapT: number[] = [];
   private heapC: Conn[] = [];
   private now = -Infinity;
+  private flushQueue: Conn[] | null = null;
+  private flushPos = 0;
   /** Time of the packet being processed, shared with the TCP sessions. */
   private readonly clock = { ts: 0 };
   /** Counts the TCP reassembly caps (one function for all sessions). */
@@ -351,19 +353,40 @@ export class FlowTable {
     }
   }
 
-  /** End of input: emit every live connection with openAtEnd = true. */
+  /** End of input: emit every live connection with openAtEnd = true, oldest first. */
   flush(): void {
-    const all: Conn[] = [];
-    for (const head of this.buckets.values()) {
-      for (let c: Conn | null = head; c !== null; c = c.nextInBucket) all.push(c);
+    while (this.flushSome(Infinity));
+  }
+
+  /**
+   * End of input, in steps (so a writer can drain between them): emits up to `max` of the
+   * live connections with openAtEnd = true, oldest first.
+   * @returns true while connections remain to be flushed
+   */
+  flushSome(max: number): boolean {
+    if (this.flushQueue === null) {
+      const all: Conn[] = [];
+      for (const head of this.buckets.values()) {
+        for (let c: Conn | null = head; c !== null; c = c.nextInBucket) all.push(c);
+      }
+      all.sort((a, b) => a.startTime - b.startTime);
+      this.flushQueue = all;
+      this.flushPos = 0;
+      this.heapT = [];
+      this.heapC = [];
     }
-    all.sort((a, b) => a.startTime - b.startTime);
-    for (const c of all) {
+    const q = this.flushQueue;
+    let n = 0;
+    while (this.flushPos < q.length && n < max) {
+      const c = q[this.flushPos++];
+      if (c.removed) continue;
       this.stats.flushedAtEnd++;
       this.remove(c, true);
+      n++;
     }
-    this.heapT = [];
-    this.heapC = [];
+    if (this.flushPos < q.length) return true;
+    this.flushQueue = null;
+    return false;
   }
 
   // ---- internals ----

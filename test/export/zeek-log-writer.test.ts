@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConnRecord, HttpRecord } from '../../src/core/records.js';
@@ -129,6 +129,33 @@ describe('ZeekLogWriter TSV', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines.length).toBe(8 + 50 + 1);
     expect(lines[8 + 49].split('\t')[3]).toBe('49');
+  });
+});
+
+describe('ZeekLogWriter backpressure', () => {
+  it('reports a full stream and resolves ready() on drain, even when drain came first', async () => {
+    let received = '';
+    const slow = new Writable({
+      highWaterMark: 256,
+      write(chunk, _enc, cb) {
+        received += chunk.toString();
+        setTimeout(cb, 1);
+      },
+    });
+    const w = new ZeekLogWriter(CONN_LOG, 'json', slow, { batchChars: 512 });
+    let sawFull = false;
+    for (let i = 0; i < 200; i++) {
+      if (!w.write(conn({ origP: i }))) {
+        sawFull = true;
+        if (i % 2 === 0) await new Promise((r) => setTimeout(r, 20)); // let the drain happen first
+        await w.ready();
+      }
+    }
+    await w.close();
+    expect(sawFull).toBe(true);
+    const lines = received.trim().split('\n');
+    expect(lines.length).toBe(200);
+    expect(JSON.parse(lines[199])['id.orig_p']).toBe(199);
   });
 });
 

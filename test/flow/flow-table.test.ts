@@ -270,6 +270,22 @@ describe('table mechanics', () => {
     expect(() => new FlowTable({ emit: () => {}, anomalies: new AnomalyCounter(), maxFlows: 0 })).toThrow(/maxFlows/);
   });
 
+  it('flushSome emits the open connections in steps, oldest first', () => {
+    const cap = new Cap();
+    for (let i = 0; i < 10; i++) cap.add(1 + i, udpFrame(C, 30000 + i, S, 9999, data(10)));
+    const anomalies = new AnomalyCounter();
+    const conns: ConnRecord[] = [];
+    const table = new FlowTable({ emit: (c) => conns.push(c), anomalies });
+    readCaptureBuffer(cap.pcap.toBuffer(), 'x.pcap', 0, (m) => table.addPacket(m), { anomalies, decoder: new PacketDecoder(anomalies) });
+    expect(table.flushSome(4)).toBe(true);
+    expect(conns.length).toBe(4);
+    expect(table.flushSome(4)).toBe(true);
+    expect(table.flushSome(4)).toBe(false);
+    expect(conns.map((c) => c.origP)).toEqual([...Array(10).keys()].map((i) => 30000 + i));
+    expect(conns.every((c) => c.openAtEnd)).toBe(true);
+    expect(table.stats.live).toBe(0);
+  });
+
   it('the app analyzer gets in-order stream bytes once, gaps as gaps, and end() before emit', () => {
     const cap = new Cap();
     cap.tcp(1, true, SYN, 1000, 0);

@@ -199,7 +199,10 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
     }
     for (const w of writers) await w.ready();
   }
-  table.flush();
+  // Flush in steps so the writers can drain (memory stays flat with many open flows).
+  while (table.flushSome(4096)) {
+    for (const w of writers) await w.ready();
+  }
   try {
     for (const w of writers) await w.close();
   } catch (e) {
