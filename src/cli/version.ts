@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { embeddedDataAttribution } from '../enrich/geoip.js';
 
 /** Root of the installed package (dist/cli/.. /..). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -14,9 +15,5 @@ export function packageVersion(): string {
 }
 
 export function versionText(): string {
-  return [
-    `konseki ${packageVersion()} (node ${process.version})`,
-    'GeoIP data: country from ip-location-db geo-whois-asn-country (CC0-1.0);',
-    'AS numbers and names from ip-location-db asn (CC BY 4.0, RouteViews, DB-IP); see NOTICE.',
-  ].join('\n');
+  return [`konseki ${packageVersion()} (node ${process.version})`, ...embeddedDataAttribution()].join('\n');
 }

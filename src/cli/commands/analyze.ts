@@ -12,13 +12,13 @@ import type { Argv, CommandModule } from 'yargs';
 import { AnomalyCounter } from '../../core/anomaly.js';
 import { isKonsekiError } from '../../core/errors.js';
 import { SEVERITIES, type Severity } from '../../core/finding.js';
-import type { DetectConfig, DetectThresholds } from '../../detect/config.js';
-import { DEFAULT_THRESHOLDS } from '../../detect/config.js';
+import type { DetectConfig } from '../../detect/config.js';
 import { GeoEnricher } from '../../enrich/geoip.js';
 import { countFindings, newRunInfo, rankFindings } from '../../export/run-info.js';
 import { chooseFormat, writeFindings, OUTPUT_FORMATS, type OutputFormat } from '../../export/write-findings.js';
 import { classifyInputs, runAnalysis } from '../../pipeline.js';
-import { applyFlags, geoOptionsFrom, loadConfig, type ConfigFlags } from '../config.js';
+import { defaultWorkerCount, MAX_DEFAULT_WORKERS, normalizeWorkerCount } from '../../parallel/worker-pool.js';
+import { applyFlags, detectConfigFrom, geoOptionsFrom, loadConfig, type ConfigFlags } from '../config.js';
 import { buildManifest, writeManifest } from '../manifest.js';
 import { loadSignatures } from '../signatures.js';
 import { formatSummary } from '../summary.js';
@@ -45,6 +45,7 @@ export interface AnalyzeArgs {
   manifest?: string;
   quiet?: boolean;
   minScore?: number;
+  workers?: number;
 }
 
 export interface AnalyzeIo {
@@ -52,16 +53,6 @@ export interface AnalyzeIo {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
-}
-
-/** Turns the config file's per-detector thresholds into the detectors' flat threshold names. */
-function flattenThresholds(t: Partial<Record<string, Record<string, number | boolean>>>): Partial<DetectThresholds> {
-  const out: Record<string, number> = {};
-  for (const group of Object.values(t)) {
-    if (!group) continue;
-    for (const [k, v] of Object.entries(group)) if (typeof v === 'number' && k in DEFAULT_THRESHOLDS) out[k] = v;
-  }
-  return out as Partial<DetectThresholds>;
 }
 
 /**
@@ -79,6 +70,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       say('konseki: standard input (-) can be read only once');
       return EXIT_USAGE;
     }
+    const workers = args.workers === undefined ? defaultWorkerCount() : normalizeWorkerCount(args.workers);
     const loaded = await loadConfig({ path: args.config ?? null, env: io.env });
     const flags: ConfigFlags = {
       internalNetworks: args.internalNetworks ?? null,
@@ -100,16 +92,18 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
 
     const anomalies = new AnomalyCounter();
     const sigs = loadSignatures({ ioc: config.indicatorFiles, allowList: args.allowlist }, anomalies);
-    const thresholds = flattenThresholds(config.thresholds);
+    const base = detectConfigFrom(config);
+    const thresholds = { ...base.thresholds };
     if (args.minScore !== undefined) thresholds.minScore = args.minScore;
     const detect: DetectConfig = {
+      ...base,
       ...sigs,
-      allowList: [...sigs.allowList, ...config.allowlist.ips, ...config.allowlist.domains],
-      internalNetworks: config.internalNetworks.length > 0 ? config.internalNetworks : undefined,
+      allowList: [...sigs.allowList, ...(base.allowList ?? [])],
       sourceNames: args.inputs,
       thresholds,
     };
     const geo = await GeoEnricher.open(geoOptionsFrom(loaded.config, flags, io.env));
+    for (const w of geo.warnings) say(`konseki: warning: ${w}`);
 
     const run = newRunInfo({
       version: packageVersion(),
@@ -128,7 +122,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       for (const c of inputs) say(`konseki: ${c.error!.message}`);
       return EXIT_USAGE;
     }
-    const result = await runAnalysis({ inputs, detect, anomalies, say });
+    const result = await runAnalysis({ inputs, detect, anomalies, say, workers });
 
     const enriched = rankFindings(result.findings.map((f) => geo.enrich(f, config.homeCountry)));
     run.endedAt = Date.now();
@@ -145,6 +139,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       await writeManifest(args.manifest, await buildManifest({ ...run, inputs: run.inputs.filter((i) => i.path !== '-') }, { files }));
     }
     const written = await writeFindings(enriched, { format, out, run, stdout: io.stdout, env: io.env });
+    run.output = written;
     if (!args.quiet) io.stderr.write(formatSummary(run));
     if (interrupted) return EXIT_INTERRUPTED;
     if (written.brokenPipe) return EXIT_OK;
@@ -189,6 +184,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('fail-on', { type: 'string', choices: SEVERITIES as unknown as string[], describe: 'Exit 1 when a finding reaches this severity' })
       .option('min-score', { type: 'number', describe: 'Report findings from this 0-100 score (default 10)' })
       .option('manifest', { type: 'string', describe: 'Write a chain-of-custody manifest (SHA-256 of inputs, options, versions) to this file' })
+      .option('workers', { alias: 'j', type: 'number', describe: `Worker threads (default: the number of cores, at most ${MAX_DEFAULT_WORKERS}; 1 runs everything on one thread)` })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary on stderr' }) as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
     const code = await runAnalyze(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
