@@ -101,8 +101,10 @@ export function portMismatchOf(r: ConnRecord): [string, number] | null {
   const hasData = (r.origBytes ?? 0) + (r.respBytes ?? 0) > 0;
   const disguise = DISGUISE_PORTS[port];
   if (r.portMismatch) {
+    // The app layer checks Zeek's port lists; ours also know common alternates (5228, 8443...).
     const what = r.portMismatch.toLowerCase();
-    return [`${what} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
+    const alt = SERVICE_PORTS.get(what === 'tls' ? 'ssl' : what);
+    if (alt === undefined || !alt.includes(port)) return [`${what} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
   }
   if (r.service !== null && r.service.indexOf(',') < 0) {
     // One service (the common case): no arrays.
@@ -114,7 +116,6 @@ export function portMismatchOf(r: ConnRecord): [string, number] | null {
   const known = svcs.filter((s) => SERVICE_PORTS.has(s));
   if (known.length > 0) {
     if (known.some((s) => SERVICE_PORTS.get(s)!.includes(port))) return null;
-    // `dns` over a non-DNS port is only odd for TCP/UDP ports not used by mDNS/LLMNR.
     return [`${known.join(',')} on ${port}/${r.proto}`, disguise ? DISGUISED_SCORE : MISMATCH_SCORE];
   }
   if (disguise && hasData && r.proto !== 'icmp' && contentSeen(r)) {

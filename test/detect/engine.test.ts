@@ -319,3 +319,13 @@ describe('open connections', () => {
     expect(f.details.openAtEnd).toBe(1);
   });
 });
+
+describe('port mismatch from the app layer', () => {
+  it('does not call TLS on a common alternate port (5228, Google push) out of place', () => {
+    const b = new ScenarioBuilder(20);
+    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: 5228, service: 'ssl', portMismatch: 'ssl' });
+    b.addConn({ ts: START, origH: '10.0.0.6', respH: '198.51.100.8', respP: 7443, service: 'ssl', portMismatch: 'ssl' });
+    const { findings } = engineFor(b);
+    expect(findings.filter((f) => f.detector === 'suspicious_port').map((f) => f.destPort)).toEqual([7443]);
+  });
+});
