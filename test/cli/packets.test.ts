@@ -33,7 +33,9 @@ async function run(inputs: string[], json: boolean, stdin?: Buffer) {
   return { code, out, err };
 }
 
-describe.skipIf(!HAVE_CORPUS)('konseki packets (handler)', () => {
+const skipNote = HAVE_CORPUS ? '' : ` (skipped: shared corpus not found at ${CORPUS})`;
+
+describe.skipIf(!HAVE_CORPUS)(`konseki packets (handler)${skipNote}`, () => {
   it('prints the accounting of several inputs as JSON, with totals', async () => {
     const { code, out } = await run([WIKI, SLL2, BROKEN_GZ], true);
     expect(code).toBe(0);
@@ -131,7 +133,7 @@ describe('konseki packets (usage)', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPUS || !existsSync(CLI))('konseki packets (compiled CLI; build with `npx tsc -p .`)', () => {
+describe.skipIf(!HAVE_CORPUS || !existsSync(CLI))(`konseki packets (compiled CLI; skipped unless built with \`npx tsc -p .\`)${skipNote}`, () => {
   it('reads - from a pipe and exits 0', () => {
     const r = spawnSync(process.execPath, [CLI, 'packets', '-', '--json'], { input: readFileSync(WIKI), encoding: 'utf8' });
     expect(r.status).toBe(0);

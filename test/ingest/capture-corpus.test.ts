@@ -14,6 +14,7 @@ import { ReaderAnomaly } from '../../src/ingest/pcap/limits.js';
 import {
   CORPUS,
   HAVE_CORPUS,
+  corpusTitle,
   documentedCaptures,
   listCaptures,
   randomSplit,
@@ -94,7 +95,7 @@ function comparable(s: TracedRead['stats']): Record<string, unknown> {
 /** 1-byte feeding costs one parse call per byte: keep it to the small files. */
 const ONE_BYTE_MAX = 64 * 1024;
 
-describe.skipIf(!HAVE_CORPUS)('capture reader on the shared corpus', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('capture reader on the shared corpus'), () => {
   if (!HAVE_CORPUS) {
     it.skip(`corpus not found at ${CORPUS}: corpus tests skipped`, () => {});
     return;
@@ -177,7 +178,7 @@ describe.skipIf(!HAVE_CORPUS)('capture reader on the shared corpus', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('non-capture files under malformed/', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('non-capture files under malformed/'), () => {
   if (!HAVE_CORPUS) return;
   const others: string[] = [];
   for (const dir of readdirSync(path.join(CORPUS, 'malformed'))) {
@@ -221,7 +222,7 @@ function tcpdumpOutputs(): Array<{ out: string; capture: string }> {
   return pairs.sort((a, b) => a.out.localeCompare(b.out));
 }
 
-describe.skipIf(!HAVE_CORPUS)('per-packet timestamps against tcpdump expected outputs', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('per-packet timestamps against tcpdump expected outputs'), () => {
   if (!HAVE_CORPUS) return;
   const pairs = tcpdumpOutputs();
 
@@ -271,7 +272,7 @@ describe.skipIf(!HAVE_CORPUS)('per-packet timestamps against tcpdump expected ou
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('snaplen handling on the tcpdump fuzz files', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('snaplen handling on the tcpdump fuzz files'), () => {
   if (!HAVE_CORPUS) return;
   it('cuts records above the snaplen to the snaplen, as libpcap does', () => {
     const rel = 'malformed/tcpdump-fuzz-caplen-gt-snaplen/dccp_options-oobr.pcap';

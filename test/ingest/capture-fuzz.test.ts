@@ -11,7 +11,7 @@ import { AnomalyCounter } from '../../src/core/anomaly.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { CaptureReader } from '../../src/ingest/capture-reader.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
-import { CORPUS, HAVE_CORPUS } from './pcap/corpus-helpers.js';
+import { CORPUS, HAVE_CORPUS, corpusTitle } from './pcap/corpus-helpers.js';
 
 const FILES = [
   'zeek-traces/http-get/get.pcap',
@@ -30,7 +30,7 @@ const KNOWN = new Set<string>([
   ErrorCodes.PCAPNG_BLOCK_TOO_LARGE,
 ]);
 
-describe.skipIf(!HAVE_CORPUS)('capture reader on corrupted corpus files', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('capture reader on corrupted corpus files'), () => {
   if (!HAVE_CORPUS) return;
   const originals = FILES.map((f) => readFileSync(path.join(CORPUS, f)));
 

@@ -13,7 +13,7 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import type { DecodeStatus, PacketMeta } from '../../src/core/packet.js';
 import { readCapture, readCaptureBuffer, type CaptureStats } from '../../src/ingest/capture-reader.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
-import { CORPUS, HAVE_CORPUS } from './pcap/corpus-helpers.js';
+import { CORPUS, HAVE_CORPUS, corpusTitle } from './pcap/corpus-helpers.js';
 
 interface Row {
   /** FNV-1a of the frame bytes, taken inside the callback (where they are valid). */
@@ -59,7 +59,7 @@ function inMemory(data: Buffer, name: string): { stats: CaptureStats; rows: Row[
 const tmp = mkdtempSync(path.join(tmpdir(), 'konseki-reader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!HAVE_CORPUS)('readCapture on corpus files', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('readCapture on corpus files'), () => {
   const wiki = path.join(CORPUS, 'zeek-traces/wikipedia-tcp-udp-dns-http/wikipedia.pcap');
   const ratng = path.join(CORPUS, 'c2/ppa-rat-c2-exfil-port4433/ratinfected.pcapng');
   const gz = path.join(CORPUS, 'malformed/zeek-fuzz-mpls-6in6-broken/mpls-6in6-broken.pcap.gz');

@@ -16,6 +16,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const CORPUS = path.resolve(here, '../../../../shared/corpus');
 export const HAVE_CORPUS = existsSync(path.join(CORPUS, 'SOURCES.md'));
 
+/** A describe title that says why it is skipped when the corpus is missing. */
+export function corpusTitle(title: string): string {
+  return HAVE_CORPUS ? title : `${title} (skipped: shared corpus not found at ${CORPUS})`;
+}
+
 const CAPTURE_RE = /\.(pcap|pcapng|pcap\.gz)$/;
 
 /** Capture files under a corpus folder, relative to CORPUS, sorted. */

@@ -13,7 +13,7 @@ import { CaptureReader, readCaptureBuffer, type CaptureStats } from '../../../sr
 import { MAX_PCAPNG_SKIPPED_BLOCK_LEN, MAX_RECORD_LEN } from '../../../src/ingest/pcap/limits.js';
 import { blockName } from '../../../src/ingest/pcap/pcapng.js';
 import { frame, ngBlock, ngEpb, ngIdb, ngOpb, ngShb, ngSpb } from './build.js';
-import { CORPUS, HAVE_CORPUS } from './corpus-helpers.js';
+import { CORPUS, HAVE_CORPUS, corpusTitle } from './corpus-helpers.js';
 
 const decoder = { decode: (_m: PacketMeta) => DecodeStatus.Ip };
 
@@ -323,7 +323,7 @@ function conformanceFiles(): string[] {
   return out;
 }
 
-describe.skipIf(!HAVE_CORPUS)('pcapng conformance files (hadrielk/pcapng-test-generator)', () => {
+describe.skipIf(!HAVE_CORPUS)(corpusTitle('pcapng conformance files (hadrielk/pcapng-test-generator)'), () => {
   if (!HAVE_CORPUS) return;
   const files = conformanceFiles();
 
