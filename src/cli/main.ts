@@ -9,8 +9,9 @@ import { flowsCommand } from './commands/flows.js';
 import { packetsCommand } from './commands/packets.js';
 import { versionText } from './version.js';
 import { EXIT_USAGE } from './exit-codes.js';
+import { protectStdinArgs } from './stdin-arg.js';
 
-const argv = hideBin(process.argv);
+const argv = protectStdinArgs(hideBin(process.argv));
 
 const cli = yargs(argv)
   .scriptName('konseki')

@@ -23,6 +23,7 @@ import { buildManifest, writeManifest } from '../manifest.js';
 import { loadSignatures } from '../signatures.js';
 import { formatSummary } from '../summary.js';
 import { packageVersion } from '../version.js';
+import { restoreStdin } from '../stdin-arg.js';
 import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
 
 export interface AnalyzeArgs {
@@ -187,7 +188,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('workers', { alias: 'j', type: 'number', describe: `Worker threads (default: the number of cores, at most ${MAX_DEFAULT_WORKERS}; 1 runs everything on one thread)` })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary on stderr' }) as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
-    const code = await runAnalyze(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    const code = await runAnalyze({ ...argv, inputs: restoreStdin(argv.inputs) }, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     process.exitCode = code;
   },
 };

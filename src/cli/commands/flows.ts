@@ -25,6 +25,7 @@ import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
 import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG } from '../../export/zeek-fields.js';
 import { ZeekLogWriter, type ZeekLogFormat } from '../../export/zeek-log-writer.js';
 import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
+import { restoreStdin } from '../stdin-arg.js';
 
 export type FlowsFormat = 'zeek' | 'jsonl' | 'csv';
 
@@ -277,7 +278,7 @@ export const flowsCommand: CommandModule<object, FlowsCliArgs> = {
       .option('logs', { type: 'string', describe: 'write conn, dns, http and ssl logs into this directory' }) as unknown as Argv<FlowsCliArgs>,
   handler: async (argv: ArgumentsCamelCase<FlowsCliArgs>) => {
     try {
-      const inputs = withStdin(argv.inputs ?? [], process.argv.slice(2));
+      const inputs = withStdin(restoreStdin(argv.inputs), process.argv.slice(2));
       process.exitCode = await runFlows(
         { inputs, format: argv.format, output: argv.output, logs: argv.logs },
         { stdout: process.stdout, stderr: process.stderr },

@@ -14,6 +14,7 @@ import { ErrorCodes, type KonsekiError } from '../../core/errors.js';
 import { readCapture, type CaptureStats, type ContainerInfo } from '../../ingest/capture-reader.js';
 import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
 import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
+import { restoreStdin } from '../stdin-arg.js';
 
 /** Where the command writes (process streams, or strings in tests). */
 export interface PacketsIo {
@@ -312,7 +313,7 @@ export const packetsCommand: CommandModule<object, PacketsArgs> = {
       .example('$0 packets capture.pcapng', 'accounting summary on stderr')
       .example('zcat big.pcap.gz | $0 packets - --json', 'from standard input, as JSON') as unknown as Argv<PacketsArgs>,
   handler: async (argv) => {
-    process.exitCode = await runPackets(argv.inputs.map(String), { json: argv.json, quiet: argv.quiet }, {
+    process.exitCode = await runPackets(restoreStdin(argv.inputs.map(String)), { json: argv.json, quiet: argv.quiet }, {
       stdout: process.stdout,
       stderr: process.stderr,
     });
