@@ -263,6 +263,20 @@ export class ZeekLogParser {
   private appendCarry(chunk: Buffer, s: number, e: number): void {
     if (this.discarding || e === s) return;
     if (this.carryLen + (e - s) > MAX_LINE_BYTES) {
+      if (this.state === START && !this.sawHeaderLine) {
+        // No newline in the first MiB: binary data, not a log. Say so now rather than read on.
+        this.lineNo++;
+        this.stats.linesRead++;
+        this.stats.skipped.not_a_zeek_log = (this.stats.skipped.not_a_zeek_log ?? 0) + 1;
+        this.anomalies.add('zeek_not_a_log', this.file, undefined, this.lineNo);
+        this.abandon(
+          new KonsekiError(ErrorCodes.NOT_A_CAPTURE, `Not a Zeek log: no line break in the first ${MAX_LINE_BYTES} bytes`, {
+            file: this.file,
+            line: this.lineNo,
+          }),
+        );
+        return;
+      }
       this.discarding = true;
       this.carry = [];
       this.carryLen = 0;
@@ -292,6 +306,8 @@ export class ZeekLogParser {
     if (e > s && buf[e - 1] === 0x0d) e--; // CRLF files: not Zeek's, but harmless to accept
     let c = e > s ? buf[s] : -1;
     if (this.state === START) {
+      // A UTF-8 byte order mark (editors on Windows write one) is not part of the log.
+      if (this.lineNo === 1 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
       // Slips' test10 conn.log starts with a stray TAB before `#separator`: skip leading blanks here.
       while (s < e && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
       c = e > s ? buf[s] : -1;

@@ -194,6 +194,20 @@ describe('Zeek TSV parser', () => {
     expect(r.anomalies.samples[0]).toMatchObject({ code: 'zeek_line_too_long', line: 10 });
   });
 
+  it('says at once that input without a line break in its first MiB is not a log', () => {
+    const r = parse(Buffer.alloc(3 * 1024 * 1024, 0x41), {}, 'blob.log', [65536]);
+    expect(r.stats.abandoned?.code).toBe(ErrorCodes.NOT_A_CAPTURE);
+    expect(r.stats.abandoned?.message).toBe('Not a Zeek log: no line break in the first 1048576 bytes (blob.log at line 1)');
+    expect(r.stats.bytes).toBeLessThan(2 * 1024 * 1024); // it stopped reading
+  });
+
+  it('ignores a UTF-8 byte order mark before the header or the first JSON object', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const line = '1700000000.0\tC1\t10.0.0.1\t1\t10.0.0.2\t80\ttcp\t-\t-\t-\t-\tSF\tT\tS\t(empty)\n';
+    expect(parse(Buffer.concat([bom, Buffer.from(CONN_HEADER + line)])).stats.records).toBe(1);
+    expect(parse(Buffer.concat([bom, Buffer.from('{"ts":1,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"}\n')]), {}, 'conn.log').stats.records).toBe(1);
+  });
+
   it('stops at the header of a log it does not read, and says which', () => {
     const r = parse(HEADER('x509', ['ts', 'id'], ['time', 'string']) + '1700000000.0\tFabc\n'.repeat(5), {}, 'x509.log');
     expect(r.stats).toMatchObject({ path: 'x509', skippedLog: true, linesRead: 1, records: 0, skipped: { other_log: 1 } });
