@@ -24,6 +24,8 @@ import { PacketDecoder } from './ingest/decode/packet-decoder.js';
 import { sniffFormat, type InputFormat } from './ingest/sniff.js';
 import { readZeekLogs, type ZeekReadStats } from './ingest/zeek/reader.js';
 import type { InputInfo } from './export/run-info.js';
+import { analyzeCapturesParallel } from './parallel/capture-parallel.js';
+import { readZeekLogsParallel } from './parallel/zeek-parallel.js';
 
 /** Bytes read from the head of an input to tell what it is and when its first packet is. */
 const PEEK_BYTES = 1 << 20;
@@ -206,8 +208,16 @@ export interface AnalysisOptions {
   say?: (line: string) => void;
   /** Called after each input is read, with what was learnt about it. */
   onInput?: (info: InputInfo) => void;
+  /** Progress of reading captures: a new file starts, bytes read so far, the file is done. */
+  progress?: { startFile(name: string, totalBytes: number | null, index: number, count: number): void; update(bytesRead: number): void; endFile(): void };
   /** Called with every conn record before detection (e.g. to write a conn.log too). */
   onConn?: (r: ConnRecord) => void;
+  /**
+   * Worker threads (default 1: everything on this thread). With more, captures are sharded
+   * by address pair and Zeek log files parsed in parallel (src/parallel); the findings are
+   * the same.
+   */
+  workers?: number;
 }
 
 export interface AnalysisResult {
@@ -265,28 +275,44 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
 
   // Captures: one decoder, one flow table, in time order.
   const captures = orderCaptures(opts.inputs.filter((c) => c.kind === 'capture'));
-  if (captures.length > 0) {
+  const workers = opts.workers ?? 1;
+  const noteCapture = (c: { path: string; index: number }, st: CaptureStats): void => {
+    result.captures.push(st);
+    result.packets.read += st.packetsRead;
+    result.packets.skipped += st.anomalies;
+    const info = infoByIndex.get(c.index)!;
+    info.packets = st.packetsRead;
+    info.bytesRead = st.bytesRead;
+    info.skipped = st.anomalies;
+    if (st.error || st.truncated) {
+      result.partial = true;
+      info.error = st.error?.message ?? `${c.path}: the capture ends in the middle of a record`;
+      say(`konseki: ${info.error}`);
+    }
+    opts.onInput?.(info);
+  };
+  if (captures.length > 0 && workers > 1) {
+    const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture });
+    result.flowStats = pr.flowStats;
+    result.flows = pr.flowStats.flowsEmitted;
+  } else if (captures.length > 0) {
     const decoder = new PacketDecoder(anomalies);
     const table = new FlowTable({ emit: (c) => sink.conn(c), appFactory: createAppAnalyzerFactory(sink, anomalies), anomalies });
     const meta = new PacketMeta();
     const onPacket = (m: PacketMeta, st: DecodeStatus): void => {
       if (st === DecodeStatus.Ip) table.addPacket(m);
     };
-    for (const c of captures) {
-      const st = await readCapture(c.path, c.index, onPacket, { anomalies, decoder, meta, stdin: c.stream });
-      result.captures.push(st);
-      result.packets.read += st.packetsRead;
-      result.packets.skipped += st.anomalies;
-      const info = infoByIndex.get(c.index)!;
-      info.packets = st.packetsRead;
-      info.bytesRead = st.bytesRead;
-      info.skipped = st.anomalies;
-      if (st.error || st.truncated) {
-        result.partial = true;
-        info.error = st.error?.message ?? `${c.path}: the capture ends in the middle of a record`;
-        say(`konseki: ${info.error}`);
-      }
-      opts.onInput?.(info);
+    const progress = opts.progress;
+    for (let k = 0; k < captures.length; k++) {
+      const c = captures[k];
+      // Progress compares decompressed bytes with the file size, so only plain files get a percentage.
+      progress?.startFile(c.path, c.compressed ? null : c.bytes, k, captures.length);
+      const st = await readCapture(c.path, c.index, onPacket, {
+        anomalies, decoder, meta, stdin: c.stream,
+        onChunk: progress ? (n) => progress.update(n) : undefined,
+      });
+      progress?.endFile();
+      noteCapture(c, st);
     }
     // Datagrams whose fragments never all arrived are counted (fragment_incomplete_at_end).
     decoder.flush(captures[captures.length - 1].path);
@@ -306,10 +332,11 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       for (const c of zeekInputs) if (c.kind === 'directory' && file.startsWith(c.path)) return c.index;
       return zeekInputs[0].index;
     };
-    const zs = await readZeekLogs(
+    const zs = await (workers > 1 ? readZeekLogsParallel : readZeekLogs)(
       zeekInputs.map((c) => c.path),
       sink,
       {
+        workers,
         anomalies,
         sourceIndexOf: indexOf,
         stdin: stdinInput?.stream,

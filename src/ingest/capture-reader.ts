@@ -40,6 +40,8 @@ export interface ReadCaptureOptions {
   onChunkReleased?: (chunk: Buffer) => void;
   /** Test hook: called for each pcapng block with its type and byte offset. */
   onBlock?: (type: number, offset: number) => void;
+  /** Called after each chunk is parsed with the (decompressed) bytes read so far, e.g. for progress. */
+  onChunk?: (bytesRead: number) => void;
 }
 
 /**
@@ -242,6 +244,7 @@ export async function readCapture(
   try {
     for await (const chunk of readInputChunks(source, info, chunkSize, opts.stdin, pool)) {
       if (!reader.push(chunk)) break;
+      opts.onChunk?.(info.bytes);
     }
   } catch (e) {
     inputError = toInputError(e, info);

@@ -22,6 +22,7 @@ import { applyFlags, detectConfigFrom, geoOptionsFrom, loadConfig, type ConfigFl
 import { buildManifest, writeManifest } from '../manifest.js';
 import { loadSignatures } from '../signatures.js';
 import { formatSummary } from '../summary.js';
+import { Progress } from '../progress.js';
 import { packageVersion } from '../version.js';
 import { restoreStdin } from '../stdin-arg.js';
 import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
