@@ -124,8 +124,22 @@ const FTP_CMDS = ['USER ', 'AUTH ', 'FEAT', 'SYST', 'OPTS ', 'PASS '];
 const POP3_CMDS = ['USER ', 'CAPA', 'STLS', 'APOP ', 'AUTH', 'QUIT'];
 const IRC_CMDS = ['NICK ', 'USER ', 'PASS ', 'CAP ', 'SERVICE ', 'STARTTLS\r\n'];
 
+/** `s` at `p`, ASCII letters compared without case (commands are case-insensitive, RFC 5321 2.4). */
+function atNoCase(b: Buffer, p: number, end: number, s: string): boolean {
+  if (end - p < s.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    const x = b[p + i];
+    const y = s.charCodeAt(i);
+    if (x !== y && !((y | 0x20) >= 0x61 && (y | 0x20) <= 0x7a && (x | 0x20) === (y | 0x20))) return false;
+  }
+  return true;
+}
+
 function anyAt(b: Buffer, p: number, end: number, cmds: readonly string[]): boolean {
-  for (const c of cmds) if (at(b, p, end, c) || at(b, p, end, c.toLowerCase())) return true;
+  // Every command starts with a letter: one byte rules most input out.
+  const c0 = b[p] | 0x20;
+  if (c0 < 0x61 || c0 > 0x7a) return false;
+  for (let i = 0; i < cmds.length; i++) if (atNoCase(b, p, end, cmds[i])) return true;
   return false;
 }
 
