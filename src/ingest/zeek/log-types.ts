@@ -73,10 +73,13 @@ export function logTypeFromFileName(fileName: string): string | null {
   return m ? m[1] : null;
 }
 
-/** File names that look like Zeek logs, for picking files out of a directory. */
-const LOG_FILE_NAME = /\.(?:log|json|jsonl|ndjson)(?:\.gz)?$|\.log\.[A-Za-z0-9_-]+$/;
+/**
+ * File names that look like Zeek logs, for picking files out of a directory: `.log` or `.json`
+ * (`.jsonl`, `.ndjson`) followed by any suffixes (`.gz`, logrotate's `.1`, Slips' `.labeled`).
+ */
+const LOG_FILE_NAME = /\.(?:log|json|jsonl|ndjson)(?:\.[A-Za-z0-9_-]+)*$/;
 
-/** True when a file name looks like a Zeek log (`*.log`, `*.log.gz`, `*.json[.gz]`, `conn.log.labeled`). */
+/** True when a file name looks like a Zeek log (`*.log`, `*.log.gz`, `*.json[.gz]`, `conn.log.labeled`, `conn.log.1.gz`). */
 export function looksLikeZeekLogName(fileName: string): boolean {
   const slash = Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\'));
   return LOG_FILE_NAME.test(fileName.slice(slash + 1));

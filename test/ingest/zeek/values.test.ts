@@ -136,3 +136,31 @@ describe('addresses', () => {
     }
   });
 });
+
+describe('log file names', () => {
+  it('tells the log type and whether a directory entry is a log', async () => {
+    const { logTypeFromFileName, looksLikeZeekLogName } = await import('../../../src/ingest/zeek/log-types.js');
+    const { isLogFileForDirectory } = await import('../../../src/ingest/zeek/reader.js');
+    const cases: [string, string | null, boolean][] = [
+      ['conn.13:00:00-14:00:00.log.gz', 'conn', true],
+      ['/var/zeek/2024-01-01/dns.00:00:00-01:00:00.log.gz', 'dns', true],
+      ['conn_20240101.json', 'conn', true],
+      ['ssl.json.gz', 'ssl', true],
+      ['open_conn.log', 'open_conn', true],
+      ['conn_long.log', 'conn_long', true],
+      ['conn.log.labeled', 'conn', true],
+      ['conn.log.1.gz', 'conn', true],
+      ['x509.log', 'x509', true],
+      ['capture.log', 'capture', true], // a .log: its #path decides
+      ['manifest.json', 'manifest', false],
+      ['LICENSE-CC-BY-SA-4.0.txt', null, false],
+      ['LICENSE.txt', 'LICENSE', false],
+      ['trace.pcap', 'trace', false],
+    ];
+    for (const [name, type, pick] of cases) {
+      expect(logTypeFromFileName(name), name).toBe(type);
+      expect(isLogFileForDirectory(name.slice(name.lastIndexOf('/') + 1)), name).toBe(pick);
+    }
+    expect(looksLikeZeekLogName('README.md')).toBe(false);
+  });
+});
