@@ -263,3 +263,50 @@ describe.skipIf(!existsSync(CORPUS))(`documented connection counts (corpus at ${
     expect(count(run.conns, '147.32.80.37', 902, '147.32.80.40')).toBe(67);
   });
 });
+
+/**
+ * Every dns/http/ssl baseline row names its connection by Zeek's id (orig first): each must
+ * be one of our connections, in the same orientation. This checks the originator choice on
+ * traces that have no conn.log baseline.
+ */
+describe.skipIf(!existsSync(CORPUS))(`connection ids of Zeek's dns/http/ssl baselines (corpus at ${CORPUS})`, () => {
+  const CASES: [string, string[]][] = [
+    ['zeek-traces/wikipedia-tcp-udp-dns-http', ['dns.log', 'http.log']],
+    ['zeek-traces/http-get', ['http.log']],
+    ['zeek-traces/http-post-100-continue', ['http.log']],
+    ['zeek-traces/http-nonprintable-tsv-and-json', ['http.log.tsv']],
+    ['zeek-traces/vlan-mpls-http', ['http.log']],
+    ['zeek-traces/ipv6-fragmented-dns', ['dns.log']],
+    ['zeek-traces/gre-tunnel-icmp-dns-ssh', ['dns.log']],
+    ['zeek-traces/tls-443-https-gstatic', ['ssl.log']],
+    ['linktypes/sll-linux-cooked-irc-starttls', ['ssl.log']],
+    ['linktypes/null-loopback-pop3-starttls', ['ssl.log']],
+    ['linktypes/nflog-http', ['http.log']],
+    ['linktypes/nanosecond-http-to-ssh-server', ['http.log']],
+    ['c2/zeek-merlin-c2-quic', ['ssl.log']],
+  ];
+  for (const [dir, logs] of CASES) {
+    it(dir, async () => {
+      const { readdirSync } = await import('node:fs');
+      const full = path.join(CORPUS, dir);
+      const pcaps = readdirSync(full).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => path.join(full, f));
+      const run = flowsFromFiles(pcaps);
+      const ids = new Set(run.conns.map((c) => `${c.origH} ${c.origP} ${c.respH} ${c.respP}`));
+      const idsNoOrigPort = new Set(run.conns.map((c) => `${c.origH} ${c.respH} ${c.respP}`));
+      let checked = 0;
+      for (const log of logs) {
+        for (const row of readBaseline(path.join(full, log))) {
+          if (row['id.orig_p'] !== undefined) {
+            expect(ids, `${log}: ${row['id.orig_h']}:${row['id.orig_p']} -> ${row['id.resp_h']}:${row['id.resp_p']}`).toContain(
+              `${row['id.orig_h']} ${row['id.orig_p']} ${row['id.resp_h']} ${row['id.resp_p']}`,
+            );
+          } else {
+            expect(idsNoOrigPort).toContain(`${row['id.orig_h']} ${row['id.resp_h']} ${row['id.resp_p']}`);
+          }
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(0);
+    });
+  }
+});
