@@ -18,7 +18,7 @@
  * (an implant retrying an unreachable C2) is scored on the attempts' timing alone and
  * capped at 0.6 (medium).
  */
-import type { Finding } from '../core/finding.js';
+import type { Direction, Finding } from '../core/finding.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, c2Techniques, fmt, fmtDuration, looksLikeAddress } from './context.js';
 import type { PairState } from './pairs.js';
@@ -208,9 +208,11 @@ interface Group {
   dropped: number;
   /** Pairs whose port/service counts were added already. */
   pairsSeen: Set<PairState>;
+  /** Direction of the first pair (proxied connections count as outbound). */
+  dir: Direction;
 }
 
-function newGroup(src: string, key: string, name: string | null): Group {
+function newGroup(src: string, key: string, name: string | null, dir: Direction): Group {
   return {
     src,
     key,
@@ -228,6 +230,7 @@ function newGroup(src: string, key: string, name: string | null): Group {
     proxied: false,
     dropped: 0,
     pairsSeen: new Set(),
+    dir,
   };
 }
 
@@ -281,7 +284,7 @@ function groupsOf(ctx: DetectContext, pairs: PairState[]): Map<string, Group> {
     if ((counts.get(key) ?? 0) < need) return;
     let g = groups.get(key);
     if (!g) {
-      g = newGroup(p.src, key, name);
+      g = newGroup(p.src, key, name, proxied ? 'outbound' : p.dir);
       groups.set(key, g);
     }
     const nb = p.beatCount;
@@ -387,7 +390,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
       destHost: g.name,
       transport: proto,
       appProtocol: service,
-      direction: 'outbound',
+      direction: g.dir,
       mitreTechniqueIds: techniques,
       mitreTacticIds: ['TA0011'],
       connCount: g.conns,

@@ -95,7 +95,7 @@ describe('DetectionEngine', () => {
     expect(engineFor(b).findings).toEqual([]);
     const { findings } = engineFor(b, { consider: ['outbound', 'internal'] });
     expect(findings.map((f) => f.detector).sort()).toEqual(['beacon', 'suspicious_port']);
-    expect(findings.every((f) => f.direction === 'internal' || f.detector === 'beacon')).toBe(true);
+    expect(findings.every((f) => f.direction === 'internal')).toBe(true);
   });
 
   it('honours configured internal networks', () => {
