@@ -1,0 +1,267 @@
+/**
+ * The analysis worker (node:worker_threads entry point).
+ *
+ * Capture mode: decodes its shard of the packets (PacketDecoder), assembles flows (FlowTable
+ * with the application layer) and sends back the records each packet batch produced.
+ * Zeek mode: reads whole Zeek log files (readZeekFile) and streams their records back in
+ * parts; a shared credit counter stops it (Atomics.wait) while MAX_PARTS_IN_FLIGHT parts
+ * are waiting in the main thread, so memory stays bounded however far ahead it gets.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AnomalyCounter } from '../core/anomaly.js';
+import { DecodeStatus, PacketMeta } from '../core/packet.js';
+import type { RecordSink } from '../core/records.js';
+import { createAppAnalyzerFactory } from '../app/index.js';
+import { FlowTable } from '../flow/flow-table.js';
+import { PacketDecoder } from '../ingest/decode/packet-decoder.js';
+import { readZeekFile } from '../ingest/zeek/reader.js';
+import { isKonsekiError } from '../core/errors.js';
+import {
+  OFF_CAPLEN,
+  OFF_CLOCK,
+  OFF_FILEOFFSET,
+  OFF_IFINDEX,
+  OFF_LINKTYPE,
+  OFF_PACKETNO,
+  OFF_TS_NSEC,
+  OFF_TS_SEC,
+  OFF_WIRELEN,
+  PKT_HDR,
+  RecordKind,
+  TICK_BYTES,
+  TICK_MARK,
+  type AnomalyDump,
+  type DecodeCounts,
+  type ErrorDump,
+  type FromWorker,
+  type RecordBatch,
+  type ToWorker,
+} from './protocol.js';
+
+export interface WorkerInit {
+  /** Slot of this worker in the credit array. */
+  index: number;
+  /** Int32 per worker: Zeek record parts sent and not yet consumed by the main thread. */
+  credits: SharedArrayBuffer;
+  /** Most Zeek record parts in flight per worker. */
+  maxPartsInFlight: number;
+  /** Records per Zeek part. */
+  partRecords: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error('analysis-worker.js must run as a worker thread');
+const init = workerData as WorkerInit;
+const credits = new Int32Array(init.credits);
+
+function send(m: FromWorker, transfer?: ArrayBuffer[]): void {
+  port!.postMessage(m, transfer ?? []);
+}
+
+function dumpAnomalies(a: AnomalyCounter): AnomalyDump {
+  return { counts: [...a.counts], samples: a.samples.map((s) => ({ ...s })) };
+}
+
+function dumpError(e: unknown): ErrorDump | undefined {
+  if (e === undefined || e === null) return undefined;
+  if (isKonsekiError(e)) return { code: e.code, message: e.message, file: e.file, offset: e.offset, line: e.line };
+  return { code: 'ERR_IO', message: (e as Error).message ?? String(e) };
+}
+
+function newBatch(): RecordBatch {
+  return { kinds: [], recs: [] };
+}
+
+// ---------------------------------------------------------------- capture mode
+
+let cap: {
+  anomalies: AnomalyCounter;
+  decoder: PacketDecoder;
+  table: FlowTable;
+  meta: PacketMeta;
+  out: RecordBatch;
+  perFile: Map<number, DecodeCounts & { byEt: Map<number, number> }>;
+} | null = null;
+
+/** Distinct non-IP ethertypes counted per file (as capture-reader.ts MAX_NON_IP_KEYS). */
+const MAX_NON_IP_KEYS = 1024;
+
+function captureState(): NonNullable<typeof cap> {
+  if (cap) return cap;
+  const anomalies = new AnomalyCounter();
+  const out = newBatch();
+  const sink: RecordSink = {
+    conn: (r) => void (out.kinds.push(RecordKind.Conn), out.recs.push(r)),
+    dns: (r) => void (out.kinds.push(RecordKind.Dns), out.recs.push(r)),
+    http: (r) => void (out.kinds.push(RecordKind.Http), out.recs.push(r)),
+    ssl: (r) => void (out.kinds.push(RecordKind.Ssl), out.recs.push(r)),
+  };
+  cap = {
+    anomalies,
+    decoder: new PacketDecoder(anomalies),
+    table: new FlowTable({ emit: (c) => sink.conn(c), appFactory: createAppAnalyzerFactory(sink, anomalies), anomalies }),
+    meta: new PacketMeta(),
+    out,
+    perFile: new Map(),
+  };
+  return cap;
+}
+
+function takeBatch(s: NonNullable<typeof cap>): RecordBatch {
+  const b: RecordBatch = { kinds: s.out.kinds, recs: s.out.recs };
+  s.out.kinds = [];
+  s.out.recs = [];
+  return b;
+}
+
+function onPackets(seq: number, fileIndex: number, fileName: string, ab: ArrayBuffer, used: number): void {
+  const s = captureState();
+  let counts = s.perFile.get(fileIndex);
+  if (!counts) {
+    counts = { ip: 0, nonIp: 0, anomalies: 0, fragments: 0, nonIpByEthertype: [], nonIpOther: 0, byEt: new Map() };
+    s.perFile.set(fileIndex, counts);
+  }
+  const buf = Buffer.from(ab, 0, used);
+  const dv = new DataView(ab, 0, used);
+  const meta = s.meta;
+  const decoder = s.decoder;
+  const table = s.table;
+  let off = 0;
+  while (off + TICK_BYTES <= used) {
+    const caplen = dv.getUint32(off + OFF_CAPLEN, true);
+    const clock = dv.getFloat64(off + OFF_CLOCK, true);
+    if (caplen === TICK_MARK) {
+      table.advanceTime(clock);
+      off += TICK_BYTES;
+      continue;
+    }
+    meta.buf = buf;
+    meta.frameOff = off + PKT_HDR;
+    meta.tsSec = dv.getFloat64(off + OFF_TS_SEC, true);
+    meta.tsNsec = dv.getUint32(off + OFF_TS_NSEC, true);
+    meta.caplen = caplen;
+    meta.wirelen = dv.getUint32(off + OFF_WIRELEN, true);
+    meta.linktype = dv.getUint32(off + OFF_LINKTYPE, true);
+    meta.ifIndex = dv.getUint32(off + OFF_IFINDEX, true);
+    meta.packetNo = dv.getUint32(off + OFF_PACKETNO, true);
+    meta.fileOffset = dv.getFloat64(off + OFF_FILEOFFSET, true);
+    meta.fileIndex = fileIndex;
+    const st = decoder.decode(meta, fileName);
+    switch (st) {
+      case DecodeStatus.Ip:
+        counts.ip++;
+        // Fire the timers the packets of the other shards would have fired in one table.
+        table.advanceTime(clock);
+        table.addPacket(meta);
+        break;
+      case DecodeStatus.NonIp: {
+        counts.nonIp++;
+        const n = counts.byEt.get(meta.ethertype);
+        if (n !== undefined) counts.byEt.set(meta.ethertype, n + 1);
+        else if (counts.byEt.size < MAX_NON_IP_KEYS) counts.byEt.set(meta.ethertype, 1);
+        else counts.nonIpOther++;
+        break;
+      }
+      case DecodeStatus.Fragment:
+        counts.fragments++;
+        break;
+      default:
+        counts.anomalies++;
+        break;
+    }
+    off += (PKT_HDR + caplen + 7) & ~7;
+  }
+  send({ type: 'records', seq, batch: takeBatch(s) });
+}
+
+function onEndFile(fileIndex: number): void {
+  const s = captureState();
+  const c = s.perFile.get(fileIndex) ?? { ip: 0, nonIp: 0, anomalies: 0, fragments: 0, nonIpByEthertype: [], nonIpOther: 0, byEt: new Map<number, number>() };
+  s.perFile.delete(fileIndex);
+  const counts: DecodeCounts = { ip: c.ip, nonIp: c.nonIp, anomalies: c.anomalies, fragments: c.fragments, nonIpByEthertype: [...c.byEt], nonIpOther: c.nonIpOther };
+  send({ type: 'file-counts', fileIndex, counts });
+}
+
+function onFinish(lastFileName: string, clock: number): void {
+  const s = captureState();
+  s.decoder.flush(lastFileName);
+  // The packets of the other shards after this shard's last one move time on too.
+  s.table.advanceTime(clock);
+  s.table.flush();
+  send({ type: 'finished', batch: takeBatch(s), flowStats: { ...s.table.stats }, anomalies: dumpAnomalies(s.anomalies) });
+}
+
+// ---------------------------------------------------------------- Zeek mode
+
+/** Waits until the main thread has room for one more part, then takes the slot. */
+function takeCredit(): void {
+  const i = init.index;
+  for (;;) {
+    const v = Atomics.load(credits, i);
+    if (v < init.maxPartsInFlight) break;
+    Atomics.wait(credits, i, v);
+  }
+  Atomics.add(credits, i, 1);
+}
+
+async function onZeekFile(m: Extract<ToWorker, { type: 'zeek-file' }>): Promise<void> {
+  const anomalies = new AnomalyCounter();
+  let part = newBatch();
+  const flush = (): void => {
+    if (part.recs.length === 0) return;
+    takeCredit();
+    send({ type: 'zeek-part', fileNo: m.fileNo, batch: part });
+    part = newBatch();
+  };
+  const limit = init.partRecords;
+  const sink: RecordSink = {
+    conn: (r) => void (part.kinds.push(RecordKind.Conn), part.recs.push(r), part.recs.length >= limit && flush()),
+    dns: (r) => void (part.kinds.push(RecordKind.Dns), part.recs.push(r), part.recs.length >= limit && flush()),
+    http: (r) => void (part.kinds.push(RecordKind.Http), part.recs.push(r), part.recs.length >= limit && flush()),
+    ssl: (r) => void (part.kinds.push(RecordKind.Ssl), part.recs.push(r), part.recs.length >= limit && flush()),
+  };
+  const st = await readZeekFile(m.file, sink, {
+    anomalies,
+    sourceIndexOf: () => m.source,
+    maxBadLinesInARow: m.maxBadLinesInARow,
+    maxBadShare: m.maxBadShare,
+  });
+  flush();
+  const { truncated, abandoned, ...plain } = st;
+  send({
+    type: 'zeek-done',
+    fileNo: m.fileNo,
+    stats: plain as unknown as Record<string, unknown>,
+    truncated: dumpError(truncated),
+    abandoned: dumpError(abandoned),
+    anomalies: dumpAnomalies(anomalies),
+  });
+}
+
+// ---------------------------------------------------------------- dispatch
+
+let zeekChain: Promise<void> = Promise.resolve();
+
+port.on('message', (m: ToWorker) => {
+  try {
+    switch (m.type) {
+      case 'packets':
+        onPackets(m.seq, m.fileIndex, m.fileName, m.buf, m.used);
+        break;
+      case 'end-file':
+        onEndFile(m.fileIndex);
+        break;
+      case 'finish':
+        onFinish(m.lastFileName, m.clock);
+        break;
+      case 'zeek-file':
+        zeekChain = zeekChain.then(() => onZeekFile(m)).catch((e) => send({ type: 'error', message: (e as Error).stack ?? String(e) }));
+        break;
+      case 'close':
+        port.close();
+        break;
+    }
+  } catch (e) {
+    send({ type: 'error', message: (e as Error).stack ?? String(e) });
+  }
+});

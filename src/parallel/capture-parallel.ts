@@ -1,0 +1,281 @@
+/**
+ * Captures analysed by several workers at once.
+ *
+ * The main thread only walks the container (CaptureParser, no decode): for each frame it reads
+ * the outer IP address pair from the link and IP headers (shard.ts), hashes the unordered pair
+ * and copies the record into that worker's 1 MiB batch, which is transferred when full. Each
+ * worker runs the real PacketDecoder, FlowTable and application layer on its shard and sends
+ * back the records each batch produced. Frames without a shard key go to worker 0, whose
+ * decoder counts them exactly as the single-threaded path does.
+ *
+ * Same flows as one table: a connection's packets, fragments and tunnel all share one
+ * worker, uids are hashed from the key and the first packet time, and each packet carries the
+ * newest packet time of the whole capture before it (`clock`), which the worker gives to its
+ * FlowTable (advanceTime) before the packet: inactivity and TCP timers fire at the same packet
+ * time as in one table, so a connection ends, or is still open at the end, exactly as it would.
+ *
+ * Deterministic order: batches are numbered in the order they are sent, and the records of
+ * batch k are fed to the sink only after those of batches 0..k-1; at the end, the records of
+ * the final flush come worker by worker. The order therefore depends only on the input and the
+ * number of workers, never on thread timing. It is not the single-threaded order, which the
+ * DetectionEngine must not (and does not, see test/parallel) depend on.
+ */
+import { AnomalyCounter } from '../core/anomaly.js';
+import { DecodeStatus, PacketMeta } from '../core/packet.js';
+import type { RecordSink } from '../core/records.js';
+import { CaptureReader, MAX_NON_IP_KEYS, type CaptureStats } from '../ingest/capture-reader.js';
+import { ChunkPool, DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from '../ingest/input.js';
+import type { KonsekiError } from '../core/errors.js';
+import type { FlowTableStats } from '../flow/flow-table.js';
+import {
+  BATCH_BYTES,
+  OFF_CAPLEN,
+  OFF_CLOCK,
+  OFF_FILEOFFSET,
+  OFF_IFINDEX,
+  OFF_LINKTYPE,
+  OFF_PACKETNO,
+  OFF_TS_NSEC,
+  OFF_TS_SEC,
+  OFF_WIRELEN,
+  PKT_HDR,
+  TICK_BYTES,
+  TICK_MARK,
+  type DecodeCounts,
+  type FromWorker,
+  type RecordBatch,
+} from './protocol.js';
+import { frameShardKey, shardOf } from './shard.js';
+import { mergeAnomalies, WorkerPool } from './worker-pool.js';
+import { feedBatch } from './zeek-parallel.js';
+
+/** Packet batches sent and not yet answered, per worker: keeps a few MiB in flight. */
+export const MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4;
+
+export interface ParallelCaptureInput {
+  path: string;
+  /** Index of the input in the run. */
+  index: number;
+  /** The stream `-` stands for. */
+  stream?: NodeJS.ReadableStream;
+}
+
+export interface ParallelCaptureOptions {
+  anomalies: AnomalyCounter;
+  workers: number;
+  /** Read size (default 4 MiB). */
+  chunkSize?: number;
+  /** Called after each capture with its accounting (decode counts from the workers). */
+  onCapture?: (input: ParallelCaptureInput, stats: CaptureStats) => void;
+}
+
+export interface ParallelCaptureResult {
+  captures: CaptureStats[];
+  /** Sums over the workers' flow tables (livePeak: the sum of the per-worker peaks). */
+  flowStats: FlowTableStats;
+}
+
+class Batch {
+  buf: ArrayBuffer;
+  dv: DataView;
+  bytes: Uint8Array;
+  used = 0;
+  constructor(size: number) {
+    this.buf = new ArrayBuffer(size);
+    this.dv = new DataView(this.buf);
+    this.bytes = new Uint8Array(this.buf);
+  }
+}
+
+/** Packet time as the flow table sees it (libpcap microseconds, as FlowTable's zeekTime). */
+function zeekTime(tsSec: number, tsNsec: number): number {
+  return tsSec + Math.floor(tsNsec / 1000) / 1e6;
+}
+
+/**
+ * Reads the captures (in the order given: the caller orders them in time) through `n`
+ * workers into `sink`.
+ * @param inputs the captures, in time order
+ * @param sink receives every record, in a deterministic order
+ * @param opts anomaly counter and number of workers
+ */
+export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], sink: RecordSink, opts: ParallelCaptureOptions): Promise<ParallelCaptureResult> {
+  const n = Math.max(1, opts.workers);
+  const anomalies = opts.anomalies;
+  const replies = new Map<number, RecordBatch>();
+  const fileCounts: DecodeCounts[] = [];
+  const finished: (Extract<FromWorker, { type: 'finished' }> | null)[] = new Array(n).fill(null);
+  let wake: (() => void) | null = null;
+  const signal = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const pool = new WorkerPool(n, (i, m) => {
+    if (m.type === 'records') replies.set(m.seq, m.batch);
+    else if (m.type === 'file-counts') fileCounts.push(m.counts);
+    else if (m.type === 'finished') finished[i] = m;
+    signal();
+  });
+  const failed = pool.failed();
+  failed.catch(() => {});
+  const waitForMessage = (): Promise<void> => Promise.race([new Promise<void>((r) => (wake = r)), failed]);
+
+  let sentSeq = 0;
+  let fedSeq = 0;
+  /** Feeds every reply that is next in sequence. */
+  const drain = (): void => {
+    for (;;) {
+      const b = replies.get(fedSeq);
+      if (!b) return;
+      replies.delete(fedSeq);
+      fedSeq++;
+      feedBatch(b, sink);
+    }
+  };
+
+  const batches: Batch[] = [];
+  for (let i = 0; i < n; i++) batches.push(new Batch(BATCH_BYTES));
+  let clock = -Infinity;
+  let curIndex = 0;
+  let curName = '';
+  const sendBatch = (w: number): void => {
+    const b = batches[w];
+    if (b.used === 0) return;
+    pool.post(w, { type: 'packets', seq: sentSeq++, fileIndex: curIndex, fileName: curName, buf: b.buf, used: b.used }, [b.buf]);
+    batches[w] = new Batch(BATCH_BYTES);
+  };
+
+  const addTick = (w: number, t: number): void => {
+    let b = batches[w];
+    if (b.used + TICK_BYTES > b.buf.byteLength) {
+      sendBatch(w);
+      b = batches[w];
+    }
+    b.dv.setFloat64(b.used + OFF_CLOCK, t, true);
+    b.dv.setUint32(b.used + OFF_CAPLEN, TICK_MARK, true);
+    b.used += TICK_BYTES;
+  };
+
+  // The container walk's "decoder": shards the frame, never decodes it. The reader's own
+  // ip/nonIp/anomaly counts are replaced by the workers' at the end of each file.
+  const shardDecoder = {
+    decode(m: PacketMeta): DecodeStatus {
+      const key = frameShardKey(m.linktype, m.buf, m.frameOff, m.caplen);
+      const w = shardOf(key, n);
+      let caplen = m.caplen;
+      if (m.frameOff + caplen > m.buf.length) caplen = m.buf.length - m.frameOff;
+      const need = (PKT_HDR + caplen + 7) & ~7;
+      let b = batches[w];
+      if (b.used + need > b.buf.byteLength) {
+        sendBatch(w);
+        b = batches[w];
+        if (need > b.buf.byteLength) b = batches[w] = new Batch(need);
+      }
+      const dv = b.dv;
+      const o = b.used;
+      dv.setFloat64(o + OFF_CLOCK, clock, true);
+      dv.setFloat64(o + OFF_TS_SEC, m.tsSec, true);
+      dv.setUint32(o + OFF_TS_NSEC, m.tsNsec, true);
+      dv.setUint32(o + OFF_CAPLEN, caplen, true);
+      dv.setUint32(o + OFF_WIRELEN, m.wirelen, true);
+      dv.setUint32(o + OFF_LINKTYPE, m.linktype >>> 0, true);
+      dv.setUint32(o + OFF_IFINDEX, m.ifIndex, true);
+      dv.setUint32(o + OFF_PACKETNO, m.packetNo, true);
+      dv.setFloat64(o + OFF_FILEOFFSET, m.fileOffset, true);
+      b.bytes.set(m.buf.subarray(m.frameOff, m.frameOff + caplen), o + PKT_HDR);
+      b.used = o + need;
+      if (key >= 0) {
+        const t = zeekTime(m.tsSec, m.tsNsec);
+        if (t > clock) {
+          clock = t;
+          // The other shards' tables see time move on at this packet, as one table would.
+          for (let v = 0; v < n; v++) if (v !== w) addTick(v, t);
+        }
+      }
+      return DecodeStatus.Ip;
+    },
+  };
+
+  const result: ParallelCaptureResult = {
+    captures: [],
+    flowStats: { packets: 0, flowsEmitted: 0, expiredByTimeout: 0, closedTcp: 0, reused: 0, earlyExpired: 0, flushedAtEnd: 0, livePeak: 0, live: 0 },
+  };
+  const maxInFlight = MAX_BATCHES_IN_FLIGHT_PER_WORKER * n;
+  try {
+    const meta = new PacketMeta();
+    for (const input of inputs) {
+      curIndex = input.index;
+      curName = input.path;
+      const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+      const chunkPool = new ChunkPool(chunkSize);
+      const reader = new CaptureReader(input.path, input.index, () => {}, { anomalies, decoder: shardDecoder, meta, onChunkReleased: chunkPool.release });
+      const info: InputInfo = { name: input.path, compressed: false, bytes: 0 };
+      let inputError: KonsekiError | undefined;
+      try {
+        for await (const chunk of readInputChunks(input.path, info, chunkSize, input.stream as never, chunkPool)) {
+          const more = reader.push(chunk);
+          drain();
+          while (sentSeq - fedSeq > maxInFlight) {
+            await waitForMessage();
+            drain();
+          }
+          if (!more) break;
+        }
+      } catch (e) {
+        if (pool.error) throw pool.error;
+        inputError = toInputError(e, info);
+      }
+      const st = reader.end(inputError, info.compressed);
+      for (let w = 0; w < n; w++) sendBatch(w);
+      fileCounts.length = 0;
+      for (let w = 0; w < n; w++) pool.post(w, { type: 'end-file', fileIndex: input.index });
+      while (fileCounts.length < n) {
+        await waitForMessage();
+        drain();
+      }
+      patchCounts(st, fileCounts);
+      result.captures.push(st);
+      opts.onCapture?.(input, st);
+    }
+    for (let w = 0; w < n; w++) pool.post(w, { type: 'finish', lastFileName: inputs.length > 0 ? inputs[inputs.length - 1].path : '', clock });
+    while (finished.some((f) => f === null) || fedSeq < sentSeq) {
+      await waitForMessage();
+      drain();
+    }
+    const fs = result.flowStats;
+    for (const f of finished) {
+      const m = f!;
+      feedBatch(m.batch, sink);
+      mergeAnomalies(anomalies, m.anomalies);
+      for (const k of Object.keys(fs) as (keyof FlowTableStats)[]) fs[k] += m.flowStats[k];
+    }
+  } finally {
+    await pool.close();
+  }
+  return result;
+}
+
+/** Puts the workers' decode counts for one file into the reader's accounting. */
+function patchCounts(st: CaptureStats, all: DecodeCounts[]): void {
+  st.ip = 0;
+  st.nonIp = 0;
+  st.anomalies = 0;
+  st.fragments = 0;
+  const byEt = new Map<number, number>();
+  let other = 0;
+  for (const c of all) {
+    st.ip += c.ip;
+    st.nonIp += c.nonIp;
+    st.anomalies += c.anomalies;
+    st.fragments += c.fragments;
+    other += c.nonIpOther;
+    for (const [k, v] of c.nonIpByEthertype) {
+      if (byEt.has(k) || byEt.size < MAX_NON_IP_KEYS) byEt.set(k, (byEt.get(k) ?? 0) + v);
+      else other += v;
+    }
+  }
+  st.nonIpByEthertype = {};
+  for (const k of [...byEt.keys()].sort((a, b) => a - b)) st.nonIpByEthertype['0x' + k.toString(16).padStart(4, '0')] = byEt.get(k)!;
+  if (other > 0) st.nonIpByEthertype.other = other;
+}

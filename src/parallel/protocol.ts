@@ -1,0 +1,107 @@
+/**
+ * Messages between the main thread and the analysis workers, and the layout of a packet batch.
+ *
+ * A packet batch is one ArrayBuffer (transferred, never copied by postMessage) holding whole
+ * capture records, each preceded by a fixed 48-byte header and padded to 8 bytes:
+ *
+ *    0  f64  clock       newest packet time (Zeek's microsecond time) of every IP packet the
+ *                        main thread sharded before this one, in ANY shard: the flow table's
+ *                        timers fire as they would in one table (see capture-parallel.ts)
+ *    8  f64  tsSec
+ *   16  u32  tsNsec
+ *   20  u32  caplen
+ *   24  u32  wirelen
+ *   28  u32  linktype
+ *   32  u32  ifIndex
+ *   36  u32  packetNo
+ *   40  f64  fileOffset
+ *   48  ...  caplen frame bytes, then padding to a multiple of 8
+ *
+ * A clock tick (24 bytes) tells a worker that the newest packet time of the capture moved on
+ * because of a packet in another shard: f64 time at 0, TICK_MARK in the caplen field at 20.
+ * Ticks let each worker's flow table run its timers at exactly the packet times one table
+ * would (same removals, same close-versus-timeout accounting).
+ *
+ * Records come back as arrays of plain record objects (structured clone) with a parallel
+ * array of kinds, one message per batch: never one message per packet or per record.
+ */
+import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../core/records.js';
+import type { FlowTableStats } from '../flow/flow-table.js';
+
+export const PKT_HDR = 48;
+export const OFF_CLOCK = 0;
+export const OFF_TS_SEC = 8;
+export const OFF_TS_NSEC = 16;
+export const OFF_CAPLEN = 20;
+export const OFF_WIRELEN = 24;
+export const OFF_LINKTYPE = 28;
+export const OFF_IFINDEX = 32;
+export const OFF_PACKETNO = 36;
+export const OFF_FILEOFFSET = 40;
+/** Size of a clock tick entry. */
+export const TICK_BYTES = 24;
+/** caplen value that marks a clock tick (real records are far smaller: MAX_RECORD_LEN). */
+export const TICK_MARK = 0xffffffff;
+
+/**
+ * Bytes of one packet batch: 1 MiB. Large enough that a message costs well under a
+ * microsecond per packet, small enough that N workers x MAX_BATCHES_IN_FLIGHT stays a few MiB.
+ */
+export const BATCH_BYTES = 1 << 20;
+
+/** Record kinds in a record batch. */
+export const enum RecordKind {
+  Conn = 0,
+  Dns = 1,
+  Http = 2,
+  Ssl = 3,
+}
+export type AnyRecord = ConnRecord | DnsRecord | HttpRecord | SslRecord;
+
+/** Records of one kind-tagged batch, in the order they were emitted. */
+export interface RecordBatch {
+  kinds: number[];
+  recs: AnyRecord[];
+}
+
+/** Anomaly counts and samples, as plain data. */
+export interface AnomalyDump {
+  counts: [string, number][];
+  samples: { code: string; message: string; file?: string; offset?: number; line?: number }[];
+}
+
+/** A KonsekiError as plain data (structured clone keeps neither its class nor its fields). */
+export interface ErrorDump {
+  code: string;
+  message: string;
+  file?: string;
+  offset?: number;
+  line?: number;
+}
+
+/** Per-file decode accounting a worker reports at the end of each capture. */
+export interface DecodeCounts {
+  ip: number;
+  nonIp: number;
+  anomalies: number;
+  fragments: number;
+  nonIpByEthertype: [number, number][];
+  nonIpOther: number;
+}
+
+// ---- main -> worker ----
+export type ToWorker =
+  | { type: 'packets'; seq: number; fileIndex: number; fileName: string; buf: ArrayBuffer; used: number }
+  | { type: 'end-file'; fileIndex: number }
+  | { type: 'finish'; lastFileName: string; clock: number }
+  | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
+  | { type: 'close' };
+
+// ---- worker -> main ----
+export type FromWorker =
+  | { type: 'records'; seq: number; batch: RecordBatch }
+  | { type: 'file-counts'; fileIndex: number; counts: DecodeCounts }
+  | { type: 'finished'; batch: RecordBatch; flowStats: FlowTableStats; anomalies: AnomalyDump }
+  | { type: 'zeek-part'; fileNo: number; batch: RecordBatch }
+  | { type: 'zeek-done'; fileNo: number; stats: Record<string, unknown>; truncated?: ErrorDump; abandoned?: ErrorDump; anomalies: AnomalyDump }
+  | { type: 'error'; message: string };

@@ -1,0 +1,132 @@
+/**
+ * Starting, talking to and stopping the analysis workers.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AnomalyCounter } from '../core/anomaly.js';
+import { ErrorCodes, KonsekiError } from '../core/errors.js';
+import type { WorkerInit } from './analysis-worker.js';
+import type { AnomalyDump, FromWorker, ToWorker } from './protocol.js';
+
+/** Most workers the default picks: beyond 8 the single main thread (detection) is the limit. */
+export const MAX_DEFAULT_WORKERS = 8;
+/** Most workers accepted at all. */
+export const MAX_WORKERS = 64;
+/** Zeek record parts a worker may have waiting in the main thread (bounds memory). */
+export const MAX_PARTS_IN_FLIGHT = 8;
+/** Records per Zeek part. */
+export const PART_RECORDS = 4096;
+
+/** The compiled worker script next to this module (dist/parallel/analysis-worker.js). */
+export function workerScript(): URL {
+  return new URL('./analysis-worker.js', import.meta.url);
+}
+
+/** True when the worker script can be started (false when running from the TypeScript sources). */
+export function workersAvailable(): boolean {
+  try {
+    return existsSync(fileURLToPath(workerScript()));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Default for `--workers`: the number of cores, at most MAX_DEFAULT_WORKERS; 1 when the
+ * worker script is not there (the code runs from its TypeScript sources).
+ */
+export function defaultWorkerCount(): number {
+  if (!workersAvailable()) return 1;
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism()));
+}
+
+/**
+ * Checks a `--workers` value.
+ * @throws KonsekiError ERR_USAGE for anything but an integer in 1..MAX_WORKERS
+ */
+export function normalizeWorkerCount(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new KonsekiError(ErrorCodes.USAGE, `Invalid option: --workers must be an integer from 1 to ${MAX_WORKERS}, got ${String(n)}`);
+  }
+  if (n > 1 && !workersAvailable()) {
+    throw new KonsekiError(ErrorCodes.USAGE, `--workers ${n} needs the compiled worker script ${fileURLToPath(workerScript())} (build with tsc)`);
+  }
+  return n;
+}
+
+/** A set of workers with one message handler. */
+export class WorkerPool {
+  readonly workers: Worker[] = [];
+  readonly credits: Int32Array;
+  private failure: Error | null = null;
+  private onFailure: ((e: Error) => void) | null = null;
+
+  /**
+   * @param n number of workers
+   * @param onMessage called for every message, with the worker's index
+   */
+  constructor(n: number, onMessage: (i: number, m: FromWorker) => void) {
+    const sab = new SharedArrayBuffer(4 * n);
+    this.credits = new Int32Array(sab);
+    for (let i = 0; i < n; i++) {
+      const init: WorkerInit = { index: i, credits: sab, maxPartsInFlight: MAX_PARTS_IN_FLIGHT, partRecords: PART_RECORDS };
+      const w = new Worker(workerScript(), { workerData: init });
+      w.on('message', (m: FromWorker) => {
+        if (m.type === 'error') this.fail(new Error(`analysis worker ${i} failed: ${m.message}`));
+        else onMessage(i, m);
+      });
+      w.on('error', (e) => this.fail(new Error(`analysis worker ${i} failed: ${e.stack ?? e.message}`)));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`analysis worker ${i} exited with code ${code}`));
+      });
+      this.workers.push(w);
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.onFailure?.(e);
+  }
+
+  /** Rejects when any worker fails: race it against every wait. */
+  failed(): Promise<never> {
+    return new Promise((_, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.onFailure = reject;
+    });
+  }
+
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  post(i: number, m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.workers[i].postMessage(m, transfer ?? []);
+  }
+
+  /** Frees one Zeek part slot of worker i. */
+  release(i: number): void {
+    Atomics.sub(this.credits, i, 1);
+    Atomics.notify(this.credits, i);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Adds a worker's anomalies to the run's counter: the counts exactly; the samples in order
+ * while the counter has room (the samples a single counter would have kept can differ, since
+ * sampling is per counter; the counts never do).
+ */
+export function mergeAnomalies(into: AnomalyCounter, d: AnomalyDump): void {
+  for (const [k, v] of d.counts) into.counts.set(k, (into.counts.get(k) ?? 0) + v);
+  for (const s of d.samples) {
+    if (into.samples.length >= AnomalyCounter.MAX_SAMPLES) break;
+    into.samples.push(s);
+  }
+}
