@@ -42,29 +42,27 @@ function run(buf: Buffer, opts: { maxFlows?: number; decoder?: PacketDecoderOpti
 }
 
 describe('caps under floods', () => {
-  it('live flows: 20,000 new flows against maxFlows 500 stay at 500 live, all 20,000 are emitted', () => {
+  it('live flows: 10,000 new flows against maxFlows 500 stay at 500 live, all 10,000 are emitted', () => {
     const p = new PcapBuffer();
-    for (let i = 0; i < 20_000; i++) p.add(1700000000 + i * 0.001, udpFrame(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60000), '192.0.2.1', 9999, Buffer.alloc(8)));
+    for (let i = 0; i < 10_000; i++) p.add(1700000000 + i * 0.001, udpFrame(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60000), '192.0.2.1', 9999, Buffer.alloc(8)));
     const r = run(p.toBuffer(), { maxFlows: 500 });
     expect(r.table.stats.livePeak).toBeLessThanOrEqual(500);
-    expect(r.table.stats.earlyExpired).toBeGreaterThanOrEqual(19_500);
-    expect(r.table.stats.flowsEmitted).toBe(20_000);
-    expect(r.counts.conn).toBe(20_000);
+    expect(r.table.stats.earlyExpired).toBeGreaterThanOrEqual(9_500);
+    expect(r.table.stats.flowsEmitted).toBe(10_000);
+    expect(r.counts.conn).toBe(10_000);
   });
 
-  it('IP fragments: 20,000 datagrams never completed against maxFragmentDatagrams 1000 are dropped oldest first, counted', () => {
+  it('IP fragments: 10,000 datagrams never completed against maxFragmentDatagrams 1000 are dropped oldest first, counted', () => {
     const p = new PcapBuffer();
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < 10_000; i++) {
       const f = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, sport: 1, dport: 2, payload: Buffer.alloc(64, 1), ipId: i & 0xffff });
       // More-fragments flag on, offset 0: the first fragment of a datagram whose rest never comes.
       f.writeUInt16BE(0x2000, 14 + 6);
-      f.writeUInt16BE((i >> 16) + 1, 14 + 4); // vary the id beyond 16 bits through the id field pairs
-      f.writeUInt16BE(i & 0xffff, 14 + 4);
       p.add(1700000000 + i * 0.0001, f);
     }
     const r = run(p.toBuffer(), { decoder: { maxFragmentDatagrams: 1000 } });
-    expect(r.st.fragments).toBe(20_000);
-    expect(r.anomalies.get('fragment_datagrams_cap_reached')).toBeGreaterThanOrEqual(19_000);
+    expect(r.st.fragments).toBe(10_000);
+    expect(r.anomalies.get('fragment_datagrams_cap_reached')).toBeGreaterThanOrEqual(9_000);
     expect(r.grew).toBeLessThan(64 * MiB);
   });
 

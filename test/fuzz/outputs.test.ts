@@ -80,7 +80,7 @@ describe('findings writers', () => {
       fc.property(finding, (f) => {
         runCase('findings', JSON.stringify(f) ?? '', () => targets.findings(f));
       }),
-      { seed: SEED, numRuns: 500 },
+      { seed: SEED, numRuns: 300 },
     );
   });
 
@@ -152,7 +152,7 @@ describe('Zeek log writers', () => {
           expect(rows[1]).toHaveLength(spec.fields.length);
         }
       }),
-      { seed: SEED, numRuns: 200 },
+      { seed: SEED, numRuns: 100 },
     );
   });
 });

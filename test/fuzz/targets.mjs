@@ -37,7 +37,7 @@ function check(ok, target, message) {
   if (!ok) throw new InvariantError(target, typeof message === 'function' ? message() : message);
 }
 
-/** Time bound for one case: generous, a safety property, not a speed test (2 s + 1 ms per KiB). */
+/** CPU-time bound for one case: generous, a safety property, not a speed test (2 s + 1 ms per KiB). */
 export function timeBoundMs(bytes) {
   return 2000 + bytes / 1024;
 }
