@@ -98,4 +98,12 @@ describe.skipIf(!existsSync(CORPUS))('C2 traces in the corpus Zeek logs (skipped
     expect(engine.stats().conn).toBeGreaterThan(7000);
     expect(findings.filter((f) => f.score >= MEDIUM).map((f) => `${f.detector} ${f.destHost ?? f.destIp} ${f.evidence}`)).toEqual([]);
   });
+
+  it('wrccdc2018 dns.log: 53,615 lookups of a competition network raise no DNS tunnel above informational', async () => {
+    const { findings, engine } = await analyze('zeek-logs/wrccdc2018-zed-sample-tsv-gz-and-json-gz/dns.log.gz', { thresholds: { minScore: 0 } });
+    expect(engine.stats().dns).toBe(53615);
+    // The detector did look (every busy querier and domain is scored), and kept them all low.
+    expect(findings.filter((f) => f.detector === 'dns_tunnel').length).toBeGreaterThan(10);
+    expect(findings.filter((f) => f.score >= 20).map((f) => `${f.detector} ${f.srcIp} ${f.destHost} ${f.evidence}`)).toEqual([]);
+  });
 });
