@@ -89,7 +89,6 @@ export interface FlowTableStats {
   live: number;
 }
 
-const FIN = 0x01;
 const SYN = 0x02;
 const ACK = 0x10;
 
@@ -798,4 +797,3 @@ export function tcpConnState(o: TcpEndpoint, r: TcpEndpoint, history: string): s
   return 'OTH';
 }
 
-void FIN;

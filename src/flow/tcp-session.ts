@@ -344,11 +344,11 @@ export class TcpSession extends Conn {
       }
     }
 
-    const deltaLast = this.updateLastSeq(endpoint, seqOnePast, flags, len);
+    this.updateLastSeq(endpoint, seqOnePast, flags, len);
 
     this.doClose = false;
     this.genEvent = false;
-    this.updateStateMachine(endpoint, peer, baseSeq, ackSeq, len, deltaLast, isOrig, flags);
+    this.updateStateMachine(endpoint, peer, baseSeq, len, isOrig, flags);
     const doClose = this.doClose;
     const genEvent = this.genEvent;
 
@@ -536,13 +536,12 @@ export class TcpSession extends Conn {
     ep.state = s;
   }
 
+  /** Zeek's UpdateStateMachine (the FIN_advanced_last_seq and other weirds are not kept). */
   private updateStateMachine(
     ep: TcpEndpoint,
     peer: TcpEndpoint,
     baseSeq: number,
-    ackSeq: number,
     len: number,
-    deltaLast: number,
     isOrig: boolean,
     flags: number,
   ): void {
@@ -590,8 +589,6 @@ export class TcpSession extends Conn {
       case TcpState.Reset:
         break;
     }
-    void deltaLast;
-    void ackSeq;
   }
 
   private updateInactive(
