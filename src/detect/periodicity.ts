@@ -9,9 +9,9 @@
  * when each explains at least EXTRA_MODE_MIN_SHARE of the intervals (several sleeps used by
  * one implant). Harmonics and extra modes count only once the main mode explains
  * EXTRA_MODES_MIN_MAIN_SHARE of the intervals.
- * `fit` is the share of intervals explained. For Poisson (random) traffic the
- * densest window holds about 25% of the intervals and the total fit stays near 0.5; for a
- * jittered beacon it is near 1.
+ * `fit` is the share of intervals explained. For Poisson (random) traffic the densest
+ * window holds about 25% of the intervals, so the fit stays well below 0.5; for a jittered
+ * beacon it is near 1.
  */
 import { quantileSorted } from './stats.js';
 
