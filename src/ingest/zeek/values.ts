@@ -281,7 +281,8 @@ export class ByteStringCache {
   }
 
   /**
-   * The cached string equal to the n bytes at s, whose {@link byteHash} is h, or null. After
+   * The cached string equal to the n bytes at s, whose hash (HASH_SEED, then FNV-1a over the
+   * bytes, then the length) is h, or null. After
    * a miss, `store` puts the caller's string for those bytes in their slot.
    */
   find(buf: Buffer, s: number, n: number, h: number): string | null {
@@ -302,13 +303,8 @@ export class ByteStringCache {
   }
 }
 
-/** FNV-1a over the bytes then the length: the hash ByteStringCache slots are chosen by. */
+/** Seed of the FNV-1a hash (over the bytes, then the length) that picks a ByteStringCache slot. */
 export const HASH_SEED = 0x811c9dc5 | 0;
-export function byteHash(buf: Buffer, s: number, e: number): number {
-  let h = HASH_SEED;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  return Math.imul(h ^ (e - s), 0x01000193);
-}
 
 /** Longest value the string caches hold (a long User-Agent fits). */
 export const MAX_CACHED_STRING = 256;
@@ -325,12 +321,25 @@ export const TOKEN_CACHE = new ByteStringCache(14);
  */
 export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): string {
   const n = e - s;
-  if (!esc && n <= MAX_CACHED_STRING && isPrintableAscii(buf, s, e)) {
-    const hit = TOKEN_CACHE.find(buf, s, n, byteHash(buf, s, e));
-    if (hit !== null) return hit;
-    const str = latin1(buf, s, e);
-    TOKEN_CACHE.store(str);
-    return str;
+  if (!esc && n <= MAX_CACHED_STRING) {
+    let h = HASH_SEED;
+    let plain = true;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c < 0x20 || c > 0x7e) {
+        plain = false;
+        break;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (plain) {
+      h = Math.imul(h ^ n, 0x01000193);
+      const hit = TOKEN_CACHE.find(buf, s, n, h);
+      if (hit !== null) return hit;
+      const str = latin1(buf, s, e);
+      TOKEN_CACHE.store(str);
+      return str;
+    }
   }
   return tsvString(buf, s, e, esc);
 }
