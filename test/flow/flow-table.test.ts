@@ -103,6 +103,53 @@ describe('TCP', () => {
     expect(c.origPkts).toBe(4);
   });
 
+  it('counts bytes across the 32-bit sequence wrap', () => {
+    const cap = new Cap();
+    const isn = 0xffffff00;
+    cap.tcp(1, true, SYN, isn, 0);
+    cap.tcp(1.01, false, SYN | ACK, 5000, (isn + 1) >>> 0);
+    cap.tcp(1.02, true, ACK, (isn + 1) >>> 0, 5001);
+    let seq = (isn + 1) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      cap.tcp(1.03 + i * 0.01, true, ACK | PSH, seq, 5001, data(200));
+      seq = (seq + 200) >>> 0;
+      cap.tcp(1.035 + i * 0.01, false, ACK, 5001, seq);
+    }
+    cap.tcp(2, true, FIN | ACK, seq, 5001);
+    cap.tcp(2.01, false, FIN | ACK, 5001, (seq + 1) >>> 0);
+    cap.tcp(2.02, true, ACK, (seq + 1) >>> 0, 5002);
+    const [c] = run(cap).conns;
+    expect(c.origBytes).toBe(800);
+    expect(c.respBytes).toBe(0);
+    expect(c.missedBytes).toBe(0);
+    expect(c.history).toBe('ShADaFf');
+    expect(c.connState).toBe('SF');
+  });
+
+  it('a connection seen from the middle counts its bytes from the first segment seen', () => {
+    const cap = new Cap();
+    cap.tcp(1, true, ACK | PSH, 777000, 555000, data(100));
+    cap.tcp(1.01, false, ACK | PSH, 555000, 777100, data(300));
+    cap.tcp(1.02, true, ACK, 777100, 555300);
+    const [c] = run(cap).conns;
+    expect([c.origBytes, c.respBytes]).toEqual([100, 300]);
+    expect(c.history).toBe('DdA');
+    expect(c.connState).toBe('OTH');
+  });
+
+  it('a zero window advertised by the responder is logged as w', () => {
+    const cap = new Cap();
+    cap.tcp(1, true, SYN, 1000, 0);
+    cap.tcp(1.01, false, SYN | ACK, 5000, 1001);
+    cap.tcp(1.02, true, ACK, 1001, 5001);
+    cap.add(
+      1.03,
+      buildFrame({ src: S, dst: C, proto: 6, sport: 80, dport: 40000, seq: 5001, ack: 1001, flags: ACK, win: 0 }),
+    );
+    const [c] = run(cap).conns;
+    expect(c.history).toBe('ShAaw');
+  });
+
   it('a hole acked by the peer is a content gap: missed_bytes and G', () => {
     const cap = new Cap();
     cap.tcp(1, true, SYN, 1000, 0);
