@@ -219,7 +219,9 @@ function makeInputs(seeds, synthetic, validConfig, signatureTexts) {
     'zeek-corpus'(r) {
       const [name, buf] = pickFrom(r, seeds.zeekPlain);
       const { buf: b, ops } = T.mutate(r, buf, r() < 0.7 ? 'text' : 'bytes');
-      return { input: b, origin: name, ops, opts: { name: path.basename(name), chunkSize: 1 + Math.floor(r() * 65536) } };
+      const opts = { name: path.basename(name), chunkSize: 1 + Math.floor(r() * 65536) };
+      if (r() < 0.2) opts.splitCheck = 1 + Math.floor(r() * 4096);
+      return { input: b, origin: name, ops, opts };
     },
     'zeek-random'(r) {
       const k = r();

@@ -193,17 +193,28 @@ export function makeTargets(m) {
     return n;
   }
 
+  function zeekOnce(buf, name, chunkSize) {
+    const anomalies = new m.AnomalyCounter();
+    const col = collector();
+    const p = new m.ZeekLogParser(name, col.sink, { anomalies });
+    const step = chunkSize && chunkSize > 0 ? chunkSize : buf.length || 1;
+    for (let off = 0; off < buf.length; off += step) if (!p.push(buf.subarray(off, Math.min(off + step, buf.length)))) break;
+    p.end();
+    return { p, col, anomalies };
+  }
+
   /** One Zeek log (TSV or JSON, plain) through the push parser, in chunks. */
   function zeek(buf, opts = {}) {
     const T = 'zeek';
     const name = opts.name ?? 'conn.log';
-    const anomalies = new m.AnomalyCounter();
-    const col = collector();
-    const p = new m.ZeekLogParser(name, col.sink, { anomalies });
-    const step = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : buf.length || 1;
-    for (let off = 0; off < buf.length; off += step) if (!p.push(buf.subarray(off, Math.min(off + step, buf.length)))) break;
-    p.end();
+    const { p, col } = zeekOnce(buf, name, opts.chunkSize);
     const s = p.stats;
+    if (opts.splitCheck) {
+      // Where the chunks end must not change what is read.
+      const again = zeekOnce(buf, name, opts.splitCheck === opts.chunkSize ? opts.splitCheck + 1 : opts.splitCheck).p.stats;
+      const key = (x) => JSON.stringify([x.linesRead, x.records, x.headerLines, x.badLines, x.shortLines, x.skipped, x.abandoned?.code ?? null, x.truncated?.code ?? null]);
+      check(key(s) === key(again), T, () => `chunks of ${opts.chunkSize ?? 'all'} and ${opts.splitCheck} bytes read differently: ${key(s)} vs ${key(again)}`);
+    }
     let skipped = 0;
     for (const v of Object.values(s.skipped)) skipped += v;
     check(s.linesRead === s.records + skipped, T, () => `linesRead ${s.linesRead} != records ${s.records} + skipped ${skipped} (${JSON.stringify(s.skipped)})`);
