@@ -18,6 +18,7 @@ import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
 import type { EntropySlab } from './entropy.js';
+import { Weird } from './weird.js';
 import { ftpDataEndpoint, type ExpectedConns } from './expected-conns.js';
 import { HttpAnalyzer, type HttpOptions } from './http/http-analyzer.js';
 import { QuicAnalyzer } from './quic/quic-analyzer.js';
@@ -231,7 +232,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (this.entSlot < 0) {
       this.entSlot = slab.alloc();
       if (this.entSlot < 0) {
-        this.ctx.anomalies.add('entropy_sample_slots_exhausted');
+        new Weird(this.ctx.anomalies, this.id, this.uid).add('entropy_sample_slots_exhausted');
         this.entValue = 0;
         this.entN = 0;
         return;

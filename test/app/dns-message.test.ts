@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import { decodeNetbiosName, MAX_NAME_LEN, parseDnsMessage } from '../../src/app/dns/dns-message.js';
+import { Weird } from '../../src/app/weird.js';
 import { qclassName, qtypeName, rcodeName } from '../../src/app/dns/dns-names.js';
 
 /** Wire name: length-prefixed labels, terminated by the root label. */
@@ -17,7 +18,7 @@ const u32 = (v: number): number[] => [v >>> 24, (v >> 16) & 0xff, (v >> 8) & 0xf
 
 function parse(bytes: number[]) {
   const anomalies = new AnomalyCounter();
-  const msg = parseDnsMessage(Buffer.from(bytes), 0, bytes.length, { anomalies });
+  const msg = parseDnsMessage(Buffer.from(bytes), 0, bytes.length, new Weird(anomalies));
   return { msg, anomalies };
 }
 
@@ -156,5 +157,14 @@ describe('DNS names', () => {
     for (const b of raw) enc += String.fromCharCode(65 + (b >> 4), 65 + (b & 15));
     expect(decodeNetbiosName(enc.toLowerCase())).toBe('WORKGROUP');
     expect(decodeNetbiosName('not-netbios')).toBe('');
+  });
+});
+
+describe('anomaly samples', () => {
+  it('name the connection they came from (uid and 4-tuple)', () => {
+    const anomalies = new AnomalyCounter();
+    const w = new Weird(anomalies, { origH: '10.0.0.1', origP: 5353, respH: '224.0.0.251', respP: 5353 }, 'Cabc');
+    parseDnsMessage(Buffer.from([1, 2, 3]), 0, 3, w);
+    expect(anomalies.samples[0].message).toBe('DNS_truncated_len_lt_hdr_len: conn Cabc 10.0.0.1:5353 > 224.0.0.251:5353');
   });
 });

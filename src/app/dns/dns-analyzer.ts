@@ -17,6 +17,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
+import { Weird } from '../weird.js';
 import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
 import { qclassName, qtypeName, rcodeName } from './dns-names.js';
 
@@ -74,7 +75,7 @@ export class DnsAnalyzer {
   ) {
     this.multicast = isMulticast(id.respH);
     this.netbios = id.respP === 137 || id.origP === 137;
-    this.ctx = { anomalies };
+    this.ctx = new Weird(anomalies, id, uid);
   }
 
   /** One UDP datagram (or, via `tcpData`, one reassembled TCP message). */
@@ -85,7 +86,7 @@ export class DnsAnalyzer {
       return null;
     }
     if (msg.opcode !== Opcode.Query && msg.opcode !== Opcode.Update && msg.opcode !== Opcode.Notify && !this.netbios) {
-      this.ctx.anomalies.add('DNS_unknown_opcode', this.ctx.file);
+      this.ctx.add('DNS_unknown_opcode');
       this.invalidMessages++;
       return null;
     }
@@ -148,7 +149,7 @@ export class DnsAnalyzer {
   gap(fromOrig: boolean): void {
     const f = fromOrig ? this.origFramer : this.respFramer;
     if (f !== null && (f.pending !== null || f.halfLen >= 0)) {
-      this.ctx.anomalies.add('dns_tcp_message_gap', this.ctx.file);
+      this.ctx.add('dns_tcp_message_gap');
       f.pending = null;
       f.halfLen = -1;
     }
@@ -290,13 +291,13 @@ export class DnsAnalyzer {
     if (q === undefined) {
       if (map.size > MAX_PENDING_IDS) {
         // Zeek: "Throw away all unmatched on assumption they'll never be matched" (they are logged).
-        this.ctx.anomalies.add('dns_pending_ids_limit', this.ctx.file);
+        this.ctx.add('dns_pending_ids_limit');
         this.flushAll(map);
       }
       q = [];
       map.set(id, q);
     } else if (q.length > MAX_PENDING_MSGS) {
-      this.ctx.anomalies.add('dns_pending_msgs_limit', this.ctx.file);
+      this.ctx.add('dns_pending_msgs_limit');
       for (const x of q) this.emit(x);
       q.length = 0;
     }

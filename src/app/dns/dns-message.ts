@@ -25,7 +25,7 @@
  *   which by itself rules out loops;
  * - at most MAX_ANSWERS answer records are rendered per message.
  */
-import type { AnomalyCounter } from '../../core/anomaly.js';
+import type { Weird } from '../weird.js';
 import { ipv4ToString, ipv6ToString } from '../../core/ip.js';
 import { RrType } from './dns-names.js';
 
@@ -134,11 +134,8 @@ export function bytesToText(buf: Buffer, start: number, end: number): string {
   }
 }
 
-/** Where anomalies go, and the name of the input for messages. */
-export interface DnsParseContext {
-  anomalies: AnomalyCounter;
-  file?: string;
-}
+/** Where anomalies go (with the connection they belong to). */
+export type DnsParseContext = Weird;
 
 /**
  * Read a (possibly compressed) name at `cur.pos` and advance past it. Returns the dotted text
@@ -156,7 +153,7 @@ function readName(cur: Cursor, msgStart: number, ctx: DnsParseContext): string |
   let minPtr = p; // pointers must go strictly before the current label
   for (;;) {
     if (p >= end) {
-      ctx.anomalies.add('DNS_label_len_gt_pkt', ctx.file);
+      ctx.add('DNS_label_len_gt_pkt');
       cur.err = true;
       return null;
     }
@@ -168,19 +165,19 @@ function readName(cur: Cursor, msgStart: number, ctx: DnsParseContext): string |
     const kind = len & 0xc0;
     if (kind === 0xc0) {
       if (p + 2 > end) {
-        ctx.anomalies.add('DNS_label_len_gt_pkt', ctx.file);
+        ctx.add('DNS_label_len_gt_pkt');
         cur.err = true;
         return null;
       }
       const target = msgStart + (((len & 0x3f) << 8) | buf[p + 1]);
       if (resume < 0) resume = p + 2;
       if (target >= minPtr) {
-        ctx.anomalies.add('DNS_label_forward_compress_offset', ctx.file);
+        ctx.add('DNS_label_forward_compress_offset');
         cur.err = true;
         return null;
       }
       if (++jumps > MAX_POINTER_JUMPS) {
-        ctx.anomalies.add('DNS_max_compression_chain_depth_exceeded', ctx.file);
+        ctx.add('DNS_max_compression_chain_depth_exceeded');
         cur.err = true;
         return null;
       }
@@ -190,17 +187,17 @@ function readName(cur: Cursor, msgStart: number, ctx: DnsParseContext): string |
     }
     if (kind !== 0) {
       // 0x40 / 0x80: extended label types (RFC 6891 deprecated them); Zeek calls these invalid.
-      ctx.anomalies.add('dns_invalid_name', ctx.file);
+      ctx.add('dns_invalid_name');
       cur.err = true;
       return null;
     }
     if (p + 1 + len > end) {
-      ctx.anomalies.add('DNS_label_len_gt_pkt', ctx.file);
+      ctx.add('DNS_label_len_gt_pkt');
       cur.err = true;
       return null;
     }
     if (++labels > MAX_LABELS) {
-      ctx.anomalies.add('dns_name_label_limit', ctx.file);
+      ctx.add('dns_name_label_limit');
       cur.err = true;
       return null;
     }
@@ -209,7 +206,7 @@ function readName(cur: Cursor, msgStart: number, ctx: DnsParseContext): string |
       out = out.length === 0 ? label : out + '.' + label;
       if (out.length > MAX_NAME_LEN) {
         out = out.slice(0, MAX_NAME_LEN);
-        ctx.anomalies.add('DNS_NAME_too_long', ctx.file);
+        ctx.add('DNS_NAME_too_long');
       }
     }
     p += 1 + len;
@@ -230,7 +227,7 @@ function renderTxt(tag: string, buf: Buffer, start: number, end: number, ctx: Dn
     const n = buf[p];
     let stop = p + 1 + n;
     if (stop > end) {
-      ctx.anomalies.add('DNS_TXT_char_str_past_rdlen', ctx.file);
+      ctx.add('DNS_TXT_char_str_past_rdlen');
       stop = end;
     }
     if (s.length > 0) s += ' ';
@@ -247,7 +244,7 @@ function renderTxt(tag: string, buf: Buffer, start: number, end: number, ctx: Dn
  */
 export function parseDnsMessage(buf: Buffer, off: number, len: number, ctx: DnsParseContext): DnsMessage | null {
   if (len < DNS_HEADER_LEN) {
-    ctx.anomalies.add('DNS_truncated_len_lt_hdr_len', ctx.file);
+    ctx.add('DNS_truncated_len_lt_hdr_len');
     return null;
   }
   const flags = (buf[off + 2] << 8) | buf[off + 3];
@@ -284,7 +281,7 @@ export function parseDnsMessage(buf: Buffer, off: number, len: number, ctx: DnsP
     const qtype = cur.u16();
     const qclass = cur.u16();
     if (cur.err) {
-      ctx.anomalies.add('DNS_truncated_quest_too_short', ctx.file);
+      ctx.add('DNS_truncated_quest_too_short');
       msg.malformed = true;
       return i === 0 ? null : msg;
     }
@@ -312,13 +309,13 @@ function parseAnswer(cur: Cursor, msgStart: number, msg: DnsMessage, ctx: DnsPar
   const ttl = cur.u32();
   const rdlen = cur.u16();
   if (cur.err) {
-    ctx.anomalies.add('DNS_truncated_ans_too_short', ctx.file);
+    ctx.add('DNS_truncated_ans_too_short');
     return false;
   }
   const rdStart = cur.pos;
   const rdEnd = rdStart + rdlen;
   if (rdEnd > cur.end) {
-    ctx.anomalies.add('DNS_truncated_RR_rdlength_lt_len', ctx.file);
+    ctx.add('DNS_truncated_RR_rdlength_lt_len');
     return false;
   }
   const buf = cur.buf;
@@ -329,11 +326,11 @@ function parseAnswer(cur: Cursor, msgStart: number, msg: DnsMessage, ctx: DnsPar
     switch (type) {
       case RrType.A:
         if (rdlen === 4) text = ipv4ToString(buf, rdStart);
-        else ctx.anomalies.add('DNS_RR_length_mismatch', ctx.file);
+        else ctx.add('DNS_RR_length_mismatch');
         break;
       case RrType.AAAA:
         if (rdlen === 16) text = ipv6ToString(buf, rdStart);
-        else ctx.anomalies.add('DNS_RR_length_mismatch', ctx.file);
+        else ctx.add('DNS_RR_length_mismatch');
         break;
       case RrType.NS:
       case RrType.CNAME:
@@ -417,7 +414,7 @@ function parseAnswer(cur: Cursor, msgStart: number, msg: DnsMessage, ctx: DnsPar
       case RrType.A6:
         break;
       default:
-        ctx.anomalies.add('DNS_RR_unknown_type', ctx.file);
+        ctx.add('DNS_RR_unknown_type');
         text = '<unknown type=' + type + '>';
     }
   }
@@ -432,7 +429,7 @@ function parseAnswer(cur: Cursor, msgStart: number, msg: DnsMessage, ctx: DnsPar
         msg.answers.push(text);
         msg.ttls.push(ttl);
       } else {
-        ctx.anomalies.add('dns_answer_limit', ctx.file);
+        ctx.add('dns_answer_limit');
       }
     }
   }

@@ -16,6 +16,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, HttpRecord, RecordSink } from '../../core/records.js';
+import { Weird } from '../weird.js';
 import { dispositionFilename, HTTP_METHODS, mimeOf, sniffMime, text, unescapeUri, uriFilename } from './http-util.js';
 
 /** Longest request/status/header line kept; longer lines are cut and counted (Apache's default is 8190). */
@@ -94,14 +95,18 @@ export class HttpAnalyzer {
   /** Set after a CONNECT 200 or a 101 upgrade: the stream that follows is another protocol. */
   tunneled = false;
 
+  private readonly weird: Weird;
+
   constructor(
     private readonly sink: RecordSink,
-    private readonly anomalies: AnomalyCounter,
+    anomalies: AnomalyCounter,
     private readonly id: ConnId,
     private readonly uid: string,
     private readonly opts: HttpOptions,
     private readonly source?: number,
-  ) {}
+  ) {
+    this.weird = new Weird(anomalies, id, uid);
+  }
 
   /**
    * Feed in-order stream bytes of one direction.
@@ -190,7 +195,7 @@ export class HttpAnalyzer {
       if (s.remaining === 0) s.st = s.st === St.BodyLength ? St.FirstLine : St.ChunkDataEnd;
       if (skip < len) s.st = St.Done;
     } else if (s.st !== St.BodyToClose && s.st !== St.Done) {
-      this.anomalies.add('http_content_gap');
+      this.weird.add('http_content_gap');
       s.st = St.Done;
     }
   }
@@ -209,7 +214,7 @@ export class HttpAnalyzer {
     const have = s.partial === null ? 0 : s.partial.length;
     let take = end - start;
     if (have + take > MAX_LINE) {
-      if (!s.lineCut) this.anomalies.add('http_line_too_long');
+      if (!s.lineCut) this.weird.add('http_line_too_long');
       s.lineCut = true;
       take = Math.max(0, MAX_LINE - have);
     }
@@ -231,7 +236,7 @@ export class HttpAnalyzer {
           return;
         }
         if (++s.headerCount > MAX_HEADERS) {
-          if (s.headerCount === MAX_HEADERS + 1) this.anomalies.add('http_too_many_headers');
+          if (s.headerCount === MAX_HEADERS + 1) this.weird.add('http_too_many_headers');
           return;
         }
         this.header(s, fromOrig, b, ls, le);
@@ -249,7 +254,7 @@ export class HttpAnalyzer {
           digits++;
         }
         if (digits === 0 || digits > 12) {
-          this.anomalies.add('HTTP_bad_chunk_size');
+          this.weird.add('HTTP_bad_chunk_size');
           this.messageDone(s, fromOrig, ts);
           s.st = St.Done;
           return;
@@ -309,7 +314,7 @@ export class HttpAnalyzer {
   private requestLine(s: Side, b: Buffer, ls: number, le: number, ts: number): void {
     const sp1 = b.indexOf(0x20, ls);
     if (sp1 < 0 || sp1 >= le || sp1 === ls) {
-      this.anomalies.add('bad_HTTP_request');
+      this.weird.add('bad_HTTP_request');
       s.st = St.Done;
       return;
     }
@@ -325,17 +330,17 @@ export class HttpAnalyzer {
       version = b.toString('latin1', sp2 + 6, le);
     }
     const method = b.toString('latin1', ls, sp1);
-    if (!HTTP_METHODS.has(method)) this.anomalies.add('unknown_HTTP_method');
+    if (!HTTP_METHODS.has(method)) this.weird.add('unknown_HTTP_method');
     this.requests++;
     if (this.pending.length >= MAX_PENDING_REQUESTS) {
       // Zeek logs all pending requests to make room (HTTP_excessive_pipelining).
-      this.anomalies.add('HTTP_excessive_pipelining');
+      this.weird.add('HTTP_excessive_pipelining');
       for (const r of this.pending) this.sink.http(r);
       this.pending.length = 0;
       this.pendingMethods.length = 0;
     }
     if (this.requestDepth < this.responseDepth) {
-      this.anomalies.add('HTTP_response_before_request');
+      this.weird.add('HTTP_response_before_request');
       this.requestDepth = this.responseDepth;
     }
     const r = this.newRecord(ts, ++this.requestDepth);
@@ -361,7 +366,7 @@ export class HttpAnalyzer {
   private statusLine(s: Side, b: Buffer, ls: number, le: number, ts: number): void {
     const isHttp = le - ls >= 8 && b[ls] === 0x48 && b[ls + 1] === 0x54 && b[ls + 2] === 0x54 && b[ls + 3] === 0x50 && b[ls + 4] === 0x2f;
     if (!isHttp) {
-      this.anomalies.add('HTTP_reply_code_missing');
+      this.weird.add('HTTP_reply_code_missing');
       this.violation = true;
       s.st = St.Done;
       return;
@@ -377,7 +382,7 @@ export class HttpAnalyzer {
       digits++;
     }
     if (digits !== 3) {
-      this.anomalies.add('HTTP_reply_code_missing');
+      this.weird.add('HTTP_reply_code_missing');
       this.violation = true;
       s.st = St.Done;
       return;
@@ -434,7 +439,7 @@ export class HttpAnalyzer {
   private header(s: Side, fromOrig: boolean, b: Buffer, ls: number, le: number): void {
     const colon = b.indexOf(0x3a, ls);
     if (colon < 0 || colon >= le) {
-      this.anomalies.add('HTTP_header_without_colon');
+      this.weird.add('HTTP_header_without_colon');
       return;
     }
     let ne = colon;
@@ -458,7 +463,7 @@ export class HttpAnalyzer {
           n = n * 10 + (c - 48);
         }
         if (ok) s.contentLength = n;
-        else this.anomalies.add('HTTP_bad_content_length');
+        else this.weird.add('HTTP_bad_content_length');
         return;
       }
       case 'transfer-encoding':

@@ -15,6 +15,7 @@ import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, RecordSink } from '../../core/records.js';
 import { TlsAnalyzer } from '../tls/tls-analyzer.js';
+import { Weird } from '../weird.js';
 
 /** CRYPTO stream bytes kept per direction (a ClientHello with post-quantum key shares is ~2 KB). */
 export const MAX_CRYPTO_BYTES = 16384;
@@ -119,13 +120,11 @@ export class QuicAnalyzer {
   private decrypted = false;
   done = false;
 
-  constructor(
-    sink: RecordSink,
-    private readonly anomalies: AnomalyCounter,
-    id: ConnId,
-    uid: string,
-  ) {
+  private readonly weird: Weird;
+
+  constructor(sink: RecordSink, anomalies: AnomalyCounter, id: ConnId, uid: string) {
     this.tls = new TlsAnalyzer(sink, anomalies, id, uid, 'q');
+    this.weird = new Weird(anomalies, id, uid);
   }
 
   /** QUIC confirmed: a client Initial decrypted, or a valid Initial answered by the server. */
@@ -202,7 +201,7 @@ export class QuicAnalyzer {
     if (keys === null) return pktEnd;
     const payload = this.unprotect(b, p, pnOff, pktEnd, keys);
     if (payload === null) {
-      this.anomalies.add('quic_initial_decrypt_failed');
+      this.weird.add('quic_initial_decrypt_failed');
       return pktEnd;
     }
     if (fromOrig) this.decrypted = true;
@@ -284,7 +283,7 @@ export class QuicAnalyzer {
       // CONNECTION_CLOSE or anything else: nothing more we need in this packet.
       break;
     }
-    if (stream.overflow) this.anomalies.add('quic_crypto_stream_limit');
+    if (stream.overflow) this.weird.add('quic_crypto_stream_limit');
     this.handshake(fromOrig, stream, ts);
   }
 

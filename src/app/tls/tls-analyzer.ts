@@ -17,6 +17,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, RecordSink, SslRecord } from '../../core/records.js';
+import { Weird } from '../weird.js';
 import { ja3, ja3s, ja4, negotiatedVersion, parseClientHello, parseServerHello, type ClientHello, type ServerHello } from './tls-hello.js';
 import { alertName, cipherName, curveName, SSLv2, TLSv10, TLSv11, TLSv12, SSLv3, versionName } from './tls-names.js';
 
@@ -80,14 +81,18 @@ export class TlsAnalyzer {
   private emitted = false;
   private ts = 0;
 
+  private readonly weird: Weird;
+
   constructor(
     private readonly sink: RecordSink,
-    private readonly anomalies: AnomalyCounter,
+    anomalies: AnomalyCounter,
     private readonly id: ConnId,
     private readonly uid: string,
     private readonly transport: 't' | 'q' = 't',
     private readonly source?: number,
-  ) {}
+  ) {
+    this.weird = new Weird(anomalies, id, uid);
+  }
 
   /** The parser accepted a hello: Zeek confirms SSL on a ClientHello with a known version. */
   get confirmed(): boolean {
@@ -123,7 +128,7 @@ export class TlsAnalyzer {
         const major = d.hdr[1];
         const length = (d.hdr[3] << 8) | d.hdr[4];
         if (type < 20 || type > 26 || major !== 3 || length > MAX_RECORD_LEN) {
-          this.anomalies.add('SSL_invalid_record');
+          this.weird.add('SSL_invalid_record');
           this.violation = true;
           this.done = true;
           return;
@@ -153,7 +158,7 @@ export class TlsAnalyzer {
   /** Missing bytes: record framing is lost in that direction; stop parsing it. */
   gap(fromOrig: boolean, _len: number): void {
     if (this.done) return;
-    this.anomalies.add('ssl_content_gap');
+    this.weird.add('ssl_content_gap');
     const d = fromOrig ? this.o : this.r;
     d.hsBuf = null;
     this.done = true;
@@ -263,7 +268,7 @@ export class TlsAnalyzer {
           d.hsHave = 0;
           d.hsLeft = len;
         } else {
-          if (keep) this.anomalies.add('ssl_handshake_message_too_large');
+          if (keep) this.weird.add('ssl_handshake_message_too_large');
           d.hsBuf = null;
           d.hsLeft = len;
           if (len === 0) continue;
@@ -290,7 +295,7 @@ export class TlsAnalyzer {
       if (this.client !== null) return; // renegotiation: keep the first
       const ch = parseClientHello(b, off, end);
       if (ch === null) {
-        this.anomalies.add('ssl_malformed_client_hello');
+        this.weird.add('ssl_malformed_client_hello');
         this.violation = true;
         return;
       }
@@ -299,7 +304,7 @@ export class TlsAnalyzer {
       if (this.server !== null) return;
       const sh = parseServerHello(b, off, end);
       if (sh === null) {
-        this.anomalies.add('ssl_malformed_server_hello');
+        this.weird.add('ssl_malformed_server_hello');
         this.violation = true;
         return;
       }
