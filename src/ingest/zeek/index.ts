@@ -7,6 +7,8 @@ export {
   readZeekFile,
   readZeekStream,
   isZeekLogDirectory,
+  listZeekLogDirectory,
+  isLogFileForDirectory,
   sniffZeekLog,
   type ZeekReadOptions,
   type ZeekReadStats,

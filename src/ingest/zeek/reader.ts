@@ -168,6 +168,20 @@ function addTotals(out: ZeekReadStats, st: ZeekFileStats): void {
   if (st.truncated) t.truncatedFiles++;
 }
 
+/**
+ * The files `readZeekLogs` would read from a directory, in the order it reads them (sorted by
+ * path, recursively, symbolic links to directories not followed, at most MAX_DIRECTORY_FILES),
+ * with the entries it would ignore. For callers that hand the files out themselves.
+ */
+export async function listZeekLogDirectory(
+  dir: string,
+  anomalies: AnomalyCounter,
+): Promise<{ files: string[]; ignoredFiles: { count: number; examples: string[] }; filesOverCap: number }> {
+  const out = { ignoredFiles: { count: 0, examples: [] as string[] }, filesOverCap: 0 } as ZeekReadStats;
+  const files = await listZeekLogFiles(dir, out, { left: MAX_DIRECTORY_FILES }, anomalies);
+  return { files, ignoredFiles: out.ignoredFiles, filesOverCap: out.filesOverCap };
+}
+
 async function isDirectory(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../../src/core/anomaly.js';
 import { ErrorCodes } from '../../../src/core/errors.js';
-import { isZeekLogDirectory, readZeekLogs, sniffZeekLog, type ZeekFileStats } from '../../../src/ingest/zeek/index.js';
+import { isZeekLogDirectory, listZeekLogDirectory, readZeekLogs, sniffZeekLog, type ZeekFileStats } from '../../../src/ingest/zeek/index.js';
 import { chunkedStream, CollectingSink, corpus, HAVE_CORPUS } from './helpers.js';
 
 const CONN =
@@ -60,6 +60,18 @@ describe('readZeekLogs inputs', () => {
     expect(stats.totals).toMatchObject({ files: 4, records: 7, linesRead: 7, byKind: { conn: 6, dns: 1, http: 0, ssl: 0 } });
     expect(sink.dnss[0]).toMatchObject({ query: 'x.example', ts: 1700000001.5 });
     expect(anomalies.total()).toBe(0);
+  });
+
+  it('lists a directory the way readZeekLogs reads it', async () => {
+    const l = await listZeekLogDirectory(join(dir, 'logs'), new AnomalyCounter());
+    expect(l.files.map((f) => f.slice(dir.length))).toEqual([
+      '/logs/2024-01-01/conn.00:00:00-01:00:00.log.gz',
+      '/logs/2024-01-02/conn.00:00:00-01:00:00.log',
+      '/logs/2024-01-02/conn.01:00:00-02:00:00.log.gz',
+      '/logs/2024-01-02/dns_20240102.json',
+    ]);
+    expect(l.ignoredFiles.count).toBe(3);
+    expect(l.filesOverCap).toBe(0);
   });
 
   it('goes on with the other files when one cannot be read', async () => {
