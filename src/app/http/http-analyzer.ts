@@ -66,7 +66,6 @@ class Side {
   /** The record this message belongs to. */
   rec: HttpRecord | null = null;
   messages = 0;
-  close = false;
 }
 
 /** Whether the bytes at `p` can be the start of `HTTP/` (true when too few bytes to tell). */
@@ -433,7 +432,6 @@ export class HttpAnalyzer {
     s.sniffed = false;
     s.sniffBuf = null;
     s.sniffHave = 0;
-    s.close = false;
   }
 
   private header(s: Side, fromOrig: boolean, b: Buffer, ls: number, le: number): void {
@@ -474,9 +472,6 @@ export class HttpAnalyzer {
         return;
       case 'content-disposition':
         s.filename = dispositionFilename(text(b, vs, ve));
-        return;
-      case 'connection':
-        if (b.toString('latin1', vs, ve).toLowerCase().indexOf('close') >= 0) s.close = true;
         return;
     }
     if (!fromOrig || r === null) return;

@@ -137,18 +137,15 @@ export class TlsAnalyzer {
         d.recLeft = length;
         d.records++;
         if (length === 0) this.recordDone(d, fromOrig);
-        if (this.recordIsCiphertext(d, fromOrig)) {
+        if (this.recordIsCiphertext(d)) {
           // Nothing inside is readable; skip the whole fragment.
-          this.ciphertextRecord(d);
+          this.ciphertextRecord();
         }
         continue;
       }
       const take = Math.min(d.recLeft, end - p);
       if (d.recType === CT_HANDSHAKE && !d.encrypted) this.handshakeBytes(d, fromOrig, buf, p, p + take);
       else if (d.recType === CT_ALERT && !d.encrypted) this.alertBytes(d, buf, p, p + take);
-      else if (d.recType === CT_CHANGE_CIPHER_SPEC) {
-        // Handled at the record's end.
-      }
       d.recLeft -= take;
       p += take;
       if (d.recLeft === 0) this.recordDone(d, fromOrig);
@@ -209,7 +206,7 @@ export class TlsAnalyzer {
     this.established = v;
   }
 
-  private recordIsCiphertext(d: Dir, _fromOrig: boolean): boolean {
+  private recordIsCiphertext(d: Dir): boolean {
     if (d.encrypted) return true;
     if (d.recType !== CT_APPLICATION_DATA) return false;
     const v = this.version;
@@ -221,12 +218,12 @@ export class TlsAnalyzer {
     return false;
   }
 
-  private ciphertextRecord(d: Dir): void {
+  /** Zeek's proc_ciphertext_record: established on an encrypted record once both sides are encrypted. */
+  private ciphertextRecord(): void {
     if (this.o.encrypted && this.r.encrypted && !this.established) {
       this.established = true;
       this.done = true; // everything else is encrypted: stop here
     }
-    void d;
   }
 
   private recordDone(d: Dir, fromOrig: boolean): void {
