@@ -101,6 +101,8 @@ export interface DetectCaps {
   maxDnsDomains: number;
   /** Distinct names stored per (source, registered domain). Default 2000. */
   maxNamesPerDomain: number;
+  /** Distinct names stored over all (source, registered domain) pairs. Default 2000000. */
+  maxDnsNamesTotal: number;
   /** Distinct internal hosts tracked for prevalence. Default 200000. */
   maxInternalHosts: number;
   /** Findings kept per detector (highest scores win). Default 10000. */
@@ -142,6 +144,7 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxDnsAddresses: 500_000,
   maxDnsDomains: 200_000,
   maxNamesPerDomain: 2_000,
+  maxDnsNamesTotal: 2_000_000,
   maxInternalHosts: 200_000,
   maxFindingsPerDetector: 10_000,
   maxOpenPending: 100_000,

@@ -43,6 +43,7 @@ interface DnsAgg {
 
 export class DnsTunnelTracker {
   private readonly aggs = new Map<string, DnsAgg>();
+  private namesStored = 0;
 
   constructor(private readonly ctx: DetectContext) {}
 
@@ -90,6 +91,12 @@ export class DnsTunnelTracker {
         a.namesCapped = true;
         return;
       }
+      if (this.namesStored >= ctx.cfg.caps.maxDnsNamesTotal) {
+        ctx.capHit('detect_dns_names_total_cap', `more than ${ctx.cfg.caps.maxDnsNamesTotal} DNS names stored; uniqueness is a lower bound from here on`);
+        a.namesCapped = true;
+        return;
+      }
+      this.namesStored++;
       a.names.add(name);
       const sub = name.slice(0, name.length - domain.length - 1);
       const flat = sub.replace(/\./g, '');

@@ -329,3 +329,18 @@ describe('port mismatch from the app layer', () => {
     expect(findings.filter((f) => f.detector === 'suspicious_port').map((f) => f.destPort)).toEqual([7443]);
   });
 });
+
+describe('DNS caps', () => {
+  it('counts the per-domain and total name caps and reports uniqueness as a lower bound', () => {
+    const b = new ScenarioBuilder(21);
+    for (let i = 0; i < 100; i++) b.addDns(START + i, '10.0.0.5', `${b.base32(40)}.t.tunnel.example`, [], 16, 'TXT');
+    for (let i = 0; i < 100; i++) b.addDns(START + i, '10.0.0.6', `${b.base32(40)}.t.other.example`, [], 16, 'TXT');
+    const { findings, anomalies } = engineFor(b, { caps: { maxNamesPerDomain: 60, maxDnsNamesTotal: 100 } });
+    expect(anomalies.get('detect_dns_names_cap')).toBe(1);
+    expect(anomalies.get('detect_dns_names_total_cap')).toBeGreaterThan(0);
+    const t = findings.filter((f) => f.detector === 'dns_tunnel');
+    expect(t).toHaveLength(2);
+    expect(t.every((f) => f.details.namesCapped === true)).toBe(true);
+    expect(t.map((f) => f.details.uniqueNames).sort()).toEqual([40, 60]);
+  });
+});
