@@ -292,7 +292,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
     opts.onInput?.(info);
   };
   if (captures.length > 0 && workers > 1) {
-    const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture });
+    const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture, progress: opts.progress });
     result.flowStats = pr.flowStats;
     result.flows = pr.flowStats.flowsEmitted;
   } else if (captures.length > 0) {
@@ -342,6 +342,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
         stdin: stdinInput?.stream,
         onFile: (f) => {
           if (f.abandoned) say(`konseki: ${f.abandoned.message}`);
+          else if (f.truncated) say(`konseki: warning: ${f.truncated.message}`);
         },
       },
     );
@@ -358,6 +359,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       for (const v of Object.values(f.skipped)) skipped += v;
       info.skipped = (info.skipped ?? 0) + skipped;
       if (f.abandoned) info.error = f.abandoned.message;
+      else if (f.truncated) info.error = f.truncated.message;
     }
     for (const c of zeekInputs) opts.onInput?.(infoByIndex.get(c.index)!);
   }
