@@ -58,6 +58,9 @@ export interface ParallelCaptureInput {
   index: number;
   /** The stream `-` stands for. */
   stream?: NodeJS.ReadableStream;
+  /** Gzip-compressed (progress then shows no percentage) and size in bytes, when known. */
+  compressed?: boolean;
+  bytes?: number | null;
 }
 
 export interface ParallelCaptureOptions {
@@ -67,6 +70,8 @@ export interface ParallelCaptureOptions {
   chunkSize?: number;
   /** Called after each capture with its accounting (decode counts from the workers). */
   onCapture?: (input: ParallelCaptureInput, stats: CaptureStats) => void;
+  /** Progress of reading (the same calls as the single-threaded path makes). */
+  progress?: { startFile(name: string, totalBytes: number | null, index: number, count: number): void; update(bytesRead: number): void; endFile(): void };
 }
 
 export interface ParallelCaptureResult {
@@ -204,7 +209,10 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
   const maxInFlight = MAX_BATCHES_IN_FLIGHT_PER_WORKER * n;
   try {
     const meta = new PacketMeta();
-    for (const input of inputs) {
+    const progress = opts.progress;
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k];
+      progress?.startFile(input.path, input.compressed ? null : (input.bytes ?? null), k, inputs.length);
       curIndex = input.index;
       curName = input.path;
       const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -215,6 +223,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       try {
         for await (const chunk of readInputChunks(input.path, info, chunkSize, input.stream as never, chunkPool)) {
           const more = reader.push(chunk);
+          progress?.update(info.bytes);
           drain();
           while (sentSeq - fedSeq > maxInFlight) {
             await waitForMessage();
@@ -227,6 +236,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
         inputError = toInputError(e, info);
       }
       const st = reader.end(inputError, info.compressed);
+      progress?.endFile();
       for (let w = 0; w < n; w++) sendBatch(w);
       fileCounts.length = 0;
       for (let w = 0; w < n; w++) pool.post(w, { type: 'end-file', fileIndex: input.index });

@@ -1,0 +1,108 @@
+/**
+ * The shard key: one key per unordered outer address pair, read through the link layers the
+ * decoder knows, and no key (shard 0) for frames without an IP header.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { frameShardKey, shardOf } from '../../src/parallel/shard.js';
+import { buildFrame } from '../../src/synth/packet-builder.js';
+import { normalizeWorkerCount, MAX_WORKERS } from '../../src/parallel/worker-pool.js';
+
+function ipv4(src: number[], dst: number[], proto = 6, extra = 20): number[] {
+  const h = [0x45, 0, 0, 20 + extra, 0, 1, 0, 0, 64, proto, 0, 0, ...src, ...dst];
+  return [...h, ...new Array(extra).fill(0)];
+}
+function ipv6(src: number[], dst: number[]): number[] {
+  return [0x60, 0, 0, 0, 0, 20, 6, 64, ...src, ...dst, ...new Array(20).fill(0)];
+}
+function eth(type: number, payload: number[], tags: number[] = []): Uint8Array {
+  const b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  for (const t of tags) b.push(t >> 8, t & 0xff, 0, 10);
+  // Each tag's inner type sits in its last two bytes: rewrite the chain.
+  const out = [...b.slice(0, 12)];
+  let next = tags.length > 0 ? tags[0] : type;
+  out.push(next >> 8, next & 0xff);
+  for (let i = 0; i < tags.length; i++) {
+    next = i + 1 < tags.length ? tags[i + 1] : type;
+    out.push(0, 10, next >> 8, next & 0xff);
+  }
+  return Uint8Array.from([...out, ...payload]);
+}
+const key = (lt: number, b: Uint8Array) => frameShardKey(lt, b, 0, b.length);
+
+const A = [10, 0, 0, 1];
+const B = [93, 184, 216, 34];
+const A6 = [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1];
+const B6 = [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 2];
+
+describe('frameShardKey', () => {
+  it('is the same in both directions (IPv4 and IPv6)', () => {
+    expect(key(1, eth(0x0800, ipv4(A, B)))).toBe(key(1, eth(0x0800, ipv4(B, A))));
+    expect(key(1, eth(0x86dd, ipv6(A6, B6)))).toBe(key(1, eth(0x86dd, ipv6(B6, A6))));
+    expect(key(1, eth(0x0800, ipv4(A, B)))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('differs between address pairs (otherwise sharding would not spread anything)', () => {
+    const keys = new Set<number>();
+    for (let i = 0; i < 64; i++) keys.add(shardOf(key(1, eth(0x0800, ipv4([10, 0, 0, i], B))), 4));
+    expect(keys.size).toBe(4);
+  });
+
+  it('reads through 802.1Q and QinQ tags, raw IP, null/loopback, SLL and SLL2 to the same key', () => {
+    const k = key(1, eth(0x0800, ipv4(A, B)));
+    expect(key(1, eth(0x0800, ipv4(A, B), [0x8100]))).toBe(k);
+    expect(key(1, eth(0x0800, ipv4(B, A), [0x88a8, 0x8100]))).toBe(k);
+    expect(key(101, Uint8Array.from(ipv4(A, B)))).toBe(k);
+    expect(key(228, Uint8Array.from(ipv4(B, A)))).toBe(k);
+    expect(key(0, Uint8Array.from([2, 0, 0, 0, ...ipv4(A, B)]))).toBe(k);
+    const sll = [0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];
+    expect(key(113, Uint8Array.from([...sll, ...ipv4(A, B)]))).toBe(k);
+    const sll2 = [0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0];
+    expect(key(276, Uint8Array.from([...sll2, ...ipv4(A, B)]))).toBe(k);
+    // MPLS: one label, bottom of stack.
+    expect(key(1, eth(0x8847, [0, 0x10, 0x01, 64, ...ipv4(A, B)]))).toBe(k);
+  });
+
+  it('keys every fragment of a datagram and every packet of a tunnel by the outer pair', () => {
+    const first = ipv4(A, B, 17);
+    const later = ipv4(A, B, 17);
+    later[6] = 0x00;
+    later[7] = 0xb9; // fragment offset 185 * 8, no transport header
+    expect(key(1, eth(0x0800, later))).toBe(key(1, eth(0x0800, first)));
+    // GRE carrying another IPv4 pair: the outer pair decides.
+    const inner = ipv4([192, 168, 1, 1], [192, 168, 1, 2]);
+    const gre = [...ipv4(A, B, 47, 0).slice(0, 20), 0, 0, 0x08, 0x00, ...inner];
+    expect(key(1, eth(0x0800, gre))).toBe(key(1, eth(0x0800, ipv4(B, A))));
+  });
+
+  it('gives no key (shard 0) to non-IP, unknown link types and cut headers', () => {
+    expect(key(1, eth(0x0806, new Array(28).fill(0)))).toBe(-1);
+    expect(key(147, Uint8Array.from(ipv4(A, B)))).toBe(-1);
+    expect(key(1, eth(0x0800, ipv4(A, B)).subarray(0, 14 + 19))).toBe(-1);
+    expect(key(1, Uint8Array.from([1, 2, 3]))).toBe(-1);
+    expect(shardOf(-1, 4)).toBe(0);
+  });
+
+  it('agrees with frames from the packet builder, in both directions', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 0xfffffffe }), fc.integer({ min: 1, max: 0xfffffffe }), fc.integer({ min: 1, max: 65535 }), (a, b, port) => {
+        const ip = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+        const f1 = buildFrame({ src: ip(a), dst: ip(b), proto: 17, sport: port, dport: 53, payload: Buffer.alloc(4), vlan: port % 2 ? 7 : undefined });
+        const f2 = buildFrame({ src: ip(b), dst: ip(a), proto: 17, sport: 53, dport: port, payload: Buffer.alloc(4) });
+        const k1 = key(1, f1);
+        expect(k1).toBeGreaterThanOrEqual(0);
+        expect(key(1, f2)).toBe(k1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('--workers values', () => {
+  it('rejects what is not an integer from 1 to MAX_WORKERS, with the usage code', () => {
+    for (const bad of [0, -1, 1.5, NaN, MAX_WORKERS + 1, '2' as unknown as number]) {
+      expect(() => normalizeWorkerCount(bad)).toThrowError(expect.objectContaining({ code: 'ERR_USAGE' }));
+    }
+    expect(normalizeWorkerCount(1)).toBe(1);
+  });
+});
