@@ -80,13 +80,21 @@ function textStart(b: Buffer, p: number, end: number): boolean {
 
 /** Bytes one direction sent while the protocol is still unknown (created only when needed). */
 class DetectBuf {
-  readonly buf = Buffer.allocUnsafe(DETECT_WINDOW);
+  /** Starts small (most buffered first segments are a few bytes) and doubles up to DETECT_WINDOW. */
+  buf = Buffer.allocUnsafe(64);
   len = 0;
   ts = 0;
 
   append(b: Buffer, off: number, len: number, ts: number): void {
     if (this.len === 0) this.ts = ts;
     const take = Math.min(len, DETECT_WINDOW - this.len);
+    if (this.len + take > this.buf.length) {
+      let size = this.buf.length * 2;
+      while (size < this.len + take) size *= 2;
+      const grown = Buffer.allocUnsafe(Math.min(size, DETECT_WINDOW));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
     b.copy(this.buf, this.len, off, off + take);
     this.len += take;
   }
