@@ -225,9 +225,14 @@ export class ZeekLogWriter<R> {
     if (!sink) return;
     if (this.needDrain) await this.ready();
     if (this.opts.endStream ?? true) {
+      if (sink.destroyed) throw new Error('the output stream failed');
       await new Promise<void>((resolve, reject) => {
-        sink.once('error', reject);
-        sink.end(() => resolve());
+        const onError = (e: Error) => reject(e);
+        sink.once('error', onError);
+        sink.end(() => {
+          sink.off('error', onError);
+          resolve();
+        });
       });
     }
   }

@@ -157,3 +157,11 @@ describe('withStdin', () => {
     expect(withStdin(['-'], ['flows', '-'])).toEqual(['-']);
   });
 });
+
+describe.skipIf(!existsSync(CORPUS))(`konseki flows output errors (corpus at ${CORPUS})`, () => {
+  it('an output path that cannot be opened is a clear usage error', async () => {
+    const r = await run({ inputs: [GET], output: path.join(tmp, 'no-such-dir', 'conn.log') });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.err).toMatch(/cannot write output: .*no-such-dir/);
+  });
+});

@@ -129,9 +129,16 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
 
   // Writers.
   const writers: ZeekLogWriter<unknown>[] = [];
+  let outputError: Error | null = null;
   const open = (file: string | undefined): { sink: Writable; end: boolean } => {
     if (file === undefined || file === '-') return { sink: io.stdout, end: false };
-    return { sink: createWriteStream(file), end: true };
+    // Open synchronously so that a bad path is a clear usage error, not a stream event.
+    const fd = openSync(file, 'w');
+    const ws = createWriteStream('', { fd, highWaterMark: 1 << 20 });
+    ws.on('error', (e) => {
+      outputError ??= new Error(`cannot write ${file}: ${e.message}`);
+    });
+    return { sink: ws, end: true };
   };
   let connW: ZeekLogWriter<ConnRecord>;
   let dnsW: ZeekLogWriter<DnsRecord> | null = null;
@@ -209,6 +216,10 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
   } catch (e) {
     say(`konseki: cannot write output: ${isKonsekiError(e) ? e.message : (e as Error).message}`);
     return Math.max(code, EXIT_PARTIAL);
+  }
+  if (outputError !== null) {
+    say(`konseki: ${(outputError as Error).message}`);
+    code = Math.max(code, EXIT_PARTIAL);
   }
 
   // Accounting.
