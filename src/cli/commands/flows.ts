@@ -125,7 +125,8 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
     }
   }
   const zf = FORMATS[format];
-  const ext = format === 'zeek' ? 'log' : format === 'jsonl' ? 'json' : 'csv';
+  // Zeek keeps the .log name for JSON logs (LogAscii::use_json); CSV gets .csv.
+  const ext = format === 'csv' ? 'csv' : 'log';
 
   // Writers.
   const writers: ZeekLogWriter<unknown>[] = [];
