@@ -114,6 +114,11 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    // Wake any worker waiting for a credit (it may have been left behind by a failure).
+    for (let i = 0; i < this.credits.length; i++) {
+      Atomics.store(this.credits, i, -(1 << 30));
+      Atomics.notify(this.credits, i);
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
