@@ -76,6 +76,9 @@ export interface DnsRecord extends ConnId {
   answers: string[];
   TTLs: number[];
   rejected: boolean;
+  /** DNS opcode and its name as Zeek writes them (`query`, `netbios-query`...); captures only. */
+  opcode?: number | null;
+  opcodeName?: string | null;
   source?: number;
 }
 

@@ -26,14 +26,14 @@ import { appRecordsFromFiles, CORPUS, readBaseline, z, zeekEscape, zi, type Base
 const id = (r: { origH: string; origP: number; respH: string; respP: number }) => `${r.origH} ${r.origP} ${r.respH} ${r.respP}`;
 const bid = (r: BaselineRow) => `${r['id.orig_h']} ${r['id.orig_p']} ${r['id.resp_h']} ${r['id.resp_p']}`;
 
-const DNS_FIELDS = ['proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected'];
+const DNS_FIELDS = ['proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected', 'opcode', 'opcode_name'];
 
 function dnsRow(d: DnsRecord): string {
   const v: Record<string, string> = {
     proto: d.proto, trans_id: z(d.transId), rtt: zi(d.rtt), query: z(d.query), qclass: z(d.qclass), qclass_name: z(d.qclassName),
     qtype: z(d.qtype), qtype_name: z(d.qtypeName), rcode: z(d.rcode), rcode_name: z(d.rcodeName), AA: z(d.AA), TC: z(d.TC),
     RD: z(d.RD), RA: z(d.RA), Z: z(d.Z), answers: z(d.answers), TTLs: d.TTLs.length === 0 ? '-' : d.TTLs.map((t) => t.toFixed(6)).join(','),
-    rejected: z(d.rejected),
+    rejected: z(d.rejected), opcode: z(d.opcode), opcode_name: z(d.opcodeName),
   };
   return id(d) + ' | ' + DNS_FIELDS.map((f) => v[f]).join(' ');
 }

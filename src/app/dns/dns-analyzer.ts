@@ -19,7 +19,7 @@ import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
 import { Weird } from '../weird.js';
 import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
-import { qclassName, qtypeName, rcodeName } from './dns-names.js';
+import { opcodeName, qclassName, qtypeName, rcodeName } from './dns-names.js';
 
 /** Zeek's DNS::max_pending_query_ids: distinct pending ids per connection before flushing them. */
 export const MAX_PENDING_IDS = 50;
@@ -240,6 +240,8 @@ export class DnsAnalyzer {
     }
 
     const r = s.rec;
+    r.opcode = msg.opcode;
+    r.opcodeName = opcodeName(msg.opcode, this.netbios);
     if (!isQuery) {
       r.rcode = msg.rcode;
       r.rcodeName = rcodeName(msg.rcode);

@@ -32,6 +32,17 @@ const QCLASS_NAMES: Record<number, string> = {
   1: 'C_INTERNET', 2: 'C_CSNET', 3: 'C_CHAOS', 4: 'C_HESIOD', 254: 'C_NONE', 255: 'C_ANY',
 };
 
+const OPCODE_NAMES: Record<number, string> = { 0: 'query', 1: 'iquery', 2: 'server-status', 4: 'notify', 5: 'dynamic-update', 6: 'dso' };
+const NETBIOS_OPCODE_NAMES: Record<number, string> = {
+  0: 'netbios-query', 5: 'netbios-registration', 6: 'netbios-release', 7: 'netbios-wack', 8: 'netbios-refresh',
+};
+
+/** Opcode name (`query`, `notify`...); NetBIOS Name Service has its own (`netbios-query`...). */
+export function opcodeName(op: number, netbios: boolean): string {
+  if (netbios) return NETBIOS_OPCODE_NAMES[op] ?? 'netbios-opcode-' + op;
+  return OPCODE_NAMES[op] ?? 'opcode-' + op;
+}
+
 /** `A`, `AAAA`, ... or `query-N` for a type without a mnemonic. */
 export function qtypeName(t: number): string {
   return QTYPE_NAMES[t] ?? 'query-' + t;
