@@ -22,7 +22,7 @@ import { createAppAnalyzerFactory } from '../../app/index.js';
 import { FlowTable } from '../../flow/flow-table.js';
 import { readCapture, readCaptureBuffer, type CaptureStats } from '../../ingest/capture-reader.js';
 import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
-import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG } from '../../export/zeek-fields.js';
+import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG, type LogSpec } from '../../export/zeek-fields.js';
 import { ZeekLogWriter, type ZeekLogFormat } from '../../export/zeek-log-writer.js';
 import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from '../exit-codes.js';
 import { restoreStdin } from '../stdin-arg.js';
@@ -148,14 +148,15 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
   try {
     if (args.logs) {
       mkdirSync(args.logs, { recursive: true });
-      const mk = <R>(spec: typeof CONN_LOG | typeof DNS_LOG | typeof HTTP_LOG | typeof SSL_LOG, name: string) => {
-        const o = open(path.join(args.logs!, `${name}.${ext}`));
-        return new ZeekLogWriter(spec as never, zf, o.sink, { endStream: o.end }) as ZeekLogWriter<R>;
+      const dir = args.logs;
+      const mk = <R>(spec: LogSpec<R>): ZeekLogWriter<R> => {
+        const o = open(path.join(dir, `${spec.path}.${ext}`));
+        return new ZeekLogWriter(spec, zf, o.sink, { endStream: o.end });
       };
-      connW = mk<ConnRecord>(CONN_LOG, 'conn');
-      dnsW = mk<DnsRecord>(DNS_LOG, 'dns');
-      httpW = mk<HttpRecord>(HTTP_LOG, 'http');
-      sslW = mk<SslRecord>(SSL_LOG, 'ssl');
+      connW = mk(CONN_LOG);
+      dnsW = mk(DNS_LOG);
+      httpW = mk(HTTP_LOG);
+      sslW = mk(SSL_LOG);
     } else {
       const o = open(args.output);
       connW = new ZeekLogWriter(CONN_LOG, zf, o.sink, { endStream: o.end });
