@@ -71,7 +71,12 @@ export interface BeaconEstimate {
   confidence: number;
   /** Weighted, confidence-scaled score before context factors. */
   base: number;
+  /** The most recent callback times (at most MAX_REPORTED_BEATS, contiguous, so their differences are the real intervals), for charts. */
+  beatTimes: number[];
 }
+
+/** Callback times a beacon finding carries in `details.timestamps` (contiguous, the most recent). */
+export const MAX_REPORTED_BEATS = 500;
 
 export interface BeaconWeights {
   timing: number;
@@ -187,6 +192,7 @@ export function analyzeBeats(
     coverage,
     confidence,
     base,
+    beatTimes: bTs.slice(Math.max(0, m - MAX_REPORTED_BEATS)).map((t) => Math.round(t * 1000) / 1000),
   };
 }
 
@@ -407,6 +413,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
         fit: round3(est.fit),
         missedShare: round3(est.missedShare),
         intervals: est.modes.map(round3),
+        timestamps: est.beatTimes,
         sizeMedian: est.sizeMedian,
         sizeMad: est.sizeMad,
         timingScore: round3(est.timing),

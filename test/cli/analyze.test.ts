@@ -67,6 +67,17 @@ describe('konseki analyze on the bundled sample', () => {
     expect(err).toMatch(/5,\d{3} packets read, 0 skipped/);
   });
 
+  it('carries the beacon callback times in JSON lines, so reports can chart the intervals', async () => {
+    const { out } = await analyze({ inputs: [SAMPLE], format: 'jsonl' });
+    const beacon = out.trim().split('\n').map((l) => JSON.parse(l)).find((f) => f.rule.name === 'beacon' && f.destination.domain === SAMPLE_TRUTH.beacon.host);
+    const d = beacon.konseki.details;
+    expect(d.timestamps.length).toBe(d.beats);
+    const gaps = d.timestamps.slice(1).map((t: number, i: number) => t - d.timestamps[i]).sort((a: number, b: number) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)];
+    expect(median).toBeGreaterThan(SAMPLE_TRUTH.beacon.interval * 0.85);
+    expect(median).toBeLessThan(SAMPLE_TRUTH.beacon.interval * 1.15);
+  });
+
   it('gives identical findings, ids included, on a second run', async () => {
     const a = await analyze({ inputs: [SAMPLE], format: 'csv' });
     const b = await analyze({ inputs: [SAMPLE], format: 'csv' });
