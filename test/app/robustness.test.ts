@@ -109,3 +109,21 @@ describe('app analyzers on mutated input', () => {
     );
   });
 });
+
+describe('GrowBuffer', () => {
+  it('holds memory for the bytes received, not for the length a peer announces', async () => {
+    const { GrowBuffer } = await import('../../src/app/grow-buffer.js');
+    const g = new GrowBuffer(65535);
+    g.append(Buffer.alloc(10, 1), 0, 10);
+    expect(g.buf.length).toBe(512);
+    g.append(Buffer.alloc(1000, 2), 0, 1000);
+    expect(g.buf.length).toBe(2048);
+    expect(g.len).toBe(1010);
+    expect(g.buf[9]).toBe(1);
+    expect(g.buf[10]).toBe(2);
+    const n = g.append(Buffer.alloc(70000), 0, 70000);
+    expect(n).toBe(65535 - 1010);
+    expect(g.complete).toBe(true);
+    expect(g.buf.length).toBe(65535);
+  });
+});

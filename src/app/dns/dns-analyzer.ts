@@ -17,6 +17,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
+import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
 import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
 import { opcodeName, qclassName, qtypeName, rcodeName } from './dns-names.js';
@@ -43,10 +44,8 @@ export function isMulticast(addr: string): boolean {
 
 /** Per-direction TCP framing state: a message being assembled across segments. */
 class TcpFramer {
-  /** Bytes of the current length prefix and message; allocated when a message spans segments. */
-  pending: Buffer | null = null;
-  have = 0;
-  need = 0;
+  /** The message being assembled (memory follows the bytes received, not the announced length). */
+  pending: GrowBuffer | null = null;
   /** Length prefix split across segments: its first byte. */
   halfLen = -1;
 }
@@ -108,14 +107,11 @@ export class DnsAnalyzer {
     let p = off;
     while (p < end) {
       if (f.pending !== null) {
-        const take = Math.min(f.need - f.have, end - p);
-        buf.copy(f.pending, f.have, p, p + take);
-        f.have += take;
-        p += take;
-        if (f.have === f.need) {
+        p += f.pending.append(buf, p, end);
+        if (f.pending.complete) {
           const m = f.pending;
           f.pending = null;
-          this.message(m, 0, f.need, ts);
+          this.message(m.buf, 0, m.len, ts);
         }
         continue;
       }
@@ -137,10 +133,8 @@ export class DnsAnalyzer {
         this.message(buf, p, mlen, ts);
         p += mlen;
       } else {
-        // Bounded by the 16-bit length prefix (MAX_TCP_MESSAGE).
-        f.pending = Buffer.allocUnsafe(mlen);
-        f.need = mlen;
-        f.have = 0;
+        // Bounded by the 16-bit length prefix (MAX_TCP_MESSAGE), grown as bytes arrive.
+        f.pending = new GrowBuffer(mlen);
       }
     }
   }

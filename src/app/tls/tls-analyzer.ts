@@ -17,6 +17,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, RecordSink, SslRecord } from '../../core/records.js';
+import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
 import { ja3, ja3s, ja4, negotiatedVersion, parseClientHello, parseServerHello, type ClientHello, type ServerHello } from './tls-hello.js';
 import { alertName, cipherName, curveName, SSLv2, TLSv10, TLSv11, TLSv12, SSLv3, versionName } from './tls-names.js';
@@ -48,9 +49,8 @@ class Dir {
   hsHdrHave = 0;
   hsType = 0;
   hsLeft = 0;
-  /** Body of a handshake message we keep, or null when skipping it. */
-  hsBuf: Buffer | null = null;
-  hsHave = 0;
+  /** Body of a handshake message we keep (grown as bytes arrive), or null when skipping it. */
+  hsBuf: GrowBuffer | null = null;
   /** Alert bytes (level, description) split across records/segments. */
   alertLevelPending = -1;
   records = 0;
@@ -261,8 +261,7 @@ export class TlsAnalyzer {
             this.message(fromOrig, d.hsType, Buffer.alloc(0), 0, 0);
             continue;
           }
-          d.hsBuf = Buffer.allocUnsafe(len);
-          d.hsHave = 0;
+          d.hsBuf = new GrowBuffer(len);
           d.hsLeft = len;
         } else {
           if (keep) this.weird.add('ssl_handshake_message_too_large');
@@ -273,16 +272,13 @@ export class TlsAnalyzer {
         continue;
       }
       const take = Math.min(d.hsLeft, end - p);
-      if (d.hsBuf !== null) {
-        b.copy(d.hsBuf, d.hsHave, p, p + take);
-        d.hsHave += take;
-      }
+      if (d.hsBuf !== null) d.hsBuf.append(b, p, p + take);
       d.hsLeft -= take;
       p += take;
       if (d.hsLeft === 0 && d.hsBuf !== null) {
         const body = d.hsBuf;
         d.hsBuf = null;
-        this.message(fromOrig, d.hsType, body, 0, body.length);
+        this.message(fromOrig, d.hsType, body.buf, 0, body.len);
       }
     }
   }
