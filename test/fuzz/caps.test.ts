@@ -48,6 +48,7 @@ describe('caps under floods', () => {
     const r = run(p.toBuffer(), { maxFlows: 500 });
     expect(r.table.stats.livePeak).toBeLessThanOrEqual(500);
     expect(r.table.stats.earlyExpired).toBeGreaterThanOrEqual(9_500);
+    expect(r.anomalies.get('flow_table_cap')).toBe(r.table.stats.earlyExpired);
     expect(r.table.stats.flowsEmitted).toBe(10_000);
     expect(r.counts.conn).toBe(10_000);
   });
