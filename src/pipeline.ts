@@ -116,6 +116,44 @@ function describeHead(path: string, index: number, head: Buffer, bytes: number |
 }
 
 /**
+ * Tells what one file or directory is from its first bytes (see classifyInputs).
+ * @param p a path (not `-`)
+ * @param i its index in the run
+ */
+export function classifyPath(p: string, i: number): ClassifiedInput {
+  let st;
+  try {
+    st = statSync(p);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
+    return {
+      path: p, index: i, kind: 'unknown', format: 'unknown', compressed: false, bytes: null, firstTs: null,
+      error: new KonsekiError(ErrorCodes.IO, `Cannot open ${p}: ${why}`),
+    };
+  }
+  if (st.isDirectory()) {
+    return { path: p, index: i, kind: 'directory', format: 'directory', compressed: false, bytes: null, firstTs: null };
+  }
+  let head: Buffer;
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      head = Buffer.alloc(Math.min(PEEK_BYTES, Math.max(st.size, 0)));
+      const n = readSync(fd, head, 0, head.length, 0);
+      head = head.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    return {
+      path: p, index: i, kind: 'unknown', format: 'unknown', compressed: false, bytes: st.size, firstTs: null,
+      error: new KonsekiError(ErrorCodes.IO, `Cannot read ${p}: ${(e as Error).message}`),
+    };
+  }
+  return describeHead(p, i, head, st.size);
+}
+
+/**
  * Tells what each input is from its first bytes (never from its name): a capture, a Zeek
  * log, a directory (of Zeek logs), or something unreadable.
  * @param inputs paths, or `-` for standard input (read once; its head is put back)
@@ -152,38 +190,7 @@ export async function classifyInputs(inputs: string[], stdin: Readable = process
       out.push(c);
       continue;
     }
-    let st;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      out.push({
-        path: p, index: i, kind: 'unknown', format: 'unknown', compressed: false, bytes: null, firstTs: null,
-        error: new KonsekiError(ErrorCodes.IO, `Cannot open ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`),
-      });
-      continue;
-    }
-    if (st.isDirectory()) {
-      out.push({ path: p, index: i, kind: 'directory', format: 'directory', compressed: false, bytes: null, firstTs: null });
-      continue;
-    }
-    let head: Buffer;
-    try {
-      const fd = openSync(p, 'r');
-      try {
-        head = Buffer.alloc(Math.min(PEEK_BYTES, Math.max(st.size, 0)));
-        const n = readSync(fd, head, 0, head.length, 0);
-        head = head.subarray(0, n);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (e) {
-      out.push({
-        path: p, index: i, kind: 'unknown', format: 'unknown', compressed: false, bytes: st.size, firstTs: null,
-        error: new KonsekiError(ErrorCodes.IO, `Cannot read ${p}: ${(e as Error).message}`),
-      });
-      continue;
-    }
-    out.push(describeHead(p, i, head, st.size));
+    out.push(classifyPath(p, i));
   }
   return out;
 }

@@ -9,10 +9,9 @@
  * At the end the packet accounting is printed on stderr:
  *   packets read = packets in flows + non-IP + anomalies + fragments (held for, or merged by, reassembly)
  */
-import { createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { AnomalyCounter } from '../../core/anomaly.js';
 import { ErrorCodes, isKonsekiError } from '../../core/errors.js';
@@ -20,7 +19,8 @@ import { DecodeStatus, PacketMeta } from '../../core/packet.js';
 import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '../../core/records.js';
 import { createAppAnalyzerFactory } from '../../app/index.js';
 import { FlowTable } from '../../flow/flow-table.js';
-import { readCapture, readCaptureBuffer, type CaptureStats } from '../../ingest/capture-reader.js';
+import { classifyPath, orderCaptures } from '../../pipeline.js';
+import { readCapture, type CaptureStats } from '../../ingest/capture-reader.js';
 import { PacketDecoder } from '../../ingest/decode/packet-decoder.js';
 import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG, type LogSpec } from '../../export/zeek-fields.js';
 import { ZeekLogWriter, type ZeekLogFormat } from '../../export/zeek-log-writer.js';
@@ -43,52 +43,12 @@ export interface FlowsIo {
   stderr: Writable;
 }
 
-/** Bytes read from the head of each input to find its first packet time. */
-const PEEK_BYTES = 1 << 20;
-
 const FORMATS: Record<FlowsFormat, ZeekLogFormat> = { zeek: 'tsv', jsonl: 'json', csv: 'csv' };
 
-/** Time of the first packet of a capture file, or null when it cannot be told. */
-export function firstPacketTime(file: string): number | null {
-  if (file === '-') return null;
-  let head: Buffer;
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      head = Buffer.alloc(PEEK_BYTES);
-      const n = readSync(fd, head, 0, PEEK_BYTES, 0);
-      head = head.subarray(0, n);
-    } finally {
-      closeSync(fd);
-    }
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    }
-  } catch {
-    return null;
-  }
-  let first: number | null = null;
-  const anomalies = new AnomalyCounter();
-  readCaptureBuffer(
-    head,
-    file,
-    0,
-    (m) => {
-      if (first === null) first = m.tsSec + m.tsNsec / 1e9;
-    },
-    { anomalies, decoder: { decode: () => DecodeStatus.NonIp } },
-  );
-  return first;
-}
-
-/** Orders inputs as one continuous capture: by first packet time, unknown times first (stable). */
+/** Orders inputs as one continuous capture: by first packet time, unknown times (and stdin) first, stable. */
 export function orderInputs(inputs: string[]): string[] {
-  const withTs = inputs.map((f, i) => ({ f, i, t: firstPacketTime(f) }));
-  withTs.sort((a, b) => {
-    if (a.t === null || b.t === null) return a.t === null && b.t === null ? a.i - b.i : a.t === null ? -1 : 1;
-    return a.t - b.t || a.i - b.i;
-  });
-  return withTs.map((x) => x.f);
+  const classified = inputs.map((f, i) => (f === '-' ? { path: f, index: i, firstTs: null } : classifyPath(f, i)));
+  return orderCaptures(classified).map((c) => c.path);
 }
 
 /**
