@@ -68,6 +68,21 @@ describe('HttpAnalyzer', () => {
     });
   }
 
+  for (const chunk of [0, 1, 5]) {
+    it(`takes file names from multipart part headers, whatever the split (chunk=${chunk})`, () => {
+      const body =
+        '--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue\r\n' +
+        '--XyZ\r\nContent-Disposition: form-data; name="f"; filename="secrets.zip"\r\nContent-Type: application/zip\r\n\r\nPK\x03\x04data\r\n' +
+        '--XyZ\r\nContent-Disposition: form-data; name="g"; filename=notes.txt\r\n\r\nhello\r\n--XyZ--\r\n';
+      const { recs } = run([
+        [true, `POST /upload HTTP/1.1\r\nHost: drop.example\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: ${body.length}\r\n\r\n${body}`],
+        [false, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+      ], chunk);
+      expect(recs[0].origFilenames).toEqual(['secrets.zip', 'notes.txt']);
+      expect(recs[0].requestBodyLen).toBe(body.length);
+    });
+  }
+
   it('logs the password when asked to', () => {
     const { recs } = run(pipelined, 0, true);
     expect(recs[0].password).toBe('s3cret');

@@ -25,6 +25,11 @@ export const MAX_LINE = 8192;
 export const MAX_HEADERS = 256;
 /** Body bytes looked at to sniff a MIME type (every signature we check fits). */
 export const SNIFF_BYTES = 16;
+/** File names kept per message (multipart uploads may carry many parts). */
+export const MAX_FILENAMES = 32;
+/** Longest file name value read from a multipart part header. */
+const MAX_FILENAME_SCAN = 256;
+const FILENAME_TOKEN = 'filename=';
 /** Zeek's HTTP::max_pending_requests. */
 export const MAX_PENDING_REQUESTS = 100;
 
@@ -60,6 +65,10 @@ class Side {
   contentType: string | null = null;
   filename: string | null = null;
   sniffed = false;
+  /** multipart/* body: part headers are scanned for file names (`filename=`). */
+  multipart = false;
+  /** Last bytes of the previous body piece, so a `filename=` split across pieces is found. */
+  tail: Buffer | null = null;
   /** First body bytes, for content sniffing when the body arrives in small pieces. */
   sniffBuf: Buffer | null = null;
   sniffHave = 0;
@@ -428,6 +437,8 @@ export class HttpAnalyzer {
     s.contentLength = -1;
     s.chunked = false;
     s.contentType = null;
+    s.multipart = false;
+    s.tail = null;
     s.filename = null;
     s.sniffed = false;
     s.sniffBuf = null;
@@ -469,6 +480,7 @@ export class HttpAnalyzer {
         return;
       case 'content-type':
         s.contentType = text(b, vs, ve);
+        s.multipart = s.contentType.length >= 10 && s.contentType.slice(0, 10).toLowerCase() === 'multipart/';
         return;
       case 'content-disposition':
         s.filename = dispositionFilename(text(b, vs, ve));
@@ -571,7 +583,61 @@ export class HttpAnalyzer {
         if (s.sniffHave === SNIFF_BYTES) this.sniff(s, fromOrig, s.sniffBuf, 0, SNIFF_BYTES);
       }
     }
+    if (s.multipart && s.rec !== null) this.partFilenames(s, fromOrig, b, start, start + len);
     s.bodyLen += len;
+  }
+
+  /**
+   * File names of multipart parts (RFC 7578 4.2: `Content-Disposition: form-data; name=..;
+   * filename=".."`), as Zeek's MIME analysis fills orig_filenames. The body is searched in place
+   * with Buffer#indexOf; only the last few bytes of each piece are kept, for a split token.
+   */
+  private partFilenames(s: Side, fromOrig: boolean, b: Buffer, start: number, end: number): void {
+    const r = s.rec!;
+    const names = fromOrig ? r.origFilenames : r.respFilenames;
+    if (s.tail !== null) {
+      // A token or value cut at the previous piece's end: look again across the seam.
+      const seam = Buffer.concat([s.tail, b.subarray(start, Math.min(end, start + MAX_FILENAME_SCAN))]);
+      this.filenamesIn(seam, 0, seam.length, s.tail.length, names);
+    }
+    this.filenamesIn(b, start, end, 0, names);
+    // Keep the last TAIL bytes of the body so far (pieces may be smaller than that).
+    const TAIL = FILENAME_TOKEN.length + MAX_FILENAME_SCAN;
+    if (end - start >= TAIL) s.tail = Buffer.from(b.subarray(end - TAIL, end));
+    else {
+      const joined = s.tail === null ? Buffer.from(b.subarray(start, end)) : Buffer.concat([s.tail, b.subarray(start, end)]);
+      s.tail = joined.length > TAIL ? joined.subarray(joined.length - TAIL) : joined;
+    }
+  }
+
+  /** Adds the values of `filename=` tokens starting before `seamEnd` (or anywhere when 0) whose value ends inside. */
+  private filenamesIn(b: Buffer, start: number, end: number, seamEnd: number, names: string[]): void {
+    let p = start;
+    for (;;) {
+      const at = b.indexOf(FILENAME_TOKEN, p, 'latin1');
+      if (at < 0 || at >= end) return;
+      p = at + FILENAME_TOKEN.length;
+      if (seamEnd > 0 && at >= seamEnd) return; // the in-place pass finds this one
+      // Not "filename*=" (handled by the quoted form below) and not part of another word.
+      if (at > start && /[a-z0-9_-]/i.test(String.fromCharCode(b[at - 1]))) continue;
+      let vs = p;
+      let ve: number;
+      if (b[vs] === 0x22) {
+        vs++;
+        ve = b.indexOf(0x22, vs);
+        if (ve < 0 || ve >= end || ve - vs > MAX_FILENAME_SCAN) continue; // cut: found across the seam
+      } else {
+        ve = vs;
+        while (ve < end && ve - vs <= MAX_FILENAME_SCAN && b[ve] !== 0x3b && b[ve] !== 0x0d && b[ve] !== 0x0a) ve++;
+        if (ve >= end) continue;
+      }
+      if (seamEnd > 0 && ve < seamEnd) continue; // complete in the previous piece: already taken
+      if (ve > vs) {
+        if (names.length < MAX_FILENAMES) names.push(text(b, vs, ve));
+        else this.weird.add('http_filename_limit');
+      }
+      p = ve;
+    }
   }
 
   /** MIME type of the body from its first bytes, else from Content-Type (once per message). */
