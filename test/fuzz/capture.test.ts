@@ -36,6 +36,9 @@ describe('synthetic app-layer captures', () => {
     // Hostile payloads still end as connections with their packets accounted.
     expect(byName.get('dns-hostile')!.flows).toBeGreaterThan(0);
     expect(byName.get('http-hostile')!.flows).toBe(1);
+    // The inner DNS query of the VXLAN and Geneve frames is decoded, nesting stops at the tunnel cap.
+    expect(byName.get('encapsulations')!.packets).toBe(6);
+    expect(byName.get('encapsulations')!.records.dns).toBeGreaterThanOrEqual(1);
   });
 
   it('survive mutations', () => {
@@ -167,7 +170,7 @@ describe('huge length fields never allocate', () => {
   const MiB = 1024 * 1024;
 
   it('pcap record length 0xFFFFFFFF stops the file with ERR_PCAP_RECORD_TOO_LARGE', () => {
-    const h = captureMagics()[3]; // pcap LE, link type 1 (Ethernet)
+    const h = captureMagics()[3]; // pcap LE (written little-endian), link type 1 (Ethernet)
     for (const len of [0xffffffff, 0x7fffffff, 0x10000000, 262145]) {
       const rec = Buffer.alloc(16);
       rec.writeUInt32LE(len, 8);

@@ -604,7 +604,7 @@ export function captureMagics() {
     return b;
   };
   const out = [];
-  for (const lt of [0, 1, 9, 101, 104, 108, 113, 228, 229, 239, 276]) {
+  for (const lt of [0, 1, 9, 12, 14, 50, 51, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276]) {
     out.push(pcap(0xa1b2c3d4, true, lt), pcap(0xa1b23c4d, false, lt), Buffer.concat([shb, idb(lt)]));
   }
   return out;
@@ -705,6 +705,26 @@ export function syntheticCaptures(s) {
   }
   tcp('tls-hostile', '', '', 443, [[true, Buffer.concat([bigRec, Buffer.alloc(3000, 0x41)])]]);
   tcp('tls-bad-sni', '', '', 443, [[true, badSni]]);
+
+  // Encapsulations, honest and endlessly nested: VXLAN and Geneve around an inner Ethernet
+  // frame (and around themselves 12 times), 100 stacked VLAN tags, 100 MPLS labels.
+  const inner = s.udpFrame('172.16.0.1', 5353, '172.16.0.2', 53, s.dnsQuery(9, 'inner.example'));
+  const vxlan = (frame, i) => s.udpFrame('10.1.0.1', 40000 + i, '10.1.0.2', 4789, Buffer.concat([Buffer.from([0x08, 0, 0, 0, 0, 0, 42, 0]), frame]));
+  const geneve = (frame, i) => s.udpFrame('10.2.0.1', 40000 + i, '10.2.0.2', 6081, Buffer.concat([Buffer.from([0x00, 0x00, 0x65, 0x58, 0, 0, 7, 0]), frame]));
+  let nested = inner;
+  for (let i = 0; i < 12; i++) nested = i % 2 ? vxlan(nested, i) : geneve(nested, i);
+  const ipPart = inner.subarray(14);
+  const vlanTags = [];
+  for (let i = 0; i < 100; i++) vlanTags.push(Buffer.from([0x81, 0x00, 0x00, i & 0xff]));
+  const manyVlans = Buffer.concat([inner.subarray(0, 12), ...vlanTags, Buffer.from([0x08, 0x00]), ipPart]);
+  const mpls = [];
+  for (let i = 0; i < 100; i++) mpls.push(Buffer.from([0x00, 0x01, i === 99 ? 0x01 : 0x00, 0x40]));
+  const manyMpls = Buffer.concat([inner.subarray(0, 12), Buffer.from([0x88, 0x47]), ...mpls, ipPart]);
+  const noBottom = Buffer.concat([inner.subarray(0, 12), Buffer.from([0x88, 0x47]), ...mpls.slice(0, 99)]);
+  cap('encapsulations', (p) => {
+    let t = 1700000000;
+    for (const f of [vxlan(inner, 0), geneve(inner, 1), nested, manyVlans, manyMpls, noBottom]) p.add((t += 0.1), f);
+  });
   return out;
 }
 
