@@ -208,10 +208,12 @@ describe('huge length fields never allocate', () => {
     expect(d).toBeLessThan(16 * MiB);
   });
 
-  it('a DNS message claiming 65535 questions and answers', () => {
-    const [, buf] = synthetic.find(([n]) => n === 'dns-hostile')!;
-    const d = memDelta(() => capture(buf));
-    expect(d).toBeLessThan(16 * MiB);
+  it('DNS claiming 65535 records, TLS lengths 0xFFFF/0xFFFFFF, HTTP Content-Length 10^23 and chunk 2^80', () => {
+    for (const name of ['dns-hostile', 'tls-hostile', 'tls-bad-sni', 'http-hostile']) {
+      const [, buf] = synthetic.find(([n]) => n === name)!;
+      const d = memDelta(() => capture(buf));
+      expect(d, name).toBeLessThan(16 * MiB);
+    }
   });
 });
 
