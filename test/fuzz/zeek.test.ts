@@ -133,3 +133,34 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
     }
   });
 });
+
+describe('hostile directories of logs', () => {
+  it('a symlink loop, 20 nested levels and unreadable names end, counted, without following the loop', async () => {
+    const { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } = fs;
+    const { tmpdir } = await import('node:os');
+    const { readZeekLogs } = await import('../../src/ingest/zeek/reader.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'konseki-fuzz-dir-'));
+    try {
+      const row = '1700000000.5\tC1\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\t1.5\t1\t2\tSF\n';
+      writeFileSync(path.join(dir, 'conn.log'), TSV_HEADER + row);
+      symlinkSync(dir, path.join(dir, 'loop'));
+      let d = dir;
+      for (let i = 0; i < 20; i++) {
+        d = path.join(d, `d${i}`);
+        mkdirSync(d);
+      }
+      writeFileSync(path.join(d, 'conn.log'), TSV_HEADER + row);
+      writeFileSync(path.join(dir, 'conn.log.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3]));
+      const anomalies = new modules.AnomalyCounter();
+      let records = 0;
+      const sink = { conn: () => records++, dns: () => {}, http: () => {}, ssl: () => {} };
+      const st = await runCaseAsync('zeek-dir', Buffer.alloc(0), () => readZeekLogs([dir], sink, { anomalies }));
+      expect(records).toBe(1);
+      expect(anomalies.get('zeek_directory_too_deep')).toBe(1);
+      expect(st.totals.abandonedFiles).toBe(1); // the corrupt gzip, counted as zeek_bad_gzip
+      expect(anomalies.get('zeek_bad_gzip')).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
