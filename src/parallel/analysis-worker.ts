@@ -11,10 +11,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnomalyCounter } from '../core/anomaly.js';
 import { DecodeStatus, PacketMeta } from '../core/packet.js';
 import type { RecordSink } from '../core/records.js';
-import { createAppAnalyzerFactory } from '../app/index.js';
-import { FlowTable } from '../flow/flow-table.js';
-import { PacketDecoder } from '../ingest/decode/packet-decoder.js';
-import { readZeekFile } from '../ingest/zeek/reader.js';
 import { isKonsekiError } from '../core/errors.js';
 import {
   OFF_CAPLEN,
@@ -39,6 +35,8 @@ import {
 } from './protocol.js';
 
 export interface WorkerInit {
+  /** What the worker will do: only that part of the code is loaded (faster start). */
+  mode: 'capture' | 'zeek';
   /** Slot of this worker in the credit array. */
   index: number;
   /** Int32 per worker: Zeek record parts sent and not yet consumed by the main thread. */
@@ -53,6 +51,16 @@ const port = parentPort;
 if (!port) throw new Error('analysis-worker.js must run as a worker thread');
 const init = workerData as WorkerInit;
 const credits = new Int32Array(init.credits);
+
+// Load only the stages this worker runs: a Zeek worker never needs the packet decoder.
+const cap$ = init.mode === 'capture'
+  ? {
+      ...(await import('../app/index.js')),
+      ...(await import('../flow/flow-table.js')),
+      ...(await import('../ingest/decode/packet-decoder.js')),
+    }
+  : null;
+const zeek$ = init.mode === 'zeek' ? await import('../ingest/zeek/reader.js') : null;
 
 function send(m: FromWorker, transfer?: ArrayBuffer[]): void {
   port!.postMessage(m, transfer ?? []);
@@ -76,8 +84,8 @@ function newBatch(): RecordBatch {
 
 let cap: {
   anomalies: AnomalyCounter;
-  decoder: PacketDecoder;
-  table: FlowTable;
+  decoder: import('../ingest/decode/packet-decoder.js').PacketDecoder;
+  table: import('../flow/flow-table.js').FlowTable;
   meta: PacketMeta;
   out: RecordBatch;
   perFile: Map<number, DecodeCounts & { byEt: Map<number, number> }>;
@@ -96,10 +104,11 @@ function captureState(): NonNullable<typeof cap> {
     http: (r) => void (out.kinds.push(RecordKind.Http), out.recs.push(r)),
     ssl: (r) => void (out.kinds.push(RecordKind.Ssl), out.recs.push(r)),
   };
+  if (!cap$) throw new Error('capture work sent to a Zeek worker');
   cap = {
     anomalies,
-    decoder: new PacketDecoder(anomalies),
-    table: new FlowTable({ emit: (c) => sink.conn(c), appFactory: createAppAnalyzerFactory(sink, anomalies), anomalies }),
+    decoder: new cap$.PacketDecoder(anomalies),
+    table: new cap$.FlowTable({ emit: (c) => sink.conn(c), appFactory: cap$.createAppAnalyzerFactory(sink, anomalies), anomalies }),
     meta: new PacketMeta(),
     out,
     perFile: new Map(),
@@ -220,7 +229,8 @@ async function onZeekFile(m: Extract<ToWorker, { type: 'zeek-file' }>): Promise<
     http: (r) => void (part.kinds.push(RecordKind.Http), part.recs.push(r), part.recs.length >= limit && flush()),
     ssl: (r) => void (part.kinds.push(RecordKind.Ssl), part.recs.push(r), part.recs.length >= limit && flush()),
   };
-  const st = await readZeekFile(m.file, sink, {
+  if (!zeek$) throw new Error('Zeek work sent to a capture worker');
+  const st = await zeek$.readZeekFile(m.file, sink, {
     anomalies,
     sourceIndexOf: () => m.source,
     maxBadLinesInARow: m.maxBadLinesInARow,

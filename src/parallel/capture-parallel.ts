@@ -116,7 +116,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
     wake = null;
     w?.();
   };
-  const pool = new WorkerPool(n, (i, m) => {
+  const pool = new WorkerPool(n, 'capture', (i, m) => {
     if (m.type === 'records') replies.set(m.seq, m.batch);
     else if (m.type === 'file-counts') fileCounts.push(m.counts);
     else if (m.type === 'finished') finished[i] = m;

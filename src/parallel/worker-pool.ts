@@ -65,13 +65,14 @@ export class WorkerPool {
 
   /**
    * @param n number of workers
+   * @param mode what they will do (capture shards or Zeek files)
    * @param onMessage called for every message, with the worker's index
    */
-  constructor(n: number, onMessage: (i: number, m: FromWorker) => void) {
+  constructor(n: number, mode: WorkerInit['mode'], onMessage: (i: number, m: FromWorker) => void) {
     const sab = new SharedArrayBuffer(4 * n);
     this.credits = new Int32Array(sab);
     for (let i = 0; i < n; i++) {
-      const init: WorkerInit = { index: i, credits: sab, maxPartsInFlight: MAX_PARTS_IN_FLIGHT, partRecords: PART_RECORDS };
+      const init: WorkerInit = { mode, index: i, credits: sab, maxPartsInFlight: MAX_PARTS_IN_FLIGHT, partRecords: PART_RECORDS };
       const w = new Worker(workerScript(), { workerData: init });
       w.on('message', (m: FromWorker) => {
         if (m.type === 'error') this.fail(new Error(`analysis worker ${i} failed: ${m.message}`));

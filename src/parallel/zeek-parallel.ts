@@ -187,7 +187,7 @@ export async function readZeekLogsParallel(inputs: string[], sink: RecordSink, o
     w?.();
   };
   let nextJob = 0;
-  const pool = workerJobs === 0 ? null : new WorkerPool(n, (i, m) => {
+  const pool = workerJobs === 0 ? null : new WorkerPool(n, 'zeek', (i, m) => {
     if (m.type === 'zeek-part') slots[m.fileNo].parts.push({ w: i, batch: m.batch });
     else if (m.type === 'zeek-done') {
       slots[m.fileNo].done = m;
