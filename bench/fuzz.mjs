@@ -14,6 +14,8 @@
  *   allow-list         allow-lists, same inputs
  *   config             config JSON: random values, mutations of a valid config
  *   findings           findings with hostile strings through the CSV and JSON lines writers
+ *   dns-message        the DNS message parser alone: mutated messages, label/pointer soups
+ *   tls-hello          the TLS ClientHello/ServerHello parsers and JA3/JA3S/JA4 alone
  *
  * Each case is derived from (--seed, target, case number) only, so any case can be rerun. A
  * case fails on an escaped exception, a broken property, more than 2 s + 1 ms per KiB of CPU, or
@@ -78,7 +80,7 @@ async function loadModules() {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: build first with npx tsc -p .`);
     return import(pathToFileURL(f).href);
   };
-  const [anomaly, errors, reader, decoder, flow, app, zparser, zreader, sig, config, csv, jsonl, fields, zw, zf, pb, pw, ap] = await Promise.all(
+  const [anomaly, errors, reader, decoder, flow, app, zparser, zreader, sig, config, csv, jsonl, fields, zw, zf, pb, pw, ap, dnsm, tlsh] = await Promise.all(
     [
       'core/anomaly.js',
       'core/errors.js',
@@ -98,6 +100,8 @@ async function loadModules() {
       'synth/packet-builder.js',
       'synth/pcap-writer.js',
       'synth/app-payloads.js',
+      'app/dns/dns-message.js',
+      'app/tls/tls-hello.js',
     ].map(need),
   );
   const modules = {
@@ -125,6 +129,15 @@ async function loadModules() {
     SSL_LOG: zf.SSL_LOG,
     csvParse,
     Readable,
+    parseDnsMessage: dnsm.parseDnsMessage,
+    MAX_NAME_LEN: dnsm.MAX_NAME_LEN,
+    MAX_ANSWERS: dnsm.MAX_ANSWERS,
+    parseClientHello: tlsh.parseClientHello,
+    parseServerHello: tlsh.parseServerHello,
+    ja3: tlsh.ja3,
+    ja3s: tlsh.ja3s,
+    ja4: tlsh.ja4,
+    MAX_LIST_ITEMS: tlsh.MAX_LIST_ITEMS,
   };
   const synth = {
     buildFrame: pb.buildFrame,
@@ -196,8 +209,17 @@ const TSV_HEADER = Buffer.from(
   ].join('\n') + '\n',
 );
 
-function makeInputs(seeds, synthetic, validConfig, signatureTexts) {
+function makeInputs(seeds, synthetic, validConfig, signatureTexts, synth) {
   const pickFrom = (r, list) => list[Math.floor(r() * list.length)];
+  const dnsSeeds = [
+    ['query', synth.dnsQuery(1, 'www.example.com')],
+    ['query-txt', synth.dnsQuery(2, 'aGVsbG8.tunnel.example.net', 16)],
+    ['response', synth.dnsResponse(3, 'x.example.net', ['192.0.2.1', '192.0.2.2', '192.0.2.3'])],
+  ];
+  const helloSeeds = [
+    ['client-hello', synth.tlsClientHello('www.example.com', Buffer.alloc(32, 7)).subarray(9)],
+    ['server-hello', synth.tlsServerHello(Buffer.alloc(32, 9)).subarray(9)],
+  ];
   const magics = T.captureMagics();
   const textPool = [...signatureTexts, ...seeds.text.map(([n, t]) => [n, t])];
   return {
@@ -271,6 +293,37 @@ function makeInputs(seeds, synthetic, validConfig, signatureTexts) {
       const f = randomFinding(r);
       return { input: Buffer.from(JSON.stringify(f) ?? ''), finding: f, origin: 'random-finding', ops: [], opts: {} };
     },
+    'dns-message'(r) {
+      const k = r();
+      if (k < 0.4) {
+        const [name, b] = pickFrom(r, dnsSeeds);
+        const { buf, ops } = T.mutate(r, b, 'bytes');
+        return { input: buf, origin: name, ops, opts: {} };
+      }
+      if (k < 0.6) return { input: T.randomInput(r, 600, null), origin: 'random', ops: [], opts: {} };
+      // A label/pointer soup: labels, pointers anywhere (forward, self, into the header), roots, extended label types.
+      const parts = [Buffer.from(Array.from({ length: 12 }, () => Math.floor(r() * 256)))];
+      for (let i = Math.floor(r() * 40); i > 0; i--) {
+        const c = r();
+        if (c < 0.4) {
+          const n = Math.floor(r() * 70);
+          parts.push(Buffer.from([n]), Buffer.alloc(n, 0x61 + Math.floor(r() * 26)));
+        } else if (c < 0.75) {
+          const ptr = Math.floor(r() * 0x4000);
+          parts.push(Buffer.from([0xc0 | (ptr >> 8), ptr & 0xff]));
+        } else if (c < 0.85) parts.push(Buffer.from([0]));
+        else parts.push(T.randomInput(r, 12, null));
+      }
+      return { input: Buffer.concat(parts), origin: 'pointer-soup', ops: [], opts: {} };
+    },
+    'tls-hello'(r) {
+      if (r() < 0.8) {
+        const [name, b] = pickFrom(r, helloSeeds);
+        const { buf, ops } = T.mutate(r, b, 'bytes');
+        return { input: buf, origin: name, ops, opts: {} };
+      }
+      return { input: T.randomInput(r, 400, null), origin: 'random', ops: [], opts: {} };
+    },
   };
 
   function textCase(r, pool) {
@@ -343,6 +396,9 @@ const WEIGHTS = {
   'allow-list': 4,
   config: 6,
   findings: 4,
+  // Appended last: a target's index feeds its case seeds, so earlier targets keep theirs.
+  'dns-message': 8,
+  'tls-hello': 6,
 };
 
 function caseSeed(base, ti, i) {
@@ -371,6 +427,10 @@ async function runOne(targets, name, made) {
       return targets.config(input.toString('utf8'));
     case 'findings':
       return targets.findings(made.finding ?? JSON.parse(input.toString('utf8')));
+    case 'dns-message':
+      return targets.dnsMessage(input);
+    case 'tls-hello':
+      return targets.tlsHello(input);
   }
   throw new Error(`unknown target ${name}`);
 }
@@ -400,7 +460,7 @@ async function main() {
   if (seeds.captures.length === 0) seeds.captures.push(...synthetic);
   if (seeds.zeekPlain.length === 0) seeds.zeekPlain.push(['synthetic-conn.log', Buffer.concat([TSV_HEADER, Buffer.from('1700000000.1\tC1\t10.0.0.1\t1\t10.0.0.2\t80\ttcp\thttp\t1.5\t10\t20\tSF\n')])]);
   const validConfig = JSON.stringify({ ...modules.defaultConfig(), internalNetworks: ['10.0.0.0/8'], resolvers: ['10.0.0.53'] }, null, 2);
-  const inputs = makeInputs(seeds, synthetic, validConfig, signatureTexts());
+  const inputs = makeInputs(seeds, synthetic, validConfig, signatureTexts(), synth);
   const names = Object.keys(WEIGHTS).filter((n) => !o.targets || o.targets.includes(n));
   if (names.length === 0) throw new Error(`no target selected from ${Object.keys(WEIGHTS).join(', ')}`);
 

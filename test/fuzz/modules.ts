@@ -22,6 +22,8 @@ import { jsonlLine } from '../../src/export/jsonl.js';
 import { CSV_COLUMNS } from '../../src/export/fields.js';
 import { ZeekLogWriter } from '../../src/export/zeek-log-writer.js';
 import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG } from '../../src/export/zeek-fields.js';
+import { MAX_ANSWERS, MAX_NAME_LEN, parseDnsMessage } from '../../src/app/dns/dns-message.js';
+import { ja3, ja3s, ja4, MAX_LIST_ITEMS, parseClientHello, parseServerHello } from '../../src/app/tls/tls-hello.js';
 import { buildFrame, TcpConversation, udpFrame } from '../../src/synth/packet-builder.js';
 import { PcapBuffer } from '../../src/synth/pcap-writer.js';
 import { dnsQuery, dnsResponse, tlsClientHello, tlsServerHello } from '../../src/synth/app-payloads.js';
@@ -50,6 +52,15 @@ export const modules = {
   SSL_LOG,
   csvParse,
   Readable,
+  parseDnsMessage,
+  MAX_NAME_LEN,
+  MAX_ANSWERS,
+  parseClientHello,
+  parseServerHello,
+  ja3,
+  ja3s,
+  ja4,
+  MAX_LIST_ITEMS,
 };
 
 export const synth = { buildFrame, TcpConversation, udpFrame, PcapBuffer, dnsQuery, dnsResponse, tlsClientHello, tlsServerHello };

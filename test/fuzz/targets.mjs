@@ -330,7 +330,32 @@ export function makeTargets(m) {
     return { cells: rows[1].length };
   }
 
-  return { capture, zeek, zeekGzip, indicators, allowList, config, findings };
+  /** One DNS message straight into the parser (m.parseDnsMessage, m.MAX_NAME_LEN, m.MAX_ANSWERS). */
+  function dnsMessage(buf) {
+    const T = 'dns-message';
+    let weirds = 0;
+    const msg = m.parseDnsMessage(buf, 0, buf.length, { add: () => weirds++ });
+    if (msg !== null) {
+      check(msg.qname === null || msg.qname.length <= m.MAX_NAME_LEN, T, () => `query name of ${msg.qname.length} characters, cap ${m.MAX_NAME_LEN}`);
+      check(msg.answers.length <= m.MAX_ANSWERS && msg.ttls.length <= m.MAX_ANSWERS, T, () => `${msg.answers.length} answers rendered, cap ${m.MAX_ANSWERS}`);
+    }
+    return { parsed: msg !== null, weirds };
+  }
+
+  /** One TLS ClientHello/ServerHello body straight into the parsers, with the fingerprints. */
+  function tlsHello(buf) {
+    const T = 'tls-hello';
+    const ch = m.parseClientHello(buf, 0, buf.length);
+    if (ch) {
+      for (const l of [ch.groups, ch.pointFormats, ch.sigAlgs, ch.versions, ch.alpn]) check(l.length <= m.MAX_LIST_ITEMS, T, `a ClientHello list above ${m.MAX_LIST_ITEMS} items`);
+      check(typeof m.ja3(ch) === 'string' && /^t/.test(m.ja4(ch, 't')), T, 'fingerprints not computable');
+    }
+    const sh = m.parseServerHello(buf, 0, buf.length);
+    if (sh) check(typeof m.ja3s(sh) === 'string', T, 'JA3S not computable');
+    return { client: ch !== null, server: sh !== null };
+  }
+
+  return { capture, zeek, zeekGzip, indicators, allowList, config, findings, dnsMessage, tlsHello };
 }
 
 /* ------------------------------------------------------------------------------------------ */
