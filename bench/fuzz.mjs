@@ -27,7 +27,8 @@
  *          [--max-seconds N] [--max-mem-mb 256] [--out fuzz-failures] [--json]
  *        node bench/fuzz.mjs --replay-seed <seed> --target <target>
  *        node bench/fuzz.mjs --replay <file.bin> --target <target>
- * Exit codes: 0 no failure, 1 failures (written to --out), 2 hang.
+ * Exit codes: 0 no failure, 1 failures (written to --out), 2 hang, 130 interrupted (the
+ * summary of the cases run so far is still printed).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -484,6 +485,15 @@ async function main() {
   const failures = [];
   const maxMem = o.maxMemMb * 1024 * 1024;
 
+  // SIGINT/SIGTERM stop the run at the next case that yields to the event loop (the async
+  // gzip cases do, in every round) and still print the summary; exit code 130.
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   // Interleave targets so that a time limit still covers every parser.
   let remaining = plan.reduce((a, p) => a + p.cases, 0);
   let round = 0;
@@ -539,7 +549,7 @@ async function main() {
         const done = plan.reduce((a, q) => a + q.done, 0);
         process.stderr.write(`fuzz: ${done} cases, ${failures.length} failures, ${((now - started) / 1000).toFixed(0)} s\n`);
       }
-      if ((now - started) / 1000 > o.maxSeconds) break outer;
+      if ((now - started) / 1000 > o.maxSeconds || interrupted) break outer;
     }
     round++;
   }
@@ -559,7 +569,9 @@ async function main() {
     for (const t of summary.targets) process.stdout.write(`${t.target.padEnd(18)} ${String(t.cases).padStart(6)}  ${String(t.failures).padStart(8)}  ${t.meanMs.toFixed(2).padStart(7)}  ${String(t.slowestMs).padStart(10)}  ${String(t.meanBytes).padStart(10)}\n`);
     process.stdout.write(`total              ${String(total).padStart(6)}  ${String(failures.length).padStart(8)}  in ${seconds.toFixed(0)} s (seed ${o.seed}, ${process.version})\n`);
     if (failures.length) process.stdout.write(`failing inputs written to ${o.out}\n`);
+    if (interrupted) process.stdout.write(`interrupted: ${total} of ${plan.reduce((a, p) => a + p.cases, 0)} cases run\n`);
   }
+  if (interrupted) return 130;
   return failures.length ? 1 : 0;
 }
 
