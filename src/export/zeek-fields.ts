@@ -103,8 +103,8 @@ export const DNS_LOG: LogSpec<DnsRecord> = {
     { name: 'answers', type: 'vector[string]', get: (r) => (r.answers.length ? r.answers : null) },
     { name: 'TTLs', type: 'vector[interval]', get: (r) => (r.TTLs.length ? r.TTLs : null) },
     { name: 'rejected', type: 'bool', get: (r) => r.rejected },
-    { name: 'opcode', type: 'count', get: unset },
-    { name: 'opcode_name', type: 'string', get: unset },
+    { name: 'opcode', type: 'count', get: (r) => r.opcode ?? null },
+    { name: 'opcode_name', type: 'string', get: (r) => r.opcodeName ?? null },
   ],
 };
 
