@@ -7,7 +7,11 @@ import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { runAnalyze } from '../../src/cli/commands/analyze.js';
 import { runFlows } from '../../src/cli/commands/flows.js';
+import { existsSync } from 'node:fs';
 import { SAMPLE_TRUTH } from '../../src/synth/c2-sample.js';
+
+const CORPUS = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+const PROXY_LOGS = join(CORPUS, 'zeek-logs/rita-proxy-beacon-tsv');
 
 const SAMPLE = fileURLToPath(new URL('../../samples/c2-sample.pcap', import.meta.url));
 
@@ -135,3 +139,17 @@ describe('konseki analyze on the bundled sample', () => {
     expect(err).toMatch(/cut\.pcap/);
   });
 });
+
+describe.skipIf(!existsSync(PROXY_LOGS))('konseki analyze with a capture and Zeek logs in one run (corpus at ../shared/corpus)', () => {
+  it('reports the traces of both inputs, each with its own input_source', async () => {
+    const { code, out } = await analyze({ inputs: [SAMPLE, PROXY_LOGS], format: 'csv', internalNetworks: ['10.0.0.0/8'] });
+    expect(code).toBe(0);
+    const found = rows(out);
+    expect(found.some((r) => r.detector === 'beacon' && r.dest_host === SAMPLE_TRUTH.beacon.host && r.input_source === SAMPLE)).toBe(true);
+    // RITA's documented proxy beacon (integration/beacons_test.go): 10.136.0.18 -> www.honestimnotevil.com via the proxy.
+    const proxied = found.find((r) => r.detector === 'beacon' && r.src_ip === '10.136.0.18' && r.dest_host === 'www.honestimnotevil.com');
+    expect(proxied, 'the proxied beacon from the Zeek logs').toBeDefined();
+    expect(proxied!.input_source).toBe(PROXY_LOGS);
+  });
+});
+if (!existsSync(PROXY_LOGS)) console.warn(`skipping the mixed-input test: ${PROXY_LOGS} is missing (the corpus is not at ../shared/corpus)`);
