@@ -67,13 +67,13 @@ describe('indicator and allow-list files', () => {
     );
   });
 
-  it('one 500 KB line and 100,000 short lines stay within the time bound', () => {
-    const long = 'a'.repeat(500_000) + '.example.com';
+  it('one 200 KB line and 50,000 short lines stay within the time bound', () => {
+    const long = 'a'.repeat(200_000) + '.example.com';
     runCase('indicators', long, () => targets.indicators(long));
     runCase('allow-list', long, () => targets.allowList(long));
-    const many = Array.from({ length: 100_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n');
+    const many = Array.from({ length: 50_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n');
     const r = runCase('indicators', many, () => targets.indicators(many));
-    expect(r.list).toBe(100_000);
+    expect(r.list).toBe(50_000);
   });
 
   it('mutations of the shipped signature files', () => {
@@ -86,7 +86,7 @@ describe('indicator and allow-list files', () => {
         runCase('indicators', text, () => targets.indicators(text));
         runCase('allow-list', text, () => targets.allowList(text));
       }),
-      { seed: SEED, numRuns: 100 },
+      { seed: SEED, numRuns: 60 },
     );
   });
 });
