@@ -23,6 +23,7 @@ import {
   OFF_TS_SEC,
   OFF_WIRELEN,
   PKT_HDR,
+  FINAL_PART_RECORDS,
   RecordKind,
   TICK_BYTES,
   TICK_MARK,
@@ -197,7 +198,11 @@ function onFinish(lastFileName: string, clock: number): void {
   // The packets of the other shards after this shard's last one move time on too.
   s.table.advanceTime(clock);
   s.table.flush();
-  send({ type: 'finished', batch: takeBatch(s), flowStats: { ...s.table.stats }, anomalies: dumpAnomalies(s.anomalies) });
+  const all = takeBatch(s);
+  for (let i = 0; i < all.recs.length; i += FINAL_PART_RECORDS) {
+    send({ type: 'final-part', batch: { kinds: all.kinds.slice(i, i + FINAL_PART_RECORDS), recs: all.recs.slice(i, i + FINAL_PART_RECORDS) } });
+  }
+  send({ type: 'finished', batch: newBatch(), flowStats: { ...s.table.stats }, anomalies: dumpAnomalies(s.anomalies) });
 }
 
 // ---------------------------------------------------------------- Zeek mode

@@ -83,12 +83,12 @@ export interface ParallelCaptureResult {
 class Batch {
   buf: ArrayBuffer;
   dv: DataView;
-  bytes: Uint8Array;
+  bytes: Buffer;
   used = 0;
   constructor(size: number) {
     this.buf = new ArrayBuffer(size);
     this.dv = new DataView(this.buf);
-    this.bytes = new Uint8Array(this.buf);
+    this.bytes = Buffer.from(this.buf);
   }
 }
 
@@ -110,6 +110,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
   const replies = new Map<number, RecordBatch>();
   const fileCounts: DecodeCounts[] = [];
   const finished: (Extract<FromWorker, { type: 'finished' }> | null)[] = new Array(n).fill(null);
+  const finalParts: RecordBatch[][] = Array.from({ length: n }, () => []);
   let wake: (() => void) | null = null;
   const signal = (): void => {
     const w = wake;
@@ -119,6 +120,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
   const pool = new WorkerPool(n, 'capture', (i, m) => {
     if (m.type === 'records') replies.set(m.seq, m.batch);
     else if (m.type === 'file-counts') fileCounts.push(m.counts);
+    else if (m.type === 'final-part') finalParts[i].push(m.batch);
     else if (m.type === 'finished') finished[i] = m;
     signal();
   });
@@ -188,7 +190,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       dv.setUint32(o + OFF_IFINDEX, m.ifIndex, true);
       dv.setUint32(o + OFF_PACKETNO, m.packetNo, true);
       dv.setFloat64(o + OFF_FILEOFFSET, m.fileOffset, true);
-      b.bytes.set(m.buf.subarray(m.frameOff, m.frameOff + caplen), o + PKT_HDR);
+      m.buf.copy(b.bytes, o + PKT_HDR, m.frameOff, m.frameOff + caplen);
       b.used = o + need;
       if (key >= 0) {
         const t = zeekTime(m.tsSec, m.tsNsec);
@@ -249,9 +251,18 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       opts.onCapture?.(input, st);
     }
     for (let w = 0; w < n; w++) pool.post(w, { type: 'finish', lastFileName: inputs.length > 0 ? inputs[inputs.length - 1].path : '', clock });
-    while (finished.some((f) => f === null) || fedSeq < sentSeq) {
+    while (fedSeq < sentSeq) {
       await waitForMessage();
       drain();
+    }
+    // The final flush, worker by worker, each in parts as they arrive.
+    for (let w = 0; w < n; w++) {
+      for (;;) {
+        const part = finalParts[w].shift();
+        if (part) feedBatch(part, sink);
+        else if (finished[w]) break;
+        else await waitForMessage();
+      }
     }
     const fs = result.flowStats;
     for (const f of finished) {

@@ -48,6 +48,11 @@ export const TICK_MARK = 0xffffffff;
  * microsecond per packet, small enough that N workers x MAX_BATCHES_IN_FLIGHT stays a few MiB.
  */
 export const BATCH_BYTES = 1 << 20;
+/**
+ * Records per message of the final flush (every connection still open at the end): sent in
+ * parts so that the main thread feeds one part while the worker serialises the next.
+ */
+export const FINAL_PART_RECORDS = 8192;
 
 /** Record kinds in a record batch. */
 export const enum RecordKind {
@@ -101,6 +106,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'records'; seq: number; batch: RecordBatch }
   | { type: 'file-counts'; fileIndex: number; counts: DecodeCounts }
+  | { type: 'final-part'; batch: RecordBatch }
   | { type: 'finished'; batch: RecordBatch; flowStats: FlowTableStats; anomalies: AnomalyDump }
   | { type: 'zeek-part'; fileNo: number; batch: RecordBatch }
   | { type: 'zeek-done'; fileNo: number; stats: Record<string, unknown>; truncated?: ErrorDump; abandoned?: ErrorDump; anomalies: AnomalyDump }
