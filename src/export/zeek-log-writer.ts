@@ -17,6 +17,7 @@
  * false until `drain`: await `ready()`), or collected in memory (`lines`) for tests.
  */
 import type { Writable } from 'node:stream';
+import { csvTextCell } from './csv.js';
 import type { FieldSpec, LogSpec, ZeekType } from './zeek-fields.js';
 
 export type ZeekLogFormat = 'tsv' | 'json' | 'csv';
@@ -364,9 +365,16 @@ export class ZeekLogWriter<R> {
       if (t === T.Time || t === T.Interval) s = (v as number).toFixed(6);
       else if (t === T.Bool) s = v ? 'true' : 'false';
       else if (t === T.Double) s = shortDouble(v as number);
-      else if (t === T.SetStr || t === T.VecStr) s = (v as string[]).join(',');
-      else if (t === T.VecInterval) s = (v as number[]).map((x) => x.toFixed(6)).join(',');
-      else s = String(v);
+      else if (t === T.SetStr || t === T.VecStr) {
+        line += csvTextCell((v as string[]).join(','));
+        continue;
+      } else if (t === T.VecInterval) s = (v as number[]).map((x) => x.toFixed(6)).join(',');
+      else if (t === T.Str) {
+        // Attacker text (URIs, hosts, SNI, queries): controls escaped and a leading = + - @
+        // TAB CR neutralised, as in the findings CSV (spreadsheet formula injection).
+        line += csvTextCell(v as string);
+        continue;
+      } else s = String(v);
       line += csvQuote(s);
     }
     return line;

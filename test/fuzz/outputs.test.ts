@@ -150,6 +150,9 @@ describe('Zeek log writers', () => {
           const rows = csvParse(csv.lines.join('\r\n') + '\r\n', {}) as string[][];
           expect(rows).toHaveLength(2);
           expect(rows[1]).toHaveLength(spec.fields.length);
+          spec.fields.forEach((f, i) => {
+            if (/string|enum/.test(f.type)) expect(rows[1][i], f.name).not.toMatch(/^[=+\-@\t\r]/);
+          });
         }
       }),
       { seed: SEED, numRuns: 100 },

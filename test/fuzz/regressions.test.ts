@@ -125,6 +125,26 @@ describe('indicator lists and allow-lists', () => {
   });
 });
 
+describe('Zeek CSV writer', () => {
+  it('neutralises a leading = + - @ TAB CR in text cells and escapes control bytes, as the findings CSV does', () => {
+    // Found by the output property (konseki flows --format csv): an HTTP URI or SNI such as
+    // `=HYPERLINK(...)` was written as is, and a spreadsheet would evaluate it.
+    const spec: LogSpec<{ s: string; l: string[]; n: number }> = {
+      path: 'test',
+      fields: [
+        { name: 's', type: 'string', get: (r) => r.s },
+        { name: 'l', type: 'set[string]', get: (r) => r.l },
+        { name: 'n', type: 'count', get: (r) => r.n },
+      ],
+    };
+    const w = new ZeekLogWriter(spec, 'csv', null);
+    w.write({ s: '=HYPERLINK("http://evil.example","x")', l: ['@SUM(1)', 'b'], n: 3 });
+    w.write({ s: '-2+3\u001b[31m', l: [], n: 0 });
+    expect(w.lines[1]).toBe(`"'=HYPERLINK(""http://evil.example"",""x"")","'@SUM(1),b",3`);
+    expect(w.lines[2]).toBe(`'-2+3\\x1b[31m,,0`);
+  });
+});
+
 describe('Zeek JSON writer', () => {
   it('writes U+2028 and U+2029 in strings as \\u escapes, so no line splitter cuts a record', () => {
     // Fuzz case: an HTTP URI or DNS name holding U+2028 was written raw into the JSON line.

@@ -73,6 +73,10 @@ function collector() {
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** A spreadsheet evaluates a cell starting with one of these (OWASP CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Zeek column types that hold text (possibly attacker-controlled). */
+const TEXT_TYPES = new Set(['string', 'enum', 'set[string]', 'set[enum]', 'vector[string]']);
 
 /** Writes the kept records with the Zeek writers (tsv, json, csv) and checks every line. */
 function checkRecordOutputs(m, target, kept) {
@@ -115,6 +119,12 @@ function checkRecordOutputs(m, target, kept) {
     }
     check(rows.length === recs.length + 1, target, () => `${kind}.log CSV parses into ${rows.length} rows, wrote ${recs.length + 1}`);
     for (const row of rows) check(row.length === n, target, () => `${kind}.log CSV row has ${row.length} cells, expected ${n}`);
+    for (const row of rows.slice(1)) {
+      for (let i = 0; i < n; i++) {
+        if (!TEXT_TYPES.has(spec.fields[i].type)) continue;
+        check(!FORMULA_START.test(row[i]), target, () => `${kind}.log CSV cell ${spec.fields[i].name} starts with a formula trigger: ${JSON.stringify(row[i].slice(0, 80))}`);
+      }
+    }
   }
 }
 
@@ -300,7 +310,6 @@ export function makeTargets(m) {
   }
 
   const NUMBER_CELL = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i;
-  const FORMULA_START = /^[=+\-@\t\r]/;
 
   /** One finding through the CSV and JSON lines writers. */
   function findings(f) {
