@@ -5,7 +5,8 @@
  * assets linked from the project root), so the tests run the real pipeline, main thread and
  * workers alike, from one consistent tree.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +22,27 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** Builds the tree; returns its root and a function that removes it. */
+/**
+ * Builds the tree, or reuses the one built from the same sources (keyed by a hash of every
+ * source file's path, size and modification time), so that several test files share it.
+ * It lives in the temp folder and is left there for the next run.
+ */
 export function buildCompiledTree(): { root: string; dist: string; remove: () => void } {
-  const root = mkdtempSync(path.join(tmpdir(), 'konseki-parallel-'));
-  const dist = path.join(root, 'dist');
   const src = path.join(ROOT, 'src');
   const files: string[] = [];
   walk(src, files);
+  files.sort();
+  const h = createHash('sha1');
+  for (const f of files) {
+    const st = statSync(f);
+    h.update(`${path.relative(src, f)}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  const final = path.join(tmpdir(), `konseki-parallel-tree-${h.digest('hex').slice(0, 16)}`);
+  const done = (root: string) => ({ root, dist: path.join(root, 'dist'), remove: () => {} });
+  if (existsSync(path.join(final, 'complete'))) return done(final);
+
+  const root = mkdtempSync(path.join(tmpdir(), 'konseki-parallel-build-'));
+  const dist = path.join(root, 'dist');
   for (const f of files) {
     const out = path.join(dist, path.relative(src, f)).replace(/\.ts$/, '.js');
     mkdirSync(path.dirname(out), { recursive: true });
@@ -40,5 +55,13 @@ export function buildCompiledTree(): { root: string; dist: string; remove: () =>
   for (const name of ['package.json', 'node_modules', 'signatures', 'assets', 'NOTICE']) {
     if (existsSync(path.join(ROOT, name))) symlinkSync(path.join(ROOT, name), path.join(root, name));
   }
-  return { root, dist, remove: () => rmSync(root, { recursive: true, force: true }) };
+  writeFileSync(path.join(root, 'complete'), '');
+  try {
+    renameSync(root, final);
+    return done(final);
+  } catch {
+    // Another test file built the same tree first: use it.
+    rmSync(root, { recursive: true, force: true });
+    return done(final);
+  }
 }
