@@ -19,7 +19,7 @@ import { KonsekiError } from '../../src/core/errors.js';
 
 const targets = makeTargets(modules);
 const SEED = 0x6b6f6e73;
-const seeds = corpusSeeds(CORPUS, 640 * 1024, { fs, path, zlib });
+const seeds: { captures: [string, Buffer][] } = corpusSeeds(CORPUS, 640 * 1024, { fs, path, zlib });
 const synthetic: [string, Buffer][] = syntheticCaptures(synth);
 
 function capture(input: Buffer, opts: { chunkSize?: number; splitCheck?: number } = {}) {

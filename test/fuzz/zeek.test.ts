@@ -19,7 +19,7 @@ const seeds = corpusSeeds(CORPUS, 512 * 1024, { fs, path, zlib });
 const plain: [string, Buffer][] = seeds.zeekPlain;
 const gz: [string, Buffer][] = seeds.zeekGzip;
 
-const zeek = (input: Buffer, opts: { name?: string; chunkSize?: number } = {}) => runCase('zeek', input, () => targets.zeek(input, opts));
+const zeek = (input: Buffer, opts: { name?: string; chunkSize?: number; splitCheck?: number } = {}) => runCase('zeek', input, () => targets.zeek(input, opts));
 const zeekGzip = (input: Buffer, opts: { name?: string; chunkSize?: number } = {}) => runCaseAsync('zeek-gzip', input, () => targets.zeekGzip(input, opts));
 
 const TSV_HEADER = [
