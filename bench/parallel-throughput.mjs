@@ -19,6 +19,7 @@
  * Issue 8 targets on 2 cores: 1.7x for the logs, 1.5x for the capture.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fsSync from 'node:fs';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,29 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
 const argv = process.argv.slice(2);
+
+/**
+ * CPU seconds per thread of this process (Linux /proc; [] elsewhere), largest first, with the
+ * thread's name: the main thread is the one whose id is the process id.
+ */
+function threadCpu() {
+  const { readdirSync, readFileSync } = fsSync;
+  try {
+    return readdirSync('/proc/self/task')
+      .map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; f[0] is field 3.
+        const sec = (Number(f[11]) + Number(f[12])) / 100;
+        const name = Number(tid) === process.pid ? 'main' : readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+        return { name, sec };
+      })
+      .filter((t) => t.sec > 0.05)
+      .sort((a, b) => b.sec - a.sec);
+  } catch {
+    return [];
+  }
+}
 
 if (argv[0] === '--child') {
   // One analysis: --child <workers> <out> <inputs...>
@@ -42,7 +66,7 @@ if (argv[0] === '--child') {
   );
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(JSON.stringify({ code, wall, cpu: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ code, wall, cpu: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, threads: threadCpu() }) + '\n');
   process.exit(0);
 }
 
@@ -79,6 +103,16 @@ function compare(label, inputs, minSpeedup) {
   console.log(`\n${label}: ${inputs.join(' ')}`);
   console.log(`  --workers 1        ${one.wall.toFixed(2)} s wall, ${one.cpu.toFixed(2)} s CPU, peak RSS ${one.maxRssMb.toFixed(0)} MB`);
   console.log(`  --workers ${String(workers).padEnd(8)} ${many.wall.toFixed(2)} s wall, ${many.cpu.toFixed(2)} s CPU, peak RSS ${many.maxRssMb.toFixed(0)} MB`);
+  const fmt = (t) => t.threads.slice(0, 5).map((x) => `${x.name} ${x.sec.toFixed(1)}`).join(', ');
+  console.log(`  CPU s per thread, --workers 1: ${fmt(one)}`);
+  console.log(`  CPU s per thread, --workers ${workers}: ${fmt(many)}`);
+  // On C idle cores a run takes at least its busiest thread's CPU time and at least its total
+  // CPU time spread over the cores (zlib and GC helper threads count for both runs). A model,
+  // printed apart from the measured figure, for machines where other jobs take the cores.
+  const cores = Math.max(2, workers);
+  const bound = (t) => Math.max(t.threads.length > 0 ? t.threads[0].sec : t.cpu, t.cpu / cores);
+  const model = bound(one) / bound(many);
+  console.log(`  CPU-time model on ${cores} idle cores: ${bound(one).toFixed(2)} s vs ${bound(many).toFixed(2)} s, speedup ${model.toFixed(2)}x`);
   console.log(`  speedup ${speedup.toFixed(2)}x; RSS ratio ${(many.maxRssMb / one.maxRssMb).toFixed(2)}; findings ${findings}, identical: ${same ? 'yes' : 'NO'}`);
   if (!same) failed = true;
   if (speedup < minSpeedup) {
