@@ -4,6 +4,7 @@
  */
 import type { AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
+import { appendHistory } from './history-strings.js';
 
 /** Transport kinds, as Zeek's `transport_proto`. */
 export const enum Transport {
@@ -16,6 +17,25 @@ export const enum Transport {
 /** Session-level history masks (Zeek's session/Session.h and UDP). */
 export const HIST_ORIG_DATA_PKT = 0x1;
 export const HIST_RESP_DATA_PKT = 0x2;
+
+/**
+ * State shared by every connection of one flow table: the time of the packet being processed
+ * (read, never passed as an argument, so no number is boxed per call), settings, and the
+ * anomaly hook. One object per table instead of fields on each connection.
+ */
+export class FlowContext {
+  /** Packet time as Zeek computes it (seconds, microsecond precision). */
+  ts = 0;
+  /** The same time as whole seconds and microseconds. */
+  sec = 0;
+  usec = 0;
+  constructor(
+    /** TCP inactivity timeout once the handshake is over (Zeek's tcp_inactivity_timeout). */
+    readonly tcpInactivityTimeout: number,
+    /** Counts anomalies of the reassembly caps. */
+    readonly onCap: (code: string) => void,
+  ) {}
+}
 
 export class Conn {
   /**
@@ -45,9 +65,20 @@ export class Conn {
   sameSides: boolean;
   transport: Transport;
   tcp: TcpSession | null = null;
-  lastTime: number;
-  /** Timers (absolute packet times; Infinity when not armed). */
+  /**
+   * Time of the last packet as whole seconds and microseconds (small integers, stored in the
+   * object: a per-packet write touches no boxed number). `lastTime` rebuilds the same double
+   * Zeek computes (sec + usec / 1e6).
+   */
+  lastSec: number;
+  lastUsec: number;
+  /** Inactivity timeout in seconds. */
   inactivityTimeout: number;
+  /**
+   * Set when a TCP timer was armed while processing a packet, so the table re-arms the
+   * connection's heap entry; otherwise deadlines only move later and the entry is left stale.
+   */
+  timerArmed = false;
   /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
   heapDeadline = Infinity;
   histSeen = 0;
@@ -73,7 +104,8 @@ export class Conn {
   addrLen: number;
   origPort: number;
   respPort: number;
-  startTime: number;
+  startSec: number;
+  startUsec: number;
   uid = '';
   vlan = -1;
   innerVlan = -1;
@@ -91,7 +123,8 @@ export class Conn {
     sameSides: boolean,
     origPort: number,
     respPort: number,
-    ts: number,
+    sec: number,
+    usec: number,
     inactivityTimeout: number,
   ) {
     this.k0 = key[0];
@@ -112,9 +145,21 @@ export class Conn {
     this.sameSides = sameSides;
     this.origPort = origPort;
     this.respPort = respPort;
-    this.startTime = ts;
-    this.lastTime = ts;
+    this.startSec = sec;
+    this.startUsec = usec;
+    this.lastSec = sec;
+    this.lastUsec = usec;
     this.inactivityTimeout = inactivityTimeout;
+  }
+
+  /** Time of the first packet (seconds, microsecond precision). */
+  get startTime(): number {
+    return this.startSec + this.startUsec / 1e6;
+  }
+
+  /** Time of the last packet (seconds, microsecond precision). */
+  get lastTime(): number {
+    return this.lastSec + this.lastUsec / 1e6;
   }
 
   /** Zeek's Session::CheckHistory: add `code` the first time `mask` is seen. Returns true if seen before. */
@@ -128,7 +173,7 @@ export class Conn {
   }
 
   addHistory(code: string): void {
-    this.history += code;
+    this.history = appendHistory(this.history, code);
     this.historyIsH = this.history === 'H';
   }
 

@@ -37,7 +37,7 @@ import type { AppAnalyzerFactory, ConnRecord, Transport as TransportName } from 
 import type { PacketMeta } from '../core/packet.js';
 import { ipToString } from '../core/ip.js';
 import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
-import { Conn, HIST_ORIG_DATA_PKT, HIST_RESP_DATA_PKT, Transport } from './connection.js';
+import { Conn, FlowContext, HIST_ORIG_DATA_PKT, HIST_RESP_DATA_PKT, Transport } from './connection.js';
 import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
 import { isLocalAddr } from './local-nets.js';
@@ -98,7 +98,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Zeek-style uid: 'C' + base62 of 96 bits, here derived from a SHA-1 of `seed` (deterministic). */
 export function makeUid(prefix: string, seed: Buffer): string {
   const d = createHash('sha1').update(seed).digest();
-  return prefix + base62Words([d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)]);
+  return base62Words([d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)], prefix);
 }
 
 function rotl(x: number, r: number): number {
@@ -140,11 +140,21 @@ function connUid(words: Int32Array, nWords: number, ts: number): string {
     murmurWords(words, nWords, sec | 0, usec, 0x5bd1e995),
     murmurWords(words, nWords, sec | 0, usec, 0x27d4eb2f),
   ];
-  return 'C' + base62Words(w);
+  return base62Words(w, 'C');
 }
 
-function base62Words(w: number[]): string {
-  let s = '';
+/** Scratch for base62 digits (96 bits need at most 17), written from the end. */
+const BASE62_CODES = Buffer.from(BASE62, 'latin1');
+const uidScratch = Buffer.alloc(24);
+
+/**
+ * `prefix` + base62 of the 96-bit number in `w` (three 32-bit words, most significant first;
+ * consumed). Built in a byte scratch and read as one flat string: prepending a character at a
+ * time would leave a chain of cons strings on every connection.
+ */
+function base62Words(w: number[], prefix: string): string {
+  const out = uidScratch;
+  let pos = out.length;
   while (w[0] !== 0 || w[1] !== 0 || w[2] !== 0) {
     let rem = 0;
     for (let i = 0; i < 3; i++) {
@@ -153,15 +163,13 @@ function base62Words(w: number[]): string {
       rem = cur - q * 62;
       w[i] = q;
     }
-    s = BASE62[rem] + s;
+    out[--pos] = BASE62_CODES[rem];
   }
-  return s || '0';
+  if (pos === out.length) out[--pos] = BASE62_CODES[0];
+  for (let i = prefix.length - 1; i >= 0; i--) out[--pos] = prefix.charCodeAt(i);
+  return out.toString('latin1', pos, out.length);
 }
 
-/** Packet time as Zeek sees it: libpcap in microsecond precision (nanoseconds truncated). */
-function zeekTime(meta: PacketMeta): number {
-  return meta.tsSec + Math.floor(meta.tsNsec / 1000) / 1e6;
-}
 
 export class FlowTable {
   readonly stats: FlowTableStats = {
@@ -201,10 +209,8 @@ export class FlowTable {
   private now = -Infinity;
   private flushQueue: Conn[] | null = null;
   private flushPos = 0;
-  /** Time of the packet being processed, shared with the TCP sessions. */
-  private readonly clock = { ts: 0 };
-  /** Counts the TCP reassembly caps (one function for all sessions). */
-  private readonly onCap = (code: string): void => this.anomalies.add(code);
+  /** Time of the packet being processed and settings, shared with the connections. */
+  private readonly ctx: FlowContext;
 
   constructor(opts: FlowTableOptions) {
     this.emitFn = opts.emit;
@@ -215,6 +221,8 @@ export class FlowTable {
     this.udpTimeout = opts.udpInactivityTimeout ?? UDP_INACTIVITY_TIMEOUT;
     this.icmpTimeout = opts.icmpInactivityTimeout ?? ICMP_INACTIVITY_TIMEOUT;
     this.anomalies = opts.anomalies;
+    const anomalies = this.anomalies;
+    this.ctx = new FlowContext(this.tcpTimeout, (code) => anomalies.add(code));
   }
 
   /**
@@ -222,8 +230,14 @@ export class FlowTable {
    * @param meta the decoded packet
    */
   addPacket(meta: PacketMeta): void {
-    const ts = zeekTime(meta);
-    this.clock.ts = ts;
+    // Packet time as Zeek sees it: libpcap in microsecond precision (nanoseconds truncated).
+    const ctx = this.ctx;
+    const sec = meta.tsSec;
+    const usec = Math.floor(meta.tsNsec / 1000);
+    const ts = sec + usec / 1e6;
+    ctx.ts = ts;
+    ctx.sec = sec;
+    ctx.usec = usec;
     this.advanceTime(ts);
     this.stats.packets++;
 
@@ -265,8 +279,10 @@ export class FlowTable {
       this.stats.reused++;
       conn = null;
     }
+    let arm = false;
     if (conn === null) {
       conn = this.newConn(meta, ts, hash, transport, sport, dport);
+      arm = true;
     }
 
     let isOrig = conn.sameSides || this.srcIsA === conn.origIsA;
@@ -294,7 +310,8 @@ export class FlowTable {
         this.count(conn, isOrig, ipLen);
         let ulen = meta.payloadWireLen;
         if (meta.l4Off + 8 <= buf.length) ulen = buf.readUInt16BE(meta.l4Off + 4) - 8;
-        conn.lastTime = ts;
+        conn.lastSec = sec;
+        conn.lastUsec = usec;
         if (isOrig) {
           conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
           conn.reqLen = conn.reqLen < 0 ? ulen : conn.reqLen + ulen;
@@ -306,7 +323,8 @@ export class FlowTable {
         break;
       }
       case Transport.Icmp: {
-        conn.lastTime = ts;
+        conn.lastSec = sec;
+        conn.lastUsec = usec;
         let len = ipLen - meta.ipHdrLen - 8;
         if (ipLen === 0) len = meta.payloadLen;
         if (isOrig) conn.reqLen = conn.reqLen < 0 ? len : conn.reqLen + len;
@@ -317,11 +335,17 @@ export class FlowTable {
         break;
       }
       default:
-        conn.lastTime = ts;
+        conn.lastSec = sec;
+        conn.lastUsec = usec;
         this.count(conn, isOrig, ipLen);
         break;
     }
-    this.arm(conn);
+    // Packets only move the inactivity deadline later, so the heap entry is re-armed lazily
+    // (when it fires); only a new connection or a newly armed TCP timer needs an entry now.
+    if (arm || conn.timerArmed) {
+      conn.timerArmed = false;
+      this.arm(conn);
+    }
   }
 
   /**
@@ -368,7 +392,7 @@ export class FlowTable {
       for (const head of this.buckets.values()) {
         for (let c: Conn | null = head; c !== null; c = c.nextInBucket) all.push(c);
       }
-      all.sort((a, b) => a.startTime - b.startTime);
+      all.sort((a, b) => a.startSec - b.startSec || a.startUsec - b.startUsec);
       this.flushQueue = all;
       this.flushPos = 0;
       this.heapT = [];
@@ -552,13 +576,23 @@ export class FlowTable {
             this.sidesEqual,
             sport,
             dport,
-            ts,
             timeout,
-            this.tcpTimeout,
-            this.clock,
-            this.onCap,
+            this.ctx,
           )
-        : new Conn(this.words, hash, transport, meta.proto, alen, this.srcIsA, this.sidesEqual, sport, dport, ts, timeout);
+        : new Conn(
+            this.words,
+            hash,
+            transport,
+            meta.proto,
+            alen,
+            this.srcIsA,
+            this.sidesEqual,
+            sport,
+            dport,
+            this.ctx.sec,
+            this.ctx.usec,
+            timeout,
+          );
     conn.vlan = meta.vlan;
     conn.innerVlan = meta.innerVlan;
     conn.source = meta.fileIndex;
@@ -630,6 +664,14 @@ export class FlowTable {
       const c = this.heapC[0];
       this.heapPop();
       if (c.removed || c.heapDeadline !== t) continue;
+      // Entries are re-armed lazily: one behind its connection's real deadline moves there first.
+      c.heapDeadline = Infinity;
+      const d = this.deadline(c);
+      if (d > t) {
+        c.heapDeadline = d;
+        this.heapPush(d, c);
+        continue;
+      }
       this.stats.earlyExpired++;
       this.anomalies.add('flow_table_cap');
       this.remove(c);
@@ -637,13 +679,19 @@ export class FlowTable {
     }
   }
 
-  /** Make sure the connection has a heap entry at or before its next deadline. */
-  private arm(conn: Conn): void {
+  /** The connection's next deadline: inactivity, or an earlier TCP timer. */
+  private deadline(conn: Conn): number {
     let d = conn.lastTime + conn.inactivityTimeout;
     if (conn.tcp !== null) {
       const t = conn.tcp.nextTimer();
       if (t < d) d = t;
     }
+    return d;
+  }
+
+  /** Make sure the connection has a heap entry at or before its next deadline. */
+  private arm(conn: Conn): void {
+    const d = this.deadline(conn);
     if (d < conn.heapDeadline) {
       conn.heapDeadline = d;
       this.heapPush(d, conn);

@@ -13,7 +13,7 @@
  * recision and the other weirds that never change conn.log, the reassembler's
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
-import { Conn, type Transport } from './connection.js';
+import { Conn, type FlowContext, type Transport } from './connection.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -173,10 +173,8 @@ export class TcpEndpoint {
 /**
  * A TCP connection: the connection itself (Conn) plus the TCP state, in one object so that a
  * packet touches one object less (the table is memory-bound on many concurrent flows).
- * `conn` is the object itself, kept so the code reads like Zeek's adapter/connection split.
  */
 export class TcpSession extends Conn {
-  readonly conn: Conn;
   orig: TcpEndpoint;
   resp: TcpEndpoint;
   isActive = true;
@@ -188,13 +186,8 @@ export class TcpSession extends Conn {
   attemptAt = Infinity;
   expireAt = Infinity;
   deleteAt = Infinity;
-  /** Inactivity timeouts: Zeek uses the UDP one until the handshake is over. */
-  readonly tcpInactivityTimeout: number;
-  /** Counts anomalies of the reassembly caps (set by the flow table). */
-  onCap: ((code: string) => void) | null = null;
-
-  /** Packet time, shared with the flow table (read, never passed as an argument: no boxing). */
-  private readonly clock: { ts: number };
+  /** Packet time, settings and the anomaly hook, shared with the flow table. */
+  private readonly ctx: FlowContext;
   private doClose = false;
   private genEvent = false;
 
@@ -208,18 +201,12 @@ export class TcpSession extends Conn {
     sameSides: boolean,
     origPort: number,
     respPort: number,
-    ts: number,
     inactivityTimeout: number,
-    tcpInactivityTimeout: number,
-    clock: { ts: number },
-    onCap: ((code: string) => void) | null,
+    ctx: FlowContext,
   ) {
-    super(key, hash, transport, ipProto, addrLen, origIsA, sameSides, origPort, respPort, ts, inactivityTimeout);
-    this.conn = this;
+    super(key, hash, transport, ipProto, addrLen, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
     this.tcp = this;
-    this.onCap = onCap;
-    this.clock = clock;
-    this.tcpInactivityTimeout = tcpInactivityTimeout;
+    this.ctx = ctx;
     this.orig = new TcpEndpoint(true);
     this.resp = new TcpEndpoint(false);
     this.orig.peer = this.resp;
@@ -289,7 +276,7 @@ export class TcpSession extends Conn {
     buf: Buffer,
     payloadOff: number,
   ): boolean {
-    const conn = this.conn;
+    const conn: Conn = this;
     const endpoint = isOrig ? this.orig : this.resp;
     const peer = endpoint.peer;
 
@@ -314,7 +301,10 @@ export class TcpSession extends Conn {
       this.scaled(endpoint, 'W', 2);
     }
 
-    if (!this.orig.didClose || !this.resp.didClose) conn.lastTime = this.clock.ts;
+    if (!this.orig.didClose || !this.resp.didClose) {
+      conn.lastSec = this.ctx.sec;
+      conn.lastUsec = this.ctx.usec;
+    }
 
     if (flags & FIN) {
       endpoint.finCnt++;
@@ -460,7 +450,7 @@ export class TcpSession extends Conn {
 
   /** TCP_Endpoint::CheckHistory, including the late flip of connections that began with a SYN-ACK. */
   private epCheckHistory(ep: TcpEndpoint, mask: number, code: string): boolean {
-    const conn = this.conn;
+    const conn: Conn = this;
     if (conn.historyIsH && (code === 'A' || code === 'D')) {
       // Began with a SYN-ACK, now productive traffic: the SYN-ACK sender was the responder.
       conn.flipRoles();
@@ -477,7 +467,7 @@ export class TcpSession extends Conn {
   }
 
   private epAddHistory(ep: TcpEndpoint, code: string): void {
-    this.conn.addHistory(ep.isOrig ? code : (LOWER[code] ?? code.toLowerCase()));
+    this.addHistory(ep.isOrig ? code : (LOWER[code] ?? code.toLowerCase()));
   }
 
   /**
@@ -499,7 +489,7 @@ export class TcpSession extends Conn {
       thresh = ep.win0Thresh;
     }
     if (cnt === thresh) {
-      this.conn.addHistory(ep.isOrig ? letter : (LOWER[letter] ?? letter.toLowerCase()));
+      this.addHistory(ep.isOrig ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
         if (kind === 0) ep.gapCnt = 0;
@@ -530,7 +520,7 @@ export class TcpSession extends Conn {
   private setState(ep: TcpEndpoint, s: TcpState): void {
     if (s === ep.state) return;
     if (!isHandshake(s) && isHandshake(ep.state) && isHandshake(ep.peer.state)) {
-      this.conn.inactivityTimeout = this.tcpInactivityTimeout;
+      this.inactivityTimeout = this.ctx.tcpInactivityTimeout;
     }
     ep.prevState = ep.state;
     ep.state = s;
@@ -603,14 +593,15 @@ export class TcpSession extends Conn {
       if (isOrig) {
         this.setState(ep, flags & ACK ? TcpState.SynAckSent : TcpState.SynSent);
         // tcp_attempt_delay: an unanswered attempt is given up after 5 s.
-        this.attemptAt = this.clock.ts + 5;
+        this.attemptAt = this.ctx.ts + 5;
+        this.timerArmed = true;
       } else {
         if (flags & ACK) {
           // a SYN-ACK from the responder
         } else if (peer.state === TcpState.SynAckSent && baseSeq === ep.startSeq) {
           // SYN and SYN-ACK seen in reverse order: flip and establish.
           this.isPartial = false;
-          this.conn.flipRoles();
+          this.flipRoles();
           this.setState(peer, TcpState.Established);
           this.firstPacketSeen |= ORIG_SEEN;
         }
@@ -669,11 +660,15 @@ export class TcpSession extends Conn {
       // CancelTimers(), then the delete timer after tcp_close_delay (5 s).
       this.attemptAt = Infinity;
       this.expireAt = Infinity;
-      this.deleteAt = this.conn.lastTime + 5;
+      this.deleteAt = this.lastTime + 5;
+      this.timerArmed = true;
     } else if (ep.prevState !== TcpState.Inactive) {
       // Look for the other side closing too (tcp_session_timer, 6 s).
-      const t = this.conn.lastTime + 6;
-      if (t < this.expireAt) this.expireAt = t;
+      const t = this.lastTime + 6;
+      if (t < this.expireAt) {
+        this.expireAt = t;
+        this.timerArmed = true;
+      }
     }
   }
 
@@ -711,15 +706,15 @@ export class TcpSession extends Conn {
     if (this.isClean(ep) && this.isClean(ep.peer)) {
       this.scaled(ep, 'G', 0);
       // content_gap is only raised for cleanly established connections (report_gaps_for_partial=F)
-      this.conn.missedBytes += len;
+      this.missedBytes += len;
     }
-    const app = this.conn.app;
+    const app = this.app;
     if (app && len > 0) app.gap(ep.isOrig, len);
   }
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
-    const app = this.conn.app;
-    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.clock.ts);
+    const app = this.app;
+    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.ctx.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
@@ -733,7 +728,7 @@ export class TcpSession extends Conn {
         const skip = ep.lastReassem - b.seq;
         const n = b.upper - ep.lastReassem;
         if (b.data) this.deliver(ep, b.data, skip, n);
-        else if (this.conn.app) this.conn.app.gap(ep.isOrig, n);
+        else if (this.app) this.app.gap(ep.isOrig, n);
         ep.lastReassem = b.upper;
       }
     }
@@ -777,7 +772,7 @@ export class TcpSession extends Conn {
     }
     if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.nBlocks > 0) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side, and says so (a weird).
-      this.onCap?.('above_hole_data_without_any_acks');
+      this.ctx.onCap('above_hole_data_without_any_acks');
       ep.blocks = null;
       ep.nBlocks = 0;
       ep.blockBytes = 0;
@@ -801,15 +796,15 @@ export class TcpSession extends Conn {
       }
       const e = i < blocks.length ? Math.min(upper, blocks[i].seq) : upper;
       if (blocks.length >= MAX_OOO_SEGMENTS) {
-        this.onCap?.('tcp_reassembly_segment_cap');
+        this.ctx.onCap('tcp_reassembly_segment_cap');
         return;
       }
       let data: Buffer | null = null;
-      if (this.conn.app && ep.blockBytes + (e - s) <= MAX_OOO_BYTES) {
+      if (this.app && ep.blockBytes + (e - s) <= MAX_OOO_BYTES) {
         data = Buffer.from(buf.subarray(off + (s - seq), off + (e - seq)));
         ep.blockBytes += data.length;
-      } else if (this.conn.app) {
-        this.onCap?.('tcp_reassembly_bytes_cap');
+      } else if (this.app) {
+        this.ctx.onCap('tcp_reassembly_bytes_cap');
       }
       blocks.splice(i, 0, { seq: s, upper: e, data });
       ep.nBlocks = blocks.length;

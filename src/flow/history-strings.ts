@@ -1,0 +1,43 @@
+/**
+ * Shared history strings. A connection's history (`ShADadFf`) grows one letter at a time;
+ * built with `+=` each connection would hold a chain of cons strings (about 30 bytes per
+ * letter, plus the GC work of tracing them). Real traffic has few distinct histories, so
+ * every history string is interned here and connections point at the shared copy.
+ *
+ * Cap: at most MAX_SHARED_HISTORIES distinct strings are kept (a few hundred KB). Past the
+ * cap a new history is built as before, per connection, and counted in `historyStrings.unshared`.
+ * The cache is per process and never changes what is logged, only where the string lives.
+ */
+
+/** Distinct histories kept: real captures show a few hundred; crafted input could make more. */
+export const MAX_SHARED_HISTORIES = 8192;
+
+const shared = new Map<string, string>();
+
+/** Counters of the shared history cache (process-wide). */
+export const historyStrings = {
+  /** Distinct histories interned. */
+  get size(): number {
+    return shared.size;
+  },
+  /** Histories built per connection because the cache was full. */
+  unshared: 0,
+};
+
+/**
+ * The history `history` followed by the letter(s) `code`, as a shared string when possible.
+ * @param history the current history (shared or not)
+ * @param code the letters to append
+ * @returns the new history string
+ */
+export function appendHistory(history: string, code: string): string {
+  const s = history + code;
+  const known = shared.get(s);
+  if (known !== undefined) return known;
+  if (shared.size < MAX_SHARED_HISTORIES) {
+    shared.set(s, s);
+  } else {
+    historyStrings.unshared++;
+  }
+  return s;
+}
