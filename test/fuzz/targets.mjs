@@ -661,7 +661,8 @@ export function syntheticCaptures(s) {
     fill(p, (ts, f) => p.add(ts, f));
     out.push([name, p.toBuffer()]);
   };
-  const tcp = (name, client, server, dport, payloads) =>
+  /** One TCP conversation 10.0.0.5 -> 198.51.100.7:dport with handshake, payloads and close. */
+  const tcp = (name, dport, payloads) =>
     cap(name, (p, sink) => {
       const c = new s.TcpConversation(sink, '10.0.0.5', 49152, '198.51.100.7', dport);
       let t = c.handshake(1700000000);
@@ -705,9 +706,9 @@ export function syntheticCaptures(s) {
   const q = s.dnsQuery(7, 'tcp.example.org');
   const lp = Buffer.alloc(2);
   lp.writeUInt16BE(q.length);
-  tcp('dns-tcp', '10.0.0.5', '192.0.2.53', 53, [[true, Buffer.concat([lp, q, Buffer.from([0xff, 0xff]), q])]]);
+  tcp('dns-tcp', 53, [[true, Buffer.concat([lp, q, Buffer.from([0xff, 0xff]), q])]]);
 
-  tcp('http', '', '', 80, [
+  tcp('http', 80, [
     [true, Buffer.from('GET /index.html?q=%ff HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0\r\nCookie: a=b\r\n\r\n')],
     [false, Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>')],
     [true, Buffer.from('POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')],
@@ -716,7 +717,7 @@ export function syntheticCaptures(s) {
   // Endless headers (no blank line), one 200 KiB header line, huge chunk size and content length, invalid UTF-8.
   const endless = ['GET / HTTP/1.1\r\nHost: h\r\n'];
   for (let i = 0; i < 5000; i++) endless.push(`X-H${i}: v\r\n`);
-  tcp('http-hostile', '', '', 80, [
+  tcp('http-hostile', 80, [
     [true, Buffer.from(endless.join(''))],
     [true, Buffer.concat([Buffer.from('\r\nGET /'), Buffer.alloc(200 * 1024, 0x41), Buffer.from(' HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n', 'latin1')])],
     [false, Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\nabc\r\n')],
@@ -725,7 +726,7 @@ export function syntheticCaptures(s) {
   ]);
 
   const hello = s.tlsClientHello('www.example.com', Buffer.alloc(32, 7));
-  tcp('tls', '', '', 443, [
+  tcp('tls', 443, [
     [true, hello],
     [false, s.tlsServerHello(Buffer.alloc(32, 9))],
   ]);
@@ -737,8 +738,8 @@ export function syntheticCaptures(s) {
     badSni.writeUInt16BE(0xffff, sniAt + 2);
     badSni.writeUInt16BE(0xfff0, sniAt + 4);
   }
-  tcp('tls-hostile', '', '', 443, [[true, Buffer.concat([bigRec, Buffer.alloc(3000, 0x41)])]]);
-  tcp('tls-bad-sni', '', '', 443, [[true, badSni]]);
+  tcp('tls-hostile', 443, [[true, Buffer.concat([bigRec, Buffer.alloc(3000, 0x41)])]]);
+  tcp('tls-bad-sni', 443, [[true, badSni]]);
 
   // Encapsulations, honest and endlessly nested: VXLAN and Geneve around an inner Ethernet
   // frame (and around themselves 12 times), 100 stacked VLAN tags, 100 MPLS labels.
