@@ -3,7 +3,7 @@
  * and the same flows, accounting and anomaly counts, on the bundled sample, on the Zeek log
  * sets and on the C2 captures of the corpus.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCompiledTree, ROOT } from './compiled-tree.js';
@@ -31,9 +31,9 @@ interface Outcome {
   summary: unknown;
 }
 
-async function run(inputs: string[], workers: number): Promise<Outcome> {
+async function run(inputs: string[], workers: number, stdinFile?: string): Promise<Outcome> {
   const anomalies = new anomalyMod.AnomalyCounter();
-  const classified = await pipeline.classifyInputs(inputs);
+  const classified = await pipeline.classifyInputs(inputs, stdinFile ? createReadStream(stdinFile) : undefined);
   const conns: string[] = [];
   const r = await pipeline.runAnalysis({
     inputs: classified,
@@ -63,10 +63,10 @@ async function run(inputs: string[], workers: number): Promise<Outcome> {
   };
 }
 
-async function expectSame(inputs: string[], workerCounts = [2]): Promise<Outcome> {
-  const one = await run(inputs, 1);
+async function expectSame(inputs: string[], workerCounts = [2], stdinFile?: string): Promise<Outcome> {
+  const one = await run(inputs, 1, stdinFile);
   for (const n of workerCounts) {
-    const many = await run(inputs, n);
+    const many = await run(inputs, n, stdinFile);
     expect(many.conns, `conn records with --workers ${n}`).toEqual(one.conns);
     expect(many.summary, `accounting with --workers ${n}`).toEqual(one.summary);
     expect(many.findings, `findings with --workers ${n}`).toBe(one.findings);
@@ -102,17 +102,26 @@ describe.skipIf(!existsSync(CORPUS))('same findings for any number of workers: c
   });
 
   const sets = existsSync(zeekSets) ? readdirSync(zeekSets).map((d) => path.join(zeekSets, d)) : [];
-  for (const d of sets) {
-    it(`Zeek log set ${path.relative(CORPUS, d)}`, async () => {
-      await expectSame([d]);
-    });
-  }
+  it('every Zeek log set of zeek-logs/ in one run (TSV, JSON, gzip, rotated, open connections)', async () => {
+    expect(sets.length).toBeGreaterThan(3);
+    const one = await expectSame(sets, [2, 3]);
+    expect(JSON.parse(one.findings).length).toBeGreaterThan(0);
+    expect((one.summary as { lines: { read: number } }).lines.read).toBeGreaterThan(1000);
+  });
 
   it('Zeek logs from the C2 folders, file by file and as directories', async () => {
     const dirs = ['slips-ctu-sme-11-remcosrat-labeled-zeek', 'zeek-merlin-c2-quic'].map((d) => path.join(c2, d));
     const one = await expectSame(dirs);
     expect(JSON.parse(one.findings).length).toBeGreaterThan(0);
     await expectSame([path.join(c2, 'slips-ctu-sme-11-remcosrat-labeled-zeek', 'conn.log.labeled'), path.join(c2, 'slips-ctu-sme-11-remcosrat-labeled-zeek', 'dns.log.labeled')]);
+  });
+
+  it('standard input (-) in its place among the inputs: a capture, and a Zeek log', async () => {
+    const cap = await expectSame(['-'], [2], SAMPLE);
+    expect(JSON.parse(cap.findings).length).toBeGreaterThan(0);
+    const log = path.join(c2, 'slips-ctu-sme-11-remcosrat-labeled-zeek', 'conn.log.labeled');
+    const z = await expectSame([path.join(zeekSets, 'rita-proxy-beacon-tsv'), '-', path.join(zeekSets, 'slips-test10-tsv')], [2], log);
+    expect((z.summary as { lines: { read: number } }).lines.read).toBeGreaterThan(100);
   });
 
   it('captures and Zeek logs mixed in one run', async () => {
