@@ -29,6 +29,9 @@ export class FlowContext {
   /** The same time as whole seconds and microseconds. */
   sec = 0;
   usec = 0;
+  /** Outcome of the TCP state machine for the packet being processed (TcpSession.process). */
+  doClose = false;
+  genEvent = false;
   constructor(
     /** TCP inactivity timeout once the handshake is over (Zeek's tcp_inactivity_timeout). */
     readonly tcpInactivityTimeout: number,
@@ -37,21 +40,30 @@ export class FlowContext {
   ) {}
 }
 
+/** Words 4-9 of an IPv6 key (six small integers: smaller than a typed array for six values). */
+export class KeyTail {
+  constructor(
+    readonly w4: number,
+    readonly w5: number,
+    readonly w6: number,
+    readonly w7: number,
+    readonly w8: number,
+    readonly w9: number,
+  ) {}
+}
+
 export class Conn {
   /**
-   * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, and its hash, for the
-   * table's collision check. Kept as fields so a lookup touches no other object.
+   * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, for the table's
+   * collision check. The first four (all of an IPv4 key) are fields, so a lookup touches no
+   * other object; words 4-9 exist only for IPv6 keys (`kx`, null for IPv4, whose words are 0).
+   * k0 holds the IP protocol (bits 24-31) and the address length (bits 16-23).
    */
   k0 = 0;
   k1 = 0;
   k2 = 0;
   k3 = 0;
-  k4 = 0;
-  k5 = 0;
-  k6 = 0;
-  k7 = 0;
-  k8 = 0;
-  k9 = 0;
+  kx: KeyTail | null = null;
   // The fields below are in the order the per-packet path reads them (V8 lays out fields in
   // declaration order, so the hot ones share cache lines); cold fields come last.
   /** Next connection in the same hash bucket. */
@@ -99,16 +111,13 @@ export class Conn {
   missedBytes = 0;
 
   hash: number;
-  /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
-  ipProto: number;
-  addrLen: number;
   origPort: number;
   respPort: number;
   startSec: number;
   startUsec: number;
   uid = '';
-  vlan = -1;
-  innerVlan = -1;
+  /** Outer and inner VLAN ids + 1 (0: none), as outer * 8192 + inner (see setVlans). */
+  vlans = 0;
   tunnelParent: string | null = null;
   source = 0;
   removed = false;
@@ -117,8 +126,6 @@ export class Conn {
     key: Int32Array,
     hash: number,
     transport: Transport,
-    ipProto: number,
-    addrLen: number,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -131,16 +138,9 @@ export class Conn {
     this.k1 = key[1];
     this.k2 = key[2];
     this.k3 = key[3];
-    this.k4 = key[4];
-    this.k5 = key[5];
-    this.k6 = key[6];
-    this.k7 = key[7];
-    this.k8 = key[8];
-    this.k9 = key[9];
+    if (((key[0] >>> 16) & 0xff) !== 4) this.kx = new KeyTail(key[4], key[5], key[6], key[7], key[8], key[9]);
     this.hash = hash;
     this.transport = transport;
-    this.ipProto = ipProto;
-    this.addrLen = addrLen;
     this.origIsA = origIsA;
     this.sameSides = sameSides;
     this.origPort = origPort;
@@ -150,6 +150,33 @@ export class Conn {
     this.lastSec = sec;
     this.lastUsec = usec;
     this.inactivityTimeout = inactivityTimeout;
+  }
+
+  /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
+  get ipProto(): number {
+    return this.k0 >>> 24;
+  }
+
+  /** Address length in bytes (4 or 16). */
+  get addrLen(): number {
+    return (this.k0 >>> 16) & 0xff;
+  }
+
+  /** Outer VLAN id, -1 when untagged. */
+  get vlan(): number {
+    return Math.floor(this.vlans / 8192) - 1;
+  }
+
+  /** Inner VLAN id (QinQ), -1 when absent. */
+  get innerVlan(): number {
+    return (this.vlans % 8192) - 1;
+  }
+
+  /** Sets the VLAN ids (-1 for none; 12-bit ids otherwise). */
+  setVlans(vlan: number, innerVlan: number): void {
+    const outer = vlan >= 0 ? (vlan & 0xfff) + 1 : 0;
+    const inner = innerVlan >= 0 ? (innerVlan & 0xfff) + 1 : 0;
+    this.vlans = outer * 8192 + inner;
   }
 
   /** Time of the first packet (seconds, microsecond precision). */
@@ -179,7 +206,10 @@ export class Conn {
 
   /** Writes the key bytes (see flow-table.ts buildKey) into `out` (40 bytes). */
   keyBytes(out: Uint8Array): void {
-    const w = [this.k0, this.k1, this.k2, this.k3, this.k4, this.k5, this.k6, this.k7, this.k8, this.k9];
+    const x = this.kx;
+    const w = [this.k0, this.k1, this.k2, this.k3];
+    if (x === null) w.push(0, 0, 0, 0, 0, 0);
+    else w.push(x.w4, x.w5, x.w6, x.w7, x.w8, x.w9);
     for (let i = 0; i < 10; i++) {
       out[4 * i] = w[i] >>> 24;
       out[4 * i + 1] = (w[i] >>> 16) & 0xff;

@@ -539,15 +539,12 @@ export class FlowTable {
         c.k0 === w[0] &&
         c.k1 === w[1] &&
         c.k2 === w[2] &&
-        c.k3 === w[3] &&
-        c.k4 === w[4] &&
-        c.k5 === w[5] &&
-        c.k6 === w[6] &&
-        c.k7 === w[7] &&
-        c.k8 === w[8] &&
-        c.k9 === w[9]
+        c.k3 === w[3]
       ) {
-        return c;
+        // Equal first words mean equal address lengths: an IPv4 key ends here.
+        const x = c.kx;
+        if (x === null) return c;
+        if (x.w4 === w[4] && x.w5 === w[5] && x.w6 === w[6] && x.w7 === w[7] && x.w8 === w[8] && x.w9 === w[9]) return c;
       }
     }
     return null;
@@ -570,8 +567,6 @@ export class FlowTable {
             this.words,
             hash,
             transport,
-            meta.proto,
-            alen,
             this.srcIsA,
             this.sidesEqual,
             sport,
@@ -583,8 +578,6 @@ export class FlowTable {
             this.words,
             hash,
             transport,
-            meta.proto,
-            alen,
             this.srcIsA,
             this.sidesEqual,
             sport,
@@ -593,8 +586,7 @@ export class FlowTable {
             this.ctx.usec,
             timeout,
           );
-    conn.vlan = meta.vlan;
-    conn.innerVlan = meta.innerVlan;
+    conn.setVlans(meta.vlan, meta.innerVlan);
     conn.source = meta.fileIndex;
 
     // Zeek's WantConnection: guess the originator from well-known server ports.

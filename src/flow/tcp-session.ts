@@ -188,15 +188,11 @@ export class TcpSession extends Conn {
   deleteAt = Infinity;
   /** Packet time, settings and the anomaly hook, shared with the flow table. */
   private readonly ctx: FlowContext;
-  private doClose = false;
-  private genEvent = false;
 
   constructor(
     key: Int32Array,
     hash: number,
     transport: Transport,
-    ipProto: number,
-    addrLen: number,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -204,7 +200,7 @@ export class TcpSession extends Conn {
     inactivityTimeout: number,
     ctx: FlowContext,
   ) {
-    super(key, hash, transport, ipProto, addrLen, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
+    super(key, hash, transport, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
     this.tcp = this;
     this.ctx = ctx;
     this.orig = new TcpEndpoint(true);
@@ -336,11 +332,12 @@ export class TcpSession extends Conn {
 
     this.updateLastSeq(endpoint, seqOnePast, flags, len);
 
-    this.doClose = false;
-    this.genEvent = false;
+    const ctx = this.ctx;
+    ctx.doClose = false;
+    ctx.genEvent = false;
     this.updateStateMachine(endpoint, peer, baseSeq, len, isOrig, flags);
-    const doClose = this.doClose;
-    const genEvent = this.genEvent;
+    const doClose = ctx.doClose;
+    const genEvent = ctx.genEvent;
 
     if (flags & ACK) this.ackReceived(peer, relAck);
 
@@ -543,12 +540,12 @@ export class TcpSession extends Conn {
       case TcpState.SynAckSent:
         if (flags & FIN) {
           this.setState(ep, TcpState.Closed);
-          this.doClose = this.genEvent = true;
+          this.ctx.doClose = this.ctx.genEvent = true;
         }
         if (flags & RST) {
           this.setState(ep, TcpState.Reset);
           this.isActive = false;
-          this.doClose = true;
+          this.ctx.doClose = true;
         }
         break;
       case TcpState.Established:
@@ -562,18 +559,18 @@ export class TcpSession extends Conn {
             // FIN then RST from the peer: a normal termination after all.
             this.setState(peer, TcpState.Closed);
           }
-          this.doClose = this.genEvent = true;
+          this.ctx.doClose = this.ctx.genEvent = true;
         }
         if (flags & RST) {
           this.setState(ep, TcpState.Reset);
-          this.doClose = true;
+          this.ctx.doClose = true;
           if (peer.state !== TcpState.Reset || peer.prevState !== TcpState.Established) this.isActive = false;
         }
         break;
       case TcpState.Closed:
         if (flags & RST && ep.peer.state !== TcpState.Closed) {
           this.setState(ep, TcpState.Reset);
-          if (!ep.didClose) this.doClose = true;
+          if (!ep.didClose) this.ctx.doClose = true;
         }
         break;
       case TcpState.Reset:
@@ -611,7 +608,7 @@ export class TcpSession extends Conn {
     }
     if (flags & FIN) {
       this.setState(ep, TcpState.Closed);
-      this.doClose = this.genEvent = true;
+      this.ctx.doClose = this.ctx.genEvent = true;
     }
     if (flags & RST) {
       this.setState(ep, TcpState.Reset);
@@ -621,8 +618,8 @@ export class TcpSession extends Conn {
       } else if (peer.state === TcpState.SynSent || peer.state === TcpState.SynAckSent) {
         isReject = true;
       }
-      this.doClose = true;
-      this.genEvent = !isReject;
+      this.ctx.doClose = true;
+      this.ctx.genEvent = !isReject;
     }
     if (ep.state === TcpState.Inactive) {
       if (!isOrig && len === 0 && this.orig.state === TcpState.SynSent) {
