@@ -76,6 +76,20 @@ interface Block {
   data: Buffer | null;
 }
 
+/**
+ * Counters behind the scaled history letters of one endpoint (Session::ScaledHistoryEntry):
+ * gaps (G), retransmissions (T), zero windows (W), each with the next count that logs a
+ * letter. Most endpoints never need them, so they live apart from the endpoint.
+ */
+class ScaledCounts {
+  gapCnt = 0;
+  gapThresh = 1;
+  rxmtCnt = 0;
+  rxmtThresh = 1;
+  win0Cnt = 0;
+  win0Thresh = 1;
+}
+
 export class TcpEndpoint {
   isOrig: boolean;
   peer!: TcpEndpoint;
@@ -91,18 +105,13 @@ export class TcpEndpoint {
   seqWraps = 0;
   ackWraps = 0;
   finCnt = 0;
-  rstCnt = 0;
   finSeq = 0;
   didClose = false;
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  gapCnt = 0;
-  gapThresh = 1;
-  rxmtCnt = 0;
-  rxmtThresh = 1;
-  win0Cnt = 0;
-  win0Thresh = 1;
+  /** Gap, retransmission and zero-window counters, allocated on the first such event. */
+  scaledCounts: ScaledCounts | null = null;
 
   // Reassembly tracker (TCP_Reassembler): relative sequence numbers.
   lastReassem = 1;
@@ -306,7 +315,6 @@ export class TcpSession extends Conn {
       endpoint.finCnt++;
       endpoint.finSeq = relSeq + segLen;
     }
-    if (flags & RST) endpoint.rstCnt++;
 
     let relAck = 0;
     if (flags & ACK) {
@@ -475,26 +483,31 @@ export class TcpSession extends Conn {
   private scaled(ep: TcpEndpoint, letter: string, kind: number): void {
     let cnt: number;
     let thresh: number;
+    let sc = ep.scaledCounts;
+    if (sc === null) {
+      sc = new ScaledCounts();
+      ep.scaledCounts = sc;
+    }
     if (kind === 0) {
-      cnt = ++ep.gapCnt;
-      thresh = ep.gapThresh;
+      cnt = ++sc.gapCnt;
+      thresh = sc.gapThresh;
     } else if (kind === 1) {
-      cnt = ++ep.rxmtCnt;
-      thresh = ep.rxmtThresh;
+      cnt = ++sc.rxmtCnt;
+      thresh = sc.rxmtThresh;
     } else {
-      cnt = ++ep.win0Cnt;
-      thresh = ep.win0Thresh;
+      cnt = ++sc.win0Cnt;
+      thresh = sc.win0Thresh;
     }
     if (cnt === thresh) {
       this.addHistory(ep.isOrig ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
-        if (kind === 0) ep.gapCnt = 0;
-        else if (kind === 1) ep.rxmtCnt = 0;
-        else ep.win0Cnt = 0;
-      } else if (kind === 0) ep.gapThresh = next;
-      else if (kind === 1) ep.rxmtThresh = next;
-      else ep.win0Thresh = next;
+        if (kind === 0) sc.gapCnt = 0;
+        else if (kind === 1) sc.rxmtCnt = 0;
+        else sc.win0Cnt = 0;
+      } else if (kind === 0) sc.gapThresh = next;
+      else if (kind === 1) sc.rxmtThresh = next;
+      else sc.win0Thresh = next;
     }
   }
 
