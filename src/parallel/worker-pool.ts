@@ -61,6 +61,7 @@ export class WorkerPool {
   readonly workers: Worker[] = [];
   readonly credits: Int32Array;
   private failure: Error | null = null;
+  private closing = false;
   private onFailure: ((e: Error) => void) | null = null;
 
   /**
@@ -79,8 +80,9 @@ export class WorkerPool {
         else onMessage(i, m);
       });
       w.on('error', (e) => this.fail(new Error(`analysis worker ${i} failed: ${e.stack ?? e.message}`)));
+      // Any exit before close() is a failure: the main thread would otherwise wait for ever.
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`analysis worker ${i} exited with code ${code}`));
+        if (!this.closing) this.fail(new Error(`analysis worker ${i} exited with code ${code}`));
       });
       this.workers.push(w);
     }
@@ -115,6 +117,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     // Wake any worker waiting for a credit (it may have been left behind by a failure).
     for (let i = 0; i < this.credits.length; i++) {
       Atomics.store(this.credits, i, -(1 << 30));

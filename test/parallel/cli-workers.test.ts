@@ -79,3 +79,25 @@ describe('konseki analyze --workers', () => {
     expect(d.out).toMatch(/^finding_id,|\nbeacon,|,beacon,/);
   });
 });
+
+describe('worker failures', () => {
+  it('a worker that dies makes the run fail with its message instead of waiting for ever', async () => {
+    const tree = buildCompiledTree();
+    const { WorkerPool } = (await import(path.join(tree.dist, 'parallel/worker-pool.js'))) as typeof import('../../src/parallel/worker-pool.js');
+    const pool = new WorkerPool(1, 'zeek', () => {});
+    const failed = pool.failed();
+    pool.post(0, { type: 'close' });
+    await expect(failed).rejects.toThrow(/analysis worker 0 exited/);
+    await pool.close();
+  });
+
+  it('capture work sent to a Zeek worker is reported as that worker failing', async () => {
+    const tree = buildCompiledTree();
+    const { WorkerPool } = (await import(path.join(tree.dist, 'parallel/worker-pool.js'))) as typeof import('../../src/parallel/worker-pool.js');
+    const pool = new WorkerPool(1, 'zeek', () => {});
+    const failed = pool.failed();
+    pool.post(0, { type: 'end-file', fileIndex: 0 });
+    await expect(failed).rejects.toThrow(/analysis worker 0 failed: .*capture work sent to a Zeek worker/);
+    await pool.close();
+  });
+});
