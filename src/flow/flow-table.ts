@@ -171,6 +171,17 @@ function base62Words(w: number[], prefix: string): string {
 }
 
 
+const addrScratch = Buffer.alloc(64);
+
+/**
+ * Address text as one flat string, for strings kept as long as the connection: text built
+ * with `+` is a chain of cons strings once 13 characters or longer (about twice the memory).
+ */
+function flatAddr(buf: Uint8Array, off: number, len: number): string {
+  const n = addrScratch.write(ipToString(buf, off, len), 0, 'latin1');
+  return addrScratch.toString('latin1', 0, n);
+}
+
 export class FlowTable {
   readonly stats: FlowTableStats = {
     packets: 0,
@@ -610,8 +621,8 @@ export class FlowTable {
     if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
 
     if (this.appFactory) {
-      const srcH = ipToString(buf, meta.srcOff, alen);
-      const dstH = ipToString(buf, dstOff, alen);
+      const srcH = flatAddr(buf, meta.srcOff, alen);
+      const dstH = flatAddr(buf, dstOff, alen);
       const origIsSrc = conn.origIsA === this.srcIsA;
       conn.app = this.appFactory(
         {
