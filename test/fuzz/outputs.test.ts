@@ -15,7 +15,9 @@ import { csvParse } from './csv-parse-sync.js';
 import { makeTargets, syntheticCaptures } from './targets.mjs';
 import { modules, synth } from './modules.js';
 import { runCase } from './run-case.js';
-import { makeFinding, ATTACKER_STRINGS } from '../export/fixtures.js';
+import { makeFinding, makeRun, ATTACKER_STRINGS } from '../export/fixtures.js';
+import { formatTable } from '../../src/export/table.js';
+import { renderHtml } from '../../src/export/html.js';
 
 const targets = makeTargets(modules);
 const SEED = 0x6f757470;
@@ -122,6 +124,25 @@ function poison(r: Record<string, unknown>, a: string, b: string, list: string[]
   }
   return o;
 }
+
+describe('terminal table and HTML report', () => {
+  it('attacker text never reaches the terminal as control or bidi characters, nor the HTML as markup', () => {
+    fc.assert(
+      fc.property(finding, hostile, fc.nat(), (f0, text, n) => {
+        // A marker tag the report never writes itself: if it shows up raw, attacker text became markup.
+        const tag = `<kz${n} onerror=x>`;
+        const f = { ...f0, evidence: text + tag, destHost: tag + text, inputSource: `</script>${tag}` };
+        const table = formatTable([f], { width: 120, color: false });
+        // eslint-disable-next-line no-control-regex
+        expect(table).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+        const html = renderHtml([f], makeRun());
+        expect(html).not.toContain(`<kz${n}`);
+        expect(html.split('</script>').length).toBe(renderHtml([makeFinding()], makeRun()).split('</script>').length);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+});
 
 describe('Zeek log writers', () => {
   const recs = realRecords();
