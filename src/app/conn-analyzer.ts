@@ -120,10 +120,10 @@ export class ConnAnalyzer implements AppAnalyzer {
   private sshO: SshWalker | null = null;
   private sshR: SshWalker | null = null;
   private textPackets = 0;
-  /** Entropy sample: histogram slot (-1 none), bytes counted, value once complete (-1 pending). */
+  /** Entropy sample: histogram slot (-1 none), bytes counted, value in thousandths once complete (-1 pending). */
   private entSlot = -1;
   private entN = 0;
-  private entValue = -1;
+  private entMilli = -1;
   private lastTs = 0;
 
   constructor(
@@ -149,7 +149,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (len <= 0) return;
     this.lastTs = ts;
     this.ctx.expected.now = ts;
-    if (fromOrig && this.entValue < 0) this.sample(buf, off, len);
+    if (fromOrig && this.entMilli < 0) this.sample(buf, off, len);
     this.dispatch(fromOrig, buf, off, len, ts);
   }
 
@@ -226,11 +226,11 @@ export class ConnAnalyzer implements AppAnalyzer {
     }
     const slab = this.ctx.entropy;
     if (this.entSlot >= 0 && slab !== null) {
-      this.entValue = slab.value(this.entSlot, this.entN);
+      this.entMilli = slab.milliValue(this.entSlot, this.entN);
       slab.release(this.entSlot);
       this.entSlot = -1;
     }
-    conn.origPayloadEntropy = this.entValue >= 0 && this.entN >= this.ctx.entropyMinBytes ? this.entValue : null;
+    conn.origPayloadEntropy = this.entMilli >= 0 && this.entN >= this.ctx.entropyMinBytes ? this.entMilli / 1000 : null;
   }
 
   /** Count originator bytes into the entropy sample until it holds entropySampleBytes. */
@@ -238,10 +238,16 @@ export class ConnAnalyzer implements AppAnalyzer {
     const slab = this.ctx.entropy;
     if (slab === null) return;
     if (this.entSlot < 0) {
+      if (len >= slab.cap) {
+        // The first segment fills the whole sample: no slot to hold between segments.
+        this.entMilli = slab.milliValueOf(buf, off, slab.cap);
+        this.entN = slab.cap;
+        return;
+      }
       this.entSlot = slab.alloc();
       if (this.entSlot < 0) {
         new Weird(this.ctx.anomalies, this.id, this.uid).add('entropy_sample_slots_exhausted');
-        this.entValue = 0;
+        this.entMilli = 0;
         this.entN = 0;
         return;
       }
@@ -250,7 +256,7 @@ export class ConnAnalyzer implements AppAnalyzer {
     slab.add(this.entSlot, buf, off, take);
     this.entN += take;
     if (this.entN >= slab.cap) {
-      this.entValue = slab.value(this.entSlot, this.entN);
+      this.entMilli = slab.milliValue(this.entSlot, this.entN);
       slab.release(this.entSlot);
       this.entSlot = -1;
     }

@@ -174,6 +174,22 @@ describe('originator payload entropy', () => {
     expect(run(4444, 'tcp', [[true, randomBytes(100)]], { entropySampleBytes: 0 }).c.origPayloadEntropy).toBeNull();
   });
 
+  it('is the same whether one segment fills the sample or many small ones do', () => {
+    const data = Buffer.concat([Buffer.from('POST /x HTTP/1.1\r\n\r\n', 'latin1'), randomBytes(600), Buffer.alloc(300, 0x41), randomBytes(400)]);
+    const whole = run(4444, 'tcp', [[true, data]]).c.origPayloadEntropy!;
+    const pieces: Step[] = [];
+    for (let p = 0; p < data.length; p += 97) pieces.push([true, data.subarray(p, p + 97)]);
+    // Responder bytes in between must not count.
+    pieces.splice(3, 0, [false, randomBytes(50)]);
+    const split = run(4444, 'tcp', pieces).c.origPayloadEntropy!;
+    expect(split).toBe(whole);
+    // Only the first 1024 bytes count: the text run after them changes nothing.
+    const longer = run(4444, 'tcp', [[true, Buffer.concat([data.subarray(0, 1024), Buffer.alloc(4000, 0x20)])]]).c.origPayloadEntropy!;
+    expect(longer).toBe(whole);
+    expect(whole).toBeGreaterThan(6);
+    expect(whole).toBeLessThan(7.9);
+  });
+
   it('rejects bad options with ERR_CONFIG', () => {
     expect(() => createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter(), { entropySampleBytes: -1 })).toThrow(/entropySampleBytes/);
   });
