@@ -317,6 +317,48 @@ describe('table mechanics', () => {
     expect(() => new FlowTable({ emit: () => {}, anomalies: new AnomalyCounter(), maxFlows: 0 })).toThrow(/maxFlows/);
   });
 
+  it('at the cap, the least recently active flow goes first, not the oldest one still busy', () => {
+    const cap = new Cap();
+    for (let i = 0; i < 10; i++) cap.add(1 + i * 0.01, udpFrame(C, 30000 + i, S, 9999, data(10)));
+    cap.add(2, udpFrame(C, 30000, S, 9999, data(10))); // the first flow stays active
+    cap.add(3, udpFrame(C, 31000, S, 9999, data(10))); // one flow too many
+    const { conns, table } = run(cap, { maxFlows: 10 });
+    expect(table.stats.earlyExpired).toBe(1);
+    expect(conns[0].origP).toBe(30001);
+    expect(conns[0].openAtEnd).toBe(false);
+    expect(conns.find((c) => c.origP === 30000)!.origPkts).toBe(2);
+  });
+
+  it('VLAN ids, including 0 and 4095, come out as they went in; untagged is null', () => {
+    const cap = new Cap();
+    cap.add(1, udpFrame(C, 30000, S, 9999, data(10), 0));
+    cap.add(2, udpFrame(C, 30001, S, 9999, data(10), 4095));
+    cap.add(3, udpFrame(C, 30002, S, 9999, data(10), 100));
+    cap.add(4, udpFrame(C, 30003, S, 9999, data(10)));
+    const { conns } = run(cap);
+    expect(conns.map((c) => [c.origP, c.vlan, c.innerVlan])).toEqual([
+      [30000, 0, null],
+      [30001, 4095, null],
+      [30002, 100, null],
+      [30003, null, null],
+    ]);
+  });
+
+  it('IPv6 flows that differ only in the last address bytes are separate connections', () => {
+    const cap = new Cap();
+    const A = '2001:db8::1';
+    for (let i = 0; i < 3; i++) {
+      cap.add(1 + i, udpFrame(A, 40000, `2001:db8::${i + 2}`, 9999, data(10 + i)));
+      cap.add(1.5 + i, udpFrame(`2001:db8::${i + 2}`, 9999, A, 40000, data(20)));
+    }
+    const { conns } = run(cap);
+    expect(conns.length).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const c = conns.find((x) => x.respH === `2001:db8::${i + 2}`)!;
+      expect([c.origH, c.origPkts, c.respPkts, c.origBytes, c.respBytes, c.connState]).toEqual([A, 1, 1, 10 + i, 20, 'SF']);
+    }
+  });
+
   it('flushSome emits the open connections in steps, oldest first', () => {
     const cap = new Cap();
     for (let i = 0; i < 10; i++) cap.add(1 + i, udpFrame(C, 30000 + i, S, 9999, data(10)));
