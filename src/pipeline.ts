@@ -225,6 +225,8 @@ export interface AnalysisOptions {
    * the same.
    */
   workers?: number;
+  /** Aborting stops reading between chunks; the results so far are still returned (SIGINT). */
+  signal?: AbortSignal;
 }
 
 export interface AnalysisResult {
@@ -299,7 +301,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
     opts.onInput?.(info);
   };
   if (captures.length > 0 && workers > 1) {
-    const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture, progress: opts.progress });
+    const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture, progress: opts.progress, signal: opts.signal });
     result.flowStats = pr.flowStats;
     result.flows = pr.flowStats.flowsEmitted;
   } else if (captures.length > 0) {
@@ -315,7 +317,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       // Progress compares decompressed bytes with the file size, so only plain files get a percentage.
       progress?.startFile(c.path, c.compressed ? null : c.bytes, k, captures.length);
       const st = await readCapture(c.path, c.index, onPacket, {
-        anomalies, decoder, meta, stdin: c.stream,
+        anomalies, decoder, meta, stdin: c.stream, signal: opts.signal,
         onChunk: progress ? (n) => progress.update(n) : undefined,
       });
       progress?.endFile();
@@ -345,6 +347,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       {
         workers,
         anomalies,
+        signal: opts.signal,
         sourceIndexOf: indexOf,
         stdin: stdinInput?.stream,
         onFile: (f) => {

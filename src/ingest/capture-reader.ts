@@ -42,6 +42,8 @@ export interface ReadCaptureOptions {
   onBlock?: (type: number, offset: number) => void;
   /** Called after each chunk is parsed with the (decompressed) bytes read so far, e.g. for progress. */
   onChunk?: (bytesRead: number) => void;
+  /** Stops reading between chunks once aborted (SIGINT); what was read so far is kept. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -245,6 +247,7 @@ export async function readCapture(
     for await (const chunk of readInputChunks(source, info, chunkSize, opts.stdin, pool)) {
       if (!reader.push(chunk)) break;
       opts.onChunk?.(info.bytes);
+      if (opts.signal?.aborted) break;
     }
   } catch (e) {
     inputError = toInputError(e, info);

@@ -72,6 +72,8 @@ export interface ParallelCaptureOptions {
   onCapture?: (input: ParallelCaptureInput, stats: CaptureStats) => void;
   /** Progress of reading (the same calls as the single-threaded path makes). */
   progress?: { startFile(name: string, totalBytes: number | null, index: number, count: number): void; update(bytesRead: number): void; endFile(): void };
+  /** Stops reading between chunks once aborted (SIGINT); what was read so far is kept. */
+  signal?: AbortSignal;
 }
 
 export interface ParallelCaptureResult {
@@ -224,7 +226,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       let inputError: KonsekiError | undefined;
       try {
         for await (const chunk of readInputChunks(input.path, info, chunkSize, input.stream as never, chunkPool)) {
-          const more = reader.push(chunk);
+          const more = reader.push(chunk) && !opts.signal?.aborted;
           progress?.update(info.bytes);
           drain();
           while (sentSeq - fedSeq > maxInFlight) {

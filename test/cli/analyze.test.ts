@@ -112,6 +112,16 @@ describe('konseki analyze on the bundled sample', () => {
     expect(fromLogs.map(key).sort()).toEqual(fromPcap.map(key).sort());
   });
 
+  it('on SIGINT stops reading an endless standard input, writes what it found, and exits 130', async () => {
+    const stdin = new PassThrough();
+    stdin.write(readFileSync(SAMPLE)); // never ended: a pipe that stays open
+    setTimeout(() => process.emit('SIGINT'), 1500);
+    const { code, out, err } = await analyze({ inputs: ['-'], format: 'csv' }, stdin);
+    expect(code).toBe(130);
+    expect(err).toMatch(/interrupted/);
+    expect(rows(out).some((r) => r.detector === 'beacon' && r.dest_host === SAMPLE_TRUTH.beacon.host)).toBe(true);
+  });
+
   it('exits 1 with --fail-on when a finding reaches that severity, and 0 when none does', async () => {
     expect((await analyze({ inputs: [SAMPLE], format: 'csv', failOn: 'high' })).code).toBe(1);
     expect((await analyze({ inputs: [SAMPLE], format: 'csv', failOn: 'critical', minScore: 99.9 })).code).toBe(0);

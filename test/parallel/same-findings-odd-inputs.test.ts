@@ -62,7 +62,7 @@ async function outcome(inputs: string[], workers: number) {
   };
 }
 
-describe.skipIf(!existsSync(CORPUS))('same results for 1 and 2 workers on odd inputs (skipped: ../shared/corpus is missing)', () => {
+describe.skipIf(!existsSync(CORPUS))('same results for 1 and 2 workers on odd inputs', () => {
   const isCapture = (n: string) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(n);
   it('every capture of linktypes/, malformed/ and zeek-traces/ in one run', async () => {
     const caps = ['linktypes', 'malformed', 'zeek-traces'].flatMap((d) => files(path.join(CORPUS, d), isCapture));

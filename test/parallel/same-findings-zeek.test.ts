@@ -10,7 +10,7 @@ import { CORPUS, expectSame, loadCompiled, SAMPLE } from './same-results.js';
 
 beforeAll(loadCompiled);
 
-describe.skipIf(!existsSync(CORPUS))('same findings for any number of workers: Zeek logs (skipped: ../shared/corpus is missing)', () => {
+describe.skipIf(!existsSync(CORPUS))('same findings for any number of workers: Zeek logs', () => {
   const c2 = path.join(CORPUS, 'c2');
   const zeekSets = path.join(CORPUS, 'zeek-logs');
   const captures = existsSync(c2)

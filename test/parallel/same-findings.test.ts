@@ -19,7 +19,7 @@ describe('same findings for any number of workers: bundled sample', () => {
   });
 });
 
-describe.skipIf(!existsSync(CORPUS))('same findings for any number of workers: corpus (skipped: ../shared/corpus is missing)', () => {
+describe.skipIf(!existsSync(CORPUS))('same findings for any number of workers: corpus', () => {
   const c2 = path.join(CORPUS, 'c2');
   const captures = existsSync(c2)
     ? readdirSync(c2).flatMap((d) => readdirSync(path.join(c2, d)).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(c2, d, f)))

@@ -64,15 +64,22 @@ export interface AnalyzeIo {
 export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
   const say = (s: string) => void io.stderr.write(s + '\n');
   let interrupted = false;
+  const abort = new AbortController();
+  const stdin = (io.stdin ?? process.stdin) as NodeJS.ReadableStream & { destroy?: () => void };
   const onInterrupt = () => {
+    // Stop reading (a pipe on stdin may never end by itself), then write what was found so far.
     interrupted = true;
+    abort.abort();
+    if (args.inputs.includes('-')) stdin.destroy?.();
   };
   try {
     if (args.inputs.filter((f) => f === '-').length > 1) {
       say('konseki: standard input (-) can be read only once');
       return EXIT_USAGE;
     }
-    const workers = args.workers === undefined ? defaultWorkerCount() : normalizeWorkerCount(args.workers);
+    // One thread by default: detection still runs on the main thread, and on small machines
+    // the record hand-off costs more than the parallel parsing saves (bench/README-parallel.md).
+    const workers = args.workers === undefined ? 1 : args.workers === 0 ? defaultWorkerCount() : normalizeWorkerCount(args.workers);
     const loaded = await loadConfig({ path: args.config ?? null, env: io.env });
     const flags: ConfigFlags = {
       internalNetworks: args.internalNetworks ?? null,
@@ -119,12 +126,13 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
 
-    const inputs = await classifyInputs(args.inputs, (io.stdin ?? process.stdin) as never);
+    const inputs = await classifyInputs(args.inputs, stdin as never);
     if (inputs.every((c) => c.error)) {
       for (const c of inputs) say(`konseki: ${c.error!.message}`);
       return EXIT_USAGE;
     }
-    const result = await runAnalysis({ inputs, detect, anomalies, say, workers });
+    const progress = new Progress({ quiet: args.quiet, stream: process.stderr });
+    const result = await runAnalysis({ inputs, detect, anomalies, say: (l) => (progress.clear(), say(l)), workers, progress, signal: abort.signal });
 
     const enriched = rankFindings(result.findings.map((f) => geo.enrich(f, config.homeCountry)));
     run.endedAt = Date.now();
@@ -186,7 +194,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('fail-on', { type: 'string', choices: SEVERITIES as unknown as string[], describe: 'Exit 1 when a finding reaches this severity' })
       .option('min-score', { type: 'number', describe: 'Report findings from this 0-100 score (default 10)' })
       .option('manifest', { type: 'string', describe: 'Write a chain-of-custody manifest (SHA-256 of inputs, options, versions) to this file' })
-      .option('workers', { alias: 'j', type: 'number', describe: `Worker threads (default: the number of cores, at most ${MAX_DEFAULT_WORKERS}; 1 runs everything on one thread)` })
+      .option('workers', { alias: 'j', type: 'number', describe: `Worker threads for parsing (default 1; 0 = the number of cores, at most ${MAX_DEFAULT_WORKERS}); findings are identical for any value` })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary on stderr' }) as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
     const code = await runAnalyze({ ...argv, inputs: restoreStdin(argv.inputs) }, { stdout: process.stdout, stderr: process.stderr, env: process.env });

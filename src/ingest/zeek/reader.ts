@@ -37,6 +37,8 @@ export interface ZeekReadOptions {
   maxBadShare?: number;
   /** Called after each file, e.g. to print its abandonment message. */
   onFile?: (stats: ZeekFileStats) => void;
+  /** Stops reading between chunks and files once aborted (SIGINT); what was read so far is kept. */
+  signal?: AbortSignal;
   /** Stream for the input `-` (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
 }
@@ -122,6 +124,7 @@ export async function readZeekLogs(inputs: string[], sink: RecordSink, opts: Zee
       files = [input];
     }
     for (const file of files) {
+      if (opts.signal?.aborted) break;
       const counting = countingSink(sink, out.totals.byKind);
       const st = input === '-' && file === '-'
         ? await readZeekStream(opts.stdin ?? process.stdin, '-', counting, opts)
@@ -410,7 +413,7 @@ async function readZeekStreamInto(
       source = gunzip;
     }
     for await (const chunk of source) {
-      if (!parser.push(toBuffer(chunk))) {
+      if (!parser.push(toBuffer(chunk)) || opts.signal?.aborted) {
         destroy();
         break;
       }
