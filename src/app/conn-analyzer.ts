@@ -100,41 +100,74 @@ class DetectBuf {
   }
 }
 
+/** The two directions' detection buffers (created only when a direction must be buffered). */
+class DetectBufs {
+  o: DetectBuf | null = null;
+  r: DetectBuf | null = null;
+}
+
+/** SSH: a walker per direction, looking for NEWKEYS. */
+class SshPair {
+  readonly o = new SshWalker();
+  readonly r = new SshWalker();
+}
+
+/** Fixed facts about the connection (ConnAnalyzer.flags). */
+const enum Flag {
+  Tcp = 1,
+  /** First TCP packet was not a SYN (Zeek's partial connection). */
+  Midstream = 2,
+}
+
+/**
+ * Detection state packed in one small integer (ConnAnalyzer.det): payload packets looked at per
+ * direction (7 bits each, DETECT_MAX_PACKETS fits) and whether a direction is ruled out. In Text
+ * mode the same field counts the packets watched for STARTTLS / FTP data channels.
+ */
+const enum Det {
+  RShift = 7,
+  PacketMask = 0x7f,
+  ODead = 1 << 14,
+  RDead = 1 << 15,
+}
+
+/** The entropy sample is off (sampling disabled): ConnAnalyzer.entMilli. */
+const ENT_OFF = -2;
+
+/**
+ * One per connection, kept small: numbers for the state, and parsers created only once their
+ * protocol is detected (most connections never get one). Nothing here is allocated per packet.
+ */
 export class ConnAnalyzer implements AppAnalyzer {
   private mode = Mode.Detect;
-  private readonly tcp: boolean;
+  /** Flag bits. */
+  private readonly flags: number;
+  /** Det bits; see Det. */
+  private det = 0;
   /** Confirmed services in confirmation order, 4 bits each (first in the low bits); 0 = none. */
   private services = 0;
-  /** Detection: buffered bytes per direction (null until a direction must be buffered). */
-  private o: DetectBuf | null = null;
-  private r: DetectBuf | null = null;
-  private oPackets = 0;
-  private rPackets = 0;
-  /** Nothing this direction sent can start a protocol we detect: stop looking at it. */
-  private oDead = false;
-  private rDead = false;
+  /** Detection buffers (null until a direction must be buffered). */
+  private bufs: DetectBufs | null = null;
+  /** HTTP parser, kept after a CONNECT/Upgrade for its end-of-connection records. */
   private http: HttpAnalyzer | null = null;
-  private tls: TlsAnalyzer | null = null;
-  private dns: DnsAnalyzer | null = null;
-  private quic: QuicAnalyzer | null = null;
-  private sshO: SshWalker | null = null;
-  private sshR: SshWalker | null = null;
-  private textPackets = 0;
-  /** Entropy sample: histogram slot (-1 none), bytes counted, value in thousandths once complete (-1 pending). */
+  /** The other parser of the connection (which one follows from the mode it was started for). */
+  private parser: TlsAnalyzer | DnsAnalyzer | QuicAnalyzer | SshPair | null = null;
+  /** Entropy sample: histogram slot (-1 none), bytes counted, value in thousandths once complete (-1 pending, ENT_OFF). */
   private entSlot = -1;
   private entN = 0;
   private entMilli = -1;
-  private lastTs = 0;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly id: ConnId,
-    private readonly proto: Transport,
+    proto: Transport,
     private readonly uid: string,
-    private readonly midstream = false,
+    midstream = false,
   ) {
-    this.tcp = proto === 'tcp';
-    if (this.tcp && ctx.expected.size > 0) {
+    const tcp = proto === 'tcp';
+    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
+    if (ctx.entropy === null) this.entMilli = ENT_OFF;
+    if (tcp && ctx.expected.size > 0) {
       const svc = ctx.expected.take(id.origH, id.respH, id.respP);
       if (svc !== 0) {
         // An announced FTP data channel: its content is file data, nothing to detect.
@@ -142,14 +175,21 @@ export class ConnAnalyzer implements AppAnalyzer {
         this.mode = Mode.Off;
       }
     }
-    if (!this.tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
+    if (!tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
+  }
+
+  private get tcp(): boolean {
+    return (this.flags & Flag.Tcp) !== 0;
   }
 
   payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     if (len <= 0) return;
-    this.lastTs = ts;
-    this.ctx.expected.now = ts;
-    if (fromOrig && this.entMilli < 0) this.sample(buf, off, len);
+    const expected = this.ctx.expected;
+    if (expected.size > 0) expected.now = ts;
+    if (fromOrig && this.entMilli === -1) this.sample(buf, off, len);
+    // HTTP's end-of-connection records (bodies read until close) take the last packet's time.
+    if (this.http !== null) this.http.lastTs = ts;
+    if (this.mode === Mode.Off) return;
     this.dispatch(fromOrig, buf, off, len, ts);
   }
 
@@ -177,12 +217,14 @@ export class ConnAnalyzer implements AppAnalyzer {
       case Mode.Text:
         this.watchStartTls(fromOrig, buf, off, len, ts);
         return;
-      case Mode.Quic:
-        this.quic!.datagram(fromOrig, buf, off, len, ts);
-        if (this.quic!.confirmed) this.confirm(Svc.Quic);
-        if (this.quic!.sslConfirmed) this.confirm(Svc.Ssl);
-        if (this.quic!.done) this.mode = Mode.Off;
+      case Mode.Quic: {
+        const q = this.parser as QuicAnalyzer;
+        q.datagram(fromOrig, buf, off, len, ts);
+        if (q.confirmed) this.confirm(Svc.Quic);
+        if (q.sslConfirmed) this.confirm(Svc.Ssl);
+        if (q.done) this.mode = Mode.Off;
         return;
+      }
     }
   }
 
@@ -196,10 +238,10 @@ export class ConnAnalyzer implements AppAnalyzer {
         this.http!.gap(fromOrig, len);
         return;
       case Mode.Tls:
-        this.tls!.gap(fromOrig, len);
+        (this.parser as TlsAnalyzer).gap(fromOrig, len);
         return;
       case Mode.Dns:
-        this.dns!.gap(fromOrig);
+        (this.parser as DnsAnalyzer).gap(fromOrig);
         return;
       case Mode.Ssh:
         this.mode = Mode.Off;
@@ -208,12 +250,19 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   end(conn: ConnRecord): void {
-    this.http?.end(this.lastTs);
-    this.tls?.end();
-    this.quic?.end();
-    this.dns?.end();
-    if (this.http !== null && this.http.violation) this.unconfirm(Svc.Http);
-    if (this.dns !== null && this.dns.validMessages > 0) this.confirm(Svc.Dns);
+    const http = this.http;
+    if (http !== null) http.end(http.lastTs);
+    const p = this.parser;
+    let dns: DnsAnalyzer | null = null;
+    if (p !== null) {
+      if (p instanceof TlsAnalyzer || p instanceof QuicAnalyzer) p.end();
+      else if (p instanceof DnsAnalyzer) {
+        p.end();
+        dns = p;
+      }
+    }
+    if (http !== null && http.violation) this.unconfirm(Svc.Http);
+    if (dns !== null && dns.validMessages > 0) this.confirm(Svc.Dns);
     if (this.services !== 0) {
       const first = (this.services & 15) as Svc;
       let s = SERVICE_NAMES[first];
@@ -235,8 +284,7 @@ export class ConnAnalyzer implements AppAnalyzer {
 
   /** Count originator bytes into the entropy sample until it holds entropySampleBytes. */
   private sample(buf: Buffer, off: number, len: number): void {
-    const slab = this.ctx.entropy;
-    if (slab === null) return;
+    const slab = this.ctx.entropy!;
     if (this.entSlot < 0) {
       if (len >= slab.cap) {
         // The first segment fills the whole sample: no slot to hold between segments.
@@ -287,12 +335,8 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private resetDetection(): void {
-    this.o = null;
-    this.r = null;
-    this.oPackets = 0;
-    this.rPackets = 0;
-    this.oDead = false;
-    this.rDead = false;
+    this.bufs = null;
+    this.det = 0;
   }
 
   /****/
@@ -300,7 +344,7 @@ export class ConnAnalyzer implements AppAnalyzer {
   private detectUdp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const end = off + len;
     if (isQuicInitial(buf, off, end, fromOrig)) {
-      this.quic = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid);
+      this.parser = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid);
       this.mode = Mode.Quic;
       this.dispatch(fromOrig, buf, off, len, ts);
       return;
@@ -316,51 +360,63 @@ export class ConnAnalyzer implements AppAnalyzer {
       this.feedDns(fromOrig, buf, off, len, ts);
       return;
     }
-    if ((fromOrig ? ++this.oPackets : ++this.rPackets) >= DETECT_PACKETS) this.mode = Mode.Off;
+    const det = this.det + (fromOrig ? 1 : 1 << Det.RShift);
+    this.det = det;
+    if ((fromOrig ? det & Det.PacketMask : (det >>> Det.RShift) & Det.PacketMask) >= DETECT_PACKETS) this.mode = Mode.Off;
   }
 
-
   private startDns(): void {
-    this.dns = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.proto, this.uid);
+    this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.tcp ? 'tcp' : 'udp', this.uid);
     this.mode = Mode.Dns;
   }
 
   private detectTcp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    if (fromOrig ? this.oDead : this.rDead) return;
-    const packets = fromOrig ? ++this.oPackets : ++this.rPackets;
-    let d = fromOrig ? this.o : this.r;
+    let det = this.det;
+    if ((det & (fromOrig ? Det.ODead : Det.RDead)) !== 0) return;
+    let packets: number;
+    if (fromOrig) {
+      packets = (det & Det.PacketMask) + 1;
+      if (packets <= Det.PacketMask) det += 1;
+    } else {
+      packets = ((det >>> Det.RShift) & Det.PacketMask) + 1;
+      if (packets <= Det.PacketMask) det += 1 << Det.RShift;
+    }
+    this.det = det;
+    let bufs = this.bufs;
+    let d = bufs === null ? null : fromOrig ? bufs.o : bufs.r;
     if (d === null) {
       // Common case: the first segment says it all; classify it in place.
-      const o = this.o;
-      const r = this.r;
+      const o = bufs === null ? null : bufs.o;
+      const r = bufs === null ? null : bufs.r;
       const m = fromOrig
         ? this.classifyTcp(buf, off, off + len, r === null ? null : r.buf, 0, r === null ? 0 : r.len)
         : this.classifyTcp(o === null ? null : o.buf, 0, o === null ? 0 : o.len, buf, off, off + len);
       if (m !== Mode.Detect) {
         this.start(m);
-        this.replayOther(fromOrig);
+        this.replayOther(fromOrig, o, r);
         this.dispatch(fromOrig, buf, off, len, ts);
         return;
       }
       if (len >= DETECT_MIN_BYTES && !textStart(buf, off, off + len)) {
         // Long enough to rule out every binary protocol we know, and not text: nothing to wait
         // for in this direction (the common case for encrypted or unknown bulk data).
-        if (fromOrig) this.oDead = true;
-        else this.rDead = true;
-        if (this.oDead && this.rDead) this.stopDetection();
+        det |= fromOrig ? Det.ODead : Det.RDead;
+        this.det = det;
+        if ((det & (Det.ODead | Det.RDead)) === (Det.ODead | Det.RDead)) this.stopDetection();
         return;
       }
       d = new DetectBuf();
-      if (fromOrig) this.o = d;
-      else this.r = d;
+      if (bufs === null) bufs = this.bufs = new DetectBufs();
+      if (fromOrig) bufs.o = d;
+      else bufs.r = d;
     }
     d.append(buf, off, len, ts);
-    const o = this.o;
-    const r = this.r;
+    const o = bufs!.o;
+    const r = bufs!.r;
     const m = this.classifyTcp(o === null ? null : o.buf, 0, o === null ? 0 : o.len, r === null ? null : r.buf, 0, r === null ? 0 : r.len);
     if (m !== Mode.Detect) {
       this.start(m);
-      this.replayBoth();
+      this.replayBoth(o, r);
       return;
     }
     // Detection ends for a direction after DETECT_PACKETS packets holding at least
@@ -401,7 +457,7 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private start(m: Mode): void {
-    if (this.midstream && (m === Mode.Http || m === Mode.Text)) {
+    if ((this.flags & Flag.Midstream) !== 0 && (m === Mode.Http || m === Mode.Text)) {
       // Zeek's line-based analyzers skip partial connections (HTTP's SetSkipPartial): the
       // request that opened the connection is missing, so pairing would be off.
       if (m === Mode.Text) this.unconfirm(this.lastConfirmed());
@@ -413,33 +469,30 @@ export class ConnAnalyzer implements AppAnalyzer {
         this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, this.ctx.http);
         return;
       case Mode.Tls:
-        this.tls = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, 't');
+        this.parser = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, 't');
         return;
       case Mode.Dns:
-        this.dns = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.proto, this.uid);
+        this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.tcp ? 'tcp' : 'udp', this.uid);
         return;
       case Mode.Ssh:
-        this.sshO = new SshWalker();
-        this.sshR = new SshWalker();
+        this.parser = new SshPair();
         return;
       case Mode.Text:
-        this.textPackets = 0;
+        this.det = 0; // now counts the packets watched
         return;
     }
   }
 
   /** Feed what detection buffered, originator first (its bytes came first in every protocol we detect). */
-  private replayBoth(): void {
-    const o = this.o;
-    const r = this.r;
-    this.resetDetection();
+  private replayBoth(o: DetectBuf | null, r: DetectBuf | null): void {
+    this.bufs = null;
     if (o !== null && o.len > 0) this.dispatch(true, o.buf, 0, o.len, o.ts);
     if (r !== null && r.len > 0) this.dispatch(false, r.buf, 0, r.len, r.ts);
   }
 
-  private replayOther(fromOrig: boolean): void {
-    const other = fromOrig ? this.r : this.o;
-    this.resetDetection();
+  private replayOther(fromOrig: boolean, o: DetectBuf | null, r: DetectBuf | null): void {
+    const other = fromOrig ? r : o;
+    this.bufs = null;
     if (other !== null && other.len > 0) this.dispatch(!fromOrig, other.buf, 0, other.len, other.ts);
   }
 
@@ -463,26 +516,27 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private feedTls(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const t = this.tls!;
+    const t = this.parser as TlsAnalyzer;
     t.data(fromOrig, buf, off, len, ts);
     if (t.confirmed) this.confirm(Svc.Ssl);
     if (t.done) this.mode = Mode.Off;
   }
 
   private feedDns(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const d = this.dns!;
+    const d = this.parser as DnsAnalyzer;
     if (this.tcp) d.tcpData(fromOrig, buf, off, len, ts);
     else d.message(buf, off, len, ts);
     if (d.validMessages > 0) this.confirm(Svc.Dns);
   }
 
   private feedSsh(fromOrig: boolean, buf: Buffer, off: number, len: number): void {
-    const w = fromOrig ? this.sshO! : this.sshR!;
+    const pair = this.parser as SshPair;
+    const w = fromOrig ? pair.o : pair.r;
     w.data(buf, off, len);
     if (w.newKeys) {
       this.confirm(Svc.Ssh);
       this.mode = Mode.Off;
-    } else if (this.sshO!.done && this.sshR!.done) this.mode = Mode.Off;
+    } else if (pair.o.done && pair.r.done) this.mode = Mode.Off;
   }
 
   /**
@@ -497,10 +551,10 @@ export class ConnAnalyzer implements AppAnalyzer {
     }
     if ((this.services & 15) === Svc.Ftp) {
       this.ftpLines(fromOrig, buf, off, len, ts);
-      if (++this.textPackets >= FTP_WATCH_PACKETS) this.mode = Mode.Off;
+      if (++this.det >= FTP_WATCH_PACKETS) this.mode = Mode.Off;
       return;
     }
-    if (++this.textPackets >= STARTTLS_WATCH_PACKETS) this.mode = Mode.Off;
+    if (++this.det >= STARTTLS_WATCH_PACKETS) this.mode = Mode.Off;
   }
 
   /** Look for data-channel announcements at line starts of an FTP control segment. */

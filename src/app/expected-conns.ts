@@ -23,7 +23,7 @@ interface Expected {
 
 export class ExpectedConns {
   private readonly map = new Map<string, Expected>();
-  /** Latest capture time seen by any analyzer (the factory is called without a timestamp). */
+  /** Latest capture time seen by any analyzer while entries wait (the factory is called without a timestamp). */
   now = 0;
 
   constructor(private readonly anomalies: AnomalyCounter) {}
@@ -34,6 +34,8 @@ export class ExpectedConns {
 
   /** Announce a connection to `respH:respP` (from `origH` when known). */
   add(origH: string | null, respH: string, respP: number, svc: Svc, ts: number): void {
+    // Analyzers keep `now` current only while entries are waiting: start from this one's time.
+    if (ts > this.now) this.now = ts;
     const key = respH + ' ' + respP;
     if (!this.map.has(key) && this.map.size >= MAX_EXPECTED) {
       const oldest = this.map.keys().next().value as string;

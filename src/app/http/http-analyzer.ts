@@ -102,6 +102,8 @@ export class HttpAnalyzer {
   violation = false;
   /** Set after a CONNECT 200 or a 101 upgrade: the stream that follows is another protocol. */
   tunneled = false;
+  /** Time of the connection's latest packet (data() sets it; the owner also sets it for packets HTTP no longer reads). */
+  lastTs = 0;
 
   private readonly weird: Weird;
 
@@ -121,6 +123,7 @@ export class HttpAnalyzer {
    * @returns the offset where HTTP stopped (a tunnel or upgrade begins), or -1 when all was used
    */
   data(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): number {
+    this.lastTs = ts;
     const s = fromOrig ? this.orig : this.resp;
     const end = off + len;
     let p = off;
