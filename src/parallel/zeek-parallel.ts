@@ -11,13 +11,10 @@
  *
  * Standard input (`-`) is read by the main thread itself, in its place in the order.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AnomalyCounter } from '../core/anomaly.js';
+import { stat } from 'node:fs/promises';
 import { KonsekiError } from '../core/errors.js';
 import type { RecordSink } from '../core/records.js';
-import { MAX_DIRECTORY_DEPTH, MAX_DIRECTORY_FILES, MAX_IGNORED_EXAMPLES, isLogFileForDirectory, readZeekStream, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
+import { MAX_DIRECTORY_FILES, listZeekLogFiles, readZeekStream, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { RecordKind, type ErrorDump, type FromWorker, type RecordBatch } from './protocol.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
@@ -105,55 +102,6 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-/**
- * The log files of a directory, recursively, sorted by path: the same walk and the same
- * rules (isLogFileForDirectory, MAX_DIRECTORY_DEPTH, MAX_DIRECTORY_FILES, symbolic links to
- * directories not followed) as readZeekLogs, which does not export its walk.
- */
-async function listLogFiles(dir: string, out: ZeekReadStats, budget: { left: number }, anomalies: AnomalyCounter): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (d: string, depth: number): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch (err) {
-      anomalies.add('zeek_unreadable_directory', d, undefined, undefined, (err as Error).message);
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const ent of entries) {
-      const p = join(d, ent.name);
-      if (ent.isDirectory()) {
-        if (depth < MAX_DIRECTORY_DEPTH) await walk(p, depth + 1);
-        else anomalies.add('zeek_directory_too_deep', p);
-        continue;
-      }
-      let isFile = ent.isFile();
-      if (ent.isSymbolicLink()) {
-        try {
-          isFile = (await stat(p)).isFile();
-        } catch {
-          isFile = false;
-        }
-      }
-      if (isFile && isLogFileForDirectory(ent.name)) {
-        if (budget.left > 0) {
-          budget.left--;
-          found.push(p);
-        } else {
-          if (out.filesOverCap === 0) anomalies.add('zeek_too_many_files', p, undefined, undefined, `more than ${MAX_DIRECTORY_FILES} files`);
-          out.filesOverCap++;
-        }
-      } else {
-        out.ignoredFiles.count++;
-        if (out.ignoredFiles.examples.length < MAX_IGNORED_EXAMPLES) out.ignoredFiles.examples.push(p);
-      }
-    }
-  };
-  await walk(dir, 0);
-  return found;
-}
-
 interface FileSlot {
   parts: { w: number; batch: RecordBatch }[];
   done: Extract<FromWorker, { type: 'zeek-done' }> | null;
@@ -172,7 +120,7 @@ export async function readZeekLogsParallel(inputs: string[], sink: RecordSink, o
   const jobs: { file: string; stdin: boolean }[] = [];
   for (const input of inputs) {
     if (input !== '-' && (await isDirectory(input))) {
-      for (const f of await listLogFiles(input, out, budget, opts.anomalies)) jobs.push({ file: f, stdin: false });
+      for (const f of await listZeekLogFiles(input, out, budget, opts.anomalies)) jobs.push({ file: f, stdin: false });
     } else {
       jobs.push({ file: input, stdin: input === '-' });
     }

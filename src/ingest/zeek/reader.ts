@@ -198,7 +198,7 @@ async function isDirectory(p: string): Promise<boolean> {
  * links to directories are not followed (no loops); entries that do not look like logs are
  * counted in `out.ignoredFiles`.
  */
-async function listZeekLogFiles(
+export async function listZeekLogFiles(
   dir: string,
   out: ZeekReadStats,
   budget: { left: number },
