@@ -112,11 +112,15 @@ class SshPair {
   readonly r = new SshWalker();
 }
 
-/** Fixed facts about the connection (ConnAnalyzer.flags). */
+/**
+ * Fixed facts about the connection (ConnAnalyzer.flags), with the responder port above them so
+ * that detection never has to load the ConnId (another object, usually not in the CPU cache).
+ */
 const enum Flag {
   Tcp = 1,
   /** First TCP packet was not a SYN (Zeek's partial connection). */
   Midstream = 2,
+  RespPortShift = 2,
 }
 
 /**
@@ -152,6 +156,11 @@ export class ConnAnalyzer implements AppAnalyzer {
   private http: HttpAnalyzer | null = null;
   /** The other parser of the connection (which one follows from the mode it was started for). */
   private parser: TlsAnalyzer | DnsAnalyzer | QuicAnalyzer | SshPair | null = null;
+  /**
+   * The connection's addresses, for the parsers and their records; dropped once nothing more
+   * will be parsed (most connections), so that it does not live on with the connection.
+   */
+  private id: ConnId | null;
   /** Entropy sample: histogram slot (-1 none), bytes counted, value in thousandths once complete (-1 pending, ENT_OFF). */
   private entSlot = -1;
   private entN = 0;
@@ -159,20 +168,21 @@ export class ConnAnalyzer implements AppAnalyzer {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly id: ConnId,
+    id: ConnId,
     proto: Transport,
     private readonly uid: string,
     midstream = false,
   ) {
+    this.id = id;
     const tcp = proto === 'tcp';
-    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
+    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0) | (id.respP << Flag.RespPortShift);
     if (ctx.entropy === null) this.entMilli = ENT_OFF;
     if (tcp && ctx.expected.size > 0) {
       const svc = ctx.expected.take(id.origH, id.respH, id.respP);
       if (svc !== 0) {
         // An announced FTP data channel: its content is file data, nothing to detect.
         this.confirm(svc);
-        this.mode = Mode.Off;
+        this.stopDetection();
       }
     }
     if (!tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
@@ -231,8 +241,7 @@ export class ConnAnalyzer implements AppAnalyzer {
   gap(fromOrig: boolean, len: number): void {
     switch (this.mode) {
       case Mode.Detect:
-        this.mode = Mode.Off; // the first bytes are missing: nothing reliable to classify
-        this.resetDetection();
+        this.stopDetection(); // the first bytes are missing: nothing reliable to classify
         return;
       case Mode.Http:
         this.http!.gap(fromOrig, len);
@@ -269,7 +278,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       for (let v = this.services >>> 4; v !== 0; v >>>= 4) s += ',' + SERVICE_NAMES[v & 15];
       conn.service = s;
       // A negotiated data channel has no registered port to mismatch.
-      conn.portMismatch = first === Svc.FtpData || isRegistered(this.tcp, this.id.respP, first) ? null : SERVICE_NAMES[first];
+      conn.portMismatch = first === Svc.FtpData || isRegistered(this.tcp, this.flags >>> Flag.RespPortShift, first) ? null : SERVICE_NAMES[first];
     } else {
       conn.portMismatch = null;
     }
@@ -294,7 +303,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       }
       this.entSlot = slab.alloc();
       if (this.entSlot < 0) {
-        new Weird(this.ctx.anomalies, this.id, this.uid).add('entropy_sample_slots_exhausted');
+        new Weird(this.ctx.anomalies, this.id, this.uid).add('entropy_sample_slots_exhausted', this.id === null ? `conn ${this.uid}` : undefined);
         this.entMilli = 0;
         this.entN = 0;
         return;
@@ -344,15 +353,15 @@ export class ConnAnalyzer implements AppAnalyzer {
   private detectUdp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const end = off + len;
     if (isQuicInitial(buf, off, end, fromOrig)) {
-      this.parser = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid);
+      this.parser = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid);
       this.mode = Mode.Quic;
       this.dispatch(fromOrig, buf, off, len, ts);
       return;
     }
-    if ((this.id.respP === 123 || this.id.origP === 123) && isNtp(buf, off, end)) {
+    if ((this.id!.respP === 123 || this.id!.origP === 123) && isNtp(buf, off, end)) {
       // NTP carries nothing we log; confirming it is all (Zeek's conn.log service `ntp`).
       this.confirm(Svc.Ntp);
-      this.mode = Mode.Off;
+      this.stopDetection();
       return;
     }
     if (isDnsMessage(buf, off, end)) {
@@ -362,11 +371,11 @@ export class ConnAnalyzer implements AppAnalyzer {
     }
     const det = this.det + (fromOrig ? 1 : 1 << Det.RShift);
     this.det = det;
-    if ((fromOrig ? det & Det.PacketMask : (det >>> Det.RShift) & Det.PacketMask) >= DETECT_PACKETS) this.mode = Mode.Off;
+    if ((fromOrig ? det & Det.PacketMask : (det >>> Det.RShift) & Det.PacketMask) >= DETECT_PACKETS) this.stopDetection();
   }
 
   private startDns(): void {
-    this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.tcp ? 'tcp' : 'udp', this.uid);
+    this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.tcp ? 'tcp' : 'udp', this.uid);
     this.mode = Mode.Dns;
   }
 
@@ -427,9 +436,13 @@ export class ConnAnalyzer implements AppAnalyzer {
     }
   }
 
+  /** Nothing to parse in this connection, for good. */
   private stopDetection(): void {
     this.mode = Mode.Off;
     this.resetDetection();
+    // Parsers started before (a CONNECT tunnel's HTTP) hold their own reference; end() needs
+    // only the responder port, kept in flags.
+    this.id = null;
   }
 
   /** What the first bytes of both directions say; Mode.Detect while undecided. */
@@ -440,7 +453,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       if (isSshBanner(ob, op, oe)) return Mode.Ssh;
       if (oe - op >= 2) {
         const mlen = (ob[op] << 8) | ob[op + 1];
-        if (mlen >= 17 && (this.id.respP === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
+        if (mlen >= 17 && (this.flags >>> Flag.RespPortShift === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
       }
     }
     if (rb !== null && re > rp) {
@@ -466,13 +479,13 @@ export class ConnAnalyzer implements AppAnalyzer {
     this.mode = m;
     switch (m) {
       case Mode.Http:
-        this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, this.ctx.http);
+        this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid, this.ctx.http);
         return;
       case Mode.Tls:
-        this.parser = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.uid, 't');
+        this.parser = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid, 't');
         return;
       case Mode.Dns:
-        this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id, this.tcp ? 'tcp' : 'udp', this.uid);
+        this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.tcp ? 'tcp' : 'udp', this.uid);
         return;
       case Mode.Ssh:
         this.parser = new SshPair();
@@ -572,10 +585,10 @@ export class ConnAnalyzer implements AppAnalyzer {
           const [addr, port] = ep;
           if (fromOrig) {
             // Active mode: the server connects to the client's announced address/port.
-            this.ctx.expected.add(this.id.respH, addr ?? this.id.origH, port, Svc.FtpData, ts);
+            this.ctx.expected.add(this.id!.respH, addr ?? this.id!.origH, port, Svc.FtpData, ts);
           } else {
             // Passive mode: the client connects to the server's announced port.
-            this.ctx.expected.add(this.id.origH, addr ?? this.id.respH, port, Svc.FtpData, ts);
+            this.ctx.expected.add(this.id!.origH, addr ?? this.id!.respH, port, Svc.FtpData, ts);
           }
         }
       }

@@ -151,6 +151,27 @@ describe('protocol detection by content', () => {
     expect(sink.httpRecs.length).toBe(0);
   });
 
+  it('rules a direction out for good on its first long binary segment (bulk data costs nothing after it)', () => {
+    // A long non-text first segment in each direction: detection stops, a later request is not parsed.
+    const bin = Buffer.alloc(200, 0xfe);
+    const { c, sink } = run(4444, 'tcp', [[true, bin], [false, bin], [true, GET], [false, OK]]);
+    expect(c.service).toBeNull();
+    expect(sink.httpRecs.length).toBe(0);
+    // The responder alone being ruled out leaves the originator free to start HTTP.
+    const late = run(4444, 'tcp', [[false, bin], [true, GET], [false, OK]]);
+    expect(late.c.service).toBe('http');
+    expect(late.sink.httpRecs.length).toBe(1);
+  });
+
+  it('NTP on UDP 123 is confirmed and not a mismatch, after detection stopped', () => {
+    // LI 0, version 4, mode 3 (client), stratum 0, then 44 bytes of timestamps.
+    const ntp = Buffer.alloc(48);
+    ntp[0] = 0x23;
+    const { c } = run(123, 'udp', [[true, ntp], [true, randomBytes(48)], [false, ntp]]);
+    expect(c.service).toBe('ntp');
+    expect(c.portMismatch).toBeNull();
+  });
+
   it('skips HTTP on a connection picked up midstream (Zeek skip-partial)', () => {
     const { c, sink } = run(80, 'tcp', [[true, GET], [false, OK]], {}, true);
     expect(c.service).toBeNull();
