@@ -52,6 +52,13 @@ export class KeyTail {
   ) {}
 }
 
+/** Conn.bits masks (TcpSession uses the bits from 1 << 8 on). */
+const BIT_ORIG_IS_A = 1 << 0;
+const BIT_SAME_SIDES = 1 << 1;
+const BIT_TIMER_ARMED = 1 << 2;
+const BIT_HISTORY_IS_H = 1 << 3;
+const BIT_REMOVED = 1 << 4;
+
 export class Conn {
   /**
    * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, for the table's
@@ -69,12 +76,10 @@ export class Conn {
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
   /**
-   * Whether the originator is side A of the key (the first address/port pair). The addresses
-   * themselves live only in the key words (no per-connection address arrays).
+   * Boolean state packed in one small integer (the BIT_* masks; TcpSession adds its own):
+   * one field instead of one per flag. Read and written through the accessors below.
    */
-  origIsA: boolean;
-  /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
-  sameSides: boolean;
+  bits = 0;
   transport: Transport;
   tcp: TcpSession | null = null;
   /**
@@ -86,16 +91,9 @@ export class Conn {
   lastUsec: number;
   /** Inactivity timeout in seconds. */
   inactivityTimeout: number;
-  /**
-   * Set when a TCP timer was armed while processing a packet, so the table re-arms the
-   * connection's heap entry; otherwise deadlines only move later and the entry is left stale.
-   */
-  timerArmed = false;
   /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
   heapDeadline = Infinity;
   histSeen = 0;
-  /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
-  historyIsH = false;
 
   /** ConnSize counters: packets and IP-level bytes (IPv4 total length, IPv6 40 + payload length). */
   origPkts = 0;
@@ -120,7 +118,6 @@ export class Conn {
   vlans = 0;
   tunnelParent: string | null = null;
   source = 0;
-  removed = false;
 
   constructor(
     key: Int32Array,
@@ -150,6 +147,42 @@ export class Conn {
     this.lastSec = sec;
     this.lastUsec = usec;
     this.inactivityTimeout = inactivityTimeout;
+  }
+
+  /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
+  get origIsA(): boolean {
+    return (this.bits & BIT_ORIG_IS_A) !== 0;
+  }
+  set origIsA(v: boolean) {
+    this.bits = v ? this.bits | BIT_ORIG_IS_A : this.bits & ~BIT_ORIG_IS_A;
+  }
+  /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
+  get sameSides(): boolean {
+    return (this.bits & BIT_SAME_SIDES) !== 0;
+  }
+  set sameSides(v: boolean) {
+    this.bits = v ? this.bits | BIT_SAME_SIDES : this.bits & ~BIT_SAME_SIDES;
+  }
+  /** A TCP timer was armed while processing the packet: the table re-arms the heap entry (otherwise deadlines only move later and the entry is left stale). */
+  get timerArmed(): boolean {
+    return (this.bits & BIT_TIMER_ARMED) !== 0;
+  }
+  set timerArmed(v: boolean) {
+    this.bits = v ? this.bits | BIT_TIMER_ARMED : this.bits & ~BIT_TIMER_ARMED;
+  }
+  /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
+  get historyIsH(): boolean {
+    return (this.bits & BIT_HISTORY_IS_H) !== 0;
+  }
+  set historyIsH(v: boolean) {
+    this.bits = v ? this.bits | BIT_HISTORY_IS_H : this.bits & ~BIT_HISTORY_IS_H;
+  }
+  /** Emitted and out of the table. */
+  get removed(): boolean {
+    return (this.bits & BIT_REMOVED) !== 0;
+  }
+  set removed(v: boolean) {
+    this.bits = v ? this.bits | BIT_REMOVED : this.bits & ~BIT_REMOVED;
   }
 
   /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */

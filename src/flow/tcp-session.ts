@@ -90,8 +90,15 @@ class ScaledCounts {
   win0Thresh = 1;
 }
 
+/** TcpEndpoint.bits masks. */
+const EP_ORIG = 1 << 0;
+const EP_DID_CLOSE = 1 << 1;
+const EP_SKIP_DELIVERIES = 1 << 2;
+const EP_DID_EOF = 1 << 3;
+
 export class TcpEndpoint {
-  isOrig: boolean;
+  /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
+  bits = 0;
   peer!: TcpEndpoint;
   state = TcpState.Inactive;
   prevState = TcpState.Inactive;
@@ -106,7 +113,6 @@ export class TcpEndpoint {
   ackWraps = 0;
   finCnt = 0;
   finSeq = 0;
-  didClose = false;
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
@@ -123,12 +129,42 @@ export class TcpEndpoint {
   /** blocks.length, kept on the endpoint so the per-packet path does not touch the array. */
   nBlocks = 0;
   blockBytes = 0;
-  skipDeliveries = false;
-  didEof = false;
 
   constructor(isOrig: boolean) {
     this.isOrig = isOrig;
   }
+  /** This endpoint is the originator's (changes when the roles flip). */
+  get isOrig(): boolean {
+    return (this.bits & EP_ORIG) !== 0;
+  }
+  set isOrig(v: boolean) {
+    this.bits = v ? this.bits | EP_ORIG : this.bits & ~EP_ORIG;
+  }
+
+  /** ConnectionClosed ran for this endpoint. */
+  get didClose(): boolean {
+    return (this.bits & EP_DID_CLOSE) !== 0;
+  }
+  set didClose(v: boolean) {
+    this.bits = v ? this.bits | EP_DID_CLOSE : this.bits & ~EP_DID_CLOSE;
+  }
+
+  /** Reassembly given up for this side (above_hole_data_without_any_acks). */
+  get skipDeliveries(): boolean {
+    return (this.bits & EP_SKIP_DELIVERIES) !== 0;
+  }
+  set skipDeliveries(v: boolean) {
+    this.bits = v ? this.bits | EP_SKIP_DELIVERIES : this.bits & ~EP_SKIP_DELIVERIES;
+  }
+
+  /** End of this side's stream seen (TCP_Reassembler::CheckEOF). */
+  get didEof(): boolean {
+    return (this.bits & EP_DID_EOF) !== 0;
+  }
+  set didEof(v: boolean) {
+    this.bits = v ? this.bits | EP_DID_EOF : this.bits & ~EP_DID_EOF;
+  }
+
 
   ackFull(): number {
     return this.ackWraps * TWO32 + (this.ackSeq >>> 0);
@@ -183,14 +219,16 @@ export class TcpEndpoint {
  * A TCP connection: the connection itself (Conn) plus the TCP state, in one object so that a
  * packet touches one object less (the table is memory-bound on many concurrent flows).
  */
+/** TcpSession bits in Conn.bits (the low bits are Conn's). */
+const BIT_ACTIVE = 1 << 8;
+const BIT_PARTIAL = 1 << 9;
+const BIT_CLOSE_DEFERRED = 1 << 10;
+const BIT_DEFERRED_GEN_EVENT = 1 << 11;
+
 export class TcpSession extends Conn {
   orig: TcpEndpoint;
   resp: TcpEndpoint;
-  isActive = true;
-  isPartial = false;
   firstPacketSeen = 0;
-  closeDeferred = false;
-  deferredGenEvent = false;
   /**
    * Analyzer timers (absolute times, null when not armed). Null rather than Infinity: V8 then
    * keeps these fields tagged, so an unarmed timer costs no boxed number per connection.
@@ -215,10 +253,40 @@ export class TcpSession extends Conn {
     super(key, hash, transport, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
     this.tcp = this;
     this.ctx = ctx;
+    this.isActive = true;
     this.orig = new TcpEndpoint(true);
     this.resp = new TcpEndpoint(false);
     this.orig.peer = this.resp;
     this.resp.peer = this.orig;
+  }
+
+  /** Zeek's is_active: cleared once the connection finished or was rejected. */
+  get isActive(): boolean {
+    return (this.bits & BIT_ACTIVE) !== 0;
+  }
+  set isActive(v: boolean) {
+    this.bits = v ? this.bits | BIT_ACTIVE : this.bits & ~BIT_ACTIVE;
+  }
+  /** The connection did not start with a proper handshake (Zeek's is_partial). */
+  get isPartial(): boolean {
+    return (this.bits & BIT_PARTIAL) !== 0;
+  }
+  set isPartial(v: boolean) {
+    this.bits = v ? this.bits | BIT_PARTIAL : this.bits & ~BIT_PARTIAL;
+  }
+  /** A close waits for data still pending reassembly. */
+  get closeDeferred(): boolean {
+    return (this.bits & BIT_CLOSE_DEFERRED) !== 0;
+  }
+  set closeDeferred(v: boolean) {
+    this.bits = v ? this.bits | BIT_CLOSE_DEFERRED : this.bits & ~BIT_CLOSE_DEFERRED;
+  }
+  /** The deferred close is a normal finish (connection_finished). */
+  get deferredGenEvent(): boolean {
+    return (this.bits & BIT_DEFERRED_GEN_EVENT) !== 0;
+  }
+  set deferredGenEvent(v: boolean) {
+    this.bits = v ? this.bits | BIT_DEFERRED_GEN_EVENT : this.bits & ~BIT_DEFERRED_GEN_EVENT;
   }
 
   /** The TCP part of Zeek's FlipRoles (called by Conn.flipRoles). */
