@@ -81,7 +81,6 @@ export class Conn {
    */
   bits = 0;
   transport: Transport;
-  tcp: TcpSession | null = null;
   /**
    * Time of the last packet as whole seconds and microseconds (small integers, stored in the
    * object: a per-packet write touches no boxed number). `lastTime` rebuilds the same double
@@ -183,6 +182,11 @@ export class Conn {
   }
   set removed(v: boolean) {
     this.bits = v ? this.bits | BIT_REMOVED : this.bits & ~BIT_REMOVED;
+  }
+
+  /** This connection's TCP state (the object itself for TCP), null for other transports. */
+  get tcp(): TcpSession | null {
+    return null;
   }
 
   /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */

@@ -95,13 +95,14 @@ const EP_ORIG = 1 << 0;
 const EP_DID_CLOSE = 1 << 1;
 const EP_SKIP_DELIVERIES = 1 << 2;
 const EP_DID_EOF = 1 << 3;
+const EP_FIN_SEEN = 1 << 4;
 
 export class TcpEndpoint {
   /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
   bits = 0;
   peer!: TcpEndpoint;
-  state = TcpState.Inactive;
-  prevState = TcpState.Inactive;
+  /** `state` in bits 0-2 and `prevState` in bits 3-5 (TcpState values fit in 3 bits). */
+  states = 0;
   /**
    * Sequence numbers are kept as signed 32-bit values (`| 0`) so V8 stores them as small
    * integers (no heap numbers on the hot path); `>>> 0` reads them back as unsigned.
@@ -111,7 +112,6 @@ export class TcpEndpoint {
   ackSeq = 0;
   seqWraps = 0;
   ackWraps = 0;
-  finCnt = 0;
   finSeq = 0;
   histLastSyn = 0;
   histLastFin = 0;
@@ -155,6 +155,30 @@ export class TcpEndpoint {
   }
   set skipDeliveries(v: boolean) {
     this.bits = v ? this.bits | EP_SKIP_DELIVERIES : this.bits & ~EP_SKIP_DELIVERIES;
+  }
+
+  /** State of this endpoint (Zeek's TCP_Endpoint::state). */
+  get state(): TcpState {
+    return (this.states & 7) as TcpState;
+  }
+  set state(v: TcpState) {
+    this.states = (this.states & ~7) | v;
+  }
+
+  /** State before the last change (Zeek's prev_state). */
+  get prevState(): TcpState {
+    return ((this.states >> 3) & 7) as TcpState;
+  }
+  set prevState(v: TcpState) {
+    this.states = (this.states & ~(7 << 3)) | (v << 3);
+  }
+
+  /** A FIN was seen from this side (Zeek's FIN_cnt > 0; only that is ever asked). */
+  get finSeen(): boolean {
+    return (this.bits & EP_FIN_SEEN) !== 0;
+  }
+  set finSeen(v: boolean) {
+    this.bits = v ? this.bits | EP_FIN_SEEN : this.bits & ~EP_FIN_SEEN;
   }
 
   /** End of this side's stream seen (TCP_Reassembler::CheckEOF). */
@@ -206,7 +230,7 @@ export class TcpEndpoint {
     let size = (last > ack ? last : ack) - (this.startSeq >>> 0);
     if (size < 0) size = 0;
     if (size !== 0) size--;
-    if (this.finCnt > 0 && size !== 0) size--;
+    if (this.finSeen && size !== 0) size--;
     return size;
   }
 
@@ -251,7 +275,6 @@ export class TcpSession extends Conn {
     ctx: FlowContext,
   ) {
     super(key, hash, transport, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
-    this.tcp = this;
     this.ctx = ctx;
     this.isActive = true;
     this.orig = new TcpEndpoint(true);
@@ -287,6 +310,10 @@ export class TcpSession extends Conn {
   }
   set deferredGenEvent(v: boolean) {
     this.bits = v ? this.bits | BIT_DEFERRED_GEN_EVENT : this.bits & ~BIT_DEFERRED_GEN_EVENT;
+  }
+
+  override get tcp(): TcpSession {
+    return this;
   }
 
   /** The TCP part of Zeek's FlipRoles (called by Conn.flipRoles). */
@@ -383,7 +410,7 @@ export class TcpSession extends Conn {
     }
 
     if (flags & FIN) {
-      endpoint.finCnt++;
+      endpoint.finSeen = true;
       endpoint.finSeq = relSeq + segLen;
     }
 
@@ -768,7 +795,7 @@ export class TcpSession extends Conn {
   private checkEof(ep: TcpEndpoint): void {
     if (
       !ep.didEof &&
-      (ep.finCnt > 0 || ep.state === TcpState.Closed || ep.state === TcpState.Reset) &&
+      (ep.finSeen || ep.state === TcpState.Closed || ep.state === TcpState.Reset) &&
       !this.dataPending(ep)
     ) {
       ep.didEof = true;
@@ -896,7 +923,7 @@ export class TcpSession extends Conn {
 
   /** TCP_Reassembler::AckReceived on the endpoint whose data was acked. */
   private ackReceived(ep: TcpEndpoint, seq: number): void {
-    if (ep.finCnt > 0 && seq >= ep.finSeq) seq = ep.finSeq - 1;
+    if (ep.finSeen && seq >= ep.finSeq) seq = ep.finSeq - 1;
     if (seq <= ep.trimSeq) return;
     // Reassembler::TrimToSeq -> DataBlockList::Trim
     if (seq > ep.lastReassem) this.undelivered(ep, seq);
