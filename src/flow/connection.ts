@@ -80,7 +80,6 @@ export class Conn {
    * one field instead of one per flag. Read and written through the accessors below.
    */
   bits = 0;
-  transport: Transport;
   /**
    * Time of the last packet as whole seconds and microseconds (small integers, stored in the
    * object: a per-packet write touches no boxed number). `lastTime` rebuilds the same double
@@ -121,7 +120,6 @@ export class Conn {
   constructor(
     key: Int32Array,
     hash: number,
-    transport: Transport,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -136,7 +134,6 @@ export class Conn {
     this.k3 = key[3];
     if (((key[0] >>> 16) & 0xff) !== 4) this.kx = new KeyTail(key[4], key[5], key[6], key[7], key[8], key[9]);
     this.hash = hash;
-    this.transport = transport;
     this.origIsA = origIsA;
     this.sameSides = sameSides;
     this.origPort = origPort;
@@ -182,6 +179,12 @@ export class Conn {
   }
   set removed(v: boolean) {
     this.bits = v ? this.bits | BIT_REMOVED : this.bits & ~BIT_REMOVED;
+  }
+
+  /** Transport kind, from the IP protocol in the key (as the flow table chose it). */
+  get transport(): Transport {
+    const p = this.k0 >>> 24;
+    return p === 6 ? Transport.Tcp : p === 17 ? Transport.Udp : p === 1 || p === 58 ? Transport.Icmp : Transport.Unknown;
   }
 
   /** This connection's TCP state (the object itself for TCP), null for other transports. */

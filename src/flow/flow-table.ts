@@ -577,7 +577,6 @@ export class FlowTable {
         ? new TcpSession(
             this.words,
             hash,
-            transport,
             this.srcIsA,
             this.sidesEqual,
             sport,
@@ -588,7 +587,6 @@ export class FlowTable {
         : new Conn(
             this.words,
             hash,
-            transport,
             this.srcIsA,
             this.sidesEqual,
             sport,

@@ -13,7 +13,7 @@
  * recision and the other weirds that never change conn.log, the reassembler's
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
-import { Conn, type FlowContext, type Transport } from './connection.js';
+import { Conn, type FlowContext } from './connection.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -248,11 +248,12 @@ const BIT_ACTIVE = 1 << 8;
 const BIT_PARTIAL = 1 << 9;
 const BIT_CLOSE_DEFERRED = 1 << 10;
 const BIT_DEFERRED_GEN_EVENT = 1 << 11;
+/** Bits 12-13: firstPacketSeen (ORIG_SEEN | RESP_SEEN). */
+const FIRST_SEEN_SHIFT = 12;
 
 export class TcpSession extends Conn {
   orig: TcpEndpoint;
   resp: TcpEndpoint;
-  firstPacketSeen = 0;
   /**
    * Analyzer timers (absolute times, null when not armed). Null rather than Infinity: V8 then
    * keeps these fields tagged, so an unarmed timer costs no boxed number per connection.
@@ -266,7 +267,6 @@ export class TcpSession extends Conn {
   constructor(
     key: Int32Array,
     hash: number,
-    transport: Transport,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -274,7 +274,7 @@ export class TcpSession extends Conn {
     inactivityTimeout: number,
     ctx: FlowContext,
   ) {
-    super(key, hash, transport, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
+    super(key, hash, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
     this.ctx = ctx;
     this.isActive = true;
     this.orig = new TcpEndpoint(true);
@@ -310,6 +310,14 @@ export class TcpSession extends Conn {
   }
   set deferredGenEvent(v: boolean) {
     this.bits = v ? this.bits | BIT_DEFERRED_GEN_EVENT : this.bits & ~BIT_DEFERRED_GEN_EVENT;
+  }
+
+  /** Which sides sent a packet while the PIA looked at the start (ORIG_SEEN | RESP_SEEN). */
+  get firstPacketSeen(): number {
+    return (this.bits >> FIRST_SEEN_SHIFT) & 3;
+  }
+  set firstPacketSeen(v: number) {
+    this.bits = (this.bits & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
   }
 
   override get tcp(): TcpSession {
