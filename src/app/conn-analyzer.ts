@@ -192,15 +192,23 @@ export class ConnAnalyzer implements AppAnalyzer {
     return (this.flags & Flag.Tcp) !== 0;
   }
 
-  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    if (len <= 0) return;
+  /**
+   * In-order payload of one direction.
+   * @returns false once the analyzer wants no more payload of this connection (detection and
+   *          parsing over, entropy sample complete): a caller may stop calling payload() then
+   *          (end() is still needed; gap() is a no-op from then on). The flow table does not use
+   *          it yet.
+   */
+  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): boolean {
+    if (len <= 0) return true;
     const expected = this.ctx.expected;
     if (expected.size > 0) expected.now = ts;
     if (fromOrig && this.entMilli === -1) this.sample(buf, off, len);
     // HTTP's end-of-connection records (bodies read until close) take the last packet's time.
-    if (this.http !== null) this.http.lastTs = ts;
-    if (this.mode === Mode.Off) return;
-    this.dispatch(fromOrig, buf, off, len, ts);
+    const http = this.http;
+    if (http !== null) http.lastTs = ts;
+    if (this.mode !== Mode.Off) this.dispatch(fromOrig, buf, off, len, ts);
+    return this.mode !== Mode.Off || this.entMilli === -1 || this.http !== null;
   }
 
   /** Route bytes to the current mode (also used to replay buffered bytes). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { ConnRecord, Transport } from '../../src/core/records.js';
 import { createAppAnalyzerFactory, type AppOptions } from '../../src/app/index.js';
-import { DETECT_PACKETS } from '../../src/app/conn-analyzer.js';
+import { ConnAnalyzer, DETECT_PACKETS } from '../../src/app/conn-analyzer.js';
 import { isDnsMessage } from '../../src/app/detect.js';
 import { CollectSink } from './helpers.js';
 import { clientHello, record, serverHello, sni } from './tls-bytes.js';
@@ -161,6 +161,21 @@ describe('protocol detection by content', () => {
     const late = run(4444, 'tcp', [[false, bin], [true, GET], [false, OK]]);
     expect(late.c.service).toBe('http');
     expect(late.sink.httpRecs.length).toBe(1);
+  });
+
+  it('says when it wants no more payload: detection over and entropy sample complete, no HTTP', () => {
+    const f = createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter());
+    const id = { origH: '10.0.0.1', origP: 50000, respH: '192.0.2.7', respP: 4444 };
+    const bulk = f(id, 'tcp', 'Cb') as ConnAnalyzer;
+    expect(bulk.payload(true, Buffer.alloc(600, 0xfe), 0, 600, 1)).toBe(true); // sample not full
+    expect(bulk.payload(false, Buffer.alloc(600, 0xfd), 0, 600, 2)).toBe(true);
+    expect(bulk.payload(true, randomBytes(600), 0, 600, 3)).toBe(false);
+    const http = f({ ...id, respP: 80 }, 'tcp', 'Ch') as ConnAnalyzer;
+    const get = Buffer.from(GET + 'x'.repeat(2000), 'latin1');
+    expect(http.payload(true, get, 0, get.length, 1)).toBe(true);
+    const c = conn(80, 'tcp');
+    http.end(c);
+    expect(c.service).toBe('http');
   });
 
   it('NTP on UDP 123 is confirmed and not a mismatch, after detection stopped', () => {
