@@ -59,6 +59,15 @@ const BIT_TIMER_ARMED = 1 << 2;
 const BIT_HISTORY_IS_H = 1 << 3;
 const BIT_REMOVED = 1 << 4;
 
+const keyScratch = new Uint8Array(40);
+
+function putWord(out: Uint8Array, off: number, w: number): void {
+  out[off] = w >>> 24;
+  out[off + 1] = (w >>> 16) & 0xff;
+  out[off + 2] = (w >>> 8) & 0xff;
+  out[off + 3] = w & 0xff;
+}
+
 export class Conn {
   /**
    * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, for the table's
@@ -247,25 +256,41 @@ export class Conn {
   /** Writes the key bytes (see flow-table.ts buildKey) into `out` (40 bytes). */
   keyBytes(out: Uint8Array): void {
     const x = this.kx;
-    const w = [this.k0, this.k1, this.k2, this.k3];
-    if (x === null) w.push(0, 0, 0, 0, 0, 0);
-    else w.push(x.w4, x.w5, x.w6, x.w7, x.w8, x.w9);
-    for (let i = 0; i < 10; i++) {
-      out[4 * i] = w[i] >>> 24;
-      out[4 * i + 1] = (w[i] >>> 16) & 0xff;
-      out[4 * i + 2] = (w[i] >>> 8) & 0xff;
-      out[4 * i + 3] = w[i] & 0xff;
+    putWord(out, 0, this.k0);
+    putWord(out, 4, this.k1);
+    putWord(out, 8, this.k2);
+    putWord(out, 12, this.k3);
+    putWord(out, 16, x === null ? 0 : x.w4);
+    putWord(out, 20, x === null ? 0 : x.w5);
+    putWord(out, 24, x === null ? 0 : x.w6);
+    putWord(out, 28, x === null ? 0 : x.w7);
+    putWord(out, 32, x === null ? 0 : x.w8);
+    putWord(out, 36, x === null ? 0 : x.w9);
+  }
+
+  /**
+   * Writes the originator's and responder's address bytes into `orig` and `resp` (each at
+   * least addrLen bytes), without allocating: for emission.
+   */
+  writeAddresses(orig: Uint8Array, resp: Uint8Array): void {
+    const k = keyScratch;
+    this.keyBytes(k);
+    const n = this.addrLen;
+    const a = this.origIsA ? 2 : 4 + n;
+    const b = this.origIsA ? 4 + n : 2;
+    for (let i = 0; i < n; i++) {
+      orig[i] = k[a + i];
+      resp[i] = k[b + i];
     }
   }
 
-  /** The originator's and responder's address bytes (allocates: for emission only). */
+  /** The originator's and responder's address bytes (allocates). */
   addresses(): [Uint8Array, Uint8Array] {
-    const k = new Uint8Array(40);
-    this.keyBytes(k);
     const n = this.addrLen;
-    const a = k.slice(2, 2 + n);
-    const b = k.slice(4 + n, 4 + 2 * n);
-    return this.origIsA ? [a, b] : [b, a];
+    const a = new Uint8Array(n);
+    const b = new Uint8Array(n);
+    this.writeAddresses(a, b);
+    return [a, b];
   }
 
   /** Zeek's Connection::FlipRoles: swap the endpoints and their counters, then add `^`. */

@@ -178,8 +178,20 @@ const addrScratch = Buffer.alloc(64);
  * with `+` is a chain of cons strings once 13 characters or longer (about twice the memory).
  */
 function flatAddr(buf: Uint8Array, off: number, len: number): string {
-  const n = addrScratch.write(ipToString(buf, off, len), 0, 'latin1');
-  return addrScratch.toString('latin1', 0, n);
+  const out = addrScratch;
+  if (len !== 4) {
+    const n = out.write(ipToString(buf, off, len), 0, 'latin1');
+    return out.toString('latin1', 0, n);
+  }
+  let o = 0;
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) out[o++] = 0x2e; // '.'
+    const v = buf[off + i];
+    if (v >= 100) out[o++] = 0x30 + Math.floor(v / 100);
+    if (v >= 10) out[o++] = 0x30 + (Math.floor(v / 10) % 10);
+    out[o++] = 0x30 + (v % 10);
+  }
+  return out.toString('latin1', 0, o);
 }
 
 export class FlowTable {
@@ -213,6 +225,10 @@ export class FlowTable {
   /** Whether both sides of the key built last are equal. */
   private sidesEqual = false;
   private readonly tunnels = new Map<string, string>();
+  private readonly origAddr4 = new Uint8Array(4);
+  private readonly respAddr4 = new Uint8Array(4);
+  private readonly origAddr16 = new Uint8Array(16);
+  private readonly respAddr16 = new Uint8Array(16);
 
   // Lazy timer heap: parallel arrays of deadline and connection.
   private heapT: number[] = [];
@@ -722,7 +738,10 @@ export class FlowTable {
 
   private toRecord(conn: Conn, openAtEnd: boolean): ConnRecord {
     const alen = conn.addrLen;
-    const [origAddr, respAddr] = conn.addresses();
+    // Scratch address arrays of the exact length (communityIdV1 reads the length): nothing allocated.
+    const origAddr = alen === 4 ? this.origAddr4 : this.origAddr16;
+    const respAddr = alen === 4 ? this.respAddr4 : this.respAddr16;
+    conn.writeAddresses(origAddr, respAddr);
     const duration = conn.lastTime - conn.startTime;
     let origSize: number;
     let respSize: number;
