@@ -387,7 +387,7 @@ const appOver = flows.s / noapp.s - 1;
 const appOverCpu = flows.cpu / noapp.cpu - 1;
 lines.push(
   `flows / floor          ${ratio.toFixed(3)} wall clock (max ${o['max-ratio']}), ${cpuRatio.toFixed(3)} cpu time`,
-  `app layer overhead     ${(appOver * 100).toFixed(1)}% wall clock (max ${(Number(o['max-app-overhead']) * 100).toFixed(0)}%), ${(appOverCpu * 100).toFixed(1)}% cpu time`,
+  `app layer overhead     ${(appOver * 100).toFixed(1)}% wall clock (${Number(o['max-app-overhead']) >= 0 ? `max ${(Number(o['max-app-overhead']) * 100).toFixed(0)}%` : 'not checked'}), ${(appOverCpu * 100).toFixed(1)}% cpu time`,
   `flows peak RSS         ${flows.rss.toFixed(1)} MB (max ${o['max-rss-mb']})`,
   `rounds ${o.rounds}, best time of each pass, highest peak RSS; node ${process.version}; load average ${loadavg()
     .map((x) => x.toFixed(1))
