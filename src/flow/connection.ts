@@ -58,6 +58,7 @@ const BIT_SAME_SIDES = 1 << 1;
 const BIT_TIMER_ARMED = 1 << 2;
 const BIT_HISTORY_IS_H = 1 << 3;
 const BIT_REMOVED = 1 << 4;
+const BIT_APP_DONE = 1 << 5;
 
 const keyScratch = new Uint8Array(40);
 
@@ -194,6 +195,28 @@ export class Conn {
   get transport(): Transport {
     const p = this.k0 >>> 24;
     return p === 6 ? Transport.Tcp : p === 17 ? Transport.Udp : p === 1 || p === 58 ? Transport.Icmp : Transport.Unknown;
+  }
+
+  /**
+   * The app analyzer said it wants no more payload (its payload() returned false: detection
+   * and parsing over, entropy sample complete). From then on the table stops handing it bytes
+   * and gaps and keeps no out-of-order copies for it; end() is still called.
+   */
+  get appDone(): boolean {
+    return (this.bits & BIT_APP_DONE) !== 0;
+  }
+  set appDone(v: boolean) {
+    this.bits = v ? this.bits | BIT_APP_DONE : this.bits & ~BIT_APP_DONE;
+  }
+
+  /**
+   * Hands datagram or stream bytes to the app analyzer unless it is done; notes when it says
+   * it wants no more. The AppAnalyzer type says void; analyzers that return false opt out.
+   */
+  appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    const app = this.app;
+    if (app === null || (this.bits & BIT_APP_DONE) !== 0) return;
+    if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.bits |= BIT_APP_DONE;
   }
 
   /** This connection's TCP state (the object itself for TCP), null for other transports. */

@@ -348,7 +348,7 @@ export class FlowTable {
           conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
           conn.repLen = conn.repLen < 0 ? ulen : conn.repLen + ulen;
         }
-        if (conn.app && meta.payloadLen > 0) conn.app.payload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
+        if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       case Transport.Icmp: {
@@ -360,7 +360,7 @@ export class FlowTable {
         else conn.repLen = conn.repLen < 0 ? len : conn.repLen + len;
         // ConnSize sees ICMP packets only when the whole message was captured.
         if (meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) this.count(conn, isOrig, ipLen);
-        if (conn.app && meta.payloadLen > 0) conn.app.payload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
+        if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       default:

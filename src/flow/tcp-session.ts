@@ -825,12 +825,11 @@ export class TcpSession extends Conn {
       this.missedBytes += len;
     }
     const app = this.app;
-    if (app && len > 0) app.gap(ep.isOrig, len);
+    if (app !== null && len > 0 && !this.appDone) app.gap(ep.isOrig, len);
   }
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
-    const app = this.app;
-    if (app && len > 0) app.payload(ep.isOrig, buf, off, len, this.ctx.ts);
+    if (len > 0) this.appPayload(ep.isOrig, buf, off, len, this.ctx.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
@@ -844,7 +843,7 @@ export class TcpSession extends Conn {
         const skip = ep.lastReassem - b.seq;
         const n = b.upper - ep.lastReassem;
         if (b.data) this.deliver(ep, b.data, skip, n);
-        else if (this.app) this.app.gap(ep.isOrig, n);
+        else if (this.app !== null && !this.appDone) this.app.gap(ep.isOrig, n);
         ep.lastReassem = b.upper;
       }
     }
@@ -916,10 +915,11 @@ export class TcpSession extends Conn {
         return;
       }
       let data: Buffer | null = null;
-      if (this.app && ep.blockBytes + (e - s) <= MAX_OOO_BYTES) {
+      const wantsBytes = this.app !== null && !this.appDone;
+      if (wantsBytes && ep.blockBytes + (e - s) <= MAX_OOO_BYTES) {
         data = Buffer.from(buf.subarray(off + (s - seq), off + (e - seq)));
         ep.blockBytes += data.length;
-      } else if (this.app) {
+      } else if (wantsBytes) {
         this.ctx.onCap('tcp_reassembly_bytes_cap');
       }
       blocks.splice(i, 0, { seq: s, upper: e, data });

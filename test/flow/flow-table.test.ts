@@ -375,6 +375,30 @@ describe('table mechanics', () => {
     expect(table.stats.live).toBe(0);
   });
 
+  it('an app analyzer whose payload() returns false gets no more bytes or gaps, and still end()', () => {
+    const cap = new Cap();
+    cap.tcp(1, true, SYN, 1000, 0);
+    cap.tcp(1.01, false, SYN | ACK, 5000, 1001);
+    cap.tcp(1.02, true, ACK | PSH, 1001, 5001, Buffer.from('FIRST'));
+    cap.tcp(1.03, true, ACK | PSH, 1006, 5001, Buffer.from('SECOND'));
+    cap.tcp(1.04, false, ACK | PSH, 5001, 1012, Buffer.from('reply'));
+    cap.tcp(1.05, true, ACK | PSH, 1022, 5006, Buffer.from('AFTERGAP')); // 1012..1022 missing
+    cap.tcp(1.06, false, ACK, 5006, 1030);
+    const got: string[] = [];
+    const factory: AppAnalyzerFactory = () => ({
+      // Wants the first segment only (a void-typed analyzer that opts out by returning false).
+      payload: (o: boolean, b: Buffer, off: number, len: number) => {
+        got.push(`${o ? 'o' : 'r'}:${b.toString('latin1', off, off + len)}`);
+        return false as unknown as void;
+      },
+      gap: (o, len) => got.push(`gap${len}`),
+      end: () => got.push('end'),
+    });
+    const { conns } = run(cap, { appFactory: factory });
+    expect(got).toEqual(['o:FIRST', 'end']);
+    expect([conns[0].origBytes, conns[0].respBytes, conns[0].missedBytes]).toEqual([29, 5, 10]);
+  });
+
   it('the app analyzer gets in-order stream bytes once, gaps as gaps, and end() before emit', () => {
     const cap = new Cap();
     cap.tcp(1, true, SYN, 1000, 0);
