@@ -116,7 +116,6 @@ export class Conn {
   history = '';
   missedBytes = 0;
 
-  hash: number;
   origPort: number;
   respPort: number;
   startSec: number;
@@ -129,7 +128,6 @@ export class Conn {
 
   constructor(
     key: Int32Array,
-    hash: number,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -143,7 +141,6 @@ export class Conn {
     this.k2 = key[2];
     this.k3 = key[3];
     if (((key[0] >>> 16) & 0xff) !== 4) this.kx = new KeyTail(key[4], key[5], key[6], key[7], key[8], key[9]);
-    this.hash = hash;
     this.origIsA = origIsA;
     this.sameSides = sameSides;
     this.origPort = origPort;
@@ -249,6 +246,31 @@ export class Conn {
     const outer = vlan >= 0 ? (vlan & 0xfff) + 1 : 0;
     const inner = innerVlan >= 0 ? (innerVlan & 0xfff) + 1 : 0;
     this.vlans = outer * 8192 + inner;
+  }
+
+  /**
+   * Hash of the key (flow-table.ts buildKey: FNV-1a over the key words, then a finaliser),
+   * recomputed from the key words when the connection leaves the table instead of kept.
+   */
+  get hash(): number {
+    let h = 0x811c9dc5;
+    h = Math.imul(h ^ this.k0, 0x01000193);
+    h = Math.imul(h ^ this.k1, 0x01000193);
+    h = Math.imul(h ^ this.k2, 0x01000193);
+    h = Math.imul(h ^ this.k3, 0x01000193);
+    const x = this.kx;
+    if (x !== null) {
+      h = Math.imul(h ^ x.w4, 0x01000193);
+      h = Math.imul(h ^ x.w5, 0x01000193);
+      h = Math.imul(h ^ x.w6, 0x01000193);
+      h = Math.imul(h ^ x.w7, 0x01000193);
+      h = Math.imul(h ^ x.w8, 0x01000193);
+      h = Math.imul(h ^ x.w9, 0x01000193);
+    }
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    return h & 0x3fffffff;
   }
 
   /** Time of the first packet (seconds, microsecond precision). */

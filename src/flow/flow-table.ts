@@ -310,7 +310,7 @@ export class FlowTable {
     }
     let arm = false;
     if (conn === null) {
-      conn = this.newConn(meta, ts, hash, transport, sport, dport);
+      conn = this.newConn(meta, ts, transport, sport, dport);
       arm = true;
     }
 
@@ -579,7 +579,7 @@ export class FlowTable {
     return null;
   }
 
-  private newConn(meta: PacketMeta, ts: number, hash: number, transport: Transport, sport: number, dport: number): Conn {
+  private newConn(meta: PacketMeta, ts: number, transport: Transport, sport: number, dport: number): Conn {
     if (this.stats.live >= this.maxFlows) this.expireOldest();
     const buf = meta.buf;
     const alen = meta.addrLen;
@@ -594,7 +594,6 @@ export class FlowTable {
       transport === Transport.Tcp
         ? new TcpSession(
             this.words,
-            hash,
             this.srcIsA,
             this.sidesEqual,
             sport,
@@ -604,7 +603,6 @@ export class FlowTable {
           )
         : new Conn(
             this.words,
-            hash,
             this.srcIsA,
             this.sidesEqual,
             sport,
@@ -721,10 +719,11 @@ export class FlowTable {
     if (conn.removed) return;
     conn.removed = true;
     // unlink from its bucket
-    const head = this.buckets.get(conn.hash)!;
+    const hash = conn.hash;
+    const head = this.buckets.get(hash)!;
     if (head === conn) {
-      if (conn.nextInBucket === null) this.buckets.delete(conn.hash);
-      else this.buckets.set(conn.hash, conn.nextInBucket);
+      if (conn.nextInBucket === null) this.buckets.delete(hash);
+      else this.buckets.set(hash, conn.nextInBucket);
     } else {
       let p = head;
       while (p.nextInBucket !== conn) p = p.nextInBucket!;

@@ -266,7 +266,6 @@ export class TcpSession extends Conn {
 
   constructor(
     key: Int32Array,
-    hash: number,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -274,7 +273,7 @@ export class TcpSession extends Conn {
     inactivityTimeout: number,
     ctx: FlowContext,
   ) {
-    super(key, hash, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
+    super(key, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
     this.ctx = ctx;
     this.isActive = true;
     this.orig = new TcpEndpoint(true);
