@@ -310,7 +310,7 @@ export class FlowTable {
     }
     let arm = false;
     if (conn === null) {
-      conn = this.newConn(meta, ts, transport, sport, dport);
+      conn = this.newConn(meta, ts, hash, transport, sport, dport);
       arm = true;
     }
 
@@ -579,7 +579,7 @@ export class FlowTable {
     return null;
   }
 
-  private newConn(meta: PacketMeta, ts: number, transport: Transport, sport: number, dport: number): Conn {
+  private newConn(meta: PacketMeta, ts: number, hash: number, transport: Transport, sport: number, dport: number): Conn {
     if (this.stats.live >= this.maxFlows) this.expireOldest();
     const buf = meta.buf;
     const alen = meta.addrLen;
