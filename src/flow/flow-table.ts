@@ -11,8 +11,10 @@
  * at that time fires (inactivity: TCP 5 min once established, 1 min before; UDP/ICMP/other
  * 1 min; TCP attempts 5 s; closed TCP 5 s after the close, tcp_close_delay; half-closed TCP
  * checked every 6 s once 5 s passed without packets). A removed connection is emitted at
- * once. Timers live in a lazy binary heap: one live entry per connection, re-armed when it
- * fires early; stale entries are skipped.
+ * once. Timers live in a lazy binary heap: one live entry per connection, at or before its
+ * real deadline. Packets only push the inactivity deadline later, so a packet touches the heap
+ * only when it arms an earlier TCP timer; an entry that fires early is re-armed at the real
+ * deadline, and stale entries are skipped.
  *
  * Cap: at most `maxFlows` live connections (default MAX_FLOWS_DEFAULT). When a new
  * connection would exceed it, the connection closest to its timer deadline (in practice the
