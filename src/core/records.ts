@@ -168,3 +168,72 @@ export interface AppAnalyzer {
  * connection): like Zeek's HTTP analyzer (SetSkipPartial), line-based parsers skip those.
  */
 export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => AppAnalyzer | null;
+
+/**
+ * An http.log row with every field unset or empty, for a parser to fill (the capture's HTTP
+ * analyzer and the Zeek log reader start from the same shape).
+ */
+export function emptyHttpRecord(id: ConnId, ts: number, uid: string, transDepth: number): HttpRecord {
+  return {
+    ts,
+    uid,
+    origH: id.origH,
+    origP: id.origP,
+    respH: id.respH,
+    respP: id.respP,
+    transDepth,
+    method: null,
+    host: null,
+    uri: null,
+    referrer: null,
+    version: null,
+    userAgent: null,
+    origin: null,
+    requestBodyLen: 0,
+    responseBodyLen: 0,
+    statusCode: null,
+    statusMsg: null,
+    infoCode: null,
+    infoMsg: null,
+    tags: [],
+    username: null,
+    password: null,
+    origFilenames: [],
+    origMimeTypes: [],
+    respFilenames: [],
+    respMimeTypes: [],
+  };
+}
+
+/** A dns.log row with every field unset or empty, for a parser to fill (see emptyHttpRecord). */
+export function emptyDnsRecord(id: ConnId, ts: number, uid: string, proto: Transport, transId: number | null): DnsRecord {
+  return {
+    ts,
+    uid,
+    origH: id.origH,
+    origP: id.origP,
+    respH: id.respH,
+    respP: id.respP,
+    proto,
+    transId,
+    rtt: null,
+    query: null,
+    qclass: null,
+    qclassName: null,
+    qtype: null,
+    qtypeName: null,
+    rcode: null,
+    rcodeName: null,
+    AA: false,
+    TC: false,
+    RD: false,
+    RA: false,
+    Z: 0,
+    answers: [],
+    TTLs: [],
+    rejected: false,
+  };
+}
+
+/** The empty 4-tuple records start from before the log line fills it. */
+export const NO_CONN_ID: Readonly<ConnId> = Object.freeze({ origH: '', origP: 0, respH: '', respP: 0 });

@@ -17,6 +17,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
+import { emptyDnsRecord } from '../../core/records.js';
 import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
 import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
@@ -160,32 +161,7 @@ export class DnsAnalyzer {
   }
 
   private newSession(msg: DnsMessage, ts: number): Session {
-    const rec: DnsRecord = {
-      ts,
-      uid: this.uid,
-      origH: this.id.origH,
-      origP: this.id.origP,
-      respH: this.id.respH,
-      respP: this.id.respP,
-      proto: this.proto,
-      transId: msg.id,
-      rtt: null,
-      query: null,
-      qclass: null,
-      qclassName: null,
-      qtype: null,
-      qtypeName: null,
-      rcode: null,
-      rcodeName: null,
-      AA: false,
-      TC: false,
-      RD: false,
-      RA: false,
-      Z: 0,
-      answers: [],
-      TTLs: [],
-      rejected: false,
-    };
+    const rec = emptyDnsRecord(this.id, ts, this.uid, this.proto, msg.id);
     if (this.source !== undefined) rec.source = this.source;
     return { rec, sawQuery: false, sawReply: false };
   }

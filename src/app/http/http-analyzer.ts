@@ -16,6 +16,7 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, HttpRecord, RecordSink } from '../../core/records.js';
+import { emptyHttpRecord } from '../../core/records.js';
 import { Weird } from '../weird.js';
 import { dispositionFilename, HTTP_METHODS, mimeOf, sniffMime, text, unescapeUri, uriFilename } from './http-util.js';
 
@@ -289,35 +290,7 @@ export class HttpAnalyzer {
   }
 
   private newRecord(ts: number, depth: number): HttpRecord {
-    const r: HttpRecord = {
-      ts,
-      uid: this.uid,
-      origH: this.id.origH,
-      origP: this.id.origP,
-      respH: this.id.respH,
-      respP: this.id.respP,
-      transDepth: depth,
-      method: null,
-      host: null,
-      uri: null,
-      referrer: null,
-      version: null,
-      userAgent: null,
-      origin: null,
-      requestBodyLen: 0,
-      responseBodyLen: 0,
-      statusCode: null,
-      statusMsg: null,
-      infoCode: null,
-      infoMsg: null,
-      tags: [],
-      username: null,
-      password: null,
-      origFilenames: [],
-      origMimeTypes: [],
-      respFilenames: [],
-      respMimeTypes: [],
-    };
+    const r = emptyHttpRecord(this.id, ts, this.uid, depth);
     if (this.source !== undefined) r.source = this.source;
     return r;
   }

@@ -1,4 +1,5 @@
 import type { DnsRecord, RecordSink } from '../../core/records.js';
+import { emptyDnsRecord, NO_CONN_ID } from '../../core/records.js';
 import { codeMap, type RecordMapper } from './mapper.js';
 import {
   jsonAddr,
@@ -43,33 +44,9 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
   required: ['ts', 'id.orig_h', 'id.resp_h'],
 
   create(source) {
-    return {
-      ts: NaN,
-      uid: '',
-      origH: '',
-      origP: 0,
-      respH: '',
-      respP: 0,
-      proto: 'unknown_transport',
-      transId: null,
-      rtt: null,
-      query: null,
-      qclass: null,
-      qclassName: null,
-      qtype: null,
-      qtypeName: null,
-      rcode: null,
-      rcodeName: null,
-      AA: false,
-      TC: false,
-      RD: false,
-      RA: false,
-      Z: 0,
-      answers: [],
-      TTLs: [],
-      rejected: false,
-      source,
-    };
+    const r = emptyDnsRecord(NO_CONN_ID, NaN, '', 'unknown_transport', null);
+    r.source = source;
+    return r;
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {

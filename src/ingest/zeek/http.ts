@@ -1,4 +1,5 @@
 import type { HttpRecord, RecordSink } from '../../core/records.js';
+import { emptyHttpRecord, NO_CONN_ID } from '../../core/records.js';
 import { codeMap, type RecordMapper } from './mapper.js';
 import {
   jsonAddr,
@@ -38,36 +39,9 @@ export const httpMapper: RecordMapper<HttpRecord> = {
   required: ['ts', 'id.orig_h', 'id.resp_h'],
 
   create(source) {
-    return {
-      ts: NaN,
-      uid: '',
-      origH: '',
-      origP: 0,
-      respH: '',
-      respP: 0,
-      transDepth: 0,
-      method: null,
-      host: null,
-      uri: null,
-      referrer: null,
-      version: null,
-      userAgent: null,
-      origin: null,
-      requestBodyLen: 0,
-      responseBodyLen: 0,
-      statusCode: null,
-      statusMsg: null,
-      infoCode: null,
-      infoMsg: null,
-      tags: [],
-      username: null,
-      password: null,
-      origFilenames: [],
-      origMimeTypes: [],
-      respFilenames: [],
-      respMimeTypes: [],
-      source,
-    };
+    const r = emptyHttpRecord(NO_CONN_ID, NaN, '', 0);
+    r.source = source;
+    return r;
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {
