@@ -109,6 +109,10 @@ export interface DetectCaps {
   maxFindingsPerDetector: number;
   /** Open connections (open_conn.log rows, live flows at the end of a capture) held for de-duplication by uid. Default 100000. */
   maxOpenPending: number;
+  /** (source, queried name) and (source, registered domain) groups tracked for periodic DNS lookups. Default 200000. */
+  maxDnsBeaconGroups: number;
+  /** Lookup times stored per DNS lookup group (the first ones are analysed). Default 10000. */
+  maxDnsBeaconLookups: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
@@ -148,6 +152,8 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxInternalHosts: 200_000,
   maxFindingsPerDetector: 10_000,
   maxOpenPending: 100_000,
+  maxDnsBeaconGroups: 200_000,
+  maxDnsBeaconLookups: 10_000,
 });
 
 export const ALL_DETECTORS: readonly DetectorId[] = [

@@ -14,6 +14,7 @@ import { beaconFindings } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
 import { DetectContext, hostOnly, sourceBit } from './context.js';
+import { DnsBeaconTracker, mergeDnsBeacons } from './dns-beacon.js';
 import { DnsTunnelTracker } from './dns-tunnel.js';
 import { normalizeName } from './domains.js';
 import { ExfilTracker } from './exfil.js';
@@ -46,6 +47,7 @@ export class DetectionEngine implements RecordSink {
   private readonly ports: PortTracker;
   private readonly exfil: ExfilTracker;
   private readonly dnsTunnel: DnsTunnelTracker;
+  private readonly dnsBeacon: DnsBeaconTracker;
   private readonly ioc: IocTracker;
   private readonly on: Set<DetectorId>;
   private findingCounts: Record<DetectorId, number> = {
@@ -68,6 +70,7 @@ export class DetectionEngine implements RecordSink {
     this.ports = new PortTracker(this.ctx);
     this.exfil = new ExfilTracker(this.ctx);
     this.dnsTunnel = new DnsTunnelTracker(this.ctx);
+    this.dnsBeacon = new DnsBeaconTracker(this.ctx);
     this.ioc = new IocTracker(this.ctx);
   }
 
@@ -189,6 +192,7 @@ export class DetectionEngine implements RecordSink {
         if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q, r.ts);
       }
     }
+    if (this.on.has('beacon')) this.dnsBeacon.onDns(r);
     if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r);
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onDns(r);
   }
@@ -244,7 +248,11 @@ export class DetectionEngine implements RecordSink {
       if (p.dir === 'outbound') hostsPerDest.set(p.dst, (hostsPerDest.get(p.dst) ?? 0) + 1);
     }
     const beacon = beaconFindings(ctx, this.pairs.values());
-    if (this.on.has('beacon')) keep('beacon', beacon.findings);
+    if (this.on.has('beacon')) {
+      // Periodic DNS lookups are beacons too; one finding per (source, name), the higher score.
+      const suffixes = ctx.cfg.suffixes;
+      keep('beacon', mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(), (n) => suffixes.registeredDomain(n)));
+    }
     const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
     keep('suspicious_port', portFindings);
     const c2Pairs = new Set(beacon.beaconPairs);
