@@ -345,8 +345,21 @@ export function generateScenario(seed = 42): Scenario {
   // 15. A 9-hour connection still open at the end.
   b.addConn({ ts: E - 9 * 3600, origH: '10.1.0.25', respH: '198.51.100.130', respP: 9000, origBytes: 80000, respBytes: 120000, duration: 9 * 3600 - 1, connState: 'S1', openAtEnd: true });
   b.label({ detector: 'long_connection', src: '10.1.0.25', dst: '198.51.100.130', host: null, note: '9 h, open at end' });
+  // 16. DNS-polling implant: looks up its C2 name every 60 s ±20% for 4 h through the
+  // internal resolver, never connects to the answer (commands ride in the answers).
+  for (let t = S + 30000; t < S + 30000 + 4 * 3600; t += b.jit(60, 0.2)) {
+    const q = b.addDns(t, '10.1.0.26', 'upd.poll-relay-cdn.net', ['198.51.100.150']);
+    // A retransmission now and then (same trans_id 0.5 s later) is still one lookup.
+    if (r() < 0.05) b.dns.push({ ...q, ts: t + 0.5, uid: b.uid() });
+  }
+  b.label({ detector: 'beacon', src: '10.1.0.26', dst: null, host: 'upd.poll-relay-cdn.net', note: 'DNS polling 60 s ±20%, no connection' });
 
   // --- Benign traps. ---
+  // Every host resolves the same update name every 10 min ±10% (an update agent's poll).
+  for (const h of HOSTS) {
+    for (let t = S + r() * 600; t < E; t += b.jit(600, 0.1)) b.addDns(t, h, 'checkin.update-agent.example.com', ['203.0.113.230']);
+    b.label({ detector: null, src: h, dst: null, host: 'checkin.update-agent.example.com', note: 'update poll by every host (DNS)' });
+  }
   // NTP from ten hosts every 64 s.
   for (const h of HOSTS.slice(20, 30)) {
     let t = S + r() * 64;

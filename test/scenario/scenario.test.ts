@@ -105,6 +105,21 @@ describe('labelled synthetic day', () => {
     expect((beacon('10.1.0.15').details.intervals as number[]).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('finds the DNS-polling implant from its lookups alone, and keeps the update poll of every host low', () => {
+    const f = findings.filter((x) => x.detector === 'beacon' && x.srcIp === '10.1.0.26' && x.appProtocol === 'dns');
+    expect(f.filter((x) => x.score >= 20).map((x) => `${x.destHost} ${x.score} ${x.evidence}`)).toHaveLength(1);
+    expect(f[0].appProtocol).toBe('dns');
+    expect(f[0].destHost).toBe('upd.poll-relay-cdn.net');
+    expect(f[0].destIp).toBe(RESOLVER);
+    expect(f[0].mitreTechniqueIds).toEqual(['T1071.004']);
+    expect(f[0].score).toBeGreaterThanOrEqual(MEDIUM);
+    expect(Math.abs((f[0].details.interval as number) / 60 - 1)).toBeLessThan(0.05);
+    expect(f[0].details.retransmissions as number).toBeGreaterThan(0);
+    expect(f[0].evidence).toMatch(/^DNS lookups of upd\.poll-relay-cdn\.net every [0-9.]+ s ±\d+%, \d+ lookups over [0-9.]+ h/);
+    const poll = findings.filter((x) => x.destHost === 'checkin.update-agent.example.com');
+    expect(poll.every((x) => x.score < 20)).toBe(true);
+  });
+
   it('groups the rotating-address beacon under its DNS name, counting each connection once', () => {
     const rotating = (f: Finding) => f.destIp?.startsWith('198.51.100.14') || f.destHost === 'static.fastcdn-img.com';
     const fs = findings.filter((f) => f.srcIp === '10.1.0.16' && f.detector === 'beacon' && rotating(f));
