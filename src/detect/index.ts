@@ -23,4 +23,5 @@ export type {
 export { DEFAULT_INTERNAL_NETWORKS, CidrSet, parseCidr } from './cidr.js';
 export { BUILTIN_PUBLIC_SUFFIXES, PublicSuffixes, DomainSet, normalizeName } from './domains.js';
 export { analyzeBeats } from './beacon.js';
+export { dedupeLookups, mergeDnsBeacons, DNS_BEACON_MIN_SPAN, DNS_BEACON_MIN_LOOKUPS, DNS_BEACON_MIN_INTERVAL } from './dns-beacon.js';
 export { intervalModes } from './periodicity.js';
