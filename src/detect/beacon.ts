@@ -248,74 +248,121 @@ export interface BeaconResult {
 }
 
 /**
- * The group key of each beat and failed attempt of one source's pairs: (pair, beat index or
- * -1 for the pair's failed attempts, key, name, proxied).
+ * The group key of each beat and failed attempt of one source's pairs, computed once per
+ * source and run-length encoded: consecutive beats of a pair with the same (key, name,
+ * proxied) are one segment, so a pair whose beats all share a key is one entry. Segment j
+ * covers beats [from[j], to[j]) of pair[j], or the pair's failed attempts when from[j] is -1.
  */
-function forEachItem(
-  ctx: DetectContext,
-  pairs: PairState[],
-  visit: (p: PairState, i: number, key: string, name: string | null, proxied: boolean) => void,
-): void {
+interface Items {
+  pair: PairState[];
+  from: number[];
+  to: number[];
+  key: string[];
+  name: (string | null)[];
+  proxied: boolean[];
+}
+
+function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
+  const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [] };
+  const uidInfo = ctx.uidInfo;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     const dnsName = ctx.nameFor(null, p.src, p.dst);
+    const dnsUsable = considered && dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
     const nb = p.beatCount;
+    // Open segment: -1 when none.
+    let open = -1;
     for (let i = 0; i < nb; i++) {
-      const info = ctx.uidInfo.get(p.beatUid(i));
-      if (!considered && !(info?.proxied && info.name)) continue;
-      let name = info?.name ?? (considered ? dnsName : null);
-      if (name && looksLikeAddress(name)) name = null;
-      visit(p, i, name ?? p.dst, name, info?.proxied === true && !considered);
+      const info = uidInfo.get(p.beatUid(i));
+      let name: string | null;
+      let proxied = false;
+      if (info === undefined) {
+        if (!considered) continue;
+        name = dnsUsable;
+      } else {
+        if (!considered && !(info.proxied && info.name)) continue;
+        name = info.name ?? (considered ? dnsName : null);
+        if (name && looksLikeAddress(name)) name = null;
+        proxied = info.proxied === true && !considered;
+      }
+      const key = name ?? p.dst;
+      if (open >= 0 && it.to[open] === i && it.key[open] === key && it.name[open] === name && it.proxied[open] === proxied) {
+        it.to[open] = i + 1;
+        continue;
+      }
+      open = it.pair.length;
+      it.pair.push(p);
+      it.from.push(i);
+      it.to.push(i + 1);
+      it.key.push(key);
+      it.name.push(name);
+      it.proxied.push(proxied);
     }
     if (considered && (p.fTs !== null || nb > 0)) {
-      const name = dnsName && !looksLikeAddress(dnsName) ? dnsName : null;
-      visit(p, -1, name ?? p.dst, name, false);
+      it.pair.push(p);
+      it.from.push(-1);
+      it.to.push(-1);
+      it.key.push(dnsUsable ?? p.dst);
+      it.name.push(dnsUsable);
+      it.proxied.push(false);
     }
   }
+  return it;
 }
 
 /**
- * Build the groups of one source's pairs. Only groups that can be scored (enough beats or
+ * Build the groups of one source's items. Only groups that can be scored (enough beats or
  * failed attempts) are built.
  */
-function groupsOf(ctx: DetectContext, pairs: PairState[]): Map<string, Group> {
+function groupsOf(ctx: DetectContext, it: Items): Map<string, Group> {
   const t = ctx.cfg.t;
   const need = Math.min(t.beaconMinBeats, t.beaconMinFailedAttempts);
   const counts = new Map<string, number>();
-  forEachItem(ctx, pairs, (p, i, key) => {
-    counts.set(key, (counts.get(key) ?? 0) + (i >= 0 ? 1 : p.failedCount));
-  });
+  const len = it.pair.length;
+  for (let j = 0; j < len; j++) {
+    const key = it.key[j];
+    const from = it.from[j];
+    counts.set(key, (counts.get(key) ?? 0) + (from >= 0 ? it.to[j] - from : it.pair[j].failedCount));
+  }
   const groups = new Map<string, Group>();
-  forEachItem(ctx, pairs, (p, i, key, name, proxied) => {
-    if ((counts.get(key) ?? 0) < need) return;
+  for (let j = 0; j < len; j++) {
+    const key = it.key[j];
+    if ((counts.get(key) ?? 0) < need) continue;
+    const p = it.pair[j];
+    const proxied = it.proxied[j];
     let g = groups.get(key);
     if (!g) {
-      g = newGroup(p.src, key, name, proxied ? 'outbound' : p.dir);
+      g = newGroup(p.src, key, it.name[j], proxied ? 'outbound' : p.dir);
       groups.set(key, g);
     }
     const nb = p.beatCount;
-    if (i >= 0) {
-      g.ts.push(p.beatTs(i));
-      g.sizes.push(p.beatSent(i));
-      g.origBytes += p.beatSent(i);
-      g.respBytes += p.beatReceived(i);
-      g.conns++;
+    const from = it.from[j];
+    if (from >= 0) {
+      const to = it.to[j];
+      for (let i = from; i < to; i++) {
+        const sent = p.beatSent(i);
+        g.ts.push(p.beatTs(i));
+        g.sizes.push(sent);
+        g.origBytes += sent;
+        g.respBytes += p.beatReceived(i);
+      }
+      g.conns += to - from;
       if (proxied) g.proxied = true;
+      g.addrs.add(p.dst, to - from);
     } else {
       if (p.fTs !== null) for (const x of p.fTs) g.failedTs.push(x);
       if (nb === 0) g.conns += p.failed;
       g.dropped += p.beatsDropped + p.failedDropped;
-    }
-    if (i >= 0 || nb === 0) {
+      if (nb !== 0) continue;
       g.addrs.add(p.dst);
-      g.sources |= p.sources;
-      if (!g.pairsSeen.has(p)) {
-        g.pairsSeen.add(p);
-        for (const [k, c] of p.ports.entries()) g.ports.add(k, c);
-        for (const [k, c] of p.services.entries()) g.services.add(k, c);
-      }
     }
-  });
+    g.sources |= p.sources;
+    if (!g.pairsSeen.has(p)) {
+      g.pairsSeen.add(p);
+      for (const [k, c] of p.ports.entries()) g.ports.add(k, c);
+      for (const [k, c] of p.services.entries()) g.services.add(k, c);
+    }
+  }
   return groups;
 }
 
@@ -328,11 +375,14 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
     a.push(p);
   }
   const sources = [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  // Prevalence: how many internal sources reach each group key (first pass, keys only).
+  // Prevalence: how many internal sources reach each group key (first pass). The items are
+  // kept for the second pass: at most one entry per stored beat, usually one per pair.
   const keyHosts = new Map<string, number>();
+  const items: (Items | null)[] = [];
   for (const [, ps] of sources) {
-    const keys = new Set<string>();
-    forEachItem(ctx, ps, (_p, _i, key) => keys.add(key));
+    const it = itemsOf(ctx, ps);
+    items.push(it);
+    const keys = new Set<string>(it.key);
     for (const k of keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }
   const population = ctx.internalHosts.size;
@@ -347,97 +397,101 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): 
   const findings: Finding[] = [];
   const beaconPairs = new Set<string>();
   // Second pass: one source's groups at a time, so only they are held in memory.
-  for (const [, ps] of sources) for (const g of groupsOf(ctx, ps).values()) {
-    let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
-    let retry = false;
-    if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {
-      est = analyzeBeats(g.failedTs, null, ctx.datasetSpan, weights);
-      retry = est !== null;
-    }
-    if (!est || est.base < t.beaconMinBase) continue;
-    const portKey = g.ports.top() ?? 0;
-    const port = portKey >> 2;
-    const proto = PROTO_NAME[portKey & 3];
-    const addr = g.addrs.top() ?? null;
-    const service = g.services.top() ?? null;
-    const periodic = ctx.periodicReason(addr, g.name, port, proto);
-    const hosts = keyHosts.get(g.key) ?? 1;
-    const prev = prevalenceFactor(hosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
-    let s = est.base * prev * (periodic ? t.periodicFactor : 1);
-    if (retry) s = Math.min(s, RETRY_SCORE_CAP);
-    const addrs = g.addrs.keys().sort();
-    const spanText = fmtDuration(est.last - est.first);
-    let evidence: string;
-    if (retry) {
-      evidence = `${g.failedTs.length} failed attempts and no successful connection, retry interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}% over ${spanText}`;
-    } else {
-      evidence =
-        `interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}%, ${est.beats} beats over ${spanText}, ` +
-        `sizes ${fmtSizePm(est.sizeMedian, est.sizeMad)}`;
-      if (est.missedShare > 0.02) evidence += `, ${Math.round(est.missedShare * 100)}% missed`;
-      if (est.modes.length > 1) evidence += `, also every ${est.modes.slice(1).map((x) => fmt(x) + ' s').join(', ')}`;
-    }
-    if (addrs.length > 1) evidence += `, ${addrs.length}${g.addrs.overflow ? '+' : ''} addresses`;
-    if (g.proxied) evidence += ', through a proxy';
-    if (periodic) evidence += ` (periodic by design: ${periodic})`;
-    if (prev < 1) evidence += ` (${hosts} of ${population} internal hosts talk to it)`;
-    const techniques = c2Techniques(service);
-    const f = buildFinding(ctx, {
-      detector: 'beacon',
-      score01: s,
-      idKey: [g.src, g.key],
-      sources: g.sources,
-      startTime: est.first,
-      endTime: est.last,
-      srcIp: g.src,
-      srcPort: null,
-      destIp: addr,
-      destPort: port,
-      destHost: g.name,
-      transport: proto,
-      appProtocol: service,
-      direction: g.dir,
-      mitreTechniqueIds: techniques,
-      mitreTacticIds: ['TA0011'],
-      connCount: g.conns,
-      srcBytes: g.origBytes,
-      destBytes: g.respBytes,
-      communityId: null,
-      evidence,
-      details: {
-        mode: retry ? 'failed_attempts' : 'callbacks',
-        interval: round3(est.interval),
-        jitter: round3(est.jitter),
-        beats: est.beats,
-        failedAttempts: g.failedTs.length,
-        fit: round3(est.fit),
-        missedShare: round3(est.missedShare),
-        intervals: est.modes.map(round3),
-        timestamps: est.beatTimes,
-        sizeMedian: est.sizeMedian,
-        sizeMad: est.sizeMad,
-        timingScore: round3(est.timing),
-        fitScore: round3(est.fitScore),
-        dispersionScore: round3(est.dispersion),
-        skewScore: round3(est.skew),
-        sizeScore: round3(est.size),
-        spanScore: round3(est.span),
-        evennessScore: round3(est.evenness),
-        coverageScore: round3(est.coverage),
-        significance: round3(est.confidence),
-        baseScore: round3(est.base),
-        prevalenceFactor: round3(prev),
-        prevalenceHosts: hosts,
-        periodicByDesign: periodic ?? '',
-        groupedBy: g.name ? 'name' : 'address',
-        addresses: addrs.slice(0, 10),
-        proxied: g.proxied,
-        droppedByCap: g.dropped,
-      },
-    });
-    if (f) {
-      findings.push(f);
-      for (const a of addrs) beaconPairs.add(g.src + '|' + a);
+  for (let si = 0; si < items.length; si++) {
+    const it = items[si]!;
+    items[si] = null;
+    for (const g of groupsOf(ctx, it).values()) {
+      let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
+      let retry = false;
+      if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {
+        est = analyzeBeats(g.failedTs, null, ctx.datasetSpan, weights);
+        retry = est !== null;
+      }
+      if (!est || est.base < t.beaconMinBase) continue;
+      const portKey = g.ports.top() ?? 0;
+      const port = portKey >> 2;
+      const proto = PROTO_NAME[portKey & 3];
+      const addr = g.addrs.top() ?? null;
+      const service = g.services.top() ?? null;
+      const periodic = ctx.periodicReason(addr, g.name, port, proto);
+      const hosts = keyHosts.get(g.key) ?? 1;
+      const prev = prevalenceFactor(hosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
+      let s = est.base * prev * (periodic ? t.periodicFactor : 1);
+      if (retry) s = Math.min(s, RETRY_SCORE_CAP);
+      const addrs = g.addrs.keys().sort();
+      const spanText = fmtDuration(est.last - est.first);
+      let evidence: string;
+      if (retry) {
+        evidence = `${g.failedTs.length} failed attempts and no successful connection, retry interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}% over ${spanText}`;
+      } else {
+        evidence =
+          `interval ${fmt(est.interval)} s ±${Math.round(est.jitter * 100)}%, ${est.beats} beats over ${spanText}, ` +
+          `sizes ${fmtSizePm(est.sizeMedian, est.sizeMad)}`;
+        if (est.missedShare > 0.02) evidence += `, ${Math.round(est.missedShare * 100)}% missed`;
+        if (est.modes.length > 1) evidence += `, also every ${est.modes.slice(1).map((x) => fmt(x) + ' s').join(', ')}`;
+      }
+      if (addrs.length > 1) evidence += `, ${addrs.length}${g.addrs.overflow ? '+' : ''} addresses`;
+      if (g.proxied) evidence += ', through a proxy';
+      if (periodic) evidence += ` (periodic by design: ${periodic})`;
+      if (prev < 1) evidence += ` (${hosts} of ${population} internal hosts talk to it)`;
+      const techniques = c2Techniques(service);
+      const f = buildFinding(ctx, {
+        detector: 'beacon',
+        score01: s,
+        idKey: [g.src, g.key],
+        sources: g.sources,
+        startTime: est.first,
+        endTime: est.last,
+        srcIp: g.src,
+        srcPort: null,
+        destIp: addr,
+        destPort: port,
+        destHost: g.name,
+        transport: proto,
+        appProtocol: service,
+        direction: g.dir,
+        mitreTechniqueIds: techniques,
+        mitreTacticIds: ['TA0011'],
+        connCount: g.conns,
+        srcBytes: g.origBytes,
+        destBytes: g.respBytes,
+        communityId: null,
+        evidence,
+        details: {
+          mode: retry ? 'failed_attempts' : 'callbacks',
+          interval: round3(est.interval),
+          jitter: round3(est.jitter),
+          beats: est.beats,
+          failedAttempts: g.failedTs.length,
+          fit: round3(est.fit),
+          missedShare: round3(est.missedShare),
+          intervals: est.modes.map(round3),
+          timestamps: est.beatTimes,
+          sizeMedian: est.sizeMedian,
+          sizeMad: est.sizeMad,
+          timingScore: round3(est.timing),
+          fitScore: round3(est.fitScore),
+          dispersionScore: round3(est.dispersion),
+          skewScore: round3(est.skew),
+          sizeScore: round3(est.size),
+          spanScore: round3(est.span),
+          evennessScore: round3(est.evenness),
+          coverageScore: round3(est.coverage),
+          significance: round3(est.confidence),
+          baseScore: round3(est.base),
+          prevalenceFactor: round3(prev),
+          prevalenceHosts: hosts,
+          periodicByDesign: periodic ?? '',
+          groupedBy: g.name ? 'name' : 'address',
+          addresses: addrs.slice(0, 10),
+          proxied: g.proxied,
+          droppedByCap: g.dropped,
+        },
+      });
+      if (f) {
+        findings.push(f);
+        for (const a of addrs) beaconPairs.add(g.src + '|' + a);
+      }
     }
   }
   return { findings, beaconPairs };

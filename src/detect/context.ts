@@ -34,6 +34,12 @@ const IP_CLASS_INTERNAL = 1;
 const IP_CLASS_EXTERNAL = 2;
 const IP_CLASS_NON_ROUTABLE = 3;
 
+/** A DNS answer remembered for the name join. */
+interface DnsName {
+  name: string;
+  ts: number;
+}
+
 export class DetectContext {
   minTs = Infinity;
   maxTs = -Infinity;
@@ -41,10 +47,15 @@ export class DetectContext {
   readonly internalHosts = new Set<string>();
   readonly uidInfo = new Map<string, UidInfo>();
   /**
-   * `src|addr` -> name and `addr` -> name from DNS answers: the answer with the latest
-   * timestamp wins (ties: the smaller name), so the join does not depend on record order.
+   * Names from DNS answers, `src` -> `addr` -> name (what this source resolved) and
+   * `addr` -> name (what anyone resolved): the answer with the latest timestamp wins (ties:
+   * the smaller name), so the join does not depend on record order. Two levels, so a lookup
+   * builds no key string. Both together are capped by caps.maxDnsAddresses entries.
    */
-  readonly dnsNames = new Map<string, { name: string; ts: number }>();
+  readonly dnsNamesBySrc = new Map<string, Map<string, DnsName>>();
+  readonly dnsNames = new Map<string, DnsName>();
+  /** Entries in dnsNamesBySrc and dnsNames together (the cap counts both). */
+  private dnsEntries = 0;
   /** Counters for the run summary. */
   readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0, duplicateOpen: 0 };
   private readonly ipClass = new Map<string, number>();
@@ -145,19 +156,22 @@ export class DetectContext {
 
   /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
   noteDnsAnswer(src: string, addr: string, name: string, ts: number): void {
-    const k = src + '|' + addr;
-    if (!this.dnsNames.has(k) && this.dnsNames.size >= this.cfg.caps.maxDnsAddresses) {
+    let bySrc = this.dnsNamesBySrc.get(src);
+    if (!bySrc?.has(addr) && this.dnsEntries >= this.cfg.caps.maxDnsAddresses) {
       this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
       return;
     }
-    this.setLatest(k, name, ts);
-    this.setLatest(addr, name, ts);
+    if (!bySrc) this.dnsNamesBySrc.set(src, (bySrc = new Map()));
+    this.setLatest(bySrc, addr, name, ts);
+    this.setLatest(this.dnsNames, addr, name, ts);
   }
 
-  private setLatest(k: string, name: string, ts: number): void {
-    const cur = this.dnsNames.get(k);
-    if (!cur) this.dnsNames.set(k, { name, ts });
-    else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
+  private setLatest(m: Map<string, DnsName>, k: string, name: string, ts: number): void {
+    const cur = m.get(k);
+    if (!cur) {
+      m.set(k, { name, ts });
+      this.dnsEntries++;
+    } else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
       cur.name = name;
       cur.ts = ts;
     }
@@ -169,7 +183,7 @@ export class DetectContext {
       const u = this.uidInfo.get(uid);
       if (u?.name) return u.name;
     }
-    return (this.dnsNames.get(src + '|' + addr) ?? this.dnsNames.get(addr))?.name ?? null;
+    return (this.dnsNamesBySrc.get(src)?.get(addr) ?? this.dnsNames.get(addr))?.name ?? null;
   }
 
   /** Periodic-by-design reason for a destination, or null. */
