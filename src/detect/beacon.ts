@@ -267,8 +267,10 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
   const uidInfo = ctx.uidInfo;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
-    const dnsName = ctx.nameFor(null, p.src, p.dst);
-    const dnsUsable = considered && dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
+    // Beats of traffic not considered count only through a proxy that names the host.
+    if (!considered && !ctx.anyProxiedUid) continue;
+    const dnsName = considered ? ctx.nameFor(null, p.src, p.dst) : null;
+    const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
     const nb = p.beatCount;
     // Open segment: -1 when none.
     let open = -1;
@@ -281,7 +283,7 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
         name = dnsUsable;
       } else {
         if (!considered && !(info.proxied && info.name)) continue;
-        name = info.name ?? (considered ? dnsName : null);
+        name = info.name ?? dnsName;
         if (name && looksLikeAddress(name)) name = null;
         proxied = info.proxied === true && !considered;
       }

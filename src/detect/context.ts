@@ -46,6 +46,8 @@ export class DetectContext {
   /** Internal hosts that originated considered traffic (the prevalence population). */
   readonly internalHosts = new Set<string>();
   readonly uidInfo = new Map<string, UidInfo>();
+  /** True once any uidInfo entry is proxied (else traffic not considered cannot make a beat). */
+  anyProxiedUid = false;
   /**
    * Names from DNS answers, `src` -> `addr` -> name (what this source resolved) and
    * `addr` -> name (what anyone resolved): the answer with the latest timestamp wins (ties:
@@ -145,6 +147,7 @@ export class DetectContext {
         cur.tls = cur.tls || tls;
       }
       cur.proxied = cur.proxied || proxied;
+      if (proxied) this.anyProxiedUid = true;
       return;
     }
     if (this.uidInfo.size >= this.cfg.caps.maxUidNames) {
@@ -152,6 +155,7 @@ export class DetectContext {
       return;
     }
     this.uidInfo.set(uid, { name, tls, proxied });
+    if (proxied) this.anyProxiedUid = true;
   }
 
   /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
