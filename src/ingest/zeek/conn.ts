@@ -1,25 +1,19 @@
 import type { ConnRecord, RecordSink } from '../../core/records.js';
-import { codeMap, type RecordMapper } from './mapper.js';
+import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
 import {
-  jsonAddr,
   jsonTransport,
   jsonBool,
   jsonCount,
   jsonInterval,
-  jsonPort,
   jsonStringList,
-  jsonTime,
 } from './values.js';
 import {
-  scanAddr,
   scanBool,
   scanCount,
   scanInt,
   scanInterval,
-  scanPort,
   scanString,
   scanStringList,
-  scanTime,
   scanToken,
   scanTransport,
 } from './scan.js';
@@ -32,7 +26,8 @@ const COLUMNS = [
   'community_id', 'ip_proto',
 ] as const;
 
-const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7, SERVICE = 8, DURATION = 9;
+// Codes 1..6 (ts, uid, id.*) are set by setIdTsv/setIdJson (mapper.ts).
+const PROTO = 7, SERVICE = 8, DURATION = 9;
 const ORIG_BYTES = 10, RESP_BYTES = 11, CONN_STATE = 12, LOCAL_ORIG = 13, LOCAL_RESP = 14, MISSED_BYTES = 15;
 const HISTORY = 16, ORIG_PKTS = 17, ORIG_IP_BYTES = 18, RESP_PKTS = 19, RESP_IP_BYTES = 20, TUNNEL_PARENTS = 21;
 const VLAN = 22, INNER_VLAN = 23, COMMUNITY_ID = 24, IP_PROTO = 25;
@@ -75,32 +70,9 @@ export const connMapper: RecordMapper<ConnRecord> = {
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {
+    if (code <= ID_CODE_LAST) return setIdTsv(r, code, buf, s, e, sep);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = scanTime(buf, s, e, sep);
-        return r.ts === r.ts;
-      case UID:
-        r.uid = scanString(buf, s, e, sep);
-        return true;
-      case ORIG_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
-      case RESP_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
       case PROTO:
         r.proto = scanTransport(buf, s, e, sep);
         return true;
@@ -165,33 +137,9 @@ export const connMapper: RecordMapper<ConnRecord> = {
   },
 
   setJson(r, code, x) {
+    if (code <= ID_CODE_LAST) return setIdJson(r, code, x);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = jsonTime(x);
-        return r.ts === r.ts;
-      case UID:
-        if (typeof x !== 'string') return false;
-        r.uid = x;
-        return true;
-      case ORIG_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = jsonPort(x);
-        return v >= 0;
-      case RESP_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = jsonPort(x);
-        return v >= 0;
       case PROTO:
         r.proto = jsonTransport(x);
         return typeof x === 'string';

@@ -1,27 +1,20 @@
 import type { DnsRecord, RecordSink } from '../../core/records.js';
 import { emptyDnsRecord, NO_CONN_ID } from '../../core/records.js';
-import { codeMap, type RecordMapper } from './mapper.js';
+import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
 import {
-  jsonAddr,
   jsonTransport,
   jsonBool,
   jsonCount,
   jsonInterval,
   jsonIntervalList,
-  jsonPort,
   jsonStringList,
-  jsonTime,
 } from './values.js';
 import {
-  scanAddr,
   scanBool,
   scanCount,
   scanInterval,
   scanIntervalList,
-  scanPort,
-  scanString,
   scanStringList,
-  scanTime,
   scanToken,
   scanTransport,
 } from './scan.js';
@@ -33,7 +26,8 @@ const COLUMNS = [
   'answers', 'TTLs', 'rejected',
 ] as const;
 
-const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, PROTO = 7, TRANS_ID = 8, RTT = 9;
+// Codes 1..6 (ts, uid, id.*) are set by setIdTsv/setIdJson (mapper.ts).
+const PROTO = 7, TRANS_ID = 8, RTT = 9;
 const QUERY = 10, QCLASS = 11, QCLASS_NAME = 12, QTYPE = 13, QTYPE_NAME = 14, RCODE = 15, RCODE_NAME = 16;
 const AA = 17, TC = 18, RD = 19, RA = 20, Z = 21, ANSWERS = 22, TTLS = 23, REJECTED = 24;
 
@@ -50,32 +44,9 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {
+    if (code <= ID_CODE_LAST) return setIdTsv(r, code, buf, s, e, sep);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = scanTime(buf, s, e, sep);
-        return r.ts === r.ts;
-      case UID:
-        r.uid = scanString(buf, s, e, sep);
-        return true;
-      case ORIG_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
-      case RESP_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
       case PROTO:
         r.proto = scanTransport(buf, s, e, sep);
         return true;
@@ -143,33 +114,9 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
   },
 
   setJson(r, code, x) {
+    if (code <= ID_CODE_LAST) return setIdJson(r, code, x);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = jsonTime(x);
-        return r.ts === r.ts;
-      case UID:
-        if (typeof x !== 'string') return false;
-        r.uid = x;
-        return true;
-      case ORIG_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = jsonPort(x);
-        return v >= 0;
-      case RESP_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = jsonPort(x);
-        return v >= 0;
       case PROTO:
         r.proto = jsonTransport(x);
         return typeof x === 'string';

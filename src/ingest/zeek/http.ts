@@ -1,20 +1,14 @@
 import type { HttpRecord, RecordSink } from '../../core/records.js';
 import { emptyHttpRecord, NO_CONN_ID } from '../../core/records.js';
-import { codeMap, type RecordMapper } from './mapper.js';
+import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
 import {
-  jsonAddr,
   jsonCount,
-  jsonPort,
   jsonStringList,
-  jsonTime,
 } from './values.js';
 import {
-  scanAddr,
   scanCount,
-  scanPort,
   scanString,
   scanStringList,
-  scanTime,
   scanToken,
 } from './scan.js';
 
@@ -26,7 +20,8 @@ const COLUMNS = [
   'resp_filenames', 'resp_mime_types',
 ] as const;
 
-const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, TRANS_DEPTH = 7, METHOD = 8, HOST = 9;
+// Codes 1..6 (ts, uid, id.*) are set by setIdTsv/setIdJson (mapper.ts).
+const TRANS_DEPTH = 7, METHOD = 8, HOST = 9;
 const URI = 10, REFERRER = 11, VERSION = 12, USER_AGENT = 13, ORIGIN = 14, REQUEST_BODY_LEN = 15;
 const RESPONSE_BODY_LEN = 16, STATUS_CODE = 17, STATUS_MSG = 18, INFO_CODE = 19, INFO_MSG = 20, TAGS = 21;
 const USERNAME = 22, PASSWORD = 23, ORIG_FILENAMES = 24, ORIG_MIME_TYPES = 25, RESP_FILENAMES = 26;
@@ -45,32 +40,9 @@ export const httpMapper: RecordMapper<HttpRecord> = {
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {
+    if (code <= ID_CODE_LAST) return setIdTsv(r, code, buf, s, e, sep);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = scanTime(buf, s, e, sep);
-        return r.ts === r.ts;
-      case UID:
-        r.uid = scanString(buf, s, e, sep);
-        return true;
-      case ORIG_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
-      case RESP_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
       case TRANS_DEPTH:
         r.transDepth = v = scanCount(buf, s, e, sep);
         return v >= 0;
@@ -139,29 +111,9 @@ export const httpMapper: RecordMapper<HttpRecord> = {
   },
 
   setJson(r, code, x) {
+    if (code <= ID_CODE_LAST) return setIdJson(r, code, x);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = jsonTime(x);
-        return r.ts === r.ts;
-      case ORIG_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = jsonPort(x);
-        return v >= 0;
-      case RESP_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = jsonPort(x);
-        return v >= 0;
       case TRANS_DEPTH:
         r.transDepth = v = jsonCount(x);
         return v >= 0;
@@ -195,8 +147,7 @@ export const httpMapper: RecordMapper<HttpRecord> = {
     // The remaining codes are plain strings.
     if (typeof x !== 'string') return false;
     switch (code) {
-      case UID: r.uid = x; break;
-      case METHOD: r.method = x; break;
+        case METHOD: r.method = x; break;
       case HOST: r.host = x; break;
       case URI: r.uri = x; break;
       case REFERRER: r.referrer = x; break;

@@ -1,5 +1,7 @@
 import type { RecordSink } from '../../core/records.js';
 import type { ZeekRecordKind } from './log-types.js';
+import { scanAddr, scanPort, scanString, scanTime } from './scan.js';
+import { jsonAddr, jsonPort, jsonTime } from './values.js';
 
 /**
  * Maps the columns of one Zeek log onto one record type. The parser builds a column-index
@@ -34,4 +36,76 @@ export function codeMap(names: readonly string[]): Map<string, number> {
   const m = new Map<string, number>();
   names.forEach((n, i) => m.set(n, i + 1));
   return m;
+}
+
+/**
+ * Every log we map starts its COLUMNS with these six, so their field codes are 1..6 in every
+ * mapper and one pair of setters serves them all.
+ */
+export const ID_CODE_LAST = 6;
+const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5; // and RESP_P = 6
+
+/** The fields the six shared columns fill. */
+interface IdFields {
+  ts: number;
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+}
+
+/** setTsv for codes 1..6 (ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p). */
+export function setIdTsv(r: IdFields, code: number, buf: Buffer, s: number, e: number, sep: number): boolean {
+  switch (code) {
+    case TS:
+      r.ts = scanTime(buf, s, e, sep);
+      return r.ts === r.ts;
+    case UID:
+      r.uid = scanString(buf, s, e, sep);
+      return true;
+    case ORIG_H:
+    case RESP_H: {
+      const a = scanAddr(buf, s, e, sep);
+      if (a === null) return false;
+      if (code === ORIG_H) r.origH = a;
+      else r.respH = a;
+      return true;
+    }
+    default: {
+      // ORIG_P or RESP_P
+      const v = scanPort(buf, s, e, sep);
+      if (code === ORIG_P) r.origP = v;
+      else r.respP = v;
+      return v >= 0;
+    }
+  }
+}
+
+/** setJson for codes 1..6. */
+export function setIdJson(r: IdFields, code: number, x: unknown): boolean {
+  switch (code) {
+    case TS:
+      r.ts = jsonTime(x);
+      return r.ts === r.ts;
+    case UID:
+      if (typeof x !== 'string') return false;
+      r.uid = x;
+      return true;
+    case ORIG_H:
+    case RESP_H: {
+      const a = jsonAddr(x);
+      if (a === null) return false;
+      if (code === ORIG_H) r.origH = a;
+      else r.respH = a;
+      return true;
+    }
+    default: {
+      // ORIG_P or RESP_P
+      const v = jsonPort(x);
+      if (code === ORIG_P) r.origP = v;
+      else r.respP = v;
+      return v >= 0;
+    }
+  }
 }

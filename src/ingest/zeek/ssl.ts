@@ -1,17 +1,10 @@
 import type { RecordSink, SslRecord } from '../../core/records.js';
-import { codeMap, type RecordMapper } from './mapper.js';
+import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
 import {
-  jsonAddr,
   jsonBool,
-  jsonPort,
-  jsonTime,
 } from './values.js';
 import {
-  scanAddr,
   scanBool,
-  scanPort,
-  scanString,
-  scanTime,
   scanToken,
 } from './scan.js';
 
@@ -24,7 +17,8 @@ const COLUMNS = [
   'resumed', 'last_alert', 'next_protocol', 'established', 'ja3', 'ja3s', 'ja4',
 ] as const;
 
-const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5, RESP_P = 6, VERSION = 7, CIPHER = 8, CURVE = 9;
+// Codes 1..6 (ts, uid, id.*) are set by setIdTsv/setIdJson (mapper.ts).
+const VERSION = 7, CIPHER = 8, CURVE = 9;
 const SERVER_NAME = 10, RESUMED = 11, LAST_ALERT = 12, NEXT_PROTOCOL = 13, ESTABLISHED = 14, JA3 = 15;
 const JA3S = 16, JA4 = 17;
 
@@ -58,29 +52,9 @@ export const sslMapper: RecordMapper<SslRecord> = {
   },
 
   setTsv(r, code, buf, s, e, sep) {
+    if (code <= ID_CODE_LAST) return setIdTsv(r, code, buf, s, e, sep);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = scanTime(buf, s, e, sep);
-        return r.ts === r.ts;
-      case ORIG_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
-      case RESP_H: {
-        const a = scanAddr(buf, s, e, sep);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = scanPort(buf, s, e, sep);
-        return v >= 0;
       case RESUMED:
         v = scanBool(buf, s, e, sep);
         r.resumed = v === 1;
@@ -90,34 +64,14 @@ export const sslMapper: RecordMapper<SslRecord> = {
         r.established = v === 1;
         return v >= 0;
     }
-    setString(r, code, code === UID ? scanString(buf, s, e, sep) : scanToken(buf, s, e, sep));
+    setString(r, code, scanToken(buf, s, e, sep));
     return true;
   },
 
   setJson(r, code, x) {
+    if (code <= ID_CODE_LAST) return setIdJson(r, code, x);
     let v: number;
     switch (code) {
-      case TS:
-        r.ts = jsonTime(x);
-        return r.ts === r.ts;
-      case ORIG_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.origH = a;
-        return true;
-      }
-      case ORIG_P:
-        r.origP = v = jsonPort(x);
-        return v >= 0;
-      case RESP_H: {
-        const a = jsonAddr(x);
-        if (a === null) return false;
-        r.respH = a;
-        return true;
-      }
-      case RESP_P:
-        r.respP = v = jsonPort(x);
-        return v >= 0;
       case RESUMED:
         v = jsonBool(x);
         r.resumed = v === 1;
@@ -146,7 +100,6 @@ export const sslMapper: RecordMapper<SslRecord> = {
 
 function setString(r: SslRecord, code: number, x: string): void {
   switch (code) {
-    case UID: r.uid = x; break;
     case VERSION: r.version = x; break;
     case CIPHER: r.cipher = x; break;
     case CURVE: r.curve = x; break;
