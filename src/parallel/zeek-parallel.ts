@@ -11,10 +11,9 @@
  *
  * Standard input (`-`) is read by the main thread itself, in its place in the order.
  */
-import { stat } from 'node:fs/promises';
 import { KonsekiError } from '../core/errors.js';
 import type { RecordSink } from '../core/records.js';
-import { MAX_DIRECTORY_FILES, listZeekLogFiles, readZeekStream, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
+import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, readZeekStream, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { RecordKind, type ErrorDump, type FromWorker, type RecordBatch } from './protocol.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
@@ -60,48 +59,6 @@ export function feedBatch(b: RecordBatch, sink: RecordSink, byKind?: ZeekReadSta
   }
 }
 
-function emptyStats(): ZeekReadStats {
-  return {
-    files: [],
-    totals: {
-      files: 0,
-      linesRead: 0,
-      records: 0,
-      headerLines: 0,
-      badLines: 0,
-      skipped: {},
-      byKind: { conn: 0, dns: 0, http: 0, ssl: 0 },
-      skippedLogs: {},
-      abandonedFiles: 0,
-      truncatedFiles: 0,
-    },
-    ignoredFiles: { count: 0, examples: [] },
-    filesOverCap: 0,
-  };
-}
-
-function addTotals(out: ZeekReadStats, st: ZeekFileStats): void {
-  const t = out.totals;
-  out.files.push(st);
-  t.files++;
-  t.linesRead += st.linesRead;
-  t.records += st.records;
-  t.headerLines += st.headerLines;
-  t.badLines += st.badLines;
-  for (const [k, v] of Object.entries(st.skipped)) t.skipped[k] = (t.skipped[k] ?? 0) + v;
-  if (st.skippedLog && st.path !== null) t.skippedLogs[st.path] = (t.skippedLogs[st.path] ?? 0) + 1;
-  if (st.abandoned) t.abandonedFiles++;
-  if (st.truncated) t.truncatedFiles++;
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 interface FileSlot {
   parts: { w: number; batch: RecordBatch }[];
   done: Extract<FromWorker, { type: 'zeek-done' }> | null;
@@ -115,7 +72,7 @@ interface FileSlot {
  * @param opts as for readZeekLogs, plus the number of workers
  */
 export async function readZeekLogsParallel(inputs: string[], sink: RecordSink, opts: ParallelZeekOptions): Promise<ZeekReadStats> {
-  const out = emptyStats();
+  const out = emptyZeekReadStats();
   const budget = { left: MAX_DIRECTORY_FILES };
   const jobs: { file: string; stdin: boolean }[] = [];
   for (const input of inputs) {

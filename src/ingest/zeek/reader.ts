@@ -68,6 +68,27 @@ export interface ZeekReadStats {
   filesOverCap: number;
 }
 
+/** Statistics of a run that has read nothing yet. */
+export function emptyZeekReadStats(): ZeekReadStats {
+  return {
+    files: [],
+    totals: {
+      files: 0,
+      linesRead: 0,
+      records: 0,
+      headerLines: 0,
+      badLines: 0,
+      skipped: {},
+      byKind: { conn: 0, dns: 0, http: 0, ssl: 0 },
+      skippedLogs: {},
+      abandonedFiles: 0,
+      truncatedFiles: 0,
+    },
+    ignoredFiles: { count: 0, examples: [] },
+    filesOverCap: 0,
+  };
+}
+
 /** First bytes of a gzip member (RFC 1952: ID1 ID2). */
 function isGzipMagic(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -98,23 +119,7 @@ function isGzipMagic(b: Buffer): boolean {
  */
 export async function readZeekLogs(inputs: string[], sink: RecordSink, opts: ZeekReadOptions): Promise<ZeekReadStats> {
   normalizeBudget(opts);
-  const out: ZeekReadStats = {
-    files: [],
-    totals: {
-      files: 0,
-      linesRead: 0,
-      records: 0,
-      headerLines: 0,
-      badLines: 0,
-      skipped: {},
-      byKind: { conn: 0, dns: 0, http: 0, ssl: 0 },
-      skippedLogs: {},
-      abandonedFiles: 0,
-      truncatedFiles: 0,
-    },
-    ignoredFiles: { count: 0, examples: [] },
-    filesOverCap: 0,
-  };
+  const out = emptyZeekReadStats();
   const budget = { left: MAX_DIRECTORY_FILES };
   for (const input of inputs) {
     let files: string[];
@@ -157,7 +162,8 @@ function countingSink(sink: RecordSink, byKind: ZeekReadTotals['byKind']): Recor
   };
 }
 
-function addTotals(out: ZeekReadStats, st: ZeekFileStats): void {
+/** Adds one file's statistics to the run's totals. */
+export function addTotals(out: ZeekReadStats, st: ZeekFileStats): void {
   const t = out.totals;
   out.files.push(st);
   t.files++;
@@ -185,7 +191,8 @@ export async function listZeekLogDirectory(
   return { files, ignoredFiles: out.ignoredFiles, filesOverCap: out.filesOverCap };
 }
 
-async function isDirectory(p: string): Promise<boolean> {
+/** True when `p` is a directory (false when it cannot be stat'ed). */
+export async function isDirectory(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
   } catch {
