@@ -37,7 +37,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { walkHeaders } from './header-walk.mjs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,57 +46,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist');
 const self = fileURLToPath(import.meta.url);
-const CHUNK = 4 << 20;
 const TIME = '/usr/bin/time';
 
 // ---------------------------------------------------------------------------------------------
 // Child passes: `--child walk|noapp|pcap-parser FILE [DIR]`, each printing one JSON line.
-
-/**
- * The floor: walk the 16-byte record headers (caplen at +8) over 4 MiB reads, one read ahead
- * into a second buffer (as the reader does), carrying a header split by a read boundary.
- */
-async function walkHeaders(file) {
-  const fh = await open(file, 'r');
-  const bufs = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
-  const hdr = Buffer.alloc(16);
-  let have = 0;
-  let skip = 24; // the file header
-  let packets = 0;
-  let turn = 0;
-  let pending = fh.read(bufs[0], 0, CHUNK, null);
-  for (;;) {
-    const { bytesRead: n, buffer: chunk } = await pending;
-    if (n === 0) break;
-    turn ^= 1;
-    pending = fh.read(bufs[turn], 0, CHUNK, null);
-    let p = 0;
-    for (;;) {
-      if (skip > 0) {
-        const k = Math.min(skip, n - p);
-        p += k;
-        skip -= k;
-        if (skip > 0) break;
-      }
-      if (have > 0 || n - p < 16) {
-        const k = Math.min(16 - have, n - p);
-        chunk.copy(hdr, have, p, p + k);
-        have += k;
-        p += k;
-        if (have < 16) break;
-        have = 0;
-        skip = hdr.readUInt32LE(8);
-        packets++;
-        continue;
-      }
-      skip = chunk.readUInt32LE(p + 8);
-      p += 16;
-      packets++;
-    }
-  }
-  await fh.close();
-  return { packets };
-}
 
 /** runFlows (src/cli/commands/flows.ts) for one file, minus the app layer. */
 async function flowsWithoutApp(file) {

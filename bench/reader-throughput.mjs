@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { CHUNK, walkHeaders } from './header-walk.mjs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,6 @@ import { readCapture } from '../dist/ingest/capture-reader.js';
 import { PacketDecoder } from '../dist/ingest/decode/packet-decoder.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CHUNK = 4 << 20;
 
 function args(argv) {
   const o = { file: '', size: '512M', seed: '1', flows: '50000', rounds: '2', 'min-ratio': '0.6', 'max-rss-mb': '150', keep: false };
@@ -41,55 +40,6 @@ function args(argv) {
     else throw new Error(`unknown option ${argv[i]}`);
   }
   return o;
-}
-
-/**
- * The floor: walk the 16-byte record headers (caplen at +8) over 4 MiB reads, one read
- * ahead into a second buffer (as the reader does), carrying a header split by a read
- * boundary in a 16-byte buffer.
- */
-async function walkHeaders(file) {
-  const fh = await open(file, 'r');
-  const bufs = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
-  const hdr = Buffer.alloc(16);
-  let have = 0; // bytes of a split record header already in `hdr`
-  let skip = 24; // bytes to skip before the next record header (starts with the file header)
-  let packets = 0;
-  let bytes = 0;
-  let turn = 0;
-  let pending = fh.read(bufs[0], 0, CHUNK, null);
-  for (;;) {
-    const { bytesRead: n, buffer: chunk } = await pending;
-    if (n === 0) break;
-    turn ^= 1;
-    pending = fh.read(bufs[turn], 0, CHUNK, null);
-    bytes += n;
-    let p = 0;
-    for (;;) {
-      if (skip > 0) {
-        const k = Math.min(skip, n - p);
-        p += k;
-        skip -= k;
-        if (skip > 0) break;
-      }
-      if (have > 0 || n - p < 16) {
-        const k = Math.min(16 - have, n - p);
-        chunk.copy(hdr, have, p, p + k);
-        have += k;
-        p += k;
-        if (have < 16) break;
-        have = 0;
-        skip = hdr.readUInt32LE(8);
-        packets++;
-        continue;
-      }
-      skip = chunk.readUInt32LE(p + 8);
-      p += 16;
-      packets++;
-    }
-  }
-  await fh.close();
-  return { packets, bytes };
 }
 
 async function fullRead(file) {
