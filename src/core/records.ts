@@ -50,6 +50,17 @@ export interface ConnRecord extends ConnId {
   portMismatch?: string | null;
   /** Shannon entropy (bits per byte, 0..8) of a sample of the originator's payload, when known (captures). */
   origPayloadEntropy?: number | null;
+  /**
+   * Start times (epoch seconds, like `ts`) of the originator's bursts, captures only: a burst
+   * starts at an originator packet carrying payload (TCP/UDP payload length > 0; ICMP and other
+   * IP protocols: any packet) when no packet in either direction was seen in the connection for
+   * at least BURST_GAP (1.0 s) before it; the first such packet also starts one. At most the
+   * first MAX_ORIG_BURSTS (256) start times are kept (a sample, not an anomaly). Set only when
+   * the connection had at least 2 bursts; Zeek logs leave it undefined.
+   */
+  origBursts?: number[];
+  /** Total number of originator bursts (not capped); set together with `origBursts`. */
+  origBurstCount?: number;
   /** Index of the input this record came from (for `input_source`). */
   source?: number;
 }

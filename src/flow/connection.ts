@@ -52,6 +52,16 @@ export class KeyTail {
   ) {}
 }
 
+/**
+ * Originator bursts (ConnRecord.origBursts): a quiet time of at least this many microseconds
+ * in both directions before an originator payload packet starts a new burst. 1 s separates the
+ * request/response exchanges of a beacon or heartbeat inside one long-lived connection (Merlin
+ * over QUIC every 15 s, a RAT heartbeat every 10 s) while keeping one exchange one burst.
+ */
+export const BURST_GAP_USEC = 1_000_000;
+/** At most this many burst start times are kept per connection (a sample; the count goes on). */
+export const MAX_ORIG_BURSTS = 256;
+
 /** Conn.bits masks (TcpSession uses the bits from 1 << 8 on). */
 const BIT_ORIG_IS_A = 1 << 0;
 const BIT_SAME_SIDES = 1 << 1;
@@ -115,6 +125,15 @@ export class Conn {
   app: AppAnalyzer | null = null;
   history = '';
   missedBytes = 0;
+
+  /**
+   * Originator bursts: how many so far, the first one's start time (whole seconds and
+   * microseconds, small integers), and the start times as seconds once there are two.
+   */
+  burstCount = 0;
+  burst0Sec = 0;
+  burst0Usec = 0;
+  bursts: number[] | null = null;
 
   origPort: number;
   respPort: number;
@@ -281,6 +300,25 @@ export class Conn {
   /** Time of the last packet (seconds, microsecond precision). */
   get lastTime(): number {
     return this.lastSec + this.lastUsec / 1e6;
+  }
+
+  /**
+   * An originator packet with payload arrived at (sec, usec); the connection's previous packet
+   * was at (prevSec, prevUsec). Starts a burst when it is the first or follows BURST_GAP_USEC
+   * of silence in both directions.
+   */
+  origPayloadAt(sec: number, usec: number, prevSec: number, prevUsec: number): void {
+    const n = this.burstCount;
+    if (n !== 0 && (sec - prevSec) * 1e6 + (usec - prevUsec) < BURST_GAP_USEC) return;
+    this.burstCount = n + 1;
+    if (n === 0) {
+      this.burst0Sec = sec;
+      this.burst0Usec = usec;
+    } else if (n === 1) {
+      this.bursts = [this.burst0Sec + this.burst0Usec / 1e6, sec + usec / 1e6];
+    } else if (n < MAX_ORIG_BURSTS) {
+      this.bursts!.push(sec + usec / 1e6);
+    }
   }
 
   /** Zeek's Session::CheckHistory: add `code` the first time `mask` is seen. Returns true if seen before. */

@@ -22,6 +22,11 @@
  * anomaly code `flow_table_cap`. The timer heap holds at most one live entry per connection
  * plus stale entries of connections that ended within the last timeout period.
  *
+ * Originator bursts (ConnRecord.origBursts, a Konseki extra for beacons inside one long-lived
+ * connection): an originator packet with payload starts a burst when the connection was quiet
+ * in both directions for BURST_GAP_USEC before it (connection.ts origPayloadAt). TCP and UDP
+ * count packets with payload (length from the headers); ICMP and other protocols every packet.
+ *
  * Where we differ from Zeek, on purpose:
  * - Checksums are not verified (as `zeek -C`): captures taken with checksum offloading would
  *   otherwise lose every locally sent packet.
@@ -318,6 +323,9 @@ export class FlowTable {
 
     let isOrig = conn.sameSides || this.srcIsA === conn.origIsA;
     const ipLen = meta.ipLen;
+    // Time of the connection's previous packet, for the originator's bursts.
+    const prevSec = conn.lastSec;
+    const prevUsec = conn.lastUsec;
     switch (transport) {
       case Transport.Tcp: {
         let len = ipLen - meta.ipHdrLen - meta.tcpHdrLen;
@@ -335,6 +343,7 @@ export class FlowTable {
           meta.payloadOff,
         );
         this.count(conn, isOrig, ipLen);
+        if (isOrig && len > 0) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
         break;
       }
       case Transport.Udp: {
@@ -346,6 +355,7 @@ export class FlowTable {
         if (isOrig) {
           conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
           conn.reqLen = conn.reqLen < 0 ? ulen : conn.reqLen + ulen;
+          if (ulen > 0) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
         } else {
           conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
           conn.repLen = conn.repLen < 0 ? ulen : conn.repLen + ulen;
@@ -358,8 +368,12 @@ export class FlowTable {
         conn.lastUsec = usec;
         let len = ipLen - meta.ipHdrLen - 8;
         if (ipLen === 0) len = meta.payloadLen;
-        if (isOrig) conn.reqLen = conn.reqLen < 0 ? len : conn.reqLen + len;
-        else conn.repLen = conn.repLen < 0 ? len : conn.repLen + len;
+        if (isOrig) {
+          conn.reqLen = conn.reqLen < 0 ? len : conn.reqLen + len;
+          conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+        } else {
+          conn.repLen = conn.repLen < 0 ? len : conn.repLen + len;
+        }
         // ConnSize sees ICMP packets only when the whole message was captured.
         if (meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) this.count(conn, isOrig, ipLen);
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
@@ -369,6 +383,7 @@ export class FlowTable {
         conn.lastSec = sec;
         conn.lastUsec = usec;
         this.count(conn, isOrig, ipLen);
+        if (isOrig) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
         break;
     }
     // Packets only move the inactivity deadline later, so the heap entry is re-armed lazily
@@ -769,7 +784,7 @@ export class FlowTable {
       }
     }
     const hasDuration = duration > 0;
-    return {
+    const rec: ConnRecord = {
       ts: conn.startTime,
       uid: conn.uid,
       origH: ipToString(origAddr, 0, alen),
@@ -798,6 +813,11 @@ export class FlowTable {
       openAtEnd,
       source: conn.source,
     };
+    if (conn.bursts !== null) {
+      rec.origBursts = conn.bursts;
+      rec.origBurstCount = conn.burstCount;
+    }
+    return rec;
   }
 
   private heapPush(t: number, c: Conn): void {
