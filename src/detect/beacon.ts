@@ -368,22 +368,44 @@ function groupsOf(ctx: DetectContext, it: Items): Map<string, Group> {
   return groups;
 }
 
-export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>): BeaconResult {
-  const t = ctx.cfg.t;
+/** Pairs grouped by source, sources in address order. */
+function pairsBySource(pairs: Iterable<PairState>): [string, PairState[]][] {
   const bySrc = new Map<string, PairState[]>();
   for (const p of pairs) {
     let a = bySrc.get(p.src);
     if (!a) bySrc.set(p.src, (a = []));
     a.push(p);
   }
-  const sources = [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * Sources reaching each group key (the beacon prevalence count) over these pairs only: one
+ * shard's share when detection is sharded by source (src/detect/shard.ts sums the shares).
+ */
+export function beaconKeyHosts(ctx: DetectContext, pairs: Iterable<PairState>): Map<string, number> {
+  const keyHosts = new Map<string, number>();
+  for (const [, ps] of pairsBySource(pairs)) {
+    for (const k of new Set<string>(itemsOf(ctx, ps).key)) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
+  }
+  return keyHosts;
+}
+
+/**
+ * @param globalKeyHosts sources per group key over the whole input, when this engine holds
+ *   only some sources (sharded detection); by default counted from `pairs`
+ */
+export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, globalKeyHosts?: Map<string, number>): BeaconResult {
+  const t = ctx.cfg.t;
+  const sources = pairsBySource(pairs);
   // Prevalence: how many internal sources reach each group key (first pass). The items are
   // kept for the second pass: at most one entry per stored beat, usually one per pair.
-  const keyHosts = new Map<string, number>();
+  const keyHosts = globalKeyHosts ?? new Map<string, number>();
   const items: (Items | null)[] = [];
   for (const [, ps] of sources) {
     const it = itemsOf(ctx, ps);
     items.push(it);
+    if (globalKeyHosts) continue;
     const keys = new Set<string>(it.key);
     for (const k of keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }

@@ -84,6 +84,12 @@ export function dedupeLookups(ts: readonly number[], tid: readonly number[]): nu
   return out;
 }
 
+/** Hosts per `n|name` / `d|domain` key, and the number of distinct querying hosts. */
+export interface DnsBeaconPrevalence {
+  hosts: Map<string, number>;
+  queriers: number;
+}
+
 export class DnsBeaconTracker {
   private readonly groups = new Map<string, DnsLookupGroup>();
 
@@ -134,10 +140,8 @@ export class DnsBeaconTracker {
     return this.groups.size;
   }
 
-  findings(): Finding[] {
-    const ctx = this.ctx;
-    const t = ctx.cfg.t;
-    // Prevalence: internal hosts looking up each name / domain.
+  /** Prevalence over the groups held: internal hosts looking up each name / domain, and the querying hosts. */
+  prevalence(): DnsBeaconPrevalence {
     const hosts = new Map<string, number>();
     const querierSet = new Set<string>();
     for (const [k, g] of this.groups) {
@@ -145,7 +149,18 @@ export class DnsBeaconTracker {
       hosts.set(pk, (hosts.get(pk) ?? 0) + 1);
       querierSet.add(g.src);
     }
-    const population = Math.max(ctx.internalHosts.size, querierSet.size);
+    return { hosts, queriers: querierSet.size };
+  }
+
+  /**
+   * @param global prevalence over the whole input, when this tracker holds only some sources
+   *   (sharded detection, src/detect/shard.ts); by default counted from the groups held
+   */
+  findings(global?: DnsBeaconPrevalence): Finding[] {
+    const ctx = this.ctx;
+    const t = ctx.cfg.t;
+    const { hosts, queriers } = global ?? this.prevalence();
+    const population = Math.max(ctx.internalHosts.size, queriers);
     const weights: BeaconWeights = {
       timing: t.beaconWeightTiming,
       size: t.beaconWeightSize,

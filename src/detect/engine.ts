@@ -22,6 +22,7 @@ import { IocTracker } from './ioc.js';
 import { longConnectionFindings } from './long-connection.js';
 import { isFailedAttempt, PairState, protoCode } from './pairs.js';
 import { PortTracker } from './ports.js';
+import type { FinishGlobals, ShardAccess } from './shard.js';
 
 /** Figures for the run summary. */
 export interface DetectionStats {
@@ -50,6 +51,8 @@ export class DetectionEngine implements RecordSink {
   private readonly dnsBeacon: DnsBeaconTracker;
   private readonly ioc: IocTracker;
   private readonly on: Set<DetectorId>;
+  /** Cross-shard aggregates finish() uses instead of its own counts (sharded detection only). */
+  private globals: FinishGlobals | null = null;
   private findingCounts: Record<DetectorId, number> = {
     beacon: 0,
     suspicious_port: 0,
@@ -229,8 +232,7 @@ export class DetectionEngine implements RecordSink {
    */
   finish(): Finding[] {
     const ctx = this.ctx;
-    for (const r of this.openPending.values()) this.analyzeConn(r);
-    this.openPending.clear();
+    this.settle();
     const all: Finding[] = [];
     const keep = (id: DetectorId, fs: Finding[]): void => {
       fs.sort(byScoreThenId);
@@ -243,15 +245,13 @@ export class DetectionEngine implements RecordSink {
       for (const f of fs) all.push(f);
     };
     // Internal hosts per destination address (prevalence for per-address detectors).
-    const hostsPerDest = new Map<string, number>();
-    for (const p of this.pairs.values()) {
-      if (p.dir === 'outbound') hostsPerDest.set(p.dst, (hostsPerDest.get(p.dst) ?? 0) + 1);
-    }
-    const beacon = beaconFindings(ctx, this.pairs.values());
+    const g = this.globals;
+    const hostsPerDest = g?.hostsPerDest ?? hostsPerDestination(this.pairs.values());
+    const beacon = beaconFindings(ctx, this.pairs.values(), g?.beaconKeyHosts);
     if (this.on.has('beacon')) {
       // Periodic DNS lookups are beacons too; one finding per (source, name), the higher score.
       const suffixes = ctx.cfg.suffixes;
-      keep('beacon', mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(), (n) => suffixes.registeredDomain(n)));
+      keep('beacon', mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(g?.dnsBeacon), (n) => suffixes.registeredDomain(n)));
     }
     const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
     keep('suspicious_port', portFindings);
@@ -264,6 +264,27 @@ export class DetectionEngine implements RecordSink {
     if (this.on.has('ioc_match')) keep('ioc_match', this.ioc.findings());
     all.sort(byScoreThenId);
     return all;
+  }
+
+  /** Analyse the open connections held for de-duplication: the record phase is over. */
+  private settle(): void {
+    for (const r of this.openPending.values()) this.analyzeConn(r);
+    this.openPending.clear();
+  }
+
+  /**
+   * Sharded detection only (src/detect/shard.ts): ends the record phase and opens the state
+   * that the cross-shard merge reads and sets before finish().
+   */
+  shardAccess(): ShardAccess {
+    this.settle();
+    return {
+      ctx: this.ctx,
+      pairs: this.pairs,
+      exfil: this.exfil,
+      dnsBeacon: this.dnsBeacon,
+      setGlobals: (g) => void (this.globals = g),
+    };
   }
 
   /** Counters for the run summary. */
@@ -282,6 +303,15 @@ export class DetectionEngine implements RecordSink {
       findings: { ...this.findingCounts },
     };
   }
+}
+
+/** Internal hosts per destination address over outbound pairs (prevalence for per-address detectors). */
+export function hostsPerDestination(pairs: Iterable<PairState>): Map<string, number> {
+  const hostsPerDest = new Map<string, number>();
+  for (const p of pairs) {
+    if (p.dir === 'outbound') hostsPerDest.set(p.dst, (hostsPerDest.get(p.dst) ?? 0) + 1);
+  }
+  return hostsPerDest;
 }
 
 /** A byte count or duration we can add up: unset, or finite and non-negative. */

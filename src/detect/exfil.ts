@@ -66,7 +66,8 @@ interface ExfilAgg {
 
 export class ExfilTracker {
   private readonly aggs = new Map<string, ExfilAgg>();
-  private httpSeen = false;
+  /** Any http record seen (sharded detection sets it from every shard: src/detect/shard.ts). */
+  httpSeen = false;
 
   constructor(private readonly ctx: DetectContext) {}
 
