@@ -1,6 +1,8 @@
 import type { ConnRecord, RecordSink } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
+import { CONN_PREFIX_COLUMNS, connTsvPrefix } from './tsv-fast.js';
 import {
+  EMPTY_LIST,
   jsonTransport,
   jsonBool,
   jsonCount,
@@ -37,6 +39,8 @@ export const connMapper: RecordMapper<ConnRecord> = {
   kind: 'conn',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
+  tsvPrefix: connTsvPrefix,
+  tsvPrefixColumns: CONN_PREFIX_COLUMNS,
 
   create(source) {
     return {
@@ -60,7 +64,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
       origIpBytes: 0,
       respPkts: 0,
       respIpBytes: 0,
-      tunnelParents: [],
+      tunnelParents: EMPTY_LIST,
       vlan: null,
       innerVlan: null,
       communityId: null,

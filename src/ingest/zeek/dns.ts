@@ -1,7 +1,8 @@
 import type { DnsRecord, RecordSink } from '../../core/records.js';
-import { emptyDnsRecord, NO_CONN_ID } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
+import { DNS_PREFIX_COLUMNS, dnsTsvPrefix } from './tsv-fast.js';
 import {
+  EMPTY_LIST,
   jsonTransport,
   jsonBool,
   jsonCount,
@@ -36,11 +37,38 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
   kind: 'dns',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
+  tsvPrefix: dnsTsvPrefix,
+  tsvPrefixColumns: DNS_PREFIX_COLUMNS,
 
   create(source) {
-    const r = emptyDnsRecord(NO_CONN_ID, NaN, '', 'unknown_transport', null);
-    r.source = source;
-    return r;
+    // The fields of core's emptyDnsRecord, in its order, with the shared empty lists.
+    return {
+      ts: NaN,
+      uid: '',
+      origH: '',
+      origP: 0,
+      respH: '',
+      respP: 0,
+      proto: 'unknown_transport',
+      transId: null,
+      rtt: null,
+      query: null,
+      qclass: null,
+      qclassName: null,
+      qtype: null,
+      qtypeName: null,
+      rcode: null,
+      rcodeName: null,
+      AA: false,
+      TC: false,
+      RD: false,
+      RA: false,
+      Z: 0,
+      answers: EMPTY_LIST,
+      TTLs: EMPTY_LIST as unknown as number[],
+      rejected: false,
+      source,
+    };
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {

@@ -1,7 +1,8 @@
 import type { HttpRecord, RecordSink } from '../../core/records.js';
-import { emptyHttpRecord, NO_CONN_ID } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
+import { HTTP_PREFIX_COLUMNS, httpTsvPrefix } from './tsv-fast.js';
 import {
+  EMPTY_LIST,
   jsonCount,
   jsonStringList,
 } from './values.js';
@@ -32,11 +33,41 @@ export const httpMapper: RecordMapper<HttpRecord> = {
   kind: 'http',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
+  tsvPrefix: httpTsvPrefix,
+  tsvPrefixColumns: HTTP_PREFIX_COLUMNS,
 
   create(source) {
-    const r = emptyHttpRecord(NO_CONN_ID, NaN, '', 0);
-    r.source = source;
-    return r;
+    // The fields of core's emptyHttpRecord, in its order, with the shared empty lists.
+    return {
+      ts: NaN,
+      uid: '',
+      origH: '',
+      origP: 0,
+      respH: '',
+      respP: 0,
+      transDepth: 0,
+      method: null,
+      host: null,
+      uri: null,
+      referrer: null,
+      version: null,
+      userAgent: null,
+      origin: null,
+      requestBodyLen: 0,
+      responseBodyLen: 0,
+      statusCode: null,
+      statusMsg: null,
+      infoCode: null,
+      infoMsg: null,
+      tags: EMPTY_LIST,
+      username: null,
+      password: null,
+      origFilenames: EMPTY_LIST,
+      origMimeTypes: EMPTY_LIST,
+      respFilenames: EMPTY_LIST,
+      respMimeTypes: EMPTY_LIST,
+      source,
+    };
   },
 
   setTsv(r, code, buf, s, e, sep, setSep) {

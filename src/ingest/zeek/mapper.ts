@@ -1,6 +1,7 @@
 import type { RecordSink } from '../../core/records.js';
 import type { ZeekRecordKind } from './log-types.js';
 import { scanAddr, scanPort, scanString, scanTime } from './scan.js';
+import type { TsvPrefixParser } from './tsv-fast.js';
 import { jsonAddr, jsonPort, jsonTime } from './values.js';
 
 /**
@@ -24,6 +25,14 @@ export interface RecordMapper<R> {
    * field (`(empty)`). Returns false when the value is malformed.
    */
   setTsv(r: R, code: number, buf: Buffer, s: number, e: number, sep: number, setSep: number): boolean;
+  /**
+   * Straight-line parser of the columns Zeek writes first in this log (tsv-fast.ts), used when
+   * a header block starts with exactly those `tsvPrefixColumns` columns and Zeek's default
+   * separators; the generic `setTsv` loop maps the rest of the line, or all of it when the
+   * prefix parser gives up (-1).
+   */
+  readonly tsvPrefix: TsvPrefixParser<R>;
+  readonly tsvPrefixColumns: number;
   /** Set one field from a (non-null) JSON value. Returns false when the value is malformed. */
   setJson(r: R, code: number, v: unknown): boolean;
   /** The name of a required field the finished record lacks, or null when it is complete. */

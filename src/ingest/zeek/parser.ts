@@ -33,6 +33,7 @@ import { OPEN_CONNECTION_LOGS, recordKindOf, resolveLogType, type ZeekRecordKind
 import type { RecordMapper } from './mapper.js';
 import { sslMapper } from './ssl.js';
 import { scanState, scanTo } from './scan.js';
+import type { TsvPrefixParser } from './tsv-fast.js';
 import { unescapeTsvBytes } from './values.js';
 
 /** Error codes of the Zeek reader beyond those in core/errors.ts. */
@@ -115,6 +116,11 @@ export interface ZeekParserOptions {
   maxBadLinesInARow?: number;
   /** Share of bad lines (0..1) tolerated once BAD_SHARE_MIN_LINES were read. Default 0.5. */
   maxBadShare?: number;
+  /**
+   * Use the straight-line parsers of tsv-fast.ts for the columns Zeek writes first (default
+   * true). false reads every line with the generic loop: the reference the tests compare with.
+   */
+  prefixParsers?: boolean;
 }
 
 /** Validate the budget options once, in one place. */
@@ -163,6 +169,7 @@ export class ZeekLogParser {
   private readonly source: number | undefined;
   private readonly maxInARow: number;
   private readonly maxShare: number;
+  private readonly usePrefix: boolean;
 
   private state: number = START;
   private lineNo = 0;
@@ -191,6 +198,9 @@ export class ZeekLogParser {
   // Mapping of the current block.
   private mapper: RecordMapper<unknown> | null = null;
   private codes: Int32Array = new Int32Array(0);
+  /** The mapper's straight-line prefix parser when this block allows it (tsv-fast.ts), else null. */
+  private prefix: TsvPrefixParser<unknown> | null = null;
+  private prefixColumns = 0;
   private jsonCodes: ReadonlyMap<string, number> = new Map();
   private open = false;
 
@@ -202,6 +212,7 @@ export class ZeekLogParser {
     const b = normalizeBudget(opts);
     this.maxInARow = b.inARow;
     this.maxShare = b.share;
+    this.usePrefix = opts.prefixParsers ?? true;
     this.stats = stats ?? newFileStats(file);
   }
 
@@ -295,10 +306,12 @@ export class ZeekLogParser {
       this.bad('zeek_line_too_long', `line longer than ${MAX_LINE_BYTES} bytes`);
       return;
     }
-    const line = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryLen);
+    // One byte more than the line, left 0: the prefix parsers stop at the byte after a line (tsv-fast.ts).
+    const len = this.carryLen;
+    const line = Buffer.concat(this.carry, len + 1);
     this.carry = [];
     this.carryLen = 0;
-    this.line(line, 0, line.length);
+    this.line(line, 0, len);
   }
 
   /** One line [s, e) without its newline. */
@@ -514,9 +527,22 @@ export class ZeekLogParser {
     for (let i = 0; i < fields.length; i++) codes[i] = mapper.codes.get(fields[i]) ?? 0;
     this.codes = codes;
     this.mapper = mapper;
+    this.prefix = this.prefixAllowed(codes, mapper.tsvPrefixColumns) ? mapper.tsvPrefix : null;
+    this.prefixColumns = mapper.tsvPrefixColumns;
     this.open = OPEN_CONNECTION_LOGS.has(type!);
     if (first) this.stats.openConnections = this.open;
     this.state = TSV;
+    return true;
+  }
+
+  /**
+   * The straight-line prefix parser applies when the block uses Zeek's default separators and
+   * its first `n` columns are the mapper's first `n` columns, in order.
+   */
+  private prefixAllowed(codes: Int32Array, n: number): boolean {
+    if (!this.usePrefix || this.sep !== 0x09 || this.setSep !== 0x2c || codes.length < n) return false;
+    if (this.unset.length !== 1 || this.unset[0] !== 0x2d || !this.empty.equals(EMPTY_DEFAULT)) return false;
+    for (let i = 0; i < n; i++) if (codes[i] !== i + 1) return false;
     return true;
   }
 
@@ -524,6 +550,31 @@ export class ZeekLogParser {
   /* Data lines                                                                             */
 
   private tsvLine(buf: Buffer, s: number, e: number): void {
+    const mapper = this.mapper!;
+    let rec = mapper.create(this.source);
+    const prefix = this.prefix;
+    if (prefix !== null) {
+      const end = prefix(rec, buf, s, e);
+      if (end >= 0) {
+        const n = this.prefixColumns;
+        if (end === e) {
+          if (n === this.codes.length) {
+            this.finish(rec);
+            return;
+          }
+        } else if (n < this.codes.length) {
+          this.tsvFields(rec, buf, end + 1, e, n);
+          return;
+        }
+      }
+      // Something unusual (or a field count the generic loop must judge): read the whole line again.
+      rec = mapper.create(this.source);
+    }
+    this.tsvFields(rec, buf, s, e, 0);
+  }
+
+  /** The generic loop: the fields of the line from `fs` on, starting at column `col`, then the record. */
+  private tsvFields(rec: unknown, buf: Buffer, fs: number, e: number, col: number): void {
     const mapper = this.mapper!;
     const codes = this.codes;
     const ncols = codes.length;
@@ -535,10 +586,7 @@ export class ZeekLogParser {
     const empty = this.empty;
     const emptyLen = empty.length;
     const empty0 = emptyLen > 0 ? empty[0] : -1;
-    const rec = mapper.create(this.source);
     // Each scanner reads its field up to the separator and leaves the stop in scanState.end.
-    let col = 0;
-    let fs = s;
     let end: number;
     for (;;) {
       const code = col < ncols ? codes[col] : 0;

@@ -1,5 +1,6 @@
 import type { RecordSink, SslRecord } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
+import { SSL_PREFIX_COLUMNS, sslTsvPrefix } from './tsv-fast.js';
 import {
   jsonBool,
 } from './values.js';
@@ -27,6 +28,8 @@ export const sslMapper: RecordMapper<SslRecord> = {
   kind: 'ssl',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
+  tsvPrefix: sslTsvPrefix,
+  tsvPrefixColumns: SSL_PREFIX_COLUMNS,
 
   create(source) {
     return {

@@ -498,10 +498,16 @@ export function tsvString(buf: Buffer, s: number, e: number, esc: boolean): stri
   return zeekJsonText(raw, 0, raw.length);
 }
 
+/**
+ * The one empty set/vector every record with an empty or unset list field shares, frozen so
+ * that a consumer cannot change it under the other records (records are read-only snapshots).
+ */
+export const EMPTY_LIST: string[] = Object.freeze([] as string[]) as string[];
+
 /** A TSV set or vector of strings, split on the set separator; elements decoded as {@link tsvString}. */
 export function tsvStringList(buf: Buffer, s: number, e: number, esc: boolean, setSep: number): string[] {
+  if (e === s) return EMPTY_LIST;
   const out: string[] = [];
-  if (e === s) return out;
   let fs = s;
   let fesc = false;
   for (let i = s; i <= e; i++) {
@@ -518,8 +524,8 @@ export function tsvStringList(buf: Buffer, s: number, e: number, esc: boolean, s
 
 /** A TSV vector of intervals; null when an element is not a number. */
 export function tsvIntervalList(buf: Buffer, s: number, e: number, setSep: number): number[] | null {
+  if (e === s) return EMPTY_LIST as unknown as number[];
   const out: number[] = [];
-  if (e === s) return out;
   let fs = s;
   for (let i = s; i <= e; i++) {
     if (i === e || buf[i] === setSep) {

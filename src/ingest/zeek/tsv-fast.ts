@@ -1,0 +1,648 @@
+/**
+ * Straight-line TSV parsers for the columns every Zeek version writes first, in the order it
+ * writes them: `ts uid id.orig_h id.orig_p id.resp_h id.resp_p`, then conn's `proto ...
+ * tunnel_parents`, dns's `proto ... rejected`, http's `trans_depth ... user_agent`, ssl's
+ * `version ... established`. When a header block starts with such a prefix and uses Zeek's
+ * default separators (TAB, `,`, `-`, `(empty)`), the parser hands each data line to one of
+ * these functions first: no per-field dispatch, no unset/empty test per column, the common
+ * values (dotted quads, small counts, `T`/`F`, plain ASCII) read inline from the bytes.
+ *
+ * Each function fills the prefix fields of a record fresh from its mapper's `create`, and
+ * returns where the prefix ended: the line end `e`, or the TAB before the next column (the
+ * parser maps the remaining columns with the generic loop). It returns -1 as soon as
+ * anything is unusual (an escape or a non-ASCII byte the field's scanner does not handle,
+ * `(empty)` where a value is expected, a number with more than 15 digits or 6 decimals, a
+ * malformed value); the parser then throws that record away and reads the whole line with
+ * the generic loop, which has the final word on every value and every anomaly. The records
+ * of both paths are equal (test/ingest/zeek/tsv-fast.test.ts checks it over the corpus).
+ *
+ * Requirement on the caller: the byte at `e` exists and is neither TAB nor a value byte (the
+ * line's `\n` or `\r`, or the 0 the parser puts after a carried line), so that the inline
+ * loops stop there without a bounds test.
+ */
+import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../core/records.js';
+import { scanAddr, scanIntervalList, scanState, scanString, scanStringList, scanToken } from './scan.js';
+import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE } from './values.js';
+
+/** Fills the prefix of a record from a line; returns where the prefix ended, or -1 (see the module comment). */
+export type TsvPrefixParser<R> = (r: R, buf: Buffer, s: number, e: number) => number;
+
+const TAB = 0x09;
+const DASH = 0x2d;
+const PAREN = 0x28;
+const SET_SEP = 0x2c;
+
+/** Exact powers of ten (fraction digits of a decimal). */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+
+/** Where the last reader below stopped. */
+let end = 0;
+
+/**
+ * A `time` or `interval`: digits, optionally `.` and up to 6 digits, with a mantissa up to 2^53
+ * (a `ts` has 16 digits); NaN otherwise.
+ */
+function decimalAt(buf: Buffer, i: number): number {
+  let mant = 0;
+  let digits = 0;
+  let c = buf[i];
+  while (c >= 0x30 && c <= 0x39) {
+    mant = mant * 10 + (c - 0x30);
+    digits++;
+    c = buf[++i];
+  }
+  let fd = 0;
+  if (c === 0x2e) {
+    c = buf[++i];
+    while (c >= 0x30 && c <= 0x39) {
+      mant = mant * 10 + (c - 0x30);
+      fd++;
+      c = buf[++i];
+    }
+  }
+  end = i;
+  // Same arithmetic as scan.ts' scanDecimal and values.ts' parseDecimal: the exact integer
+  // mantissa divided once by an exact power of ten (which rounding to the microsecond keeps).
+  // Beyond 15 digits scanTime/scanInterval round the quotient to the microsecond; so do we.
+  if (fd > 6 || mant > Number.MAX_SAFE_INTEGER || digits + fd === 0) return NaN;
+  const v = fd === 0 ? mant : mant / POW10[fd];
+  return digits + fd > 15 ? roundMicros(v) : v;
+}
+
+/** A `count` of up to 15 digits; -1 otherwise. */
+function countAt(buf: Buffer, i: number): number {
+  const s = i;
+  let v = 0;
+  let c = buf[i];
+  while (c >= 0x30 && c <= 0x39) {
+    v = v * 10 + (c - 0x30);
+    c = buf[++i];
+  }
+  end = i;
+  return i === s || i - s > 15 ? -1 : v;
+}
+
+/** `T` 1, `F` 0, else -1. */
+function boolAt(buf: Buffer, i: number): number {
+  const c = buf[i];
+  end = i + 1;
+  return c === 0x54 ? 1 : c === 0x46 ? 0 : -1;
+}
+
+/** IPv4 address cache, keyed by the address as an integer (direct-mapped, 2^14 slots). */
+const V4_BITS = 14;
+const V4_KEYS = new Int32Array(1 << V4_BITS);
+const V4_STRS = new Array<string | undefined>(1 << V4_BITS).fill(undefined);
+
+/** An address: a dotted quad inline, anything else through scan.ts' scanAddr; null when malformed. */
+function addrAt(buf: Buffer, i: number, e: number): string | null {
+  const s = i;
+  let ip = 0;
+  for (let k = 0; k < 4; k++) {
+    let c = buf[i];
+    if (c < 0x30 || c > 0x39) return addrSlow(buf, s, e);
+    let oct = c - 0x30;
+    c = buf[++i];
+    if (c >= 0x30 && c <= 0x39) {
+      if (oct === 0) return addrSlow(buf, s, e); // a leading zero: not Zeek's form
+      oct = oct * 10 + (c - 0x30);
+      c = buf[++i];
+      if (c >= 0x30 && c <= 0x39) {
+        oct = oct * 10 + (c - 0x30);
+        c = buf[++i];
+        if (oct > 255) return addrSlow(buf, s, e);
+      }
+    }
+    ip = (ip << 8) | oct;
+    if (k < 3) {
+      if (c !== 0x2e) return addrSlow(buf, s, e);
+      i++;
+    } else if (c !== TAB && i !== e) {
+      return addrSlow(buf, s, e);
+    }
+  }
+  end = i;
+  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_BITS);
+  const k = V4_STRS[slot];
+  if (k !== undefined && V4_KEYS[slot] === ip) return k;
+  const str = latin1(buf, s, i);
+  V4_KEYS[slot] = ip;
+  V4_STRS[slot] = str;
+  return str;
+}
+
+function addrSlow(buf: Buffer, s: number, e: number): string | null {
+  const a = scanAddr(buf, s, e, TAB);
+  end = scanState.end;
+  return a;
+}
+
+/**
+ * A string that repeats across lines (state, name, agent): plain printable ASCII from the
+ * token cache, anything else through scan.ts' scanToken.
+ */
+function tokenAt(buf: Buffer, i: number, e: number): string {
+  const s = i;
+  let h = HASH_SEED;
+  let c = buf[i];
+  while (c >= 0x20 && c <= 0x7e && c !== 0x5c) {
+    h = Math.imul(h ^ c, 0x01000193);
+    c = buf[++i];
+  }
+  if (c !== TAB && i !== e) {
+    const t = scanToken(buf, s, e, TAB);
+    end = scanState.end;
+    return t;
+  }
+  end = i;
+  const n = i - s;
+  if (n > MAX_CACHED_STRING) return latin1(buf, s, i);
+  h = Math.imul(h ^ n, 0x01000193);
+  const hit = TOKEN_CACHE.find(buf, s, n, h);
+  if (hit !== null) return hit;
+  const str = latin1(buf, s, i);
+  TOKEN_CACHE.store(str);
+  return str;
+}
+
+/** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */
+function stringAt(buf: Buffer, i: number, e: number): string {
+  const s = i;
+  let c = buf[i];
+  while (c >= 0x20 && c <= 0x7e && c !== 0x5c) c = buf[++i];
+  if (c !== TAB && i !== e) {
+    const t = scanString(buf, s, e, TAB);
+    end = scanState.end;
+    return t;
+  }
+  end = i;
+  // Zeek's uids are 18 characters: fromCharCode builds them faster than a slice of the Buffer.
+  if (i - s === 18) {
+    return String.fromCharCode(
+      buf[s], buf[s + 1], buf[s + 2], buf[s + 3], buf[s + 4], buf[s + 5], buf[s + 6], buf[s + 7], buf[s + 8],
+      buf[s + 9], buf[s + 10], buf[s + 11], buf[s + 12], buf[s + 13], buf[s + 14], buf[s + 15], buf[s + 16], buf[s + 17],
+    );
+  }
+  return latin1(buf, s, i);
+}
+
+/** The field at i is Zeek's unset `-`, and another field follows. */
+function isUnset(buf: Buffer, i: number): boolean {
+  return buf[i] === DASH && buf[i + 1] === TAB;
+}
+
+/** The last field of a prefix, at i, is Zeek's unset `-`. */
+function isUnsetLast(buf: Buffer, i: number, e: number): boolean {
+  return buf[i] === DASH && (buf[i + 1] === TAB || i + 1 === e);
+}
+
+/** The field at i starts like `(empty)`: left to the generic loop (for strings it means '', for numbers a bad line). */
+function isParen(buf: Buffer, i: number): boolean {
+  return buf[i] === PAREN;
+}
+
+/** The field ended at `end` on a TAB (another column follows). */
+function tabbed(buf: Buffer): boolean {
+  return buf[end] === TAB;
+}
+
+/** A field that may be the last of the prefix ended on a TAB or at the line end. */
+function closed(buf: Buffer, e: number): boolean {
+  return end === e || buf[end] === TAB;
+}
+
+/** The 7 bytes at i are `(empty)`. */
+function isEmptyWord(buf: Buffer, i: number): boolean {
+  return (
+    buf[i] === PAREN && buf[i + 1] === 0x65 && buf[i + 2] === 0x6d && buf[i + 3] === 0x70 &&
+    buf[i + 4] === 0x74 && buf[i + 5] === 0x79 && buf[i + 6] === 0x29
+  );
+}
+
+/** `-` or `(empty)` as a whole field: sets `end` and returns true. */
+function noElements(buf: Buffer, i: number, e: number): boolean {
+  if (buf[i] === DASH) {
+    if (buf[i + 1] !== TAB && i + 1 !== e) return false;
+    end = i + 1;
+    return true;
+  }
+  if (!isEmptyWord(buf, i) || (buf[i + 7] !== TAB && i + 7 !== e)) return false;
+  end = i + 7;
+  return true;
+}
+
+/** A set or vector of strings; `-` and `(empty)` give the shared empty list, as the generic loop does. */
+function listAt(buf: Buffer, i: number, e: number): string[] {
+  if (noElements(buf, i, e)) return EMPTY_LIST;
+  const l = scanStringList(buf, i, e, TAB, SET_SEP);
+  end = scanState.end;
+  return l;
+}
+
+/** The fields every mapped log starts with. */
+interface IdFields {
+  ts: number;
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+}
+
+/** ts uid id.orig_h id.orig_p id.resp_h id.resp_p: the index after resp_p's TAB, or -1. */
+function idPrefix(r: IdFields, buf: Buffer, s: number, e: number): number {
+  let i = s;
+  const ts = decimalAt(buf, i);
+  if (ts !== ts || !tabbed(buf)) return -1;
+  r.ts = ts;
+  i = end + 1;
+  if (isUnset(buf, i) || isParen(buf, i)) return -1;
+  r.uid = stringAt(buf, i, e);
+  if (!tabbed(buf)) return -1;
+  i = end + 1;
+  const oh = addrAt(buf, i, e);
+  if (oh === null || !tabbed(buf)) return -1;
+  r.origH = oh;
+  i = end + 1;
+  const op = countAt(buf, i);
+  if (op < 0 || op > 65535 || !tabbed(buf)) return -1;
+  r.origP = op;
+  i = end + 1;
+  const rh = addrAt(buf, i, e);
+  if (rh === null || !tabbed(buf)) return -1;
+  r.respH = rh;
+  i = end + 1;
+  const rp = countAt(buf, i);
+  if (rp < 0 || rp > 65535 || !tabbed(buf)) return -1;
+  r.respP = rp;
+  return end + 1;
+}
+
+/** `tcp`/`udp`/`icmp` followed by TAB: the index after the TAB; -1 for anything else. */
+function protoAt(r: { proto: string }, buf: Buffer, i: number): number {
+  const c = buf[i];
+  if (c === 0x74) {
+    if (buf[i + 1] === 0x63 && buf[i + 2] === 0x70 && buf[i + 3] === TAB) {
+      r.proto = 'tcp';
+      return i + 4;
+    }
+  } else if (c === 0x75) {
+    if (buf[i + 1] === 0x64 && buf[i + 2] === 0x70 && buf[i + 3] === TAB) {
+      r.proto = 'udp';
+      return i + 4;
+    }
+  } else if (c === 0x69) {
+    if (buf[i + 1] === 0x63 && buf[i + 2] === 0x6d && buf[i + 3] === 0x70 && buf[i + 4] === TAB) {
+      r.proto = 'icmp';
+      return i + 5;
+    }
+  }
+  return -1;
+}
+
+/** Columns of conn's prefix: ts ... tunnel_parents. */
+export const CONN_PREFIX_COLUMNS = 21;
+
+/** conn.log's default columns, ts to tunnel_parents. */
+export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number): number {
+  let i = idPrefix(r, buf, s, e);
+  if (i < 0) return -1;
+  i = protoAt(r, buf, i);
+  if (i < 0) return -1;
+  // service
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.service = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // duration
+  if (isUnset(buf, i)) i += 2;
+  else {
+    const v = decimalAt(buf, i);
+    if (v !== v || !tabbed(buf)) return -1;
+    r.duration = v;
+    i = end + 1;
+  }
+  // orig_bytes, resp_bytes
+  if (isUnset(buf, i)) i += 2;
+  else {
+    const v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.origBytes = v;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    const v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.respBytes = v;
+    i = end + 1;
+  }
+  // conn_state
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.connState = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // local_orig, local_resp
+  if (isUnset(buf, i)) i += 2;
+  else {
+    const v = boolAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.localOrig = v === 1;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    const v = boolAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.localResp = v === 1;
+    i = end + 1;
+  }
+  // missed_bytes
+  let v = countAt(buf, i);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.missedBytes = v;
+  i = end + 1;
+  // history
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.history = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes
+  v = countAt(buf, i);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.origPkts = v;
+  v = countAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.origIpBytes = v;
+  v = countAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.respPkts = v;
+  v = countAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.respIpBytes = v;
+  // tunnel_parents
+  r.tunnelParents = listAt(buf, end + 1, e);
+  return closed(buf, e) ? end : -1;
+}
+
+/** Columns of dns's prefix: ts ... rejected. */
+export const DNS_PREFIX_COLUMNS = 24;
+
+/** dns.log's default columns, ts to rejected. */
+export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): number {
+  let i = idPrefix(r, buf, s, e);
+  if (i < 0) return -1;
+  i = protoAt(r, buf, i);
+  if (i < 0) return -1;
+  // trans_id
+  let v: number;
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.transId = v;
+    i = end + 1;
+  }
+  // rtt
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = decimalAt(buf, i);
+    if (v !== v || !tabbed(buf)) return -1;
+    r.rtt = v;
+    i = end + 1;
+  }
+  // query
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.query = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // qclass qclass_name qtype qtype_name rcode rcode_name
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.qclass = v;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.qclassName = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.qtype = v;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.qtypeName = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.rcode = v;
+    i = end + 1;
+  }
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.rcodeName = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // AA TC RD RA
+  v = boolAt(buf, i);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.AA = v === 1;
+  v = boolAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.TC = v === 1;
+  v = boolAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.RD = v === 1;
+  v = boolAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.RA = v === 1;
+  // Z
+  v = countAt(buf, end + 1);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.Z = v;
+  // answers
+  r.answers = listAt(buf, end + 1, e);
+  if (!tabbed(buf)) return -1;
+  i = end + 1;
+  // TTLs
+  if (noElements(buf, i, e)) {
+    r.TTLs = EMPTY_INTERVALS;
+  } else {
+    const l = scanIntervalList(buf, i, e, TAB, SET_SEP);
+    if (l === null) return -1;
+    end = scanState.end;
+    r.TTLs = l;
+  }
+  if (!tabbed(buf)) return -1;
+  i = end + 1;
+  // rejected
+  if (isUnsetLast(buf, i, e)) {
+    end = i + 1;
+    return end;
+  }
+  v = boolAt(buf, i);
+  if (v < 0 || !closed(buf, e)) return -1;
+  r.rejected = v === 1;
+  return end;
+}
+
+const EMPTY_INTERVALS = EMPTY_LIST as unknown as number[];
+
+/** Columns of http's prefix: ts ... user_agent. */
+export const HTTP_PREFIX_COLUMNS = 13;
+
+/** http.log's first columns, ts to user_agent (the columns after it differ between Zeek versions). */
+export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number): number {
+  let i = idPrefix(r, buf, s, e);
+  if (i < 0) return -1;
+  // trans_depth
+  const v = countAt(buf, i);
+  if (v < 0 || !tabbed(buf)) return -1;
+  r.transDepth = v;
+  i = end + 1;
+  // method
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.method = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // host
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.host = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // uri
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.uri = stringAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // referrer
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.referrer = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // version
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.version = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // user_agent
+  if (isUnsetLast(buf, i, e)) return i + 1;
+  if (isParen(buf, i)) return -1;
+  r.userAgent = tokenAt(buf, i, e);
+  return closed(buf, e) ? end : -1;
+}
+
+/** Columns of ssl's prefix: ts ... established. */
+export const SSL_PREFIX_COLUMNS = 14;
+
+/** ssl.log's first columns, ts to established (the columns after it differ between Zeek versions). */
+export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): number {
+  let i = idPrefix(r, buf, s, e);
+  if (i < 0) return -1;
+  // version
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.version = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // cipher
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.cipher = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // curve
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.curve = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // server_name
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.serverName = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // resumed
+  let v: number;
+  if (isUnset(buf, i)) i += 2;
+  else {
+    v = boolAt(buf, i);
+    if (v < 0 || !tabbed(buf)) return -1;
+    r.resumed = v === 1;
+    i = end + 1;
+  }
+  // last_alert
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.lastAlert = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // next_protocol
+  if (isUnset(buf, i)) i += 2;
+  else {
+    if (isParen(buf, i)) return -1;
+    r.nextProtocol = tokenAt(buf, i, e);
+    if (!tabbed(buf)) return -1;
+    i = end + 1;
+  }
+  // established
+  if (isUnsetLast(buf, i, e)) return i + 1;
+  v = boolAt(buf, i);
+  if (v < 0 || !closed(buf, e)) return -1;
+  r.established = v === 1;
+  return end;
+}

@@ -1,0 +1,185 @@
+/**
+ * The straight-line prefix parsers (tsv-fast.ts) against the generic loop they short-cut: the
+ * same log read both ways must give the same records, statistics and anomalies, on every TSV
+ * log of the corpus and on generated lines full of edge cases (unset and empty values, escapes,
+ * non-ASCII bytes, long numbers, IPv6, bad values, short and long lines, carried lines).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AnomalyCounter } from '../../../src/core/anomaly.js';
+import { ZeekLogParser } from '../../../src/ingest/zeek/index.js';
+import { connMapper } from '../../../src/ingest/zeek/conn.js';
+import { dnsMapper } from '../../../src/ingest/zeek/dns.js';
+import { httpMapper } from '../../../src/ingest/zeek/http.js';
+import { sslMapper } from '../../../src/ingest/zeek/ssl.js';
+import { connTsvPrefix, dnsTsvPrefix, httpTsvPrefix, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
+import { CollectingSink, corpus, HAVE_CORPUS } from './helpers.js';
+
+function parse(data: Buffer, prefixParsers: boolean, split?: number) {
+  const sink = new CollectingSink();
+  const anomalies = new AnomalyCounter();
+  const p = new ZeekLogParser('x.log', sink, { anomalies, prefixParsers });
+  const step = split ?? data.length;
+  for (let i = 0; i < data.length; i += step) p.push(data.subarray(i, i + step));
+  p.end();
+  return { records: sink.all(), stats: p.stats, anomalies: anomalies.toJSON() };
+}
+
+/** Both ways, the same outcome; returns the record count. */
+function expectSameBothWays(data: Buffer, split?: number): number {
+  const generic = parse(data, false, split);
+  const fast = parse(data, true, split);
+  expect(fast.records).toStrictEqual(generic.records);
+  expect(fast.stats).toStrictEqual(generic.stats);
+  expect(fast.anomalies).toStrictEqual(generic.anomalies);
+  return generic.records.length;
+}
+
+function tsvLogsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsvLogsUnder(p));
+    else if (/^(conn|dns|http|ssl|open_conn|open_http|open_ssl)[._]/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+function load(file: string): Buffer {
+  const raw = readFileSync(file);
+  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+}
+
+describe.skipIf(!HAVE_CORPUS)('prefix parsers on the corpus', () => {
+  it('give the records, statistics and anomalies of the generic loop on every conn/dns/http/ssl log', () => {
+    const files = [...tsvLogsUnder(corpus('zeek-logs')), ...tsvLogsUnder(corpus('malformed'))].filter((f) => load(f)[0] !== 0x7b);
+    expect(files.length).toBeGreaterThan(20);
+    let records = 0;
+    for (const f of files) records += expectSameBothWays(load(f));
+    expect(records).toBeGreaterThan(70_000);
+  });
+
+  it('apply to the lines of real logs, not only in theory', () => {
+    const cases = [
+      { file: corpus('zeek-logs/rita-proxy-beacon-tsv/conn.log'), mapper: connMapper, fn: connTsvPrefix },
+      { file: corpus('zeek-logs/wrccdc2018-zed-sample-tsv-gz-and-json-gz/dns.log.gz'), mapper: dnsMapper, fn: dnsTsvPrefix },
+      { file: corpus('zeek-logs/rita-proxy-beacon-tsv/http.log'), mapper: httpMapper, fn: httpTsvPrefix },
+      { file: corpus('zeek-logs/rita-proxy-beacon-tsv/ssl.log'), mapper: sslMapper, fn: sslTsvPrefix },
+    ] as const;
+    for (const c of cases) {
+      const data = load(c.file);
+      let lines = 0;
+      let taken = 0;
+      for (let p = 0; ; ) {
+        const nl = data.indexOf(10, p);
+        if (nl < 0) break;
+        if (data[p] !== 0x23) {
+          lines++;
+          if ((c.fn as (r: unknown, b: Buffer, s: number, e: number) => number)(c.mapper.create(undefined), data, p, nl) >= 0) taken++;
+        }
+        p = nl + 1;
+      }
+      expect(lines, c.file).toBeGreaterThan(100);
+      expect(taken / lines, c.file).toBeGreaterThan(0.9);
+    }
+  });
+});
+
+const HEAD = (pathName: string, fields: string) =>
+  `#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t${pathName}\n#fields\t${fields.split(' ').join('\t')}\n`;
+
+const ID = 'ts uid id.orig_h id.orig_p id.resp_h id.resp_p';
+const LAYOUTS = {
+  conn: `${ID} proto service duration orig_bytes resp_bytes conn_state local_orig local_resp missed_bytes history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents`,
+  dns: `${ID} proto trans_id rtt query qclass qclass_name qtype qtype_name rcode rcode_name AA TC RD RA Z answers TTLs rejected`,
+  http: `${ID} trans_depth method host uri referrer version user_agent request_body_len response_body_len status_code status_msg info_code info_msg tags username password proxied orig_fuids orig_filenames orig_mime_types resp_fuids resp_filenames resp_mime_types`,
+  ssl: `${ID} version cipher curve server_name resumed last_alert next_protocol established ssl_history cert_chain_fps client_cert_chain_fps sni_matches_cert`,
+};
+/** Field kinds, by column name (anything else is a string). */
+const KIND: Record<string, string> = {
+  ts: 'time', 'id.orig_h': 'addr', 'id.resp_h': 'addr', 'id.orig_p': 'port', 'id.resp_p': 'port', proto: 'proto',
+  duration: 'time', rtt: 'time', orig_bytes: 'count', resp_bytes: 'count', missed_bytes: 'count', orig_pkts: 'count',
+  orig_ip_bytes: 'count', resp_pkts: 'count', resp_ip_bytes: 'count', trans_id: 'count', qclass: 'count', qtype: 'count',
+  rcode: 'count', Z: 'count', trans_depth: 'count', request_body_len: 'count', response_body_len: 'count',
+  status_code: 'count', info_code: 'count', local_orig: 'bool', local_resp: 'bool', AA: 'bool', TC: 'bool', RD: 'bool',
+  RA: 'bool', rejected: 'bool', resumed: 'bool', established: 'bool', sni_matches_cert: 'bool', tunnel_parents: 'list',
+  answers: 'list', TTLs: 'times', tags: 'list', orig_filenames: 'list', resp_mime_types: 'list',
+};
+
+/** Values Zeek writes, with the odd ones a generic loop must judge. */
+const ODD = ['-', '(empty)', '', 'x', '-1', '\\x41', '\\\\', 'caf\u00e9', '\u00ff\u00fe', '1e3', '(emptyish)'];
+const VALUES: Record<string, string[]> = {
+  time: ['1709251200.269321', '0.5', '1', '12.', '.5', '1709251200.2693215', '17092512002693215.5', '99999999999.999999', '0000000000000000001.25', '1.1234567'],
+  addr: ['10.0.0.1', '255.255.255.255', '0.0.0.0', '1.2.3', '01.2.3.4', '256.1.1.1', '2001:db8::1', 'fe80::1%eth0', '1.2.3.4.5', '1..2.3'],
+  port: ['0', '53', '65535', '65536', '123456', '0053'],
+  count: ['0', '7', '123456789012345', '1234567890123456', '9007199254740993', '12345678901234567'],
+  bool: ['T', 'F', 't', 'TT'],
+  proto: ['tcp', 'udp', 'icmp', 'sctp', 'tcpx', 'TCP'],
+  list: ['Cx1', 'Cx1,Cx2', 'a\\x2cb', ',', 'a,', 'x\\x09y'],
+  times: ['300', '300,60.5', '1,x', '0.1234567'],
+  string: ['dns', 'SF', 'ShADadFf', 'www.example.com', 'Mozilla/5.0 (X11; Linux)', 'a\\x2cb', 'GET', 'TLSv13', 'C_INTERNET'],
+};
+
+function fieldArb(name: string): fc.Arbitrary<string> {
+  const kind = KIND[name] ?? 'string';
+  const usual = fc.constantFrom(...VALUES[kind]);
+  return fc.oneof({ weight: 6, arbitrary: usual }, { weight: 1, arbitrary: fc.constantFrom(...ODD) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) });
+}
+
+function lineArb(fields: string[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.tuple(...fields.map(fieldArb)), fc.constantFrom('', '', '', '', 'drop', 'extra', 'cr'))
+    .map(([vals, twist]) => {
+      const v = [...vals];
+      if (twist === 'drop') v.pop();
+      if (twist === 'extra') v.push('more');
+      return v.join('\t') + (twist === 'cr' ? '\r' : '');
+    });
+}
+
+describe('prefix parsers on generated lines', () => {
+  for (const [log, layout] of Object.entries(LAYOUTS)) {
+    it(`give the generic loop's outcome on ${log} lines with odd values, in any chunking`, () => {
+      const fields = layout.split(' ');
+      fc.assert(
+        fc.property(fc.array(lineArb(fields), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 400 }), fc.boolean(), (lines, split, lastNl) => {
+          const text = HEAD(log, layout) + lines.join('\n') + (lastNl ? '\n' : '');
+          // 'latin1' keeps \u00e9 and \u00ff as the single bytes e9 and ff: not UTF-8, as in a broken log.
+          const data = Buffer.from(text, text.includes('\u00ff') ? 'latin1' : 'utf8');
+          expectSameBothWays(data);
+          expectSameBothWays(data, split);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  it('takes the usual lines of every log whole, without the generic loop', () => {
+    const line = {
+      conn: '1709251200.269321\tCry0WvDgR22TU4huRk\t10.20.2.25\t19526\t10.20.0.53\t53\tudp\tdns\t0.062610\t51\t100\tSF\tT\tT\t0\tDd\t2\t107\t1\t128\t(empty)',
+      dns: '1709251200.269321\tCry0WvDgR22TU4huRk\t10.20.2.25\t19526\t10.20.0.53\t53\tudp\t54020\t0.062610\toutlook.office365.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t160.64.122.232\t300\tF',
+      http: '1709251208.376312\tCcyIXJDf7zJlCV65c0\t10.20.2.101\t30199\t34.125.39.136\t80\t1\tGET\twww.google.com\t/path/b2xx?q=4676\t-\t1.1\tMozilla/5.0 (KHTML\\x2c like Gecko)\t-',
+      ssl: '1709251203.266864\tCEKjtaU0OQg2GIBjwf\t10.20.2.21\t6870\t185.23.22.86\t443\tTLSv13\tTLS_AES_128_GCM_SHA256\tx25519\twww.amazon.com\tF\t-\th2\tT\tCsxknGIti',
+    };
+    const conn = connMapper.create(undefined);
+    const b1 = Buffer.from(line.conn + '\n');
+    expect(connTsvPrefix(conn, b1, 0, b1.length - 1)).toBe(b1.length - 1);
+    expect(conn).toMatchObject({ ts: 1709251200.269321, uid: 'Cry0WvDgR22TU4huRk', origP: 19526, respH: '10.20.0.53', proto: 'udp', service: 'dns', duration: 0.06261, respBytes: 100, localResp: true, history: 'Dd', respIpBytes: 128, tunnelParents: [] });
+    const dns = dnsMapper.create(undefined);
+    const b2 = Buffer.from(line.dns + '\n');
+    expect(dnsTsvPrefix(dns, b2, 0, b2.length - 1)).toBe(b2.length - 1);
+    expect(dns).toMatchObject({ transId: 54020, query: 'outlook.office365.com', qtypeName: 'A', rcodeName: 'NOERROR', RD: true, TC: false, answers: ['160.64.122.232'], TTLs: [300], rejected: false });
+    const http = httpMapper.create(undefined);
+    const b3 = Buffer.from(line.http + '\n');
+    // The prefix ends at the TAB before `-` (the column after user_agent), decoded escape and all.
+    expect(httpTsvPrefix(http, b3, 0, b3.length - 1)).toBe(b3.length - 3);
+    expect(http).toMatchObject({ transDepth: 1, method: 'GET', uri: '/path/b2xx?q=4676', referrer: null, version: '1.1', userAgent: 'Mozilla/5.0 (KHTML, like Gecko)' });
+    const ssl = sslMapper.create(undefined);
+    const b4 = Buffer.from(line.ssl + '\n');
+    expect(sslTsvPrefix(ssl, b4, 0, b4.length - 1)).toBe(b4.length - 1 - '\tCsxknGIti'.length);
+    expect(ssl).toMatchObject({ version: 'TLSv13', serverName: 'www.amazon.com', resumed: false, lastAlert: null, nextProtocol: 'h2', established: true });
+  });
+});
