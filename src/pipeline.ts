@@ -23,9 +23,11 @@ import { readCapture, readCaptureBuffer, type CaptureStats } from './ingest/capt
 import { PacketDecoder } from './ingest/decode/packet-decoder.js';
 import { sniffFormat, type InputFormat } from './ingest/sniff.js';
 import { readZeekLogs, type ZeekReadStats } from './ingest/zeek/reader.js';
+import type { ZeekFileStats } from './ingest/zeek/parser.js';
 import type { InputInfo } from './export/run-info.js';
 import { analyzeCapturesParallel } from './parallel/capture-parallel.js';
 import { readZeekLogsParallel } from './parallel/zeek-parallel.js';
+import { analyzeSharded } from './parallel/sharded-analysis.js';
 
 /** Bytes read from the head of an input to tell what it is and when its first packet is. */
 const PEEK_BYTES = 1 << 20;
@@ -300,6 +302,61 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
     }
     opts.onInput?.(info);
   };
+  const zeekInputs = opts.inputs.filter((c) => c.kind === 'zeek' || c.kind === 'directory');
+  const byPath = new Map(zeekInputs.map((c) => [c.path, c]));
+  const indexOf = (file: string): number => {
+    const direct = byPath.get(file);
+    if (direct) return direct.index;
+    for (const c of zeekInputs) if (c.kind === 'directory' && file.startsWith(c.path)) return c.index;
+    return zeekInputs[0].index;
+  };
+  const onZeekFile = (f: ZeekFileStats): void => {
+    if (f.abandoned) say(`konseki: ${f.abandoned.message}`);
+    else if (f.truncated) say(`konseki: warning: ${f.truncated.message}`);
+  };
+  const noteZeek = (zs: ZeekReadStats): void => {
+    result.zeek = zs;
+    result.lines.read += zs.totals.linesRead;
+    for (const v of Object.values(zs.totals.skipped)) result.lines.skipped += v;
+    if (zs.totals.abandonedFiles > 0 || zs.totals.truncatedFiles > 0) result.partial = true;
+    for (const f of zs.files) {
+      const info = infoByIndex.get(indexOf(f.file));
+      if (!info) continue;
+      info.lines = (info.lines ?? 0) + f.linesRead;
+      info.records = (info.records ?? 0) + f.records;
+      let skipped = 0;
+      for (const v of Object.values(f.skipped)) skipped += v;
+      info.skipped = (info.skipped ?? 0) + skipped;
+      if (f.abandoned) info.error = f.abandoned.message;
+      else if (f.truncated) info.error = f.truncated.message;
+    }
+    for (const c of zeekInputs) opts.onInput?.(infoByIndex.get(c.index)!);
+  };
+
+  // Several workers: detection sharded by source address too (src/parallel/sharded-analysis.ts).
+  // Zeek logs on standard input are read by this thread, so such a run keeps detection here.
+  if (workers > 1 && (captures.length > 0 || zeekInputs.length > 0) && !zeekInputs.some((c) => c.path === '-')) {
+    const sr = await analyzeSharded({
+      workers,
+      detect: opts.detect,
+      anomalies,
+      onConn,
+      captures,
+      capture: { onCapture: noteCapture, progress: opts.progress, signal: opts.signal },
+      zeekInputs: zeekInputs.map((c) => c.path),
+      zeek: { signal: opts.signal, sourceIndexOf: indexOf, onFile: onZeekFile },
+    });
+    if (sr.capture) {
+      result.flowStats = sr.capture.flowStats;
+      result.flows = sr.capture.flowStats.flowsEmitted;
+    }
+    if (sr.zeek) noteZeek(sr.zeek);
+    result.findings = sr.findings;
+    result.detection = sr.detection;
+    result.inputs = opts.inputs.map((c) => infoByIndex.get(c.index)!);
+    return result;
+  }
+
   if (captures.length > 0 && workers > 1) {
     const pr = await analyzeCapturesParallel(captures, sink, { anomalies, workers, onCapture: noteCapture, progress: opts.progress, signal: opts.signal });
     result.flowStats = pr.flowStats;
@@ -331,16 +388,8 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
   }
 
   // Zeek logs: files and directories, in the order given.
-  const zeekInputs = opts.inputs.filter((c) => c.kind === 'zeek' || c.kind === 'directory');
   if (zeekInputs.length > 0) {
-    const byPath = new Map(zeekInputs.map((c) => [c.path, c]));
     const stdinInput = zeekInputs.find((c) => c.path === '-');
-    const indexOf = (file: string): number => {
-      const direct = byPath.get(file);
-      if (direct) return direct.index;
-      for (const c of zeekInputs) if (c.kind === 'directory' && file.startsWith(c.path)) return c.index;
-      return zeekInputs[0].index;
-    };
     const zs = await (workers > 1 ? readZeekLogsParallel : readZeekLogs)(
       zeekInputs.map((c) => c.path),
       sink,
@@ -350,28 +399,10 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
         signal: opts.signal,
         sourceIndexOf: indexOf,
         stdin: stdinInput?.stream,
-        onFile: (f) => {
-          if (f.abandoned) say(`konseki: ${f.abandoned.message}`);
-          else if (f.truncated) say(`konseki: warning: ${f.truncated.message}`);
-        },
+        onFile: onZeekFile,
       },
     );
-    result.zeek = zs;
-    result.lines.read += zs.totals.linesRead;
-    for (const v of Object.values(zs.totals.skipped)) result.lines.skipped += v;
-    if (zs.totals.abandonedFiles > 0 || zs.totals.truncatedFiles > 0) result.partial = true;
-    for (const f of zs.files) {
-      const info = infoByIndex.get(indexOf(f.file));
-      if (!info) continue;
-      info.lines = (info.lines ?? 0) + f.linesRead;
-      info.records = (info.records ?? 0) + f.records;
-      let skipped = 0;
-      for (const v of Object.values(f.skipped)) skipped += v;
-      info.skipped = (info.skipped ?? 0) + skipped;
-      if (f.abandoned) info.error = f.abandoned.message;
-      else if (f.truncated) info.error = f.truncated.message;
-    }
-    for (const c of zeekInputs) opts.onInput?.(infoByIndex.get(c.index)!);
+    noteZeek(zs);
   }
 
   result.findings = engine.finish();

@@ -266,7 +266,7 @@ export function finishShard(engine: DetectionEngine, g: GlobalAggregates, keyHos
  * all sorted by (score desc, finding_id).
  * @param anomalies where a cap hit is counted (detect_findings_cap), as one engine would
  */
-export function mergeShardFindings(parts: Finding[][], maxPerDetector: number, anomalies?: AnomalyCounter): { findings: Finding[]; counts: Record<DetectorId, number> } {
+export function mergeShardFindings(parts: Finding[][], maxPerDetector: number, anomalies?: AnomalyCounter): { findings: Finding[]; counts: Map<DetectorId, number> } {
   const by = new Map<DetectorId, Finding[]>();
   for (const fs of parts) {
     for (const f of fs) {
@@ -275,7 +275,7 @@ export function mergeShardFindings(parts: Finding[][], maxPerDetector: number, a
       a.push(f);
     }
   }
-  const counts: Record<DetectorId, number> = { beacon: 0, suspicious_port: 0, cleartext_exfil: 0, long_connection: 0, dns_tunnel: 0, ioc_match: 0 };
+  const counts = new Map<DetectorId, number>();
   const all: Finding[] = [];
   for (const [id, fs] of by) {
     fs.sort(byScoreThenId);
@@ -283,7 +283,7 @@ export function mergeShardFindings(parts: Finding[][], maxPerDetector: number, a
       anomalies?.add('detect_findings_cap', undefined, undefined, undefined, `more than ${maxPerDetector} ${id} findings; the ${maxPerDetector} highest are kept`);
       fs.length = maxPerDetector;
     }
-    counts[id] = fs.length;
+    counts.set(id, fs.length);
     for (const f of fs) all.push(f);
   }
   all.sort(byScoreThenId);
@@ -292,9 +292,13 @@ export function mergeShardFindings(parts: Finding[][], maxPerDetector: number, a
 
 /**
  * The run summary of one engine from the shards' (call after finishShard on every shard).
+ * @param parts every shard's stats (at least one)
  * @param internalHosts size of the merged internal-host set
+ * @param counts findings kept per detector (mergeShardFindings)
  */
-export function mergeShardStats(parts: DetectionStats[], internalHosts: number, counts: Record<DetectorId, number>): DetectionStats {
+export function mergeShardStats(parts: DetectionStats[], internalHosts: number, counts: Map<DetectorId, number>): DetectionStats {
+  const findings = { ...parts[0].findings };
+  for (const id of Object.keys(findings) as DetectorId[]) findings[id] = counts.get(id) ?? 0;
   const out: DetectionStats = {
     conn: 0,
     dns: 0,
@@ -305,7 +309,7 @@ export function mergeShardStats(parts: DetectionStats[], internalHosts: number, 
     pairs: 0,
     internalHosts,
     suppressed: 0,
-    findings: { ...counts },
+    findings,
   };
   for (const s of parts) {
     out.conn += s.conn;

@@ -6,8 +6,16 @@
  * Zeek mode: reads whole Zeek log files (readZeekFile) and streams their records back in
  * parts; a shared credit counter stops it (Atomics.wait) while MAX_PARTS_IN_FLIGHT parts
  * are waiting in the main thread, so memory stays bounded however far ahead it gets.
+ * Sharded mode (sharded-analysis.ts): the worker also owns a DetectionEngine for its share of
+ * the source addresses (src/detect/shard.ts). Capture records of other shards' sources go
+ * straight to their owner through a MessagePort, one message per packet batch; every Zeek
+ * file is read by every worker, each keeping its own sources' records; only aggregates and
+ * findings go to the main thread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { DetectConfig } from '../detect/config.js';
+import type { GlobalAggregates } from '../detect/shard.js';
+import type { ConnRecord } from '../core/records.js';
 import { AnomalyCounter } from '../core/anomaly.js';
 import { DecodeStatus, PacketMeta } from '../core/packet.js';
 import type { RecordSink } from '../core/records.js';
@@ -32,12 +40,13 @@ import {
   type ErrorDump,
   type FromWorker,
   type RecordBatch,
+  type ToPeer,
   type ToWorker,
 } from './protocol.js';
 
 export interface WorkerInit {
   /** What the worker will do: only that part of the code is loaded (faster start). */
-  mode: 'capture' | 'zeek';
+  mode: 'capture' | 'zeek' | 'sharded';
   /** Slot of this worker in the credit array. */
   index: number;
   /** Int32 per worker: Zeek record parts sent and not yet consumed by the main thread. */
@@ -46,6 +55,12 @@ export interface WorkerInit {
   maxPartsInFlight: number;
   /** Records per Zeek part. */
   partRecords: number;
+  /** Sharded mode: number of shards (workers), the detection settings, captures to come. */
+  shards?: number;
+  detect?: DetectConfig;
+  captures?: boolean;
+  /** Sharded mode: send this shard's conn records to the main thread (it has a conn consumer). */
+  forwardConns?: boolean;
 }
 
 const port = parentPort;
@@ -54,14 +69,17 @@ const init = workerData as WorkerInit;
 const credits = new Int32Array(init.credits);
 
 // Load only the stages this worker runs: a Zeek worker never needs the packet decoder.
-const cap$ = init.mode === 'capture'
+const cap$ = init.mode === 'capture' || (init.mode === 'sharded' && init.captures === true)
   ? {
       ...(await import('../app/index.js')),
       ...(await import('../flow/flow-table.js')),
       ...(await import('../ingest/decode/packet-decoder.js')),
     }
   : null;
-const zeek$ = init.mode === 'zeek' ? await import('../ingest/zeek/reader.js') : null;
+const zeek$ = init.mode === 'zeek' || init.mode === 'sharded' ? await import('../ingest/zeek/reader.js') : null;
+const det$ = init.mode === 'sharded'
+  ? { ...(await import('../detect/engine.js')), ...(await import('../detect/shard.js')), ...(await import('../detect/config.js')) }
+  : null;
 
 function send(m: FromWorker, transfer?: ArrayBuffer[]): void {
   port!.postMessage(m, transfer ?? []);
@@ -99,12 +117,14 @@ function captureState(): NonNullable<typeof cap> {
   if (cap) return cap;
   const anomalies = new AnomalyCounter();
   const out = newBatch();
-  const sink: RecordSink = {
-    conn: (r) => void (out.kinds.push(RecordKind.Conn), out.recs.push(r)),
-    dns: (r) => void (out.kinds.push(RecordKind.Dns), out.recs.push(r)),
-    http: (r) => void (out.kinds.push(RecordKind.Http), out.recs.push(r)),
-    ssl: (r) => void (out.kinds.push(RecordKind.Ssl), out.recs.push(r)),
-  };
+  const sink: RecordSink = det
+    ? det.route
+    : {
+        conn: (r) => void (out.kinds.push(RecordKind.Conn), out.recs.push(r)),
+        dns: (r) => void (out.kinds.push(RecordKind.Dns), out.recs.push(r)),
+        http: (r) => void (out.kinds.push(RecordKind.Http), out.recs.push(r)),
+        ssl: (r) => void (out.kinds.push(RecordKind.Ssl), out.recs.push(r)),
+      };
   if (!cap$) throw new Error('capture work sent to a Zeek worker');
   cap = {
     anomalies,
@@ -181,6 +201,7 @@ function onPackets(seq: number, fileIndex: number, fileName: string, ab: ArrayBu
     }
     off += (PKT_HDR + caplen + 7) & ~7;
   }
+  if (det) flushRouted();
   send({ type: 'records', seq, batch: takeBatch(s) });
 }
 
@@ -198,6 +219,12 @@ function onFinish(lastFileName: string, clock: number): void {
   // The packets of the other shards after this shard's last one move time on too.
   s.table.advanceTime(clock);
   s.table.flush();
+  if (det) {
+    // Every record of this shard's flows is out: the peers may finish once all have said so.
+    flushRouted();
+    for (const p of det.peers) p?.postMessage({ type: 'peer-end' } satisfies ToPeer);
+    det.chain = det.chain.then(() => det!.peersDone);
+  }
   const all = takeBatch(s);
   for (let i = 0; i < all.recs.length; i += FINAL_PART_RECORDS) {
     send({ type: 'final-part', batch: { kinds: all.kinds.slice(i, i + FINAL_PART_RECORDS), recs: all.recs.slice(i, i + FINAL_PART_RECORDS) } });
@@ -253,6 +280,213 @@ async function onZeekFile(m: Extract<ToWorker, { type: 'zeek-file' }>): Promise<
   });
 }
 
+// ---------------------------------------------------------------- sharded detection
+
+/** Feeds a record batch into a sink. */
+function feed(b: RecordBatch, sink: RecordSink): void {
+  const { kinds, recs } = b;
+  for (let i = 0; i < recs.length; i++) {
+    const k = kinds[i];
+    if (k === RecordKind.Conn) sink.conn(recs[i] as never);
+    else if (k === RecordKind.Dns) sink.dns(recs[i] as never);
+    else if (k === RecordKind.Http) sink.http(recs[i] as never);
+    else sink.ssl(recs[i] as never);
+  }
+}
+
+interface ShardState {
+  engine: import('../detect/engine.js').DetectionEngine;
+  anomalies: AnomalyCounter;
+  n: number;
+  self: number;
+  /** Records for each other shard, sent at the end of each packet batch. */
+  outbox: RecordBatch[];
+  /** Conn records for the main thread (forwardConns only). */
+  conns: ConnRecord[];
+  peers: (MessagePort | null)[];
+  peerEnds: number;
+  peersDone: Promise<void>;
+  endPeers: () => void;
+  /** Capture records: own sources into the engine, the others into their shard's outbox. */
+  route: RecordSink;
+  /** Records of this shard's sources (from a peer): into the engine (conn records also to the main thread). */
+  own: RecordSink;
+  /** Zeek records: own sources into the engine, the others dropped (their shard reads them too). */
+  keep: RecordSink;
+  /** Work in order: capture end, Zeek files, then the merge steps. */
+  chain: Promise<void>;
+  globals: GlobalAggregates | null;
+}
+
+function shardState(): ShardState | null {
+  if (!det$) return null;
+  const n = init.shards ?? 1;
+  const self = init.index;
+  const anomalies = new AnomalyCounter();
+  const engine = new det$.DetectionEngine(init.detect ?? {}, anomalies);
+  const internal = det$.normalizeDetectConfig(init.detect ?? {}).internal;
+  const isInternal = (ip: string): boolean => internal.has(ip);
+  const shardOf = det$.shardOfAddress;
+  const keyOf = det$.detectionShardKey;
+  const forward = init.forwardConns === true;
+  const outbox: RecordBatch[] = Array.from({ length: n }, () => newBatch());
+  const conns: ConnRecord[] = [];
+  const toEngine = (r: ConnRecord): void => {
+    if (forward) {
+      conns.push(r);
+      if (conns.length >= init.partRecords) flushConns();
+    }
+    engine.conn(r);
+  };
+  const put = (k: number, kind: RecordKind, r: import('./protocol.js').AnyRecord): void => {
+    const b = outbox[k];
+    b.kinds.push(kind);
+    b.recs.push(r);
+  };
+  let endPeers = (): void => {};
+  const peersDone = new Promise<void>((resolve) => (endPeers = resolve));
+  const st: ShardState = {
+    engine,
+    anomalies,
+    n,
+    self,
+    outbox,
+    conns,
+    peers: [],
+    peerEnds: 0,
+    peersDone,
+    endPeers,
+    route: {
+      conn: (r) => {
+        const k = shardOf(keyOf(r, isInternal), n);
+        if (k === self) toEngine(r);
+        else put(k, RecordKind.Conn, r);
+      },
+      dns: (r) => {
+        const k = shardOf(r.origH, n);
+        if (k === self) engine.dns(r);
+        else put(k, RecordKind.Dns, r);
+      },
+      http: (r) => {
+        const k = shardOf(r.origH, n);
+        if (k === self) engine.http(r);
+        else put(k, RecordKind.Http, r);
+      },
+      ssl: (r) => {
+        const k = shardOf(r.origH, n);
+        if (k === self) engine.ssl(r);
+        else put(k, RecordKind.Ssl, r);
+      },
+    },
+    own: { conn: toEngine, dns: (r) => engine.dns(r), http: (r) => engine.http(r), ssl: (r) => engine.ssl(r) },
+    keep: {
+      conn: (r) => void (shardOf(keyOf(r, isInternal), n) === self && toEngine(r)),
+      dns: (r) => void (shardOf(r.origH, n) === self && engine.dns(r)),
+      http: (r) => void (shardOf(r.origH, n) === self && engine.http(r)),
+      ssl: (r) => void (shardOf(r.origH, n) === self && engine.ssl(r)),
+    },
+    chain: Promise.resolve(),
+    globals: null,
+  };
+  return st;
+}
+
+const det = shardState();
+
+/** Sends the records routed to other shards (one message per peer with records). */
+function flushRouted(): void {
+  const s = det!;
+  for (let k = 0; k < s.n; k++) {
+    const b = s.outbox[k];
+    if (b.recs.length === 0) continue;
+    s.peers[k]!.postMessage({ type: 'peer-records', batch: b } satisfies ToPeer);
+    s.outbox[k] = newBatch();
+  }
+}
+
+function flushConns(): void {
+  const s = det!;
+  if (s.conns.length === 0) return;
+  send({ type: 'conns', recs: s.conns.splice(0) });
+}
+
+function onPeers(ports: (MessagePort | null)[]): void {
+  const s = det!;
+  s.peers = ports;
+  const others = ports.filter((p) => p !== null).length;
+  if (others === 0) s.endPeers();
+  for (const p of ports) {
+    if (!p) continue;
+    p.on('message', (m: ToPeer) => {
+      try {
+        if (m.type === 'peer-records') {
+          feed(m.batch, s.own);
+        } else if (++s.peerEnds === others) {
+          s.endPeers();
+        }
+      } catch (e) {
+        send({ type: 'error', message: (e as Error).stack ?? String(e) });
+      }
+    });
+  }
+}
+
+async function onShardZeekFile(m: Extract<ToWorker, { type: 'shard-zeek-file' }>): Promise<void> {
+  const s = det!;
+  // Every worker reads every line: only the reporting one sends the accounting, so the
+  // reader's anomalies (identical in every worker) are counted once.
+  const anomalies = new AnomalyCounter();
+  if (!zeek$) throw new Error('Zeek work sent to a capture worker');
+  const byKind: [number, number, number, number] = [0, 0, 0, 0];
+  const keep = s.keep;
+  const sink: RecordSink = m.report
+    ? {
+        conn: (r) => (byKind[0]++, keep.conn(r)),
+        dns: (r) => (byKind[1]++, keep.dns(r)),
+        http: (r) => (byKind[2]++, keep.http(r)),
+        ssl: (r) => (byKind[3]++, keep.ssl(r)),
+      }
+    : keep;
+  const st = await zeek$.readZeekFile(m.file, sink, {
+    anomalies,
+    sourceIndexOf: () => m.source,
+    maxBadLinesInARow: m.maxBadLinesInARow,
+    maxBadShare: m.maxBadShare,
+  });
+  if (!m.report) return;
+  const { truncated, abandoned, ...plain } = st;
+  send({
+    type: 'zeek-done',
+    fileNo: m.fileNo,
+    stats: plain as unknown as Record<string, unknown>,
+    truncated: dumpError(truncated),
+    abandoned: dumpError(abandoned),
+    anomalies: dumpAnomalies(anomalies),
+    byKind,
+  });
+}
+
+function onShardStep(m: Extract<ToWorker, { type: 'shard-aggregates' | 'shard-globals' | 'shard-finish' }>): void {
+  const s = det!;
+  const d = det$!;
+  if (m.type === 'shard-aggregates') {
+    flushConns();
+    send({ type: 'shard-aggregates', aggregates: d.shardAggregates(s.engine) });
+  } else if (m.type === 'shard-globals') {
+    s.globals = m.globals;
+    send({ type: 'shard-keyhosts', keyHosts: d.applyGlobals(s.engine, m.globals) });
+  } else {
+    const findings = d.finishShard(s.engine, s.globals!, m.keyHosts);
+    send({ type: 'shard-findings', findings, stats: s.engine.stats(), anomalies: dumpAnomalies(s.anomalies) });
+  }
+}
+
+/** Runs sharded work after everything before it (an error goes to the main thread). */
+function inOrder(f: () => void | Promise<void>): void {
+  const s = det!;
+  s.chain = s.chain.then(f).catch((e) => send({ type: 'error', message: (e as Error).stack ?? String(e) }));
+}
+
 // ---------------------------------------------------------------- dispatch
 
 let zeekChain: Promise<void> = Promise.resolve();
@@ -271,6 +505,17 @@ port.on('message', (m: ToWorker) => {
         break;
       case 'zeek-file':
         zeekChain = zeekChain.then(() => onZeekFile(m)).catch((e) => send({ type: 'error', message: (e as Error).stack ?? String(e) }));
+        break;
+      case 'peers':
+        onPeers(m.ports);
+        break;
+      case 'shard-zeek-file':
+        inOrder(() => onShardZeekFile(m));
+        break;
+      case 'shard-aggregates':
+      case 'shard-globals':
+      case 'shard-finish':
+        inOrder(() => onShardStep(m));
         break;
       case 'close':
         port.close();

@@ -74,6 +74,11 @@ export interface ParallelCaptureOptions {
   progress?: { startFile(name: string, totalBytes: number | null, index: number, count: number): void; update(bytesRead: number): void; endFile(): void };
   /** Stops reading between chunks once aborted (SIGINT); what was read so far is kept. */
   signal?: AbortSignal;
+  /**
+   * Workers to use (sharded detection: their records stay in the workers, the replies are
+   * empty); the caller closes it. By default a pool of `workers` capture workers is made.
+   */
+  pool?: WorkerPool;
 }
 
 export interface ParallelCaptureResult {
@@ -119,13 +124,16 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
     wake = null;
     w?.();
   };
-  const pool = new WorkerPool(n, 'capture', (i, m) => {
+  const onMessage = (i: number, m: FromWorker): void => {
     if (m.type === 'records') replies.set(m.seq, m.batch);
     else if (m.type === 'file-counts') fileCounts.push(m.counts);
     else if (m.type === 'final-part') finalParts[i].push(m.batch);
     else if (m.type === 'finished') finished[i] = m;
     signal();
-  });
+  };
+  const own = opts.pool === undefined;
+  const pool = opts.pool ?? new WorkerPool(n, 'capture', onMessage);
+  if (!own) pool.setHandler(onMessage);
   const failed = pool.failed();
   failed.catch(() => {});
   const waitForMessage = (): Promise<void> => Promise.race([new Promise<void>((r) => (wake = r)), failed]);
@@ -274,7 +282,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       for (const k of Object.keys(fs) as (keyof FlowTableStats)[]) fs[k] += m.flowStats[k];
     }
   } finally {
-    await pool.close();
+    if (own) await pool.close();
   }
   return result;
 }

@@ -26,7 +26,11 @@
  * array of kinds, one message per batch: never one message per packet or per record.
  */
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../core/records.js';
+import type { DetectionStats } from '../detect/engine.js';
+import type { CountList, GlobalAggregates, ShardAggregates } from '../detect/shard.js';
+import type { Finding } from '../core/finding.js';
 import type { FlowTableStats } from '../flow/flow-table.js';
+import type { MessagePort } from 'node:worker_threads';
 
 export const PKT_HDR = 48;
 export const OFF_CLOCK = 0;
@@ -100,6 +104,13 @@ export type ToWorker =
   | { type: 'end-file'; fileIndex: number }
   | { type: 'finish'; lastFileName: string; clock: number }
   | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
+  /** Sharded detection: every worker reads the file, keeps its own sources' records; `report`: send the file's accounting. */
+  | { type: 'shard-zeek-file'; fileNo: number; file: string; source: number; report: boolean; maxBadLinesInARow?: number; maxBadShare?: number }
+  /** Sharded detection: a port to every other worker (null for itself), for records of their sources. */
+  | { type: 'peers'; ports: (MessagePort | null)[] }
+  | { type: 'shard-aggregates' }
+  | { type: 'shard-globals'; globals: GlobalAggregates }
+  | { type: 'shard-finish'; keyHosts: CountList }
   | { type: 'close' };
 
 // ---- worker -> main ----
@@ -109,5 +120,22 @@ export type FromWorker =
   | { type: 'final-part'; batch: RecordBatch }
   | { type: 'finished'; batch: RecordBatch; flowStats: FlowTableStats; anomalies: AnomalyDump }
   | { type: 'zeek-part'; fileNo: number; batch: RecordBatch }
-  | { type: 'zeek-done'; fileNo: number; stats: Record<string, unknown>; truncated?: ErrorDump; abandoned?: ErrorDump; anomalies: AnomalyDump }
+  | {
+      type: 'zeek-done';
+      fileNo: number;
+      stats: Record<string, unknown>;
+      truncated?: ErrorDump;
+      abandoned?: ErrorDump;
+      anomalies: AnomalyDump;
+      /** Sharded mode: records of the file by kind [conn, dns, http, ssl] (the reader's sink counts them). */
+      byKind?: [number, number, number, number];
+    }
+  /** Sharded detection with a conn consumer in the main thread: this shard's conn records. */
+  | { type: 'conns'; recs: ConnRecord[] }
+  | { type: 'shard-aggregates'; aggregates: ShardAggregates }
+  | { type: 'shard-keyhosts'; keyHosts: CountList }
+  | { type: 'shard-findings'; findings: Finding[]; stats: DetectionStats; anomalies: AnomalyDump }
   | { type: 'error'; message: string };
+
+/** Between workers (sharded detection): records of the receiver's sources, then an end mark. */
+export type ToPeer = { type: 'peer-records'; batch: RecordBatch } | { type: 'peer-end' };

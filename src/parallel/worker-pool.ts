@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
+import type { ConnRecord } from '../core/records.js';
 import { AnomalyCounter } from '../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../core/errors.js';
 import type { WorkerInit } from './analysis-worker.js';
@@ -63,21 +64,27 @@ export class WorkerPool {
   private failure: Error | null = null;
   private closing = false;
   private onFailure: ((e: Error) => void) | null = null;
+  private onMessage: (i: number, m: FromWorker) => void;
+  /** Receives the conn records sharded workers forward (whatever stage the pool is in). */
+  onConns: ((recs: ConnRecord[]) => void) | null = null;
 
   /**
    * @param n number of workers
    * @param mode what they will do (capture shards or Zeek files)
-   * @param onMessage called for every message, with the worker's index
+   * @param onMessage called for every message, with the worker's index (see setHandler)
+   * @param extra more settings for every worker (sharded mode)
    */
-  constructor(n: number, mode: WorkerInit['mode'], onMessage: (i: number, m: FromWorker) => void) {
+  constructor(n: number, mode: WorkerInit['mode'], onMessage: (i: number, m: FromWorker) => void, extra?: Partial<WorkerInit>) {
     const sab = new SharedArrayBuffer(4 * n);
     this.credits = new Int32Array(sab);
+    this.onMessage = onMessage;
     for (let i = 0; i < n; i++) {
-      const init: WorkerInit = { mode, index: i, credits: sab, maxPartsInFlight: MAX_PARTS_IN_FLIGHT, partRecords: PART_RECORDS };
+      const init: WorkerInit = { ...extra, mode, index: i, credits: sab, maxPartsInFlight: MAX_PARTS_IN_FLIGHT, partRecords: PART_RECORDS };
       const w = new Worker(workerScript(), { workerData: init });
       w.on('message', (m: FromWorker) => {
         if (m.type === 'error') this.fail(new Error(`analysis worker ${i} failed: ${m.message}`));
-        else onMessage(i, m);
+        else if (m.type === 'conns') this.onConns?.(m.recs);
+        else this.onMessage(i, m);
       });
       w.on('error', (e) => this.fail(new Error(`analysis worker ${i} failed: ${e.stack ?? e.message}`)));
       // Any exit before close() is a failure: the main thread would otherwise wait for ever.
@@ -86,6 +93,11 @@ export class WorkerPool {
       });
       this.workers.push(w);
     }
+  }
+
+  /** Replaces the message handler (one pool serves several stages in sharded mode). */
+  setHandler(onMessage: (i: number, m: FromWorker) => void): void {
+    this.onMessage = onMessage;
   }
 
   private fail(e: Error): void {
@@ -106,7 +118,7 @@ export class WorkerPool {
     return this.failure;
   }
 
-  post(i: number, m: ToWorker, transfer?: ArrayBuffer[]): void {
+  post(i: number, m: ToWorker, transfer?: readonly TransferListItem[]): void {
     this.workers[i].postMessage(m, transfer ?? []);
   }
 
