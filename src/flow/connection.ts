@@ -1,10 +1,11 @@
 /**
  * The live state of one connection in the flow table (Zeek's `Connection` plus the
- * ConnSize analyzer's counters). Created once per connection, never per packet.
+ * ConnSize analyzer's counters), read and written through a view over the table's columns.
  */
 import type { AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
 import { appendHistory } from './history-strings.js';
+import { KEY_WORDS, type FlowColumns } from './flow-columns.js';
 
 /** Transport kinds, as Zeek's `transport_proto`. */
 export const enum Transport {
@@ -40,18 +41,6 @@ export class FlowContext {
   ) {}
 }
 
-/** Words 4-9 of an IPv6 key (six small integers: smaller than a typed array for six values). */
-export class KeyTail {
-  constructor(
-    readonly w4: number,
-    readonly w5: number,
-    readonly w6: number,
-    readonly w7: number,
-    readonly w8: number,
-    readonly w9: number,
-  ) {}
-}
-
 /**
  * Originator bursts (ConnRecord.origBursts): a quiet time of at least this many microseconds
  * in both directions before an originator payload packet starts a new burst. 1 s separates the
@@ -79,74 +68,31 @@ function putWord(out: Uint8Array, off: number, w: number): void {
   out[off + 3] = w & 0xff;
 }
 
+/**
+ * A view of one connection's state in the table's columns (flow-columns.ts): `bind(slot)`
+ * points it at a slot, and its properties read and write that slot's columns. A table uses
+ * one view for every connection, so no object exists per connection; a view is only valid
+ * until it is bound again.
+ */
 export class Conn {
-  /**
-   * Canonical key (flow-table.ts buildKey) packed in ten 32-bit words, for the table's
-   * collision check. The first four (all of an IPv4 key) are fields, so a lookup touches no
-   * other object; words 4-9 exist only for IPv6 keys (`kx`, null for IPv4, whose words are 0).
-   * k0 holds the IP protocol (bits 24-31) and the address length (bits 16-23).
-   */
-  k0 = 0;
-  k1 = 0;
-  k2 = 0;
-  k3 = 0;
-  kx: KeyTail | null = null;
-  // The fields below are in the order the per-packet path reads them (V8 lays out fields in
-  // declaration order, so the hot ones share cache lines); cold fields come last.
-  /** Next connection in the same hash bucket. */
-  nextInBucket: Conn | null = null;
-  /**
-   * Boolean state packed in one small integer (the BIT_* masks; TcpSession adds its own):
-   * one field instead of one per flag. Read and written through the accessors below.
-   */
-  bits = 0;
-  /**
-   * Time of the last packet as whole seconds and microseconds (small integers, stored in the
-   * object: a per-packet write touches no boxed number). `lastTime` rebuilds the same double
-   * Zeek computes (sec + usec / 1e6).
-   */
-  lastSec: number;
-  lastUsec: number;
-  /** Inactivity timeout in seconds. */
-  inactivityTimeout: number;
-  /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
-  heapDeadline = Infinity;
-  histSeen = 0;
+  /** The slot this view reads. */
+  i = 0;
 
-  /** ConnSize counters: packets and IP-level bytes (IPv4 total length, IPv6 40 + payload length). */
-  origPkts = 0;
-  origIpBytes = 0;
-  respPkts = 0;
-  respIpBytes = 0;
+  constructor(readonly c: FlowColumns) {}
 
-  /** UDP/ICMP payload byte counts, -1 while the side is inactive (Zeek's request_len/reply_len). */
-  reqLen = -1;
-  repLen = -1;
-  app: AppAnalyzer | null = null;
-  history = '';
-  missedBytes = 0;
+  /** Points the view at slot `s`. */
+  bind(s: number): this {
+    this.i = s;
+    return this;
+  }
 
   /**
-   * Originator bursts: how many so far, the first one's start time (whole seconds and
-   * microseconds, small integers), and the start times as seconds once there are two.
+   * Writes every column of a newly taken slot: `key` is the canonical key (ten words, the
+   * hash is its `hash`), the connection starts at (sec, usec).
    */
-  burstCount = 0;
-  burst0Sec = 0;
-  burst0Usec = 0;
-  bursts: number[] | null = null;
-
-  origPort: number;
-  respPort: number;
-  startSec: number;
-  startUsec: number;
-  uid = '';
-  /** Outer and inner VLAN ids + 1 (0: none), as outer * 8192 + inner (see setVlans). */
-  vlans = 0;
-  tunnelParent: string | null = null;
-  source = 0;
-
-  constructor(
+  init(
     key: Int32Array,
+    hash: number,
     origIsA: boolean,
     sameSides: boolean,
     origPort: number,
@@ -154,21 +100,185 @@ export class Conn {
     sec: number,
     usec: number,
     inactivityTimeout: number,
-  ) {
-    this.k0 = key[0];
-    this.k1 = key[1];
-    this.k2 = key[2];
-    this.k3 = key[3];
-    if (((key[0] >>> 16) & 0xff) !== 4) this.kx = new KeyTail(key[4], key[5], key[6], key[7], key[8], key[9]);
-    this.origIsA = origIsA;
-    this.sameSides = sameSides;
-    this.origPort = origPort;
-    this.respPort = respPort;
-    this.startSec = sec;
-    this.startUsec = usec;
-    this.lastSec = sec;
-    this.lastUsec = usec;
-    this.inactivityTimeout = inactivityTimeout;
+  ): void {
+    const c = this.c;
+    const s = this.i;
+    const k = s * KEY_WORDS;
+    for (let j = 0; j < KEY_WORDS; j++) c.keys[k + j] = key[j];
+    c.hashes[s] = hash;
+    c.bits[s] = (origIsA ? BIT_ORIG_IS_A : 0) | (sameSides ? BIT_SAME_SIDES : 0);
+    c.lastSec[s] = sec;
+    c.lastUsec[s] = usec;
+    c.startSec[s] = sec;
+    c.startUsec[s] = usec;
+    c.inactivityTimeout[s] = inactivityTimeout;
+    c.heapDeadline[s] = Infinity;
+    c.histSeen[s] = 0;
+    c.origPkts[s] = 0;
+    c.origIpBytes[s] = 0;
+    c.respPkts[s] = 0;
+    c.respIpBytes[s] = 0;
+    c.reqLen[s] = -1;
+    c.repLen[s] = -1;
+    c.missedBytes[s] = 0;
+    c.origPort[s] = origPort;
+    c.respPort[s] = respPort;
+    c.vlans[s] = 0;
+    c.source[s] = 0;
+    c.burstCount[s] = 0;
+    c.attemptAt[s] = Infinity;
+    c.expireAt[s] = Infinity;
+    c.deleteAt[s] = Infinity;
+    c.app[s] = null;
+    c.history[s] = '';
+    c.tunnelParent[s] = null;
+    c.bursts[s] = null;
+  }
+
+  /** Key word `j` (0-9) of this connection. */
+  keyWord(j: number): number {
+    return this.c.keys[this.i * KEY_WORDS + j];
+  }
+
+  /** Boolean state packed in one small integer (the BIT_* masks; TcpSession adds its own). */
+  get bits(): number {
+    return this.c.bits[this.i];
+  }
+  set bits(v: number) {
+    this.c.bits[this.i] = v;
+  }
+  /** Time of the last packet as whole seconds and microseconds. */
+  get lastSec(): number {
+    return this.c.lastSec[this.i];
+  }
+  set lastSec(v: number) {
+    this.c.lastSec[this.i] = v;
+  }
+  get lastUsec(): number {
+    return this.c.lastUsec[this.i];
+  }
+  set lastUsec(v: number) {
+    this.c.lastUsec[this.i] = v;
+  }
+  get startSec(): number {
+    return this.c.startSec[this.i];
+  }
+  get startUsec(): number {
+    return this.c.startUsec[this.i];
+  }
+  /** Inactivity timeout in seconds. */
+  get inactivityTimeout(): number {
+    return this.c.inactivityTimeout[this.i];
+  }
+  set inactivityTimeout(v: number) {
+    this.c.inactivityTimeout[this.i] = v;
+  }
+  /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
+  get heapDeadline(): number {
+    return this.c.heapDeadline[this.i];
+  }
+  set heapDeadline(v: number) {
+    this.c.heapDeadline[this.i] = v;
+  }
+  get histSeen(): number {
+    return this.c.histSeen[this.i];
+  }
+  set histSeen(v: number) {
+    this.c.histSeen[this.i] = v;
+  }
+  /** ConnSize counters: packets and IP-level bytes (IPv4 total length, IPv6 40 + payload length). */
+  get origPkts(): number {
+    return this.c.origPkts[this.i];
+  }
+  set origPkts(v: number) {
+    this.c.origPkts[this.i] = v;
+  }
+  get origIpBytes(): number {
+    return this.c.origIpBytes[this.i];
+  }
+  set origIpBytes(v: number) {
+    this.c.origIpBytes[this.i] = v;
+  }
+  get respPkts(): number {
+    return this.c.respPkts[this.i];
+  }
+  set respPkts(v: number) {
+    this.c.respPkts[this.i] = v;
+  }
+  get respIpBytes(): number {
+    return this.c.respIpBytes[this.i];
+  }
+  set respIpBytes(v: number) {
+    this.c.respIpBytes[this.i] = v;
+  }
+  /** UDP/ICMP payload byte counts, -1 while the side is inactive (Zeek's request_len/reply_len). */
+  get reqLen(): number {
+    return this.c.reqLen[this.i];
+  }
+  set reqLen(v: number) {
+    this.c.reqLen[this.i] = v;
+  }
+  get repLen(): number {
+    return this.c.repLen[this.i];
+  }
+  set repLen(v: number) {
+    this.c.repLen[this.i] = v;
+  }
+  get app(): AppAnalyzer | null {
+    return this.c.app[this.i];
+  }
+  set app(v: AppAnalyzer | null) {
+    this.c.app[this.i] = v;
+  }
+  /** The history letters (a shared string, history-strings.ts). */
+  get history(): string {
+    return this.c.history[this.i];
+  }
+  set history(v: string) {
+    this.c.history[this.i] = v;
+  }
+  get missedBytes(): number {
+    return this.c.missedBytes[this.i];
+  }
+  set missedBytes(v: number) {
+    this.c.missedBytes[this.i] = v;
+  }
+  get origPort(): number {
+    return this.c.origPort[this.i];
+  }
+  set origPort(v: number) {
+    this.c.origPort[this.i] = v;
+  }
+  get respPort(): number {
+    return this.c.respPort[this.i];
+  }
+  set respPort(v: number) {
+    this.c.respPort[this.i] = v;
+  }
+  /** Outer and inner VLAN ids + 1 (0: none), as outer * 8192 + inner (see setVlans). */
+  get vlans(): number {
+    return this.c.vlans[this.i];
+  }
+  get tunnelParent(): string | null {
+    return this.c.tunnelParent[this.i];
+  }
+  set tunnelParent(v: string | null) {
+    this.c.tunnelParent[this.i] = v;
+  }
+  /** Index of the input file of the first packet. */
+  get source(): number {
+    return this.c.source[this.i];
+  }
+  set source(v: number) {
+    this.c.source[this.i] = v;
+  }
+  /** Originator bursts so far (origPayloadAt). */
+  get burstCount(): number {
+    return this.c.burstCount[this.i];
+  }
+  /** Burst start times in seconds, once there are two (null before). */
+  get bursts(): number[] | null {
+    return this.c.bursts[this.i];
   }
 
   /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
@@ -209,7 +319,7 @@ export class Conn {
 
   /** Transport kind, from the IP protocol in the key (as the flow table chose it). */
   get transport(): Transport {
-    const p = this.k0 >>> 24;
+    const p = this.keyWord(0) >>> 24;
     return p === 6 ? Transport.Tcp : p === 17 ? Transport.Udp : p === 1 || p === 58 ? Transport.Icmp : Transport.Unknown;
   }
 
@@ -242,12 +352,12 @@ export class Conn {
 
   /** IP protocol number (6, 17, 1, 58, or any other for unknown transports). */
   get ipProto(): number {
-    return this.k0 >>> 24;
+    return this.keyWord(0) >>> 24;
   }
 
   /** Address length in bytes (4 or 16). */
   get addrLen(): number {
-    return (this.k0 >>> 16) & 0xff;
+    return (this.keyWord(0) >>> 16) & 0xff;
   }
 
   /** Outer VLAN id, -1 when untagged. */
@@ -264,32 +374,12 @@ export class Conn {
   setVlans(vlan: number, innerVlan: number): void {
     const outer = vlan >= 0 ? (vlan & 0xfff) + 1 : 0;
     const inner = innerVlan >= 0 ? (innerVlan & 0xfff) + 1 : 0;
-    this.vlans = outer * 8192 + inner;
+    this.c.vlans[this.i] = outer * 8192 + inner;
   }
 
-  /**
-   * Hash of the key (flow-table.ts buildKey: FNV-1a over the key words, then a finaliser),
-   * recomputed from the key words when the connection leaves the table instead of kept.
-   */
+  /** Hash of the key (flow-table.ts buildKey), kept per slot for the hash index. */
   get hash(): number {
-    let h = 0x811c9dc5;
-    h = Math.imul(h ^ this.k0, 0x01000193);
-    h = Math.imul(h ^ this.k1, 0x01000193);
-    h = Math.imul(h ^ this.k2, 0x01000193);
-    h = Math.imul(h ^ this.k3, 0x01000193);
-    const x = this.kx;
-    if (x !== null) {
-      h = Math.imul(h ^ x.w4, 0x01000193);
-      h = Math.imul(h ^ x.w5, 0x01000193);
-      h = Math.imul(h ^ x.w6, 0x01000193);
-      h = Math.imul(h ^ x.w7, 0x01000193);
-      h = Math.imul(h ^ x.w8, 0x01000193);
-      h = Math.imul(h ^ x.w9, 0x01000193);
-    }
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 12;
-    return h & 0x3fffffff;
+    return this.c.hashes[this.i];
   }
 
   /** Time of the first packet (seconds, microsecond precision). */
@@ -308,16 +398,18 @@ export class Conn {
    * of silence in both directions.
    */
   origPayloadAt(sec: number, usec: number, prevSec: number, prevUsec: number): void {
-    const n = this.burstCount;
+    const c = this.c;
+    const s = this.i;
+    const n = c.burstCount[s];
     if (n !== 0 && (sec - prevSec) * 1e6 + (usec - prevUsec) < BURST_GAP_USEC) return;
-    this.burstCount = n + 1;
+    c.burstCount[s] = n + 1;
     if (n === 0) {
-      this.burst0Sec = sec;
-      this.burst0Usec = usec;
+      c.burst0Sec[s] = sec;
+      c.burst0Usec[s] = usec;
     } else if (n === 1) {
-      this.bursts = [this.burst0Sec + this.burst0Usec / 1e6, sec + usec / 1e6];
+      c.bursts[s] = [c.burst0Sec[s] + c.burst0Usec[s] / 1e6, sec + usec / 1e6];
     } else if (n < MAX_ORIG_BURSTS) {
-      this.bursts!.push(sec + usec / 1e6);
+      c.bursts[s]!.push(sec + usec / 1e6);
     }
   }
 
@@ -338,17 +430,9 @@ export class Conn {
 
   /** Writes the key bytes (see flow-table.ts buildKey) into `out` (40 bytes). */
   keyBytes(out: Uint8Array): void {
-    const x = this.kx;
-    putWord(out, 0, this.k0);
-    putWord(out, 4, this.k1);
-    putWord(out, 8, this.k2);
-    putWord(out, 12, this.k3);
-    putWord(out, 16, x === null ? 0 : x.w4);
-    putWord(out, 20, x === null ? 0 : x.w5);
-    putWord(out, 24, x === null ? 0 : x.w6);
-    putWord(out, 28, x === null ? 0 : x.w7);
-    putWord(out, 32, x === null ? 0 : x.w8);
-    putWord(out, 36, x === null ? 0 : x.w9);
+    const keys = this.c.keys;
+    const k = this.i * KEY_WORDS;
+    for (let j = 0; j < KEY_WORDS; j++) putWord(out, 4 * j, keys[k + j]);
   }
 
   /**

@@ -4,8 +4,14 @@
  * Connections are keyed like Zeek's default five-tuple key (VLANs are not part of the key):
  * the two (address, port) pairs in canonical order plus the IP protocol; ICMP uses the type
  * and the counterpart type (or the code for one-way messages, which are not reordered) as
- * ports. The key is built into a scratch buffer, hashed (FNV-1a) into a Map<number, Conn>
- * with chaining and a byte-wise collision check, so a packet of a known flow allocates nothing.
+ * ports. The key is built from the packet buffer as ten 32-bit words, hashed (FNV-1a) and
+ * looked up in an open-addressing Int32Array index of slots, compared word by word with the
+ * key columns, so a packet of a known flow allocates nothing.
+ *
+ * State lives in columns (flow-columns.ts): one typed array per field, a slot per connection,
+ * two endpoint entries per slot for TCP, read and written through one view object
+ * (connection.ts, tcp-session.ts) bound to the slot in use. No object exists per connection
+ * except what the app layer, reassembly and tunnels need; the uid is recomputed at emission.
  *
  * Expiry is driven by packet time, as Zeek's timers are: before each packet every timer due
  * at that time fires (inactivity: TCP 5 min once established, 1 min before; UDP/ICMP/other
@@ -46,15 +52,16 @@ import { ipToString } from '../core/ip.js';
 import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
 import { Conn, FlowContext, HIST_ORIG_DATA_PKT, HIST_RESP_DATA_PKT, Transport } from './connection.js';
 import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
+import { FlowColumns, KEY_WORDS } from './flow-columns.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
 import { isLocalAddr } from './local-nets.js';
 
 /**
- * Default cap on live connections: 2 million. A live TCP connection costs about 760 bytes of
- * heap in the table (the session object about 330, two endpoints about 180 each, uid and
- * history strings, timers; measured on node 20 without pointer compression) plus what the
- * app layer keeps (about 200 more), so the cap bounds the table near 2 GB in the worst case;
- * real captures stay far below (tens of thousands of concurrent flows).
+ * Default cap on live connections: 2 million. A live connection costs about 470 bytes of
+ * columns in the table (flow-columns.ts: key, counters, times, two TCP endpoints, object
+ * references) plus about 20 bytes of hash index, and what the app layer keeps (about 300
+ * more), so the cap bounds the table near 1.6 GB in the worst case; real captures stay far
+ * below (tens of thousands of concurrent flows).
  */
 export const MAX_FLOWS_DEFAULT = 2_000_000;
 /** Cap on remembered tunnel uids (outer address pairs), so tunnel_parents stay stable. */
@@ -100,6 +107,8 @@ export interface FlowTableStats {
 
 const SYN = 0x02;
 const ACK = 0x10;
+/** First size of the hash index (entries; it doubles to stay at most half full). */
+const INITIAL_INDEX_SIZE = 4096;
 
 const PROTO_NAMES: TransportName[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -224,7 +233,21 @@ export class FlowTable {
   private readonly icmpTimeout: number;
   private readonly anomalies: AnomalyCounter;
 
-  private readonly buckets = new Map<number, Conn>();
+  /** Live connection state, one slot per connection (flow-columns.ts). */
+  private readonly cols: FlowColumns;
+  /** The one view through which every connection is read and written (bound per use). */
+  private readonly view: TcpSession;
+  /**
+   * Hash index: open addressing with linear probing over slot + 1 (0: empty), at most half
+   * full; deletion shifts entries back (no tombstones).
+   */
+  private index = new Int32Array(INITIAL_INDEX_SIZE);
+  private indexMask = INITIAL_INDEX_SIZE - 1;
+  private indexCount = 0;
+  /** Connections created so far (their creation order, for flush). */
+  private serial = 0;
+  /** Key words of a connection being emitted (for its uid). */
+  private readonly uidWords = new Int32Array(KEY_WORDS);
   /** The key being looked up: bytes, and the same bytes as ten big-endian 32-bit words. */
   private readonly scratch = new Uint8Array(40);
   private readonly words = new Int32Array(10);
@@ -239,11 +262,11 @@ export class FlowTable {
   private readonly origAddr16 = new Uint8Array(16);
   private readonly respAddr16 = new Uint8Array(16);
 
-  // Lazy timer heap: parallel arrays of deadline and connection.
+  // Lazy timer heap: parallel arrays of deadline and slot.
   private heapT: number[] = [];
-  private heapC: Conn[] = [];
+  private heapC: number[] = [];
   private now = -Infinity;
-  private flushQueue: Conn[] | null = null;
+  private flushQueue: number[] | null = null;
   private flushPos = 0;
   /** Time of the packet being processed and settings, shared with the connections. */
   private readonly ctx: FlowContext;
@@ -259,6 +282,8 @@ export class FlowTable {
     this.anomalies = opts.anomalies;
     const anomalies = this.anomalies;
     this.ctx = new FlowContext(this.tcpTimeout, (code) => anomalies.add(code));
+    this.cols = new FlowColumns(this.maxFlows + 1);
+    this.view = new TcpSession(this.cols, this.ctx);
   }
 
   /**
@@ -308,7 +333,8 @@ export class FlowTable {
     }
 
     const hash = this.buildKey(buf, meta.srcOff, meta.dstOff, meta.addrLen, proto, sport, dport, oneWay);
-    let conn = this.lookup(hash);
+    const slot = this.lookup(hash);
+    let conn: Conn | null = slot < 0 ? null : this.view.bind(slot);
 
     if (conn !== null && transport === Transport.Tcp && meta.tcpFlags & SYN && conn.tcp!.isReuse(meta.tcpFlags, meta.seq | 0)) {
       this.remove(conn);
@@ -404,9 +430,12 @@ export class FlowTable {
     const hT = this.heapT;
     while (hT.length > 0 && hT[0] <= now) {
       const t = hT[0];
-      const conn = this.heapC[0];
+      const s = this.heapC[0];
       this.heapPop();
-      if (conn.removed || conn.heapDeadline !== t) continue;
+      // A freed slot's deadline is NaN: its entries are stale.
+      if (this.cols.heapDeadline[s] !== t) continue;
+      const conn = this.view.bind(s);
+      if (conn.removed) continue;
       conn.heapDeadline = Infinity;
       if (conn.lastTime + conn.inactivityTimeout <= now) {
         this.stats.expiredByTimeout++;
@@ -434,11 +463,11 @@ export class FlowTable {
    */
   flushSome(max: number): boolean {
     if (this.flushQueue === null) {
-      const all: Conn[] = [];
-      for (const head of this.buckets.values()) {
-        for (let c: Conn | null = head; c !== null; c = c.nextInBucket) all.push(c);
-      }
-      all.sort((a, b) => a.startSec - b.startSec || a.startUsec - b.startUsec);
+      const all: number[] = [];
+      const idx = this.index;
+      for (let i = 0; i < idx.length; i++) if (idx[i] !== 0) all.push(idx[i] - 1);
+      const { startSec, startUsec, serial } = this.cols;
+      all.sort((a, b) => startSec[a] - startSec[b] || startUsec[a] - startUsec[b] || serial[a] - serial[b]);
       this.flushQueue = all;
       this.flushPos = 0;
       this.heapT = [];
@@ -447,7 +476,7 @@ export class FlowTable {
     const q = this.flushQueue;
     let n = 0;
     while (this.flushPos < q.length && n < max) {
-      const c = q[this.flushPos++];
+      const c = this.view.bind(q[this.flushPos++]);
       if (c.removed) continue;
       this.stats.flushedAtEnd++;
       this.remove(c, true);
@@ -578,22 +607,83 @@ export class FlowTable {
     return h & 0x3fffffff;
   }
 
-  private lookup(hash: number): Conn | null {
+  /** The slot of the connection whose key is in `words`, or -1. */
+  private lookup(hash: number): number {
+    const idx = this.index;
+    const mask = this.indexMask;
+    const hashes = this.cols.hashes;
+    const keys = this.cols.keys;
     const w = this.words;
-    for (let c = this.buckets.get(hash) ?? null; c !== null; c = c.nextInBucket) {
-      if (
-        c.k0 === w[0] &&
-        c.k1 === w[1] &&
-        c.k2 === w[2] &&
-        c.k3 === w[3]
-      ) {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const e = idx[i];
+      if (e === 0) return -1;
+      const s = e - 1;
+      if (hashes[s] !== hash) continue;
+      const k = s * KEY_WORDS;
+      if (keys[k] === w[0] && keys[k + 1] === w[1] && keys[k + 2] === w[2] && keys[k + 3] === w[3]) {
         // Equal first words mean equal address lengths: an IPv4 key ends here.
-        const x = c.kx;
-        if (x === null) return c;
-        if (x.w4 === w[4] && x.w5 === w[5] && x.w6 === w[6] && x.w7 === w[7] && x.w8 === w[8] && x.w9 === w[9]) return c;
+        if (((w[0] >>> 16) & 0xff) === 4) return s;
+        if (
+          keys[k + 4] === w[4] &&
+          keys[k + 5] === w[5] &&
+          keys[k + 6] === w[6] &&
+          keys[k + 7] === w[7] &&
+          keys[k + 8] === w[8] &&
+          keys[k + 9] === w[9]
+        ) {
+          return s;
+        }
       }
     }
-    return null;
+  }
+
+  /** Files slot `s` (whose hash is `hash`) in the index, growing it to stay at most half full. */
+  private indexInsert(s: number, hash: number): void {
+    if ((this.indexCount + 1) * 2 > this.index.length) this.indexResize(this.index.length * 2);
+    const idx = this.index;
+    const mask = this.indexMask;
+    let i = hash & mask;
+    while (idx[i] !== 0) i = (i + 1) & mask;
+    idx[i] = s + 1;
+    this.indexCount++;
+  }
+
+  private indexResize(size: number): void {
+    const old = this.index;
+    const idx = new Int32Array(size);
+    const mask = size - 1;
+    const hashes = this.cols.hashes;
+    for (let j = 0; j < old.length; j++) {
+      const e = old[j];
+      if (e === 0) continue;
+      let i = hashes[e - 1] & mask;
+      while (idx[i] !== 0) i = (i + 1) & mask;
+      idx[i] = e;
+    }
+    this.index = idx;
+    this.indexMask = mask;
+  }
+
+  /** Takes slot `s` out of the index (backward-shift deletion keeps every probe chain whole). */
+  private indexRemove(s: number, hash: number): void {
+    const idx = this.index;
+    const mask = this.indexMask;
+    const hashes = this.cols.hashes;
+    let i = hash & mask;
+    while (idx[i] !== s + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = idx[j];
+      if (e === 0) break;
+      const home = hashes[e - 1] & mask;
+      // Entry at j may move to the hole at i unless its home lies cyclically in (i, j].
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      idx[i] = e;
+      i = j;
+    }
+    idx[i] = 0;
+    this.indexCount--;
   }
 
   private newConn(meta: PacketMeta, ts: number, hash: number, transport: Transport, sport: number, dport: number): Conn {
@@ -607,27 +697,13 @@ export class FlowTable {
         : transport === Transport.Unknown
           ? UNKNOWN_IP_INACTIVITY_TIMEOUT
           : this.udpTimeout; // TCP starts with the UDP timeout until its handshake is over (as Zeek)
-    const conn =
-      transport === Transport.Tcp
-        ? new TcpSession(
-            this.words,
-            this.srcIsA,
-            this.sidesEqual,
-            sport,
-            dport,
-            timeout,
-            this.ctx,
-          )
-        : new Conn(
-            this.words,
-            this.srcIsA,
-            this.sidesEqual,
-            sport,
-            dport,
-            this.ctx.sec,
-            this.ctx.usec,
-            timeout,
-          );
+    const slot = this.cols.alloc();
+    // The cap above keeps a slot free; running out would be a bug in the table, not bad input.
+    if (slot < 0) throw new Error(`flow table: no free slot with ${this.stats.live} live connections`);
+    const conn = this.view.bind(slot);
+    conn.init(this.words, hash, this.srcIsA, this.sidesEqual, sport, dport, this.ctx.sec, this.ctx.usec, timeout);
+    if (transport === Transport.Tcp) conn.initTcp();
+    this.cols.serial[slot] = this.serial++;
     conn.setVlans(meta.vlan, meta.innerVlan);
     conn.source = meta.fileIndex;
 
@@ -648,7 +724,6 @@ export class FlowTable {
       conn.flipRoles();
     }
 
-    conn.uid = connUid(this.words, (this.keyLen + 3) >> 2, ts);
     if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
 
     if (this.appFactory) {
@@ -663,13 +738,13 @@ export class FlowTable {
           respP: conn.respPort,
         },
         PROTO_NAMES[transport],
-        conn.uid,
+        // The same uid as uidOf() computes at emission, from the same key words and start time.
+        connUid(this.words, (this.keyLen + 3) >> 2, ts),
         transport === Transport.Tcp && !(meta.tcpFlags & SYN),
       );
     }
 
-    conn.nextInBucket = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, conn);
+    this.indexInsert(slot, hash);
     this.stats.live++;
     if (this.stats.live > this.stats.livePeak) this.stats.livePeak = this.stats.live;
     return conn;
@@ -695,15 +770,17 @@ export class FlowTable {
   private expireOldest(): void {
     while (this.heapT.length > 0) {
       const t = this.heapT[0];
-      const c = this.heapC[0];
+      const s = this.heapC[0];
       this.heapPop();
-      if (c.removed || c.heapDeadline !== t) continue;
+      if (this.cols.heapDeadline[s] !== t) continue;
+      const c = this.view.bind(s);
+      if (c.removed) continue;
       // Entries are re-armed lazily: one behind its connection's real deadline moves there first.
       c.heapDeadline = Infinity;
       const d = this.deadline(c);
       if (d > t) {
         c.heapDeadline = d;
-        this.heapPush(d, c);
+        this.heapPush(d, s);
         continue;
       }
       this.stats.earlyExpired++;
@@ -728,30 +805,30 @@ export class FlowTable {
     const d = this.deadline(conn);
     if (d < conn.heapDeadline) {
       conn.heapDeadline = d;
-      this.heapPush(d, conn);
+      this.heapPush(d, conn.i);
     }
   }
 
+  /** Emits the connection the view is bound to and frees its slot. */
   private remove(conn: Conn, openAtEnd = false): void {
     if (conn.removed) return;
     conn.removed = true;
-    // unlink from its bucket
-    const hash = conn.hash;
-    const head = this.buckets.get(hash)!;
-    if (head === conn) {
-      if (conn.nextInBucket === null) this.buckets.delete(hash);
-      else this.buckets.set(hash, conn.nextInBucket);
-    } else {
-      let p = head;
-      while (p.nextInBucket !== conn) p = p.nextInBucket!;
-      p.nextInBucket = conn.nextInBucket;
-    }
-    conn.nextInBucket = null;
+    const s = conn.i;
+    this.indexRemove(s, conn.hash);
     this.stats.live--;
     this.stats.flowsEmitted++;
     const rec = this.toRecord(conn, openAtEnd);
-    if (conn.app) conn.app.end(rec);
+    const app = conn.app;
+    this.cols.free(s);
+    if (app !== null) app.end(rec);
     this.emitFn(rec);
+  }
+
+  /** Connection uid (connUid) from the key words and first packet time of the bound connection. */
+  private uidOf(conn: Conn): string {
+    const w = this.uidWords;
+    for (let j = 0; j < KEY_WORDS; j++) w[j] = conn.keyWord(j);
+    return connUid(w, conn.addrLen === 4 ? 4 : KEY_WORDS, conn.startTime);
   }
 
   private toRecord(conn: Conn, openAtEnd: boolean): ConnRecord {
@@ -786,7 +863,7 @@ export class FlowTable {
     const hasDuration = duration > 0;
     const rec: ConnRecord = {
       ts: conn.startTime,
-      uid: conn.uid,
+      uid: this.uidOf(conn),
       origH: ipToString(origAddr, 0, alen),
       origP: conn.origPort,
       respH: ipToString(respAddr, 0, alen),
@@ -820,7 +897,7 @@ export class FlowTable {
     return rec;
   }
 
-  private heapPush(t: number, c: Conn): void {
+  private heapPush(t: number, c: number): void {
     const hT = this.heapT;
     const hC = this.heapC;
     let i = hT.length;

@@ -14,6 +14,7 @@
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
 import { Conn, type FlowContext } from './connection.js';
+import { ScaledCounts, type Block, type FlowColumns } from './flow-columns.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -69,27 +70,6 @@ function isHandshake(s: TcpState): boolean {
   return s === TcpState.Inactive || s === TcpState.SynSent || s === TcpState.SynAckSent;
 }
 
-/** An out-of-order block waiting for the hole below it: relative [seq, upper), bytes when kept. */
-interface Block {
-  seq: number;
-  upper: number;
-  data: Buffer | null;
-}
-
-/**
- * Counters behind the scaled history letters of one endpoint (Session::ScaledHistoryEntry):
- * gaps (G), retransmissions (T), zero windows (W), each with the next count that logs a
- * letter. Most endpoints never need them, so they live apart from the endpoint.
- */
-class ScaledCounts {
-  gapCnt = 0;
-  gapThresh = 1;
-  rxmtCnt = 0;
-  rxmtThresh = 1;
-  win0Cnt = 0;
-  win0Thresh = 1;
-}
-
 /** TcpEndpoint.bits masks. */
 const EP_ORIG = 1 << 0;
 const EP_DID_CLOSE = 1 << 1;
@@ -97,42 +77,134 @@ const EP_SKIP_DELIVERIES = 1 << 2;
 const EP_DID_EOF = 1 << 3;
 const EP_FIN_SEEN = 1 << 4;
 
+/**
+ * A view of one TCP endpoint's state in the table's columns (flow-columns.ts, index
+ * 2 * slot + side). The session view owns two, bound with it.
+ */
 export class TcpEndpoint {
-  /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
-  bits = 0;
+  /** The endpoint index this view reads. */
+  e = 0;
   peer!: TcpEndpoint;
-  /** `state` in bits 0-2 and `prevState` in bits 3-5 (TcpState values fit in 3 bits). */
-  states = 0;
-  /**
-   * Sequence numbers are kept as signed 32-bit values (`| 0`) so V8 stores them as small
-   * integers (no heap numbers on the hot path); `>>> 0` reads them back as unsigned.
-   */
-  startSeq = 0;
-  lastSeq = 0;
-  ackSeq = 0;
-  seqWraps = 0;
-  ackWraps = 0;
-  finSeq = 0;
-  histLastSyn = 0;
-  histLastFin = 0;
-  histLastRst = 0;
-  /** Gap, retransmission and zero-window counters, allocated on the first such event. */
-  scaledCounts: ScaledCounts | null = null;
 
-  // Reassembly tracker (TCP_Reassembler): relative sequence numbers.
-  lastReassem = 1;
-  trimSeq = 1;
-  /** Highest `upper` of any block entered; HasBlocks() is `maxUpper > trimSeq`. */
-  maxUpper = 0;
-  /** Kept out-of-order blocks, allocated on the first one. */
-  blocks: Block[] | null = null;
-  /** blocks.length, kept on the endpoint so the per-packet path does not touch the array. */
-  nBlocks = 0;
-  blockBytes = 0;
+  constructor(readonly c: FlowColumns) {}
 
-  constructor(isOrig: boolean) {
-    this.isOrig = isOrig;
+  /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
+  get bits(): number {
+    return this.c.epBits[this.e];
   }
+  set bits(v: number) {
+    this.c.epBits[this.e] = v;
+  }
+  /** `state` in bits 0-2 and `prevState` in bits 3-5 (TcpState values fit in 3 bits). */
+  get states(): number {
+    return this.c.epStates[this.e];
+  }
+  set states(v: number) {
+    this.c.epStates[this.e] = v;
+  }
+  /**
+   * Sequence numbers are kept as signed 32-bit values (`| 0`); `>>> 0` reads them back as
+   * unsigned. Relative sequence numbers (reassembly, FIN, history) are doubles.
+   */
+  get startSeq(): number {
+    return this.c.startSeq[this.e];
+  }
+  set startSeq(v: number) {
+    this.c.startSeq[this.e] = v;
+  }
+  get lastSeq(): number {
+    return this.c.lastSeq[this.e];
+  }
+  set lastSeq(v: number) {
+    this.c.lastSeq[this.e] = v;
+  }
+  get ackSeq(): number {
+    return this.c.ackSeq[this.e];
+  }
+  set ackSeq(v: number) {
+    this.c.ackSeq[this.e] = v;
+  }
+  get seqWraps(): number {
+    return this.c.seqWraps[this.e];
+  }
+  set seqWraps(v: number) {
+    this.c.seqWraps[this.e] = v;
+  }
+  get ackWraps(): number {
+    return this.c.ackWraps[this.e];
+  }
+  set ackWraps(v: number) {
+    this.c.ackWraps[this.e] = v;
+  }
+  get nBlocks(): number {
+    return this.c.nBlocks[this.e];
+  }
+  set nBlocks(v: number) {
+    this.c.nBlocks[this.e] = v;
+  }
+  get blockBytes(): number {
+    return this.c.blockBytes[this.e];
+  }
+  set blockBytes(v: number) {
+    this.c.blockBytes[this.e] = v;
+  }
+  get finSeq(): number {
+    return this.c.finSeq[this.e];
+  }
+  set finSeq(v: number) {
+    this.c.finSeq[this.e] = v;
+  }
+  get histLastSyn(): number {
+    return this.c.histLastSyn[this.e];
+  }
+  set histLastSyn(v: number) {
+    this.c.histLastSyn[this.e] = v;
+  }
+  get histLastFin(): number {
+    return this.c.histLastFin[this.e];
+  }
+  set histLastFin(v: number) {
+    this.c.histLastFin[this.e] = v;
+  }
+  get histLastRst(): number {
+    return this.c.histLastRst[this.e];
+  }
+  set histLastRst(v: number) {
+    this.c.histLastRst[this.e] = v;
+  }
+  get lastReassem(): number {
+    return this.c.lastReassem[this.e];
+  }
+  set lastReassem(v: number) {
+    this.c.lastReassem[this.e] = v;
+  }
+  get trimSeq(): number {
+    return this.c.trimSeq[this.e];
+  }
+  set trimSeq(v: number) {
+    this.c.trimSeq[this.e] = v;
+  }
+  get maxUpper(): number {
+    return this.c.maxUpper[this.e];
+  }
+  set maxUpper(v: number) {
+    this.c.maxUpper[this.e] = v;
+  }
+  /** Gap, retransmission and zero-window counters, allocated on the first such event. */
+  get scaledCounts(): ScaledCounts | null {
+    return this.c.scaledCounts[this.e];
+  }
+  set scaledCounts(v: ScaledCounts | null) {
+    this.c.scaledCounts[this.e] = v;
+  }
+  /** Kept out-of-order blocks, allocated on the first one. */
+  get blocks(): Block[] | null {
+    return this.c.blocks[this.e];
+  }
+  set blocks(v: Block[] | null) {
+    this.c.blocks[this.e] = v;
+  }
+
   /** This endpoint is the originator's (changes when the roles flip). */
   get isOrig(): boolean {
     return (this.bits & EP_ORIG) !== 0;
@@ -239,10 +311,6 @@ export class TcpEndpoint {
   }
 }
 
-/**
- * A TCP connection: the connection itself (Conn) plus the TCP state, in one object so that a
- * packet touches one object less (the table is memory-bound on many concurrent flows).
- */
 /** TcpSession bits in Conn.bits (the low bits are Conn's). */
 const BIT_ACTIVE = 1 << 8;
 const BIT_PARTIAL = 1 << 9;
@@ -250,36 +318,69 @@ const BIT_CLOSE_DEFERRED = 1 << 10;
 const BIT_DEFERRED_GEN_EVENT = 1 << 11;
 /** Bits 12-13: firstPacketSeen (ORIG_SEEN | RESP_SEEN). */
 const FIRST_SEEN_SHIFT = 12;
+/** The endpoints' roles are swapped: side 1 is the originator. */
+const BIT_FLIPPED = 1 << 14;
 
+/**
+ * A view of a connection with its TCP state (the table's one view for every connection:
+ * `tcp` is null unless the connection is TCP), bound to a slot like Conn.
+ */
 export class TcpSession extends Conn {
-  orig: TcpEndpoint;
-  resp: TcpEndpoint;
-  /**
-   * Analyzer timers (absolute times, null when not armed). Null rather than Infinity: V8 then
-   * keeps these fields tagged, so an unarmed timer costs no boxed number per connection.
-   */
-  attemptAt: number | null = null;
-  expireAt: number | null = null;
-  deleteAt: number | null = null;
+  /** Endpoint views of side 0 (the first originator) and side 1, bound with the session. */
+  private readonly epA: TcpEndpoint;
+  private readonly epB: TcpEndpoint;
   /** Packet time, settings and the anomaly hook, shared with the flow table. */
   private readonly ctx: FlowContext;
 
-  constructor(
-    key: Int32Array,
-    origIsA: boolean,
-    sameSides: boolean,
-    origPort: number,
-    respPort: number,
-    inactivityTimeout: number,
-    ctx: FlowContext,
-  ) {
-    super(key, origIsA, sameSides, origPort, respPort, ctx.sec, ctx.usec, inactivityTimeout);
+  constructor(c: FlowColumns, ctx: FlowContext) {
+    super(c);
     this.ctx = ctx;
+    this.epA = new TcpEndpoint(c);
+    this.epB = new TcpEndpoint(c);
+    this.epA.peer = this.epB;
+    this.epB.peer = this.epA;
+  }
+
+  override bind(s: number): this {
+    this.i = s;
+    this.epA.e = 2 * s;
+    this.epB.e = 2 * s + 1;
+    return this;
+  }
+
+  /** Starts the TCP state of a new connection (after Conn.init). */
+  initTcp(): void {
+    this.c.initEndpoints(this.i, EP_ORIG);
     this.isActive = true;
-    this.orig = new TcpEndpoint(true);
-    this.resp = new TcpEndpoint(false);
-    this.orig.peer = this.resp;
-    this.resp.peer = this.orig;
+  }
+
+  /** The originator's endpoint (side 1 once the roles flipped). */
+  get orig(): TcpEndpoint {
+    return (this.bits & BIT_FLIPPED) !== 0 ? this.epB : this.epA;
+  }
+  /** The responder's endpoint. */
+  get resp(): TcpEndpoint {
+    return (this.bits & BIT_FLIPPED) !== 0 ? this.epA : this.epB;
+  }
+
+  /** Analyzer timers (absolute times, Infinity when not armed). */
+  get attemptAt(): number {
+    return this.c.attemptAt[this.i];
+  }
+  set attemptAt(v: number) {
+    this.c.attemptAt[this.i] = v;
+  }
+  get expireAt(): number {
+    return this.c.expireAt[this.i];
+  }
+  set expireAt(v: number) {
+    this.c.expireAt[this.i] = v;
+  }
+  get deleteAt(): number {
+    return this.c.deleteAt[this.i];
+  }
+  set deleteAt(v: number) {
+    this.c.deleteAt[this.i] = v;
   }
 
   /** Zeek's is_active: cleared once the connection finished or was rejected. */
@@ -319,15 +420,13 @@ export class TcpSession extends Conn {
     this.bits = (this.bits & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
   }
 
-  override get tcp(): TcpSession {
-    return this;
+  override get tcp(): TcpSession | null {
+    return this.keyWord(0) >>> 24 === 6 ? this : null;
   }
 
   /** The TCP part of Zeek's FlipRoles (called by Conn.flipRoles). */
   flipEndpoints(): void {
-    const t = this.resp;
-    this.resp = this.orig;
-    this.orig = t;
+    this.bits ^= BIT_FLIPPED;
     this.orig.isOrig = !this.orig.isOrig;
     this.resp.isOrig = !this.resp.isOrig;
     const f = this.firstPacketSeen;
@@ -773,14 +872,14 @@ export class TcpSession extends Conn {
         if (genEvent) this.isActive = false; // connection_finished / half_finished
       }
       // CancelTimers(), then the delete timer after tcp_close_delay (5 s).
-      this.attemptAt = null;
-      this.expireAt = null;
+      this.attemptAt = Infinity;
+      this.expireAt = Infinity;
       this.deleteAt = this.lastTime + 5;
       this.timerArmed = true;
     } else if (ep.prevState !== TcpState.Inactive) {
       // Look for the other side closing too (tcp_session_timer, 6 s).
       const t = this.lastTime + 6;
-      if (this.expireAt === null || t < this.expireAt) {
+      if (t < this.expireAt) {
         this.expireAt = t;
         this.timerArmed = true;
       }
@@ -975,9 +1074,9 @@ export class TcpSession extends Conn {
    * @returns true when the connection is to be removed now.
    */
   timersDue(now: number, lastTime: number): boolean {
-    if (this.deleteAt !== null && now >= this.deleteAt) return true;
-    if (this.attemptAt !== null && now >= this.attemptAt) {
-      this.attemptAt = null;
+    if (now >= this.deleteAt) return true;
+    if (now >= this.attemptAt) {
+      this.attemptAt = Infinity;
       if (
         this.isActive &&
         (this.orig.state === TcpState.SynSent || this.orig.state === TcpState.SynAckSent) &&
@@ -986,8 +1085,8 @@ export class TcpSession extends Conn {
         return true;
       }
     }
-    if (this.expireAt !== null && now >= this.expireAt) {
-      this.expireAt = null;
+    if (now >= this.expireAt) {
+      this.expireAt = Infinity;
       if (!this.isActive) return false;
       if (lastTime + 5 < now) {
         // tcp_connection_linger passed since the last packet
@@ -1012,10 +1111,11 @@ export class TcpSession extends Conn {
 
   /** Earliest analyzer timer. */
   nextTimer(): number {
-    let t = Infinity;
-    if (this.deleteAt !== null && this.deleteAt < t) t = this.deleteAt;
-    if (this.attemptAt !== null && this.attemptAt < t) t = this.attemptAt;
-    if (this.expireAt !== null && this.expireAt < t) t = this.expireAt;
+    const c = this.c;
+    const s = this.i;
+    let t = c.deleteAt[s];
+    if (c.attemptAt[s] < t) t = c.attemptAt[s];
+    if (c.expireAt[s] < t) t = c.expireAt[s];
     return t;
   }
 }
