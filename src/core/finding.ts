@@ -6,7 +6,10 @@ export type DetectorId =
   | 'cleartext_exfil'
   | 'long_connection'
   | 'dns_tunnel'
-  | 'ioc_match';
+  | 'ioc_match'
+  | 'scan'
+  | 'brute_force'
+  | 'http_checkin';
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 

@@ -83,6 +83,22 @@ export interface DetectThresholds {
   dnsFullUnique: number;
   /** Queries under one registered domain needed before dns_tunnel looks at labels or types. Default 20. */
   dnsMinQueries: number;
+  /** Window in seconds in which scan targets are counted (Zeek's addr_scan_interval / port_scan_interval). Default 300 (5 min). */
+  scanWindow: number;
+  /** Distinct addresses probed on one port within scanWindow for a horizontal scan (Zeek's addr_scan_threshold). Default 25. */
+  scanMinHosts: number;
+  /** Distinct ports probed on one address within scanWindow for a vertical scan (Zeek's port_scan_threshold). Default 15. */
+  scanMinPorts: number;
+  /** Distinct addresses sent ICMP echo requests within scanWindow for an ICMP sweep (Slips uses 5, Zeek has none). Default 10. */
+  scanMinIcmpHosts: number;
+  /** Short login connections to one service within bruteForceWindow for brute_force (Zeek's SSH::password_guesses_limit). Default 30. */
+  bruteForceMinAttempts: number;
+  /** Window in seconds for brute_force (Zeek's SSH::guessing_timeout). Default 1800 (30 min). */
+  bruteForceWindow: number;
+  /** Originator bursts one connection needs before its check-ins are scored as a beacon inside the connection. Default 6. */
+  sessionBeaconMinBursts: number;
+  /** POSTs to one (Host, script) without Referer/Origin needed for http_checkin. Default 2. */
+  httpCheckinMinRequests: number;
 }
 
 /** Caps on state that grows with the input; hitting one is counted (detect_*_cap anomalies). */
@@ -113,6 +129,22 @@ export interface DetectCaps {
   maxDnsBeaconGroups: number;
   /** Lookup times stored per DNS lookup group (the first ones are analysed). Default 10000. */
   maxDnsBeaconLookups: number;
+  /** Scan groups: (source, port), (source, target) and ICMP sweeps per source. Default 200000. */
+  maxScanGroups: number;
+  /** Distinct targets kept per scan group (25 or 15 make a scan; the rest only raises the count). Default 1024. */
+  maxScanTargetsPerGroup: number;
+  /** Scan targets kept over all groups. Default 2000000. */
+  maxScanTargetsTotal: number;
+  /** (source, destination, port) groups of login attempts for brute_force. Default 100000. */
+  maxBruteForceGroups: number;
+  /** Attempt times kept per brute_force group (the window count uses the first ones). Default 4096. */
+  maxBruteForceAttempts: number;
+  /** Connections with periodic check-ins inside kept for beacon findings. Default 10000. */
+  maxSessionBeacons: number;
+  /** (source, Host, script path) groups of Referer-less POSTs for http_checkin. Default 100000. */
+  maxHttpCheckinGroups: number;
+  /** HTTP Hosts whose internal sources are counted for http_checkin prevalence. Default 200000. */
+  maxHttpHosts: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
@@ -138,6 +170,14 @@ export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
   dnsMinUnique: 50,
   dnsFullUnique: 1000,
   dnsMinQueries: 20,
+  scanWindow: 300,
+  scanMinHosts: 25,
+  scanMinPorts: 15,
+  scanMinIcmpHosts: 10,
+  bruteForceMinAttempts: 30,
+  bruteForceWindow: 1800,
+  sessionBeaconMinBursts: 6,
+  httpCheckinMinRequests: 2,
 });
 
 export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
@@ -154,6 +194,14 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxOpenPending: 100_000,
   maxDnsBeaconGroups: 200_000,
   maxDnsBeaconLookups: 10_000,
+  maxScanGroups: 200_000,
+  maxScanTargetsPerGroup: 1024,
+  maxScanTargetsTotal: 2_000_000,
+  maxBruteForceGroups: 100_000,
+  maxBruteForceAttempts: 4096,
+  maxSessionBeacons: 10_000,
+  maxHttpCheckinGroups: 100_000,
+  maxHttpHosts: 200_000,
 });
 
 export const ALL_DETECTORS: readonly DetectorId[] = [
@@ -163,6 +211,9 @@ export const ALL_DETECTORS: readonly DetectorId[] = [
   'long_connection',
   'dns_tunnel',
   'ioc_match',
+  'scan',
+  'brute_force',
+  'http_checkin',
 ];
 
 /**
@@ -264,6 +315,10 @@ export function normalizeDetectConfig(cfg: DetectConfig = {}): ResolvedDetectCon
   if (t.encryptedEntropy > 8) fail(`encryptedEntropy is in bits per byte (0..8), got ${t.encryptedEntropy}`);
   if (t.minScore > 100) fail(`minScore is on the 0..100 scale, got ${t.minScore}`);
   if (t.beaconMinBeats < 3) fail(`beaconMinBeats must be at least 3 (two intervals), got ${t.beaconMinBeats}`);
+  if (t.sessionBeaconMinBursts < 3) fail(`sessionBeaconMinBursts must be at least 3 (two intervals), got ${t.sessionBeaconMinBursts}`);
+  for (const k of ['scanWindow', 'scanMinHosts', 'scanMinPorts', 'scanMinIcmpHosts', 'bruteForceMinAttempts', 'bruteForceWindow', 'httpCheckinMinRequests'] as const) {
+    if (!(t[k] >= 1)) fail(`${k} must be at least 1, got ${t[k]}`);
+  }
 
   const caps: DetectCaps = { ...DEFAULT_CAPS };
   for (const [k, v] of Object.entries(cfg.caps ?? {})) {

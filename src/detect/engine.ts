@@ -22,6 +22,10 @@ import { IocTracker } from './ioc.js';
 import { longConnectionFindings } from './long-connection.js';
 import { isFailedAttempt, PairState, protoCode } from './pairs.js';
 import { PortTracker } from './ports.js';
+import { BruteForceTracker } from './brute-force.js';
+import { HttpCheckinTracker } from './http-checkin.js';
+import { ScanTracker } from './scan.js';
+import { mergeSessionBeacons, SessionBeaconTracker } from './session-beacon.js';
 import type { FinishGlobals, ShardAccess } from './shard.js';
 
 /** Figures for the run summary. */
@@ -50,6 +54,10 @@ export class DetectionEngine implements RecordSink {
   private readonly dnsTunnel: DnsTunnelTracker;
   private readonly dnsBeacon: DnsBeaconTracker;
   private readonly ioc: IocTracker;
+  private readonly scan: ScanTracker;
+  private readonly bruteForce: BruteForceTracker;
+  private readonly sessionBeacon: SessionBeaconTracker;
+  private readonly httpCheckin: HttpCheckinTracker;
   private readonly on: Set<DetectorId>;
   /** Cross-shard aggregates finish() uses instead of its own counts (sharded detection only). */
   private globals: FinishGlobals | null = null;
@@ -60,6 +68,9 @@ export class DetectionEngine implements RecordSink {
     long_connection: 0,
     dns_tunnel: 0,
     ioc_match: 0,
+    scan: 0,
+    brute_force: 0,
+    http_checkin: 0,
   };
 
   /**
@@ -75,6 +86,10 @@ export class DetectionEngine implements RecordSink {
     this.dnsTunnel = new DnsTunnelTracker(this.ctx);
     this.dnsBeacon = new DnsBeaconTracker(this.ctx);
     this.ioc = new IocTracker(this.ctx);
+    this.scan = new ScanTracker(this.ctx);
+    this.bruteForce = new BruteForceTracker(this.ctx);
+    this.sessionBeacon = new SessionBeaconTracker(this.ctx);
+    this.httpCheckin = new HttpCheckinTracker(this.ctx);
   }
 
   private bad(kind: string, uid: string | undefined, why: string): void {
@@ -129,6 +144,10 @@ export class DetectionEngine implements RecordSink {
     const dir = ctx.direction(r.origH, r.respH);
     const considered = ctx.considered(dir);
     if (this.on.has('cleartext_exfil')) this.exfil.onConn(r);
+    // Scans and password guessing from internal sources count in any direction (scan.ts).
+    if (this.on.has('scan')) this.scan.onConn(r, dir);
+    if (this.on.has('brute_force')) this.bruteForce.onConn(r, dir);
+    if (considered && r.origBursts !== undefined && this.on.has('beacon')) this.sessionBeacon.onConn(r, dir);
     if (!considered && dir !== 'internal') return;
     if (considered && this.on.has('suspicious_port')) this.ports.onConn(r);
     if (considered && dir === 'outbound') ctx.noteInternalHost(r.origH);
@@ -214,6 +233,7 @@ export class DetectionEngine implements RecordSink {
     if (host && /^[0-9.]+$/.test(host)) host = null;
     ctx.noteUid(r.uid, host, false, proxied);
     if (this.on.has('cleartext_exfil')) this.exfil.onHttp(r);
+    if (this.on.has('http_checkin')) this.httpCheckin.onHttp(r, host, proxied);
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onHttp(r);
   }
 
@@ -251,7 +271,7 @@ export class DetectionEngine implements RecordSink {
     if (this.on.has('beacon')) {
       // Periodic DNS lookups are beacons too; one finding per (source, name), the higher score.
       const suffixes = ctx.cfg.suffixes;
-      keep('beacon', mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(g?.dnsBeacon), (n) => suffixes.registeredDomain(n)));
+      keep('beacon', mergeSessionBeacons(mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(g?.dnsBeacon), (n) => suffixes.registeredDomain(n)), this.sessionBeacon.findings(hostsPerDest)));
     }
     const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
     keep('suspicious_port', portFindings);
@@ -262,6 +282,9 @@ export class DetectionEngine implements RecordSink {
     if (this.on.has('long_connection')) keep('long_connection', longConnectionFindings(ctx, this.pairs.values(), hostsPerDest));
     if (this.on.has('dns_tunnel')) keep('dns_tunnel', this.dnsTunnel.findings());
     if (this.on.has('ioc_match')) keep('ioc_match', this.ioc.findings());
+    if (this.on.has('scan')) keep('scan', this.scan.findings());
+    if (this.on.has('brute_force')) keep('brute_force', this.bruteForce.findings());
+    if (this.on.has('http_checkin')) keep('http_checkin', this.httpCheckin.findings());
     all.sort(byScoreThenId);
     return all;
   }

@@ -115,7 +115,7 @@ describe('normalizeDetectConfig', () => {
     expect(c.internal.has('192.168.1.1')).toBe(true);
     expect(c.internal.has('fd00::1')).toBe(true);
     expect(c.internal.has('8.8.8.8')).toBe(false);
-    expect(c.detectors.size).toBe(6);
+    expect(c.detectors.size).toBe(9);
     expect(c.suffixes.registeredDomain('a.example.co.uk')).toBe('example.co.uk');
   });
 
