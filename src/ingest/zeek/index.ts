@@ -33,3 +33,4 @@ export {
   type ZeekRecordKind,
 } from './log-types.js';
 export { zeekJsonText } from './values.js';
+export { tsvColumnLayout, tsvFieldHash, tsvFieldStart, type TsvColumnLayout } from './route.js';

