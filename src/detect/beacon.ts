@@ -24,6 +24,7 @@ import { buildFinding, c2Techniques, fmt, fmtDuration, looksLikeAddress } from '
 import type { PairState } from './pairs.js';
 import { PROTO_NAME, SmallCounter } from './pairs.js';
 import { intervalModes } from './periodicity.js';
+import { NO_INFO, refProxied } from './uid-join.js';
 import {
   dispersionScore,
   evennessScore,
@@ -264,7 +265,7 @@ interface Items {
 
 function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
   const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [] };
-  const uidInfo = ctx.uidInfo;
+  const uids = ctx.uids;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     // Beats of traffic not considered count only through a proxy that names the host.
@@ -275,17 +276,19 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
     // Open segment: -1 when none.
     let open = -1;
     for (let i = 0; i < nb; i++) {
-      const info = uidInfo.get(p.beatUid(i));
+      const ref = p.beatRef(i);
       let name: string | null;
       let proxied = false;
-      if (info === undefined) {
+      if (ref === NO_INFO) {
         if (!considered) continue;
         name = dnsUsable;
       } else {
-        if (!considered && !(info.proxied && info.name)) continue;
-        name = info.name ?? dnsName;
+        const infoName = uids.nameOf(ref);
+        const infoProxied = refProxied(ref);
+        if (!considered && !(infoProxied && infoName)) continue;
+        name = infoName ?? dnsName;
         if (name && looksLikeAddress(name)) name = null;
-        proxied = info.proxied === true && !considered;
+        proxied = infoProxied && !considered;
       }
       const key = name ?? p.dst;
       if (open >= 0 && it.to[open] === i && it.key[open] === key && it.name[open] === name && it.proxied[open] === proxied) {

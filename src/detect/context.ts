@@ -10,19 +10,10 @@ import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
 import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
+import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
 const ADDRESS_CACHE_MAX = 65_536;
-
-/** What TLS and HTTP records tell about one connection (by uid). */
-export interface UidInfo {
-  /** Server name: TLS SNI, else HTTP Host (port removed). */
-  name: string | null;
-  /** True when the name came from SNI (encrypted channel). */
-  tls: boolean;
-  /** True when the connection carried a CONNECT or absolute-URI request (HTTP proxy). */
-  proxied: boolean;
-}
 
 /** Bit set of input indexes (inputs 0..30); bit 31 stands for "an input with a higher index". */
 export function sourceBit(idx: number | undefined): number {
@@ -45,9 +36,8 @@ export class DetectContext {
   maxTs = -Infinity;
   /** Internal hosts that originated considered traffic (the prevalence population). */
   readonly internalHosts = new Set<string>();
-  readonly uidInfo = new Map<string, UidInfo>();
-  /** True once any uidInfo entry is proxied (else traffic not considered cannot make a beat). */
-  anyProxiedUid = false;
+  /** The uid -> SNI/Host join (uid-join.ts). */
+  readonly uids: UidJoin;
   /**
    * Names from DNS answers, `src` -> `addr` -> name (what this source resolved) and
    * `addr` -> name (what anyone resolved): the answer with the latest timestamp wins (ties:
@@ -67,7 +57,20 @@ export class DetectContext {
   constructor(
     readonly cfg: ResolvedDetectConfig,
     readonly anomalies: AnomalyCounter,
-  ) {}
+  ) {
+    const max = cfg.caps.maxUidNames;
+    this.uids = new UidJoin(max, cfg.caps.maxUidJoinWindow, () =>
+      this.capHit('detect_uid_names_cap', `more than ${max} TLS/HTTP connections waiting for their conn row; later ones are grouped by address`),
+    );
+  }
+
+  /** True once any connection was seen proxied (else traffic not considered cannot make a beat). */
+  get anyProxiedUid(): boolean {
+    return this.uids.anyProxied;
+  }
+  set anyProxiedUid(v: boolean) {
+    this.uids.anyProxied = v;
+  }
 
   /** Count a cap being hit: once per record that could not be tracked, sampled like any anomaly. */
   capHit(code: string, detail: string): void {
@@ -138,24 +141,7 @@ export class DetectContext {
 
   /** Merge TLS/HTTP knowledge about a connection. */
   noteUid(uid: string, name: string | null, tls: boolean, proxied: boolean): void {
-    if (!uid) return;
-    const cur = this.uidInfo.get(uid);
-    if (cur) {
-      // SNI beats Host: a CONNECT request names the host, the TLS inside names it again.
-      if (name && (!cur.name || (tls && !cur.tls))) {
-        cur.name = name;
-        cur.tls = cur.tls || tls;
-      }
-      cur.proxied = cur.proxied || proxied;
-      if (proxied) this.anyProxiedUid = true;
-      return;
-    }
-    if (this.uidInfo.size >= this.cfg.caps.maxUidNames) {
-      this.capHit('detect_uid_names_cap', `more than ${this.cfg.caps.maxUidNames} connections with TLS/HTTP names; later ones are grouped by address`);
-      return;
-    }
-    this.uidInfo.set(uid, { name, tls, proxied });
-    if (proxied) this.anyProxiedUid = true;
+    this.uids.note(uid, name, tls, proxied);
   }
 
   /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
@@ -181,12 +167,18 @@ export class DetectContext {
     }
   }
 
-  /** Name for a connection: SNI/Host by uid, else what this source (or anyone) resolved the address from. */
+  /**
+   * Name for a connection: SNI/Host by uid (while the uid join holds it), else what this
+   * source (or anyone) resolved the address from.
+   */
   nameFor(uid: string | null, src: string, addr: string): string | null {
-    if (uid) {
-      const u = this.uidInfo.get(uid);
-      if (u?.name) return u.name;
-    }
+    return this.nameForRef(uid ? this.uids.refFor(uid) : NO_INFO, src, addr);
+  }
+
+  /** Name for a connection by its name ref (uid-join.ts), else by DNS as nameFor(). */
+  nameForRef(ref: number, src: string, addr: string): string | null {
+    const n = this.uids.nameOf(ref);
+    if (n !== null) return n;
     return (this.dnsNamesBySrc.get(src)?.get(addr) ?? this.dnsNames.get(addr))?.name ?? null;
   }
 

@@ -207,7 +207,7 @@ export class ExfilTracker {
     this.span(a, r.ts, null, r.source);
   }
 
-  findings(pairs: Map<string, PairState>, c2Pairs: Set<string>): Finding[] {
+  findings(pairs: { get(src: string, dst: string): PairState | undefined }, c2Pairs: Set<string>): Finding[] {
     const ctx = this.ctx;
     const t = ctx.cfg.t;
     const out: Finding[] = [];
@@ -219,7 +219,7 @@ export class ExfilTracker {
         http + a.ftp + SMTP_WEIGHT * a.smtp + a.unknownClear + UNKNOWN_NO_ENTROPY_WEIGHT * a.unknownMaybe + OPAQUE_WEIGHT * a.opaque;
       const kindWeight = weightedBytes / raw;
       const vol = volumeScore(raw, t.exfilMinBytes, t.exfilFullBytes);
-      const p = pairs.get(a.src + '|' + a.dst);
+      const p = pairs.get(a.src, a.dst);
       const up = p ? Math.max(p.origBytes, raw) : raw;
       const down = p ? p.respBytes : a.downBytes;
       const ratio = pcr(up, down);

@@ -27,7 +27,7 @@ export function longConnectionFindings(ctx: DetectContext, pairs: Iterable<PairS
     const summed = SUMMED_DURATION_WEIGHT * longDurationScore(p.sumDuration, t.longConn1, t.longConn2, t.longConn3);
     const port = p.maxDurPortProto >> 2;
     const proto = PROTO_NAME[p.maxDurPortProto & 3];
-    const name = ctx.nameFor(p.maxDurUid || null, p.src, p.dst);
+    const name = ctx.nameForRef(p.maxDurRef, p.src, p.dst);
     const periodic = ctx.periodicReason(p.dst, name, port, proto);
     const hosts = hostsPerDest.get(p.dst) ?? 1;
     const prev = prevalenceFactor(hosts, ctx.internalHosts.size, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);

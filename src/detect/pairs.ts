@@ -10,6 +10,7 @@
  */
 import type { ConnRecord, Transport } from '../core/records.js';
 import type { Direction } from '../core/finding.js';
+import { NO_INFO, type UidJoinOwner } from './uid-join.js';
 
 /** Zeek conn states of TCP attempts that never carried data both ways. */
 const FAILED_TCP_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
@@ -101,7 +102,7 @@ export class TopCounter<K> {
   }
 }
 
-export class PairState {
+export class PairState implements UidJoinOwner {
   sources = 0;
   conns = 0;
   failed = 0;
@@ -110,16 +111,20 @@ export class PairState {
   first = Infinity;
   last = -Infinity;
   /**
-   * Successful connections as (start time, bytes sent, bytes received) triples, and their
-   * uids; made on the first beat, so pairs with only failed attempts carry no arrays.
+   * Successful connections after the first as (start time, bytes sent, bytes received)
+   * triples, and as (name ref, uid hash) pairs (uid-join.ts): V8 keeps such arrays of
+   * numbers unboxed (8 bytes a double, small integers in place), with a few dozen bytes of
+   * header where a typed array costs hundreds, and most pairs hold a handful of beats. Made
+   * on the second beat, so pairs with one connection or only failed attempts carry none.
    */
   private beats: number[] | null = null;
-  private uids: string[] | null = null;
+  private refs: number[] | null = null;
   /** The first beat lives in fields: most pairs of a busy day see one or two connections. */
   private ts0 = 0;
   private sent0 = 0;
   private recv0 = 0;
-  private uid0 = '';
+  private ref0 = NO_INFO;
+  private hash0 = 0;
   private n = 0;
   beatsDropped = 0;
   /** Failed attempts: start times (made on the first one). */
@@ -133,6 +138,8 @@ export class PairState {
   maxDuration = 0;
   maxDurTs = 0;
   maxDurUid = '';
+  /** Name ref of the longest connection (uid-join.ts). */
+  maxDurRef = NO_INFO;
   maxDurCommunityId: string | null = null;
   maxDurOpen = false;
   maxDurPortProto = 0;
@@ -153,17 +160,24 @@ export class PairState {
   get failedCount(): number {
     return this.fTs === null ? 0 : this.fTs.length;
   }
-  addBeat(ts: number, sent: number, received: number, uid: string): void {
+  /**
+   * Store a beat.
+   * @param ref its name ref (uid-join.ts), NO_INFO when none yet
+   * @param hash uidHash() of its uid
+   * @returns the beat's index
+   */
+  addBeat(ts: number, sent: number, received: number, ref: number, hash: number): number {
     if (this.n === 0) {
       this.ts0 = ts;
       this.sent0 = sent;
       this.recv0 = received;
-      this.uid0 = uid;
+      this.ref0 = ref;
+      this.hash0 = hash;
     } else {
       (this.beats ??= []).push(ts, sent, received);
-      (this.uids ??= []).push(uid);
+      (this.refs ??= []).push(ref, hash);
     }
-    this.n++;
+    return this.n++;
   }
   addFailed(ts: number): void {
     (this.fTs ??= []).push(ts);
@@ -177,12 +191,59 @@ export class PairState {
   beatReceived(i: number): number {
     return i === 0 ? this.recv0 : this.beats![3 * (i - 1) + 2];
   }
-  /** True when a stored beat has this uid (used only for the few open connections). */
-  hasBeatUid(uid: string): boolean {
-    if (this.n === 0) return false;
-    return this.uid0 === uid || (this.uids !== null && this.uids.includes(uid));
+  /** Name ref of beat i (uid-join.ts). */
+  beatRef(i: number): number {
+    return i === 0 ? this.ref0 : this.refs![2 * (i - 1)];
   }
-  beatUid(i: number): string {
-    return i === 0 ? this.uid0 : this.uids![i - 1];
+  /**
+   * True when a stored beat has this uid hash (uidHash(); used only for the few open
+   * connections: a false match needs two uids of one pair to share 30 bits of hash).
+   */
+  hasBeatHash(hash: number): boolean {
+    if (this.n === 0) return false;
+    if (this.hash0 === hash) return true;
+    const r = this.refs;
+    if (r !== null) for (let i = 1; i < r.length; i += 2) if (r[i] === hash) return true;
+    return false;
+  }
+  uidRefChanged(beat: number, uid: string, ref: number): void {
+    if (beat === 0) this.ref0 = ref;
+    else if (beat > 0) this.refs![2 * (beat - 1)] = ref;
+    if (uid === this.maxDurUid) this.maxDurRef = ref;
+  }
+}
+
+/**
+ * The pairs by originator, then responder: two lookups with the record's own address
+ * strings, so tracking a connection builds no key string. Iterates in creation order.
+ */
+export class PairIndex {
+  private readonly bySrc = new Map<string, Map<string, PairState>>();
+  private readonly list: PairState[] = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  get(src: string, dst: string): PairState | undefined {
+    return this.bySrc.get(src)?.get(dst);
+  }
+
+  add(p: PairState): void {
+    let m = this.bySrc.get(p.src);
+    if (m === undefined) this.bySrc.set(p.src, (m = new Map()));
+    m.set(p.dst, p);
+    this.list.push(p);
+  }
+
+  values(): IterableIterator<PairState> {
+    return this.list.values();
+  }
+
+  /** The pairs as a Map keyed `src|dst`, built on each call (for the cross-shard merge). */
+  asMap(): Map<string, PairState> {
+    const m = new Map<string, PairState>();
+    for (const p of this.list) m.set(p.src + '|' + p.dst, p);
+    return m;
   }
 }
