@@ -151,6 +151,8 @@ export interface DetectCaps {
   maxSessionBeacons: number;
   /** (source, Host, script path) groups of Referer-less POSTs for http_checkin. Default 100000. */
   maxHttpCheckinGroups: number;
+  /** HTTP Hosts whose internal sources are counted for http_checkin prevalence. Default 200000. */
+  maxHttpHosts: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
@@ -208,6 +210,7 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxBruteForceAttempts: 4096,
   maxSessionBeacons: 10_000,
   maxHttpCheckinGroups: 100_000,
+  maxHttpHosts: 200_000,
 });
 
 export const ALL_DETECTORS: readonly DetectorId[] = [

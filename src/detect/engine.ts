@@ -289,7 +289,7 @@ export class DetectionEngine implements RecordSink {
     if (this.on.has('ioc_match')) keep('ioc_match', this.ioc.findings());
     if (this.on.has('scan')) keep('scan', this.scan.findings());
     if (this.on.has('brute_force')) keep('brute_force', this.bruteForce.findings());
-    if (this.on.has('http_checkin')) keep('http_checkin', this.httpCheckin.findings(hostsPerDest));
+    if (this.on.has('http_checkin')) keep('http_checkin', this.httpCheckin.findings());
     all.sort(byScoreThenId);
     return all;
   }
