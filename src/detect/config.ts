@@ -109,16 +109,8 @@ export interface DetectCaps {
   maxBeatsPerPair: number;
   /** Failed attempts stored per pair. Default 2000. */
   maxFailedPerPair: number;
-  /**
-   * uid -> server name entries from TLS/HTTP records still waiting for their connection's
-   * conn row. Default 1000000.
-   */
+  /** uid -> server name entries from TLS/HTTP records. Default 1000000. */
   maxUidNames: number;
-  /**
-   * Joined uid entries kept for TLS/HTTP rows that come after their conn row (the most recent
-   * joins; older ones are forgotten, see uid-join.ts). Default 200000.
-   */
-  maxUidJoinWindow: number;
   /** Address -> DNS name entries. Default 500000. */
   maxDnsAddresses: number;
   /** (source, registered domain) pairs tracked for DNS tunnels. Default 200000. */
@@ -151,8 +143,6 @@ export interface DetectCaps {
   maxSessionBeacons: number;
   /** (source, Host, script path) groups of Referer-less POSTs for http_checkin. Default 100000. */
   maxHttpCheckinGroups: number;
-  /** HTTP Hosts whose internal sources are counted for http_checkin prevalence. Default 200000. */
-  maxHttpHosts: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
@@ -193,7 +183,6 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxBeatsPerPair: 10_000,
   maxFailedPerPair: 2_000,
   maxUidNames: 1_000_000,
-  maxUidJoinWindow: 200_000,
   maxDnsAddresses: 500_000,
   maxDnsDomains: 200_000,
   maxNamesPerDomain: 2_000,
@@ -210,7 +199,6 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxBruteForceAttempts: 4096,
   maxSessionBeacons: 10_000,
   maxHttpCheckinGroups: 100_000,
-  maxHttpHosts: 200_000,
 });
 
 export const ALL_DETECTORS: readonly DetectorId[] = [

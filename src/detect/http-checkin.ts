@@ -20,15 +20,21 @@
  * Score (0..1) = 0.3 (the gate) + 0.15 x share of requests with a fresh opaque query (a
  * random token that changes every time: cache busting or a bot id), or an opaque request
  * body (application/octet-stream, or no content type) + 0.1 x share of small answers
- * (< 1 KB: "no task") + 0.1 when no other internal host talks to this Host + 0.1 x share
+ * (< 1 KB: "no task") + 0.1 when no other internal host talks to its address + 0.1 x share
  * of requests with no user agent or one that does not start with `Mozilla/` + 0.1 when the
  * Host is an address literal + 0.1 x repetition (min(1, (requests - 1) / 5)); capped at
  * OPAQUE_CAP (low) when neither the query nor the body is opaque and the Host is a name;
- * then x prevalence (internal hosts talking to the Host) and x periodicFactor for
- * periodic-by-design names. Allow-listed names and addresses are suppressed.
+ * then x prevalence and x periodicFactor for periodic-by-design names. Allow-listed names
+ * and addresses are suppressed.
  *
- * Memory: groups capped by caps.maxHttpCheckinGroups; the per-Host source sets used for
- * prevalence by caps.maxHttpHosts Hosts of at most HOST_SOURCES_CAP sources each; counted.
+ * Prevalence is the engine's per-address count (internal hosts with outbound connections
+ * to the server's address, the one every per-address detector uses): it needs no state of
+ * its own and is already summed over the shards of a sharded run, so the finding does not
+ * depend on how sources are split. Requests through a proxy reach the proxy's address,
+ * which says nothing about the named Host: their prevalence is unknown (factor 1, not rare).
+ *
+ * Memory: groups capped by caps.maxHttpCheckinGroups (counted when hit); only candidate
+ * POSTs create state.
  */
 import type { Direction, Finding } from '../core/finding.js';
 import type { HttpRecord } from '../core/records.js';
@@ -41,8 +47,6 @@ import { clamp01 } from './stats.js';
 const SCRIPT_EXT = /\.(php[0-9]?|aspx?|ashx|jsp|cgi|pl|py|cfm|do|action)$/i;
 /** Distinct queries remembered per group (enough to tell "fresh every time" for small groups). */
 const QUERY_SAMPLE = 8;
-/** Sources remembered per Host for prevalence (beyond it, the Host is common anyway). */
-export const HOST_SOURCES_CAP = 64;
 /** An answer below this many bytes carries no task. */
 const SMALL_ANSWER = 1024;
 /** Highest score without an opaque query or body and with a named Host (low). */
@@ -83,7 +87,7 @@ export interface CheckinTraits {
   /** Share of requests with a fresh opaque query, or an opaque body. */
   opaqueShare: number;
   smallAnswerShare: number;
-  /** No other internal host talks to the Host. */
+  /** No other internal host talks to the server's address. */
   rareHost: boolean;
   nonBrowserShare: number;
   addressHost: boolean;
@@ -125,6 +129,7 @@ class CheckinGroup {
   respP = 0;
   userAgent = '';
   outbound = 0;
+  proxied = false;
   constructor(
     readonly src: string,
     readonly host: string,
@@ -135,8 +140,6 @@ class CheckinGroup {
 
 export class HttpCheckinTracker {
   private readonly groups = new Map<string, CheckinGroup>();
-  /** Host -> internal sources that sent it requests (any method), capped. */
-  private readonly hostSources = new Map<string, Set<string>>();
 
   constructor(private readonly ctx: DetectContext) {}
 
@@ -150,8 +153,6 @@ export class HttpCheckinTracker {
     if (!ctx.isInternal(r.origH)) return;
     const dir = ctx.direction(r.origH, r.respH);
     if (!ctx.considered(dir) && !proxied) return;
-    const h = host ?? hostOnly(r.host) ?? r.respH;
-    this.noteHostSource(h, r.origH);
     if (r.method !== 'POST' || r.referrer || r.origin) return;
     let uri = r.uri ?? '';
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) uri = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
@@ -159,6 +160,7 @@ export class HttpCheckinTracker {
     const path = qi >= 0 ? uri.slice(0, qi) : uri;
     const query = qi >= 0 ? uri.slice(qi + 1) : '';
     if (!isScriptPath(path)) return;
+    const h = host ?? hostOnly(r.host) ?? r.respH;
     const key = r.origH + '|' + h + '|' + path;
     let g = this.groups.get(key);
     if (!g) {
@@ -185,6 +187,7 @@ export class HttpCheckinTracker {
     g.reqBytes += r.requestBodyLen;
     g.respBytes += r.responseBodyLen;
     if (dir === 'outbound') g.outbound++;
+    if (proxied) g.proxied = true;
     if (g.uid === '' || r.uid < g.uid) {
       g.uid = r.uid;
       g.respH = r.respH;
@@ -193,21 +196,11 @@ export class HttpCheckinTracker {
     }
   }
 
-  private noteHostSource(host: string, src: string): void {
-    let s = this.hostSources.get(host);
-    if (!s) {
-      const caps = this.ctx.cfg.caps;
-      if (this.hostSources.size >= caps.maxHttpHosts) {
-        this.ctx.capHit('detect_http_hosts_cap', `more than ${caps.maxHttpHosts} HTTP Hosts tracked for prevalence; later ones count as rare`);
-        return;
-      }
-      s = new Set();
-      this.hostSources.set(host, s);
-    }
-    if (s.size < HOST_SOURCES_CAP) s.add(src);
-  }
-
-  findings(): Finding[] {
+  /**
+   * Build the findings.
+   * @param hostsPerDest internal hosts per destination address (the engine's prevalence count)
+   */
+  findings(hostsPerDest: ReadonlyMap<string, number>): Finding[] {
     const ctx = this.ctx;
     const t = ctx.cfg.t;
     const out: Finding[] = [];
@@ -218,18 +211,19 @@ export class HttpCheckinTracker {
       // Fresh opaque queries: every stored query differs and carries a token.
       const fresh = g.queries.size >= Math.min(n, QUERY_SAMPLE) ? g.opaqueQueries / n : 0;
       const opaqueShare = Math.max(fresh, g.opaqueBodies / n);
-      const hosts = this.hostSources.get(g.host)?.size ?? 1;
+      // Through a proxy the address is the proxy's: prevalence unknown.
+      const hosts = g.proxied ? 0 : (hostsPerDest.get(g.respH) ?? 1);
       const traits: CheckinTraits = {
         requests: n,
         opaqueShare,
         smallAnswerShare: g.smallAnswers / n,
-        rareHost: hosts <= 1,
+        rareHost: hosts === 1,
         nonBrowserShare: g.nonBrowser / n,
         addressHost: g.addressHost,
       };
       const base = checkinScore(traits, t.httpCheckinMinRequests);
       if (base === 0) continue;
-      const prev = prevalenceFactor(hosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
+      const prev = prevalenceFactor(Math.max(1, hosts), population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
       const name = g.addressHost ? null : g.host;
       const periodic = ctx.periodicReason(g.respH || null, name, g.respP, 'tcp');
       const score = base * prev * (periodic ? t.periodicFactor : 1);
@@ -277,7 +271,8 @@ export class HttpCheckinTracker {
           smallAnswers: g.smallAnswers,
           nonBrowser: g.nonBrowser,
           userAgent: g.userAgent,
-          hostSources: hosts,
+          addressHosts: hosts,
+          proxied: g.proxied,
           addressHost: g.addressHost,
           baseScore: round3(base),
           prevalenceFactor: round3(prev),

@@ -126,7 +126,7 @@ describe('http_checkin on hand-built http.log rows', () => {
     }
     const fs = run(b, { thresholds: { minScore: 0 } });
     expect(fs).toHaveLength(30);
-    expect(fs.every((f) => f.score < 20 && f.details.prevalenceFactor === 0.15 && f.details.hostSources === 30)).toBe(true);
+    expect(fs.every((f) => f.score < 20 && f.details.prevalenceFactor === 0.15 && f.details.addressHosts === 30)).toBe(true);
     expect(fs[0].evidence).toContain('(30 of 30 internal hosts talk to it)');
     expect(run(b, { thresholds: { minScore: 0 }, allowList: ['telemetry.example.net'] })).toEqual([]);
   });
