@@ -109,8 +109,16 @@ export interface DetectCaps {
   maxBeatsPerPair: number;
   /** Failed attempts stored per pair. Default 2000. */
   maxFailedPerPair: number;
-  /** uid -> server name entries from TLS/HTTP records. Default 1000000. */
+  /**
+   * uid -> server name entries from TLS/HTTP records still waiting for their connection's
+   * conn row. Default 1000000.
+   */
   maxUidNames: number;
+  /**
+   * Joined uid entries kept for TLS/HTTP rows that come after their conn row (the most recent
+   * joins; older ones are forgotten, see uid-join.ts). Default 200000.
+   */
+  maxUidJoinWindow: number;
   /** Address -> DNS name entries. Default 500000. */
   maxDnsAddresses: number;
   /** (source, registered domain) pairs tracked for DNS tunnels. Default 200000. */
@@ -183,6 +191,7 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxBeatsPerPair: 10_000,
   maxFailedPerPair: 2_000,
   maxUidNames: 1_000_000,
+  maxUidJoinWindow: 200_000,
   maxDnsAddresses: 500_000,
   maxDnsDomains: 200_000,
   maxNamesPerDomain: 2_000,

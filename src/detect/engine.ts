@@ -20,8 +20,9 @@ import { normalizeName } from './domains.js';
 import { ExfilTracker } from './exfil.js';
 import { IocTracker } from './ioc.js';
 import { longConnectionFindings } from './long-connection.js';
-import { isFailedAttempt, PairState, protoCode } from './pairs.js';
+import { isFailedAttempt, PairIndex, PairState, protoCode } from './pairs.js';
 import { PortTracker } from './ports.js';
+import { NO_INFO, uidHash } from './uid-join.js';
 import { BruteForceTracker } from './brute-force.js';
 import { HttpCheckinTracker } from './http-checkin.js';
 import { ScanTracker } from './scan.js';
@@ -46,7 +47,7 @@ export interface DetectionStats {
 export class DetectionEngine implements RecordSink {
   readonly anomalies: AnomalyCounter;
   private readonly ctx: DetectContext;
-  private readonly pairs = new Map<string, PairState>();
+  private readonly pairs = new PairIndex();
   /** Open connections held until finish(), by uid (see conn()). */
   private readonly openPending = new Map<string, ConnRecord>();
   private readonly ports: PortTracker;
@@ -101,7 +102,7 @@ export class DetectionEngine implements RecordSink {
     const ctx = this.ctx;
     ctx.stats.conn++;
     if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
-    if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return;
+    if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return ctx.uids.forget(r.uid);
     if (!countOk(r.origBytes) || !countOk(r.respBytes) || !countOk(r.duration) || !countOk(r.origIpBytes)) {
       // Negative or non-finite sizes: count, and go on with them unset.
       this.anomalies.add('detect_bad_field', undefined, undefined, undefined, `conn record ${r.uid}: bytes or duration not a finite, non-negative number`);
@@ -117,7 +118,7 @@ export class DetectionEngine implements RecordSink {
     // again, in a later rotation or closed in conn.log: keep the open row aside until
     // finish(), and let the closed row (or the longest open row) stand for the connection.
     if (r.openAtEnd) {
-      if (this.pairs.get(r.origH + '|' + r.respH)?.hasBeatUid(r.uid)) {
+      if (this.pairs.get(r.origH, r.respH)?.hasBeatHash(uidHash(r.uid))) {
         ctx.stats.duplicateOpen++;
         return;
       }
@@ -148,7 +149,7 @@ export class DetectionEngine implements RecordSink {
     if (this.on.has('scan')) this.scan.onConn(r, dir);
     if (this.on.has('brute_force')) this.bruteForce.onConn(r, dir);
     if (considered && r.origBursts !== undefined && this.on.has('beacon')) this.sessionBeacon.onConn(r, dir);
-    if (!considered && dir !== 'internal') return;
+    if (!considered && dir !== 'internal') return ctx.uids.forget(r.uid);
     if (considered && this.on.has('suspicious_port')) this.ports.onConn(r);
     if (considered && dir === 'outbound') ctx.noteInternalHost(r.origH);
     this.trackPair(r, dir);
@@ -157,15 +158,14 @@ export class DetectionEngine implements RecordSink {
   private trackPair(r: ConnRecord, dir: PairState['dir']): void {
     const ctx = this.ctx;
     const caps = ctx.cfg.caps;
-    const key = r.origH + '|' + r.respH;
-    let p = this.pairs.get(key);
+    let p = this.pairs.get(r.origH, r.respH);
     if (!p) {
       if (this.pairs.size >= caps.maxPairs) {
         ctx.capHit('detect_pairs_cap', `more than ${caps.maxPairs} host pairs; later pairs are not tracked`);
-        return;
+        return ctx.uids.forget(r.uid);
       }
       p = new PairState(r.origH, r.respH, dir);
-      this.pairs.set(key, p);
+      this.pairs.add(p);
     }
     p.conns++;
     p.sources |= sourceBit(r.source);
@@ -178,12 +178,14 @@ export class DetectionEngine implements RecordSink {
     if (r.ts + dur > p.last) p.last = r.ts + dur;
     p.ports.add(r.respP * 4 + protoCode(r.proto));
     if (r.service) p.services.add(r.service);
+    // Index of this connection's beat, -1 when it is not stored as one.
+    let beat = -1;
     if (isFailedAttempt(r)) {
       p.failed++;
       if (p.failedCount < caps.maxFailedPerPair) p.addFailed(r.ts);
       else p.failedDropped++;
     } else if (p.beatCount < caps.maxBeatsPerPair) {
-      p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, r.uid);
+      beat = p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, NO_INFO, uidHash(r.uid));
     } else {
       if (p.beatsDropped === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
       p.beatsDropped++;
@@ -200,7 +202,10 @@ export class DetectionEngine implements RecordSink {
       p.maxDurPortProto = r.respP * 4 + protoCode(r.proto);
       p.maxDurOrig = ob;
       p.maxDurResp = rb;
+      p.maxDurRef = NO_INFO;
     }
+    // The uid -> SNI/Host join: the name ref known now, and later TLS/HTTP rows update it.
+    if (beat >= 0 || p.maxDurUid === r.uid) p.uidRefChanged(beat, r.uid, ctx.uids.join(r.uid, p, beat));
   }
 
   dns(r: DnsRecord): void {
@@ -303,7 +308,7 @@ export class DetectionEngine implements RecordSink {
     this.settle();
     return {
       ctx: this.ctx,
-      pairs: this.pairs,
+      pairs: this.pairs.asMap(),
       exfil: this.exfil,
       dnsBeacon: this.dnsBeacon,
       setGlobals: (g) => void (this.globals = g),
