@@ -11,13 +11,53 @@
  * that a connection gets no entropy (counted).
  *
  * A sample that one segment fills by itself (the common case for bulk data) never takes a slot:
- * it is counted in a shared scratch histogram that stays in the CPU cache (`valueOf`).
+ * it is counted in a shared scratch histogram that stays in the CPU cache (`milliValueOf`).
+ *
+ * Counting is the cost (about a byte a nanosecond): segments of WORD_COPY_MIN bytes or more are
+ * first copied (natively) into an aligned scratch buffer and read four bytes at a time through a
+ * Uint32Array view, which needs a quarter of the bounds-checked loads of a byte loop (about 40%
+ * faster on 1 KiB samples, see bench/README-app.md). The histogram is the same either way.
  */
 
 /** Histograms per slab block (256 counters each: 2 MiB per block). */
 const BLOCK_SLOTS = 4096;
 /** Samples in progress at once (128 MiB of counters at most). */
 export const MAX_ENTROPY_SLOTS = 262144;
+/** Segments shorter than this are counted byte by byte (the copy would cost more than it saves). */
+const WORD_COPY_MIN = 64;
+/** Bytes copied to the word scratch at a time. */
+const WORD_CHUNK = 4096;
+
+/** Aligned scratch for word-wise counting, shared by every slab (JS is single-threaded). */
+const wordBytes = new Uint8Array(WORD_CHUNK);
+const words = new Uint32Array(wordBytes.buffer);
+
+/**
+ * Add the bytes `b[off, off+n)` to the 256 counters of `h` starting at `base`.
+ * Bytes are counted through aligned 32-bit words: the byte order of a word does not matter for
+ * a histogram, so the four byte lanes are read with shifts whatever the platform's endianness.
+ */
+function countBytes(h: Uint16Array, base: number, b: Buffer, off: number, n: number): void {
+  if (n < WORD_COPY_MIN) {
+    for (let i = off, e = off + n; i < e; i++) h[base + b[i]]++;
+    return;
+  }
+  while (n > 0) {
+    const len = n < WORD_CHUNK ? n : WORD_CHUNK;
+    b.copy(wordBytes, 0, off, off + len);
+    const nw = len >>> 2;
+    for (let j = 0; j < nw; j++) {
+      const w = words[j];
+      h[base + (w & 0xff)]++;
+      h[base + ((w >>> 8) & 0xff)]++;
+      h[base + ((w >>> 16) & 0xff)]++;
+      h[base + (w >>> 24)]++;
+    }
+    for (let i = nw << 2; i < len; i++) h[base + wordBytes[i]]++;
+    off += len;
+    n -= len;
+  }
+}
 
 /**
  * Plug-in estimate H = -sum (k/n) log2(k/n) = log2(n) - (1/n) sum k log2 k, plus the
@@ -32,14 +72,30 @@ function milliBits(n: number, s: number, bins: number): number {
   return Math.round(Math.min(8, Math.max(0, h)) * 1000);
 }
 
+/**
+ * milliBits of the 256 counters of `h` from `base`, holding `n` bytes. Branch-free over the
+ * bins (klogk[0] and klogk[1] are 0, and `(k + 0xffff) >>> 16` is 1 for a non-empty 16-bit bin):
+ * which bins are empty follows the data, so a branch on it is mispredicted often.
+ */
+function histogramMilli(h: Uint16Array, base: number, n: number, klogk: Float64Array): number {
+  let s = 0;
+  let bins = 0;
+  for (let i = base, e = base + 256; i < e; i++) {
+    const k = h[i];
+    s += klogk[k];
+    bins += (k + 0xffff) >>> 16;
+  }
+  return milliBits(n, s, bins);
+}
+
 export class EntropySlab {
   private readonly blocks: Uint16Array[] = [];
   private readonly free: number[] = [];
   private handed = 0;
   /** k * log2(k) for every count k the sample can reach. */
   private readonly klogk: Float64Array;
-  /** Histogram for samples taken in one piece (valueOf); all zero between calls. */
-  private readonly scratch = new Int32Array(256);
+  /** Histogram for samples taken in one piece (milliValueOf; at most cap <= 65535 per bin); all zero between calls. */
+  private readonly scratch = new Uint16Array(256);
 
   /** @param cap bytes per sample (at most 65535: counters are 16-bit) */
   constructor(readonly cap: number) {
@@ -61,27 +117,13 @@ export class EntropySlab {
    * Count bytes `b[off, off+take)` into the slot's histogram.
    */
   add(slot: number, b: Buffer, off: number, take: number): void {
-    const c = this.blocks[slot >>> 12];
-    const base = (slot & (BLOCK_SLOTS - 1)) << 8;
-    for (let i = off, e = off + take; i < e; i++) c[base + b[i]]++;
+    countBytes(this.blocks[slot >>> 12], (slot & (BLOCK_SLOTS - 1)) << 8, b, off, take);
   }
 
   /** Entropy of a slot holding `n` bytes, in thousandths of a bit per byte (0 for an empty sample). */
   milliValue(slot: number, n: number): number {
     if (n === 0) return 0;
-    const c = this.blocks[slot >>> 12];
-    const base = (slot & (BLOCK_SLOTS - 1)) << 8;
-    const klogk = this.klogk;
-    let s = 0;
-    let bins = 0;
-    for (let i = base, e = base + 256; i < e; i++) {
-      const k = c[i];
-      if (k !== 0) {
-        s += klogk[k];
-        bins++;
-      }
-    }
-    return milliBits(n, s, bins);
+    return histogramMilli(this.blocks[slot >>> 12], (slot & (BLOCK_SLOTS - 1)) << 8, n, this.klogk);
   }
 
   /** Entropy of a slot holding `n` bytes, rounded to 3 decimals (0 for an empty sample). */
@@ -96,19 +138,10 @@ export class EntropySlab {
   milliValueOf(b: Buffer, off: number, n: number): number {
     if (n === 0) return 0;
     const h = this.scratch;
-    for (let i = off, e = off + n; i < e; i++) h[b[i]]++;
-    const klogk = this.klogk;
-    let s = 0;
-    let bins = 0;
-    for (let i = 0; i < 256; i++) {
-      const k = h[i];
-      if (k !== 0) {
-        s += klogk[k];
-        bins++;
-        h[i] = 0;
-      }
-    }
-    return milliBits(n, s, bins);
+    countBytes(h, 0, b, off, n);
+    const v = histogramMilli(h, 0, n, this.klogk);
+    h.fill(0);
+    return v;
   }
 
   /** Zero the slot and make it available again. */

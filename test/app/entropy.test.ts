@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { EntropySlab } from '../../src/app/entropy.js';
+
+/** Straightforward reference: byte histogram, plug-in entropy plus Miller-Madow, in thousandths. */
+function reference(b: Buffer): number {
+  const h = new Array<number>(256).fill(0);
+  for (const x of b) h[x]++;
+  let e = 0;
+  let bins = 0;
+  for (const k of h) {
+    if (k === 0) continue;
+    bins++;
+    e -= (k / b.length) * Math.log2(k / b.length);
+  }
+  e += (bins - 1) / (2 * b.length * Math.LN2);
+  return Math.round(Math.min(8, Math.max(0, e)) * 1000);
+}
+
+/** Deterministic pseudo-random bytes (a 32-bit LCG), so the expected values never move. */
+function lcgBytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+describe('EntropySlab', () => {
+  // Lengths on both sides of the word-wise path's threshold and chunk size, at odd offsets.
+  const lengths = [1, 3, 63, 64, 65, 255, 1023, 1024, 4095, 4096, 4097, 9001];
+  const data = Buffer.concat([lcgBytes(6000, 7), Buffer.from('GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(100), 'latin1')]);
+
+  it('counts a whole sample the same whatever its length and alignment', () => {
+    for (const n of lengths) {
+      const slab = new EntropySlab(Math.min(n, 65535));
+      for (const off of [0, 1, 2, 3, 5997 - Math.min(n, 5997)]) {
+        const piece = data.subarray(off, off + n);
+        expect(slab.milliValueOf(data, off, n), `n=${n} off=${off}`).toBe(reference(piece));
+      }
+    }
+  });
+
+  it('gives a sample built in slab pieces the value of the same bytes in one piece', () => {
+    const slab = new EntropySlab(9001);
+    const slot = slab.alloc();
+    let off = 1;
+    for (const n of [7, 64, 1, 300, 4096, 2000, 3]) {
+      slab.add(slot, data, off, n);
+      off += n;
+    }
+    const n = off - 1;
+    expect(slab.milliValue(slot, n)).toBe(reference(data.subarray(1, off)));
+    expect(slab.milliValue(slot, n)).toBe(slab.milliValueOf(data, 1, n));
+    slab.release(slot);
+    // A released slot comes back zeroed.
+    const again = slab.alloc();
+    expect(again).toBe(slot);
+    slab.add(again, data, 0, 100);
+    expect(slab.milliValue(again, 100)).toBe(reference(data.subarray(0, 100)));
+  });
+
+  it('reads clear text low and random bytes close to 8', () => {
+    const slab = new EntropySlab(1024);
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog '.repeat(30), 'latin1');
+    expect(slab.milliValueOf(text, 0, 1024)).toBeLessThan(4500);
+    expect(slab.milliValueOf(data, 0, 1024)).toBeGreaterThan(7800);
+  });
+});
