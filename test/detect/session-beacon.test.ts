@@ -115,6 +115,16 @@ describe('beacons inside one connection, in the engine', () => {
     expect(fs.some((x) => x.srcIp === '10.0.0.7')).toBe(false);
   });
 
+  it('lowers a push-notification channel named by its SNI (signatures/periodic.txt)', () => {
+    const b = new ScenarioBuilder(6);
+    const c = session(b, '10.0.0.4', '198.51.100.7', 5228, loop(30, 240, 0.01), { service: 'ssl' });
+    b.addSsl(c, 'mtalk.google.com');
+    const f = run(b, { thresholds: { minScore: 0 } }).find((x) => x.detector === 'beacon')!;
+    expect(f.destHost).toBe('mtalk.google.com');
+    expect(f.details.periodicByDesign).toBe('Firebase Cloud Messaging keep-alive');
+    expect(f.score).toBeLessThan(MEDIUM);
+  });
+
   it('stays quiet on chatty long connections (interactive SSH, a busy WebSocket)', () => {
     const b = new ScenarioBuilder(3);
     session(b, '10.0.0.4', '198.51.100.7', 22, interactive(300, 6, 11), { service: 'ssh' });
