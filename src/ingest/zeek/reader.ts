@@ -101,7 +101,7 @@ function isGzipMagic(b: Buffer): boolean {
  * Inputs are files, directories (searched recursively for files named like logs: `*.log`,
  * `*.log.gz`, `*.json[.gz]`, `conn.log.labeled`...; each file's log type then comes from its
  * `#path`/`_path`, else its name) or `-` for standard input. Files are read one after the
- * other in the order given (a directory's files sorted by path). gzip is recognised by its
+ * other in the order given (a directory's files in compareLogNames order). gzip is recognised by its
  * magic bytes, not the name.
  *
  * Records come in file order, which is not time order: Zeek writes a conn.log row when the
@@ -201,7 +201,7 @@ export async function isDirectory(p: string): Promise<boolean> {
 }
 
 /**
- * The files of a directory that look like Zeek logs, recursively, sorted by path. Symbolic
+ * The files of a directory that look like Zeek logs, recursively, in compareLogNames order. Symbolic
  * links to directories are not followed (no loops); entries that do not look like logs are
  * counted in `out.ignoredFiles`.
  */
@@ -220,7 +220,7 @@ export async function listZeekLogFiles(
       anomalies.add('zeek_unreadable_directory', d, undefined, undefined, (err as Error).message);
       return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => compareLogNames(a.name, b.name));
     for (const ent of entries) {
       const p = join(d, ent.name);
       if (ent.isDirectory()) {
@@ -252,6 +252,29 @@ export async function listZeekLogFiles(
   };
   await walk(dir, 0);
   return found;
+}
+
+/** Conn-like logs (written when a connection ends): read last within a rotation. */
+const CONN_LIKE = /^(conn|open_conn|conn_long)([._-]|$)/;
+
+/**
+ * Order of a directory's entries: by rotation (what follows the log type, as in
+ * `conn.13:00:00-14:00:00.log.gz`), then conn-like logs after the others, then by name. Zeek
+ * writes a connection's conn row when it ends, after its dns/http/ssl rows; reading each
+ * rotation's other logs before its conn log hands detection a connection's SNI/Host before
+ * the connection itself (src/detect/uid-join.ts). Deterministic, so any number of workers
+ * reads the same order.
+ */
+export function compareLogNames(a: string, b: string): number {
+  const da = a.indexOf('.');
+  const db = b.indexOf('.');
+  const ra = da < 0 ? '' : a.slice(da + 1);
+  const rb = db < 0 ? '' : b.slice(db + 1);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  const ca = CONN_LIKE.test(a) ? 1 : 0;
+  const cb = CONN_LIKE.test(b) ? 1 : 0;
+  if (ca !== cb) return ca - cb;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

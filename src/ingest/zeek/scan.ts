@@ -14,6 +14,7 @@ import {
   HASH_SEED,
   MAX_CACHED_STRING,
   TOKEN_CACHE,
+  decodedToken,
   latin1,
   parseAddr,
   parseDecimal,
@@ -228,8 +229,9 @@ export function scanToken(buf: Buffer, s: number, e: number, sep: number): strin
   }
   scanState.end = i;
   const n = i - s;
-  if (plain && !esc && n <= MAX_CACHED_STRING) {
+  if (plain && n <= MAX_CACHED_STRING) {
     h = Math.imul(h ^ n, 0x01000193);
+    if (esc) return decodedToken(buf, s, i, h);
     const hit = TOKEN_CACHE.find(buf, s, n, h);
     if (hit !== null) return hit;
     const str = latin1(buf, s, i);

@@ -39,6 +39,33 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
 let end = 0;
 
 /**
+ * A decimal as values.ts' parseDecimal reads it, without rounding: digits, optionally `.` and
+ * up to 6 digits, with a mantissa up to 2^53; NaN otherwise.
+ */
+function decimalRawAt(buf: Buffer, i: number): number {
+  let mant = 0;
+  let digits = 0;
+  let c = buf[i];
+  while (c >= 0x30 && c <= 0x39) {
+    mant = mant * 10 + (c - 0x30);
+    digits++;
+    c = buf[++i];
+  }
+  let fd = 0;
+  if (c === 0x2e) {
+    c = buf[++i];
+    while (c >= 0x30 && c <= 0x39) {
+      mant = mant * 10 + (c - 0x30);
+      fd++;
+      c = buf[++i];
+    }
+  }
+  end = i;
+  if (fd > 6 || mant > Number.MAX_SAFE_INTEGER || digits + fd === 0) return NaN;
+  return fd === 0 ? mant : mant / POW10[fd];
+}
+
+/**
  * A `time` or `interval`: digits, optionally `.` and up to 6 digits, with a mantissa up to 2^53
  * (a `ts` has 16 digits); NaN otherwise.
  */
@@ -234,12 +261,74 @@ function noElements(buf: Buffer, i: number, e: number): boolean {
   return true;
 }
 
-/** A set or vector of strings; `-` and `(empty)` give the shared empty list, as the generic loop does. */
+/**
+ * A set or vector of strings; `-` and `(empty)` give the shared empty list, as the generic loop
+ * does. Elements of plain printable ASCII come from the token cache; a list with anything else
+ * goes through scan.ts' scanStringList.
+ */
 function listAt(buf: Buffer, i: number, e: number): string[] {
   if (noElements(buf, i, e)) return EMPTY_LIST;
-  const l = scanStringList(buf, i, e, TAB, SET_SEP);
-  end = scanState.end;
-  return l;
+  if (buf[i] === TAB || i === e) {
+    end = i; // a field of no bytes: no elements, as tsvStringList reads it
+    return EMPTY_LIST;
+  }
+  const s = i;
+  let out: string[] | null = null;
+  for (;;) {
+    const es = i;
+    let h = HASH_SEED;
+    let c = buf[i];
+    while (c >= 0x20 && c <= 0x7e && c !== 0x5c && c !== SET_SEP) {
+      h = Math.imul(h ^ c, 0x01000193);
+      c = buf[++i];
+    }
+    const n = i - es;
+    const last = c === TAB || i === e;
+    if ((!last && c !== SET_SEP) || n > MAX_CACHED_STRING) {
+      const l = scanStringList(buf, s, e, TAB, SET_SEP);
+      end = scanState.end;
+      return l;
+    }
+    h = Math.imul(h ^ n, 0x01000193);
+    let str = TOKEN_CACHE.find(buf, es, n, h);
+    if (str === null) {
+      str = latin1(buf, es, i);
+      TOKEN_CACHE.store(str);
+    }
+    if (last && out === null) {
+      end = i;
+      return [str];
+    }
+    if (out === null) out = [str];
+    else out.push(str);
+    if (last) {
+      end = i;
+      return out;
+    }
+    i++;
+  }
+}
+
+/** A vector of intervals, as scan.ts' scanIntervalList reads it (each value rounded to the microsecond); null when malformed. */
+function intervalsAt(buf: Buffer, i: number, e: number): number[] | null {
+  const s = i;
+  let out: number[] | null = null;
+  for (;;) {
+    const v = decimalRawAt(buf, i);
+    const c = buf[end];
+    const last = c === TAB || end === e;
+    if (v !== v || (!last && c !== SET_SEP)) {
+      const l = scanIntervalList(buf, s, e, TAB, SET_SEP);
+      end = scanState.end;
+      return l;
+    }
+    const r = roundMicros(v);
+    if (last && out === null) return [r];
+    if (out === null) out = [r];
+    else out.push(r);
+    if (last) return out;
+    i = end + 1;
+  }
 }
 
 /** The fields every mapped log starts with. */
@@ -499,9 +588,8 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if (noElements(buf, i, e)) {
     r.TTLs = EMPTY_INTERVALS;
   } else {
-    const l = scanIntervalList(buf, i, e, TAB, SET_SEP);
+    const l = intervalsAt(buf, i, e);
     if (l === null) return -1;
-    end = scanState.end;
     r.TTLs = l;
   }
   if (!tabbed(buf)) return -1;

@@ -303,6 +303,43 @@ export class ByteStringCache {
   }
 }
 
+/**
+ * A direct-mapped cache from the raw bytes of an escaped TSV field (`Mozilla/5.0 (KHTML\x2c
+ * like Gecko)`) to its decoded text, so that a repeated escaped value is decoded once. Same
+ * slots and hash as ByteStringCache; the key is the bytes as latin1 text.
+ */
+export class DecodedStringCache {
+  private readonly keys: (string | undefined)[];
+  private readonly values: string[];
+  private readonly mask: number;
+  private lastSlot = 0;
+
+  constructor(bits: number) {
+    this.keys = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.values = new Array<string>(1 << bits).fill('');
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** The decoded text of the n bytes at s (hash h, as for ByteStringCache), or null. */
+  find(buf: Buffer, s: number, n: number, h: number): string | null {
+    const slot = (h ^ (h >>> 15)) & this.mask;
+    const k = this.keys[slot];
+    if (k !== undefined && k.length === n) {
+      let j = 0;
+      while (j < n && k.charCodeAt(j) === buf[s + j]) j++;
+      if (j === n) return this.values[slot];
+    }
+    this.lastSlot = slot;
+    return null;
+  }
+
+  /** Keep `value`, the decoded text of the bytes `key` of the last missed `find`. */
+  store(key: string, value: string): void {
+    this.keys[this.lastSlot] = key;
+    this.values[this.lastSlot] = value;
+  }
+}
+
 /** Seed of the FNV-1a hash (over the bytes, then the length) that picks a ByteStringCache slot. */
 export const HASH_SEED = 0x811c9dc5 | 0;
 
@@ -313,6 +350,8 @@ export const MAX_CACHED_STRING = 256;
 export const ADDR_CACHE = new ByteStringCache(14);
 /** Repeated words: enums, states, histories, names, user agents. */
 export const TOKEN_CACHE = new ByteStringCache(14);
+/** Repeated words with TSV escapes (user agents with `\x2c`), decoded. */
+export const DECODED_CACHE = new DecodedStringCache(12);
 
 
 /**
@@ -321,7 +360,7 @@ export const TOKEN_CACHE = new ByteStringCache(14);
  */
 export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): string {
   const n = e - s;
-  if (!esc && n <= MAX_CACHED_STRING) {
+  if (n <= MAX_CACHED_STRING) {
     let h = HASH_SEED;
     let plain = true;
     for (let i = s; i < e; i++) {
@@ -334,6 +373,7 @@ export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): strin
     }
     if (plain) {
       h = Math.imul(h ^ n, 0x01000193);
+      if (esc) return decodedToken(buf, s, e, h);
       const hit = TOKEN_CACHE.find(buf, s, n, h);
       if (hit !== null) return hit;
       const str = latin1(buf, s, e);
@@ -342,6 +382,15 @@ export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): strin
     }
   }
   return tsvString(buf, s, e, esc);
+}
+
+/** A printable ASCII field with a backslash, whose bytes hash to h: its decoded text, from DECODED_CACHE when it is there. */
+export function decodedToken(buf: Buffer, s: number, e: number, h: number): string {
+  const hit = DECODED_CACHE.find(buf, s, e - s, h);
+  if (hit !== null) return hit;
+  const str = tsvString(buf, s, e, true);
+  DECODED_CACHE.store(latin1(buf, s, e), str);
+  return str;
 }
 
 function hexVal(c: number): number {
@@ -495,6 +544,8 @@ export function tsvString(buf: Buffer, s: number, e: number, esc: boolean): stri
     return zeekJsonText(buf, s, e);
   }
   const raw = unescapeTsvBytes(buf, s, e);
+  // Escapes of printable characters (`\x2c`, `\\`) leave printable ASCII: nothing to render.
+  if (isPrintableAscii(raw, 0, raw.length)) return latin1(raw, 0, raw.length);
   return zeekJsonText(raw, 0, raw.length);
 }
 
