@@ -4,8 +4,8 @@
  */
 import type { AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
-import { appendHistory } from './history-strings.js';
-import { KEY_WORDS, type FlowColumns } from './flow-columns.js';
+import { appendHistory, historyId, historyText } from './history-strings.js';
+import { BIT_EXTRAS, KEY_WORDS, type FlowColumns } from './flow-columns.js';
 
 /** Transport kinds, as Zeek's `transport_proto`. */
 export const enum Transport {
@@ -129,10 +129,8 @@ export class Conn {
     c.attemptAt[s] = Infinity;
     c.expireAt[s] = Infinity;
     c.deleteAt[s] = Infinity;
-    c.app[s] = null;
-    c.history[s] = '';
-    c.tunnelParent[s] = null;
-    c.bursts[s] = null;
+    c.histId[s] = 0;
+    if (c.app !== null) c.app[s] = null;
   }
 
   /** Key word `j` (0-9) of this connection. */
@@ -225,17 +223,26 @@ export class Conn {
     this.c.repLen[this.i] = v;
   }
   get app(): AppAnalyzer | null {
-    return this.c.app[this.i];
+    const a = this.c.app;
+    return a === null ? null : a[this.i];
   }
   set app(v: AppAnalyzer | null) {
-    this.c.app[this.i] = v;
+    const a = this.c.app;
+    if (a !== null) a[this.i] = v;
+    else if (v !== null) throw new Error('flow table: an app analyzer for a table built without an app layer');
   }
-  /** The history letters (a shared string, history-strings.ts). */
+  /** The history letters (a shared string, history-strings.ts, or one kept apart past its cap). */
   get history(): string {
-    return this.c.history[this.i];
+    const id = this.c.histId[this.i];
+    return id >= 0 ? historyText(id) : this.c.historyOverflow.get(this.i)!;
   }
   set history(v: string) {
-    this.c.history[this.i] = v;
+    const id = historyId(v);
+    this.c.histId[this.i] = id;
+    if (id < 0) {
+      this.c.markExtras(this.i);
+      this.c.historyOverflow.set(this.i, v);
+    }
   }
   get missedBytes(): number {
     return this.c.missedBytes[this.i];
@@ -259,11 +266,18 @@ export class Conn {
   get vlans(): number {
     return this.c.vlans[this.i];
   }
+  /** Uid of the tunnel the first packet came through, null when none. */
   get tunnelParent(): string | null {
-    return this.c.tunnelParent[this.i];
+    if ((this.c.bits[this.i] & BIT_EXTRAS) === 0) return null;
+    return this.c.tunnelParent.get(this.i) ?? null;
   }
   set tunnelParent(v: string | null) {
-    this.c.tunnelParent[this.i] = v;
+    if (v === null) {
+      this.c.tunnelParent.delete(this.i);
+      return;
+    }
+    this.c.markExtras(this.i);
+    this.c.tunnelParent.set(this.i, v);
   }
   /** Index of the input file of the first packet. */
   get source(): number {
@@ -278,7 +292,8 @@ export class Conn {
   }
   /** Burst start times in seconds, once there are two (null before). */
   get bursts(): number[] | null {
-    return this.c.bursts[this.i];
+    if (this.c.burstCount[this.i] < 2) return null;
+    return this.c.bursts.get(this.i)!;
   }
 
   /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
@@ -407,9 +422,10 @@ export class Conn {
       c.burst0Sec[s] = sec;
       c.burst0Usec[s] = usec;
     } else if (n === 1) {
-      c.bursts[s] = [c.burst0Sec[s] + c.burst0Usec[s] / 1e6, sec + usec / 1e6];
+      c.markExtras(s);
+      c.bursts.set(s, [c.burst0Sec[s] + c.burst0Usec[s] / 1e6, sec + usec / 1e6]);
     } else if (n < MAX_ORIG_BURSTS) {
-      c.bursts[s]!.push(sec + usec / 1e6);
+      c.bursts.get(s)!.push(sec + usec / 1e6);
     }
   }
 

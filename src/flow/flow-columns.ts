@@ -36,6 +36,12 @@ export class ScaledCounts {
   win0Thresh = 1;
 }
 
+/**
+ * Slot bit (in `bits`, next to connection.ts's and tcp-session.ts's): the slot has an entry in
+ * one of the maps of rare objects, to drop when it is freed.
+ */
+export const BIT_EXTRAS = 1 << 15;
+
 /** Key words per slot: the canonical key (flow-table.ts buildKey) as ten 32-bit words. */
 export const KEY_WORDS = 10;
 /** First capacity, in slots. */
@@ -102,10 +108,15 @@ export class FlowColumns {
   attemptAt: Float64Array;
   expireAt: Float64Array;
   deleteAt: Float64Array;
-  app: (AppAnalyzer | null)[] = [];
-  history: string[] = [];
-  tunnelParent: (string | null)[] = [];
-  bursts: (number[] | null)[] = [];
+  /** History as a shared-string id (history-strings.ts), -1 when kept in `historyOverflow`. */
+  histId: Int32Array;
+  /** App analyzers, only when the table has an app layer (null otherwise). */
+  app: (AppAnalyzer | null)[] | null;
+
+  // ---- rare per-slot objects, by slot (the slot's BIT_EXTRAS says it has any) ----
+  historyOverflow = new Map<number, string>();
+  tunnelParent = new Map<number, string>();
+  bursts = new Map<number, number[]>();
 
   // ---- per endpoint (2 * slot + side) ----
   epBits: Int32Array;
@@ -124,11 +135,13 @@ export class FlowColumns {
   lastReassem: Float64Array;
   trimSeq: Float64Array;
   maxUpper: Float64Array;
-  blocks: (Block[] | null)[] = [];
-  scaledCounts: (ScaledCounts | null)[] = [];
+  // ---- rare per-endpoint objects, by endpoint index (the slot's BIT_EXTRAS says it has any) ----
+  blocks = new Map<number, Block[]>();
+  scaledCounts = new Map<number, ScaledCounts>();
 
-  constructor(maxSlots: number) {
+  constructor(maxSlots: number, withApp: boolean) {
     this.maxSlots = maxSlots;
+    this.app = withApp ? [] : null;
     const n = Math.min(INITIAL_SLOTS, maxSlots);
     this.capacity = n;
     this.freeList = new Int32Array(n);
@@ -160,6 +173,7 @@ export class FlowColumns {
     this.attemptAt = new Float64Array(n);
     this.expireAt = new Float64Array(n);
     this.deleteAt = new Float64Array(n);
+    this.histId = new Int32Array(n);
     const e = 2 * n;
     this.epBits = new Int32Array(e);
     this.epStates = new Int32Array(e);
@@ -177,7 +191,7 @@ export class FlowColumns {
     this.lastReassem = new Float64Array(e);
     this.trimSeq = new Float64Array(e);
     this.maxUpper = new Float64Array(e);
-    this.growRefArrays(n);
+    if (this.app !== null) growRefs(this.app, n, null);
   }
 
   /**
@@ -195,26 +209,24 @@ export class FlowColumns {
 
   /** Gives a slot back, dropping what its object fields hold. */
   free(s: number): void {
-    this.app[s] = null;
-    this.history[s] = '';
-    this.tunnelParent[s] = null;
-    this.bursts[s] = null;
-    this.blocks[2 * s] = null;
-    this.blocks[2 * s + 1] = null;
-    this.scaledCounts[2 * s] = null;
-    this.scaledCounts[2 * s + 1] = null;
+    if (this.app !== null) this.app[s] = null;
+    if ((this.bits[s] & BIT_EXTRAS) !== 0) {
+      this.historyOverflow.delete(s);
+      this.tunnelParent.delete(s);
+      this.bursts.delete(s);
+      this.blocks.delete(2 * s);
+      this.blocks.delete(2 * s + 1);
+      this.scaledCounts.delete(2 * s);
+      this.scaledCounts.delete(2 * s + 1);
+    }
     // NaN matches no heap entry: entries left for this slot are recognised as stale.
     this.heapDeadline[s] = NaN;
     this.freeList[this.nFree++] = s;
   }
 
-  private growRefArrays(n: number): void {
-    growRefs(this.app, n, null);
-    growRefs(this.history, n, '');
-    growRefs(this.tunnelParent, n, null);
-    growRefs(this.bursts, n, null);
-    growRefs(this.blocks, 2 * n, null);
-    growRefs(this.scaledCounts, 2 * n, null);
+  /** Notes that slot `s` holds a rare object in one of the maps (freed with the slot). */
+  markExtras(s: number): void {
+    this.bits[s] |= BIT_EXTRAS;
   }
 
   private grow(n: number): void {
@@ -248,6 +260,7 @@ export class FlowColumns {
     this.attemptAt = growF64(this.attemptAt, n);
     this.expireAt = growF64(this.expireAt, n);
     this.deleteAt = growF64(this.deleteAt, n);
+    this.histId = growI32(this.histId, n);
     const e = 2 * n;
     this.epBits = growI32(this.epBits, e);
     this.epStates = growI32(this.epStates, e);
@@ -265,7 +278,7 @@ export class FlowColumns {
     this.lastReassem = growF64(this.lastReassem, e);
     this.trimSeq = growF64(this.trimSeq, e);
     this.maxUpper = growF64(this.maxUpper, e);
-    this.growRefArrays(n);
+    if (this.app !== null) growRefs(this.app, n, null);
   }
 
   /** Resets the TCP endpoint columns of slot `s` (side 0 starts as the originator). */

@@ -282,7 +282,7 @@ export class FlowTable {
     this.anomalies = opts.anomalies;
     const anomalies = this.anomalies;
     this.ctx = new FlowContext(this.tcpTimeout, (code) => anomalies.add(code));
-    this.cols = new FlowColumns(this.maxFlows + 1);
+    this.cols = new FlowColumns(this.maxFlows + 1, this.appFactory !== undefined);
     this.view = new TcpSession(this.cols, this.ctx);
   }
 

@@ -12,7 +12,9 @@
 /** Distinct histories kept: real captures show a few hundred; crafted input could make more. */
 export const MAX_SHARED_HISTORIES = 8192;
 
-const shared = new Map<string, string>();
+/** Shared history strings and their ids (a connection keeps the small id, not a pointer). */
+const shared = new Map<string, number>([['', 0]]);
+const texts: string[] = [''];
 
 /** Counters of the shared history cache (process-wide). */
 export const historyStrings = {
@@ -32,12 +34,29 @@ export const historyStrings = {
  */
 export function appendHistory(history: string, code: string): string {
   const s = history + code;
-  const known = shared.get(s);
-  if (known !== undefined) return known;
+  const id = shared.get(s);
+  if (id !== undefined) return texts[id];
   if (shared.size < MAX_SHARED_HISTORIES) {
-    shared.set(s, s);
+    shared.set(s, texts.length);
+    texts.push(s);
   } else {
     historyStrings.unshared++;
   }
   return s;
+}
+
+/**
+ * @param s a history string
+ * @returns its id when it is shared (0 for the empty history), -1 otherwise
+ */
+export function historyId(s: string): number {
+  return shared.get(s) ?? -1;
+}
+
+/**
+ * @param id an id from historyId
+ * @returns the shared history string
+ */
+export function historyText(id: number): string {
+  return texts[id];
 }

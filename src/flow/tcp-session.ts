@@ -192,17 +192,27 @@ export class TcpEndpoint {
   }
   /** Gap, retransmission and zero-window counters, allocated on the first such event. */
   get scaledCounts(): ScaledCounts | null {
-    return this.c.scaledCounts[this.e];
+    return this.c.scaledCounts.get(this.e) ?? null;
   }
   set scaledCounts(v: ScaledCounts | null) {
-    this.c.scaledCounts[this.e] = v;
+    if (v === null) {
+      this.c.scaledCounts.delete(this.e);
+      return;
+    }
+    this.c.markExtras(this.e >> 1);
+    this.c.scaledCounts.set(this.e, v);
   }
   /** Kept out-of-order blocks, allocated on the first one. */
   get blocks(): Block[] | null {
-    return this.c.blocks[this.e];
+    return this.c.blocks.get(this.e) ?? null;
   }
   set blocks(v: Block[] | null) {
-    this.c.blocks[this.e] = v;
+    if (v === null) {
+      this.c.blocks.delete(this.e);
+      return;
+    }
+    this.c.markExtras(this.e >> 1);
+    this.c.blocks.set(this.e, v);
   }
 
   /** This endpoint is the originator's (changes when the roles flip). */
