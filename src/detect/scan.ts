@@ -14,6 +14,11 @@
  *               from: 334 addresses in an hour in the corpus' rita-proxy-rolling-gzip logs);
  *               an address pinged again and again (more than MONITORING_REPEATS times on
  *               average) is a monitoring system, lowered by MONITORING_FACTOR, not hidden
+ *   p2p_fanout  unanswered probes to many distinct addresses, each on its own high port
+ *               (>= 1024; at least half as many ports as addresses, so not a horizontal
+ *               scan): the peer-to-peer fan-out of a P2P botnet (Hide 'N Seek, Mozi) or a
+ *               file-sharing client looking for peers. Same thresholds as horizontal scans
+ *               (scanMinHosts in scanWindow), scored lower (P2P_FACTOR), T1095 (TA0011)
  *
  * A probe is a connection attempt that carried no data: TCP with a failed state (S0, REJ,
  * RSTOS0, RSTRH, SH, SHR) or no payload either way (SYN scans of open ports end in RSTO with
@@ -64,7 +69,14 @@ export const MONITORING_FACTOR = 0.4;
 /** Most ports named in the evidence of a horizontal scan. */
 const MAX_REPORTED_PORTS = 8;
 
-export type ScanKind = 'horizontal' | 'vertical' | 'icmp_sweep';
+export type ScanKind = 'horizontal' | 'vertical' | 'icmp_sweep' | 'p2p_fanout';
+
+/** Factor for peer-to-peer fan-out against a scan (file-sharing clients do the same). */
+export const P2P_FACTOR = 0.7;
+/** Lowest destination port counted as a peer's port. */
+const P2P_MIN_PORT = 1024;
+/** Distinct ports remembered per fan-out group. */
+const P2P_PORTS_CAP = 1024;
 
 /**
  * True when a connection is a probe: an attempt that exchanged no data.
@@ -124,6 +136,8 @@ class ScanGroup {
   outbound = 0;
   internal = 0;
   other = 0;
+  /** Distinct destination ports (fan-out groups only), capped at P2P_PORTS_CAP. */
+  ports: Set<number> | null = null;
   constructor(
     readonly src: string,
     /** Port key (port * 4 + transport code) for horizontal, address for vertical, subnet for sweeps. */
@@ -134,6 +148,7 @@ class ScanGroup {
 export class ScanTracker {
   private readonly horizontal = new Map<string, ScanGroup>();
   private readonly vertical = new Map<string, ScanGroup>();
+  private readonly fanouts = new Map<string, ScanGroup>();
   private readonly sweeps = new Map<string, ScanGroup>();
   private groups = 0;
   private targetsTotal = 0;
@@ -157,6 +172,10 @@ export class ScanTracker {
     const portKey = r.respP * 4 + protoCode(r.proto);
     this.add(this.horizontal, r.origH + '|' + portKey, r.origH, portKey, r.respH, r, dir);
     this.add(this.vertical, r.origH + '|' + r.respH, r.origH, r.respH, portKey, r, dir);
+    if (r.respP >= P2P_MIN_PORT) {
+      const g = this.add(this.fanouts, r.origH + '|' + r.proto, r.origH, r.proto, r.respH, r, dir);
+      if (g && (g.ports ??= new Set()).size < P2P_PORTS_CAP) g.ports.add(r.respP);
+    }
   }
 
   private add(
@@ -167,13 +186,13 @@ export class ScanTracker {
     target: string | number,
     r: ConnRecord,
     dir: Direction,
-  ): void {
+  ): ScanGroup | null {
     const caps = this.ctx.cfg.caps;
     let g = m.get(key);
     if (!g) {
       if (this.groups >= caps.maxScanGroups) {
         this.ctx.capHit('detect_scan_groups_cap', `more than ${caps.maxScanGroups} scan groups (source and port, source and target); later ones are not tracked`);
-        return;
+        return null;
       }
       g = new ScanGroup(src, on);
       m.set(key, g);
@@ -192,20 +211,21 @@ export class ScanTracker {
     const cur = g.targets.get(target);
     if (cur !== undefined) {
       if (r.ts < cur) g.targets.set(target, r.ts);
-      return;
+      return g;
     }
     if (g.targets.size >= caps.maxScanTargetsPerGroup) {
       if (!g.capped) this.ctx.capHit('detect_scan_targets_cap', `more than ${caps.maxScanTargetsPerGroup} targets in one scan group; counts are lower bounds`);
       g.capped = true;
-      return;
+      return g;
     }
     if (this.targetsTotal >= caps.maxScanTargetsTotal) {
       this.ctx.capHit('detect_scan_targets_total_cap', `more than ${caps.maxScanTargetsTotal} scan targets in all; counts are lower bounds`);
       g.capped = true;
-      return;
+      return g;
     }
     g.targets.set(target, r.ts);
     this.targetsTotal++;
+    return g;
   }
 
   /** Largest count of first probes in one window, for a group. */
@@ -239,6 +259,13 @@ export class ScanTracker {
       const n = this.windowCount(g);
       if (n < t.scanMinPorts) continue;
       const f = this.verticalFinding(g, n);
+      if (f) out.push(f);
+    }
+    for (const g of this.fanouts.values()) {
+      if (g.targets.size < t.scanMinHosts || g.ports === null || g.ports.size < 0.5 * g.targets.size) continue;
+      const n = this.windowCount(g);
+      if (n < t.scanMinHosts) continue;
+      const f = this.fanoutFinding(g, n);
       if (f) out.push(f);
     }
     const sweepsBySrc = new Map<string, { g: ScanGroup; n: number }[]>();
@@ -275,9 +302,10 @@ export class ScanTracker {
     const ports: string[] = [];
     const portNumbers: number[] = [];
     const hostCounts: number[] = [];
+    const addresses = new Set<string>();
     for (const { g, n } of list) {
       probes += g.probes;
-      hosts += g.targets.size;
+      for (const a of g.targets.keys()) addresses.add(a as string);
       first = Math.min(first, g.first);
       last = Math.max(last, g.last);
       sources |= g.sources;
@@ -295,6 +323,7 @@ export class ScanTracker {
       }
       void n;
     }
+    hosts = addresses.size;
     const extraPorts = list.length - 1;
     const score = Math.min(1, scanCountScore(top.n, t.scanMinHosts) + Math.min(0.1, 0.05 * extraPorts));
     const dir: Direction = outbound >= internal ? 'outbound' : 'internal';
@@ -387,6 +416,49 @@ export class ScanTracker {
         highestPort: high,
         attempts: g.probes,
         answeredShare: Math.round((g.answered / Math.max(1, g.probes)) * 1000) / 1000,
+        capped: g.capped,
+      },
+    });
+  }
+
+  private fanoutFinding(g: ScanGroup, n: number): Finding | null {
+    const t = this.ctx.cfg.t;
+    const proto = g.on as string;
+    const ports = g.ports?.size ?? 0;
+    const dir: Direction = g.outbound >= g.internal ? 'outbound' : 'internal';
+    const evidence =
+      `unanswered ${proto.toUpperCase()} to ${g.targets.size}${g.capped ? '+' : ''} addresses on ${ports}${ports >= P2P_PORTS_CAP ? '+' : ''} different high ports ` +
+      `(${n} in ${fmtDuration(t.scanWindow)}), ${g.probes} attempts over ${fmtDuration(g.last - g.first)}: peer-to-peer fan-out (P2P botnet or file sharing)`;
+    return buildFinding(this.ctx, {
+      detector: 'scan',
+      score01: scanCountScore(n, t.scanMinHosts) * P2P_FACTOR,
+      idKey: [g.src, 'p2p_fanout', proto],
+      sources: g.sources,
+      startTime: g.first,
+      endTime: g.last,
+      srcIp: g.src,
+      srcPort: null,
+      destIp: null,
+      destPort: null,
+      destHost: null,
+      transport: proto,
+      appProtocol: null,
+      direction: dir,
+      mitreTechniqueIds: ['T1095'],
+      mitreTacticIds: ['TA0011'],
+      connCount: g.probes,
+      srcBytes: g.origBytes,
+      destBytes: g.respBytes,
+      communityId: null,
+      evidence,
+      details: {
+        kind: 'p2p_fanout',
+        hosts: g.targets.size,
+        hostsInWindow: n,
+        window: t.scanWindow,
+        threshold: t.scanMinHosts,
+        ports,
+        attempts: g.probes,
         capped: g.capped,
       },
     });

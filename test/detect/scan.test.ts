@@ -181,6 +181,23 @@ describe('scan on hand-built connections', () => {
     expect(mon.score).toBeLessThan(MEDIUM);
   });
 
+  it('P2P fan-out: unanswered UDP to 40 peers on 40 high ports is a lower-rated scan (T1095); one port is a horizontal scan instead', () => {
+    const b = new ScenarioBuilder(12);
+    const udp = (ts: number, src: string, dst: string, port: number): void => {
+      b.addConn({ ts, origH: src, respH: dst, respP: port, proto: 'udp', connState: 'S0', origBytes: 40, respBytes: 0, respPkts: 0, respIpBytes: 0 });
+    };
+    for (let i = 0; i < 40; i++) udp(START + i, '10.0.0.5', `198.51.100.${i + 1}`, 10_000 + i * 37);
+    for (let i = 0; i < 40; i++) udp(START + i, '10.0.0.6', `198.51.100.${i + 1}`, 5060);
+    const fs = run(b.conn).filter((f) => f.detector === 'scan');
+    const p2p = fs.find((f) => f.srcIp === '10.0.0.5')!;
+    expect(p2p.details.kind).toBe('p2p_fanout');
+    expect(p2p.details.ports).toBe(40);
+    expect(p2p.mitreTechniqueIds).toEqual(['T1095']);
+    expect(p2p.score).toBeCloseTo(100 * 0.7 * (0.5 + 0.4 * Math.log10(40 / 25)), 0);
+    const sip = fs.filter((f) => f.srcIp === '10.0.0.6');
+    expect(sip.map((f) => f.details.kind)).toEqual(['horizontal']);
+  });
+
   it('gives the same findings whatever the record order, and counts a full target cap', () => {
     const b = new ScenarioBuilder(8);
     for (let i = 0; i < 60; i++) probe(b, START + i, '10.0.0.5', `198.51.100.${i + 1}`, 23);
@@ -250,11 +267,19 @@ describe.skipIf(!existsSync(CORPUS))('scans and brute force in the corpus (skipp
     // Distinct addresses per port (SOURCES.md counts SYNs: 255 on 23, 180 on 8080, 128 on 2323, 48 on 9527).
     expect(s.details.ports).toEqual([23, 8080, 2323]);
     expect(s.details.hostsPerPort).toEqual([54, 40, 27]);
+    expect(s.details.hosts).toBe(121);
     expect(s.details.attempts as number).toBeGreaterThan(300);
     expect(s.mitreTechniqueIds).toEqual(['T1046', 'T1210']);
     expect(s.score).toBeGreaterThanOrEqual(70);
     // The operator's SSH sessions into the device are not scans.
-    expect(fs.filter((f) => f.detector === 'scan')).toHaveLength(1);
+    // Its peer-to-peer UDP to random high ports is the second finding.
+    const p2p = fs.filter((f) => f.detector === 'scan' && f.details.kind === 'p2p_fanout');
+    expect(p2p).toHaveLength(1);
+    expect(p2p[0].srcIp).toBe('192.168.2.16');
+    expect(p2p[0].transport).toBe('udp');
+    expect(p2p[0].details.hosts as number).toBeGreaterThan(100);
+    expect(p2p[0].score).toBeGreaterThanOrEqual(MEDIUM);
+    expect(fs.filter((f) => f.detector === 'scan')).toHaveLength(2);
   });
 
   it('slips-icmp-portscan: 192.168.1.109 sweeps 192.168.1.0/24 with echo requests', async () => {
