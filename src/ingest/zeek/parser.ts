@@ -559,7 +559,7 @@ export class ZeekLogParser {
         const n = this.prefixColumns;
         if (end === e) {
           if (n === this.codes.length) {
-            this.finish(rec);
+            this.finish(rec, true);
             return;
           }
         } else if (n < this.codes.length) {
@@ -694,9 +694,10 @@ export class ZeekLogParser {
     return null;
   }
 
-  private finish(rec: unknown): void {
+  /** Hand a record to the sink; `complete` when a prefix parser set every required field already. */
+  private finish(rec: unknown, complete = false): void {
     const mapper = this.mapper!;
-    const miss = mapper.missing(rec);
+    const miss = complete ? null : mapper.missing(rec);
     if (miss !== null) {
       this.bad('zeek_missing_field', `no value for '${miss}'`);
       return;

@@ -16,6 +16,9 @@
  * the generic loop, which has the final word on every value and every anomaly. The records
  * of both paths are equal (test/ingest/zeek/tsv-fast.test.ts checks it over the corpus).
  *
+ * The tests for unset (`-` then TAB), `(` and a closing TAB are written out inline: V8 stops
+ * inlining small calls in functions this long, and the calls showed in profiles.
+ *
  * Requirement on the caller: the byte at `e` exists and is neither TAB nor a value byte (the
  * line's `\n` or `\r`, or the 0 the parser puts after a carried line), so that the inline
  * loops stop there without a bounds test.
@@ -216,24 +219,9 @@ function stringAt(buf: Buffer, i: number, e: number): string {
   return latin1(buf, s, i);
 }
 
-/** The field at i is Zeek's unset `-`, and another field follows. */
-function isUnset(buf: Buffer, i: number): boolean {
-  return buf[i] === DASH && buf[i + 1] === TAB;
-}
-
 /** The last field of a prefix, at i, is Zeek's unset `-`. */
 function isUnsetLast(buf: Buffer, i: number, e: number): boolean {
   return buf[i] === DASH && (buf[i + 1] === TAB || i + 1 === e);
-}
-
-/** The field at i starts like `(empty)`: left to the generic loop (for strings it means '', for numbers a bad line). */
-function isParen(buf: Buffer, i: number): boolean {
-  return buf[i] === PAREN;
-}
-
-/** The field ended at `end` on a TAB (another column follows). */
-function tabbed(buf: Buffer): boolean {
-  return buf[end] === TAB;
 }
 
 /** A field that may be the last of the prefix ended on a TAB or at the line end. */
@@ -345,27 +333,27 @@ interface IdFields {
 function idPrefix(r: IdFields, buf: Buffer, s: number, e: number): number {
   let i = s;
   const ts = decimalAt(buf, i);
-  if (ts !== ts || !tabbed(buf)) return -1;
+  if (ts !== ts || buf[end] !== TAB) return -1;
   r.ts = ts;
   i = end + 1;
-  if (isUnset(buf, i) || isParen(buf, i)) return -1;
+  if ((buf[i] === DASH && buf[i + 1] === TAB) || buf[i] === PAREN) return -1;
   r.uid = stringAt(buf, i, e);
-  if (!tabbed(buf)) return -1;
+  if (buf[end] !== TAB) return -1;
   i = end + 1;
   const oh = addrAt(buf, i, e);
-  if (oh === null || !tabbed(buf)) return -1;
+  if (oh === null || buf[end] !== TAB) return -1;
   r.origH = oh;
   i = end + 1;
   const op = countAt(buf, i);
-  if (op < 0 || op > 65535 || !tabbed(buf)) return -1;
+  if (op < 0 || op > 65535 || buf[end] !== TAB) return -1;
   r.origP = op;
   i = end + 1;
   const rh = addrAt(buf, i, e);
-  if (rh === null || !tabbed(buf)) return -1;
+  if (rh === null || buf[end] !== TAB) return -1;
   r.respH = rh;
   i = end + 1;
   const rp = countAt(buf, i);
-  if (rp < 0 || rp > 65535 || !tabbed(buf)) return -1;
+  if (rp < 0 || rp > 65535 || buf[end] !== TAB) return -1;
   r.respP = rp;
   return end + 1;
 }
@@ -402,84 +390,84 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   i = protoAt(r, buf, i);
   if (i < 0) return -1;
   // service
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.service = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // duration
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     const v = decimalAt(buf, i);
-    if (v !== v || !tabbed(buf)) return -1;
+    if (v !== v || buf[end] !== TAB) return -1;
     r.duration = v;
     i = end + 1;
   }
   // orig_bytes, resp_bytes
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     const v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.origBytes = v;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     const v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.respBytes = v;
     i = end + 1;
   }
   // conn_state
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.connState = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // local_orig, local_resp
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     const v = boolAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.localOrig = v === 1;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     const v = boolAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.localResp = v === 1;
     i = end + 1;
   }
   // missed_bytes
   let v = countAt(buf, i);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.missedBytes = v;
   i = end + 1;
   // history
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.history = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes
   v = countAt(buf, i);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.origPkts = v;
   v = countAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.origIpBytes = v;
   v = countAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.respPkts = v;
   v = countAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.respIpBytes = v;
   // tunnel_parents
   r.tunnelParents = listAt(buf, end + 1, e);
@@ -497,92 +485,92 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if (i < 0) return -1;
   // trans_id
   let v: number;
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.transId = v;
     i = end + 1;
   }
   // rtt
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = decimalAt(buf, i);
-    if (v !== v || !tabbed(buf)) return -1;
+    if (v !== v || buf[end] !== TAB) return -1;
     r.rtt = v;
     i = end + 1;
   }
   // query
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.query = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // qclass qclass_name qtype qtype_name rcode rcode_name
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.qclass = v;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.qclassName = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.qtype = v;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.qtypeName = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = countAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.rcode = v;
     i = end + 1;
   }
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.rcodeName = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // AA TC RD RA
   v = boolAt(buf, i);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.AA = v === 1;
   v = boolAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.TC = v === 1;
   v = boolAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.RD = v === 1;
   v = boolAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.RA = v === 1;
   // Z
   v = countAt(buf, end + 1);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.Z = v;
   // answers
   r.answers = listAt(buf, end + 1, e);
-  if (!tabbed(buf)) return -1;
+  if (buf[end] !== TAB) return -1;
   i = end + 1;
   // TTLs
   if (noElements(buf, i, e)) {
@@ -592,7 +580,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
     if (l === null) return -1;
     r.TTLs = l;
   }
-  if (!tabbed(buf)) return -1;
+  if (buf[end] !== TAB) return -1;
   i = end + 1;
   // rejected
   if (isUnsetLast(buf, i, e)) {
@@ -616,52 +604,52 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   if (i < 0) return -1;
   // trans_depth
   const v = countAt(buf, i);
-  if (v < 0 || !tabbed(buf)) return -1;
+  if (v < 0 || buf[end] !== TAB) return -1;
   r.transDepth = v;
   i = end + 1;
   // method
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.method = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // host
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.host = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // uri
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.uri = stringAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // referrer
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.referrer = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // version
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.version = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // user_agent
   if (isUnsetLast(buf, i, e)) return i + 1;
-  if (isParen(buf, i)) return -1;
+  if (buf[i] === PAREN) return -1;
   r.userAgent = tokenAt(buf, i, e);
   return closed(buf, e) ? end : -1;
 }
@@ -674,60 +662,60 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   let i = idPrefix(r, buf, s, e);
   if (i < 0) return -1;
   // version
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.version = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // cipher
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.cipher = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // curve
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.curve = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // server_name
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.serverName = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // resumed
   let v: number;
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     v = boolAt(buf, i);
-    if (v < 0 || !tabbed(buf)) return -1;
+    if (v < 0 || buf[end] !== TAB) return -1;
     r.resumed = v === 1;
     i = end + 1;
   }
   // last_alert
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.lastAlert = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // next_protocol
-  if (isUnset(buf, i)) i += 2;
+  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    if (isParen(buf, i)) return -1;
+    if (buf[i] === PAREN) return -1;
     r.nextProtocol = tokenAt(buf, i, e);
-    if (!tabbed(buf)) return -1;
+    if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // established
