@@ -43,8 +43,11 @@ export const MAX_ATTEMPT_BYTES = 20_000;
 /** The authenticating service a connection talks to, or null. */
 export function authService(r: ConnRecord): string | null {
   if (r.proto !== 'tcp') return null;
-  if (r.service) {
-    for (const s of r.service.split(',')) if (AUTH_SERVICES.has(s)) return s;
+  const svc = r.service;
+  if (svc) {
+    // Nearly every service is one name: no split on the hot path.
+    if (svc.indexOf(',') < 0) return AUTH_SERVICES.has(svc) ? svc : null;
+    for (const s of svc.split(',')) if (AUTH_SERVICES.has(s)) return s;
     return null;
   }
   return AUTH_PORTS.has(r.respP) ? `${r.respP}/tcp` : null;

@@ -149,11 +149,11 @@ export class HttpCheckinTracker {
    * @param proxied true for a CONNECT or absolute-URI request through a proxy
    */
   onHttp(r: HttpRecord, host: string | null, proxied: boolean): void {
+    if (r.method !== 'POST' || r.referrer || r.origin) return;
     const ctx = this.ctx;
     if (!ctx.isInternal(r.origH)) return;
     const dir = ctx.direction(r.origH, r.respH);
     if (!ctx.considered(dir) && !proxied) return;
-    if (r.method !== 'POST' || r.referrer || r.origin) return;
     let uri = r.uri ?? '';
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) uri = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
     const qi = uri.indexOf('?');
