@@ -1,6 +1,6 @@
 import type { ConnRecord, RecordSink } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
-import { CONN_PREFIX_COLUMNS, connTsvPrefix } from './tsv-fast.js';
+import { CONN_PREFIXES } from './tsv-fast.js';
 import {
   EMPTY_LIST,
   jsonTransport,
@@ -39,8 +39,7 @@ export const connMapper: RecordMapper<ConnRecord> = {
   kind: 'conn',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
-  tsvPrefix: connTsvPrefix,
-  tsvPrefixColumns: CONN_PREFIX_COLUMNS,
+  tsvPrefixes: CONN_PREFIXES,
 
   create(source) {
     return {

@@ -1,6 +1,6 @@
 import type { DnsRecord, RecordSink } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
-import { DNS_PREFIX_COLUMNS, dnsTsvPrefix } from './tsv-fast.js';
+import { DNS_PREFIXES } from './tsv-fast.js';
 import {
   EMPTY_LIST,
   jsonTransport,
@@ -37,8 +37,7 @@ export const dnsMapper: RecordMapper<DnsRecord> = {
   kind: 'dns',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
-  tsvPrefix: dnsTsvPrefix,
-  tsvPrefixColumns: DNS_PREFIX_COLUMNS,
+  tsvPrefixes: DNS_PREFIXES,
 
   create(source) {
     // The fields of core's emptyDnsRecord, in its order, with the shared empty lists.

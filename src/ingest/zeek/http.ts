@@ -1,6 +1,6 @@
 import type { HttpRecord, RecordSink } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
-import { HTTP_PREFIX_COLUMNS, httpTsvPrefix } from './tsv-fast.js';
+import { HTTP_PREFIXES } from './tsv-fast.js';
 import {
   EMPTY_LIST,
   jsonCount,
@@ -33,8 +33,7 @@ export const httpMapper: RecordMapper<HttpRecord> = {
   kind: 'http',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
-  tsvPrefix: httpTsvPrefix,
-  tsvPrefixColumns: HTTP_PREFIX_COLUMNS,
+  tsvPrefixes: HTTP_PREFIXES,
 
   create(source) {
     // The fields of core's emptyHttpRecord, in its order, with the shared empty lists.

@@ -1,7 +1,7 @@
 import type { RecordSink } from '../../core/records.js';
 import type { ZeekRecordKind } from './log-types.js';
 import { scanAddr, scanPort, scanString, scanTime } from './scan.js';
-import type { TsvPrefixParser } from './tsv-fast.js';
+import type { TsvPrefix } from './tsv-fast.js';
 import { jsonAddr, jsonPort, jsonTime } from './values.js';
 
 /**
@@ -26,13 +26,12 @@ export interface RecordMapper<R> {
    */
   setTsv(r: R, code: number, buf: Buffer, s: number, e: number, sep: number, setSep: number): boolean;
   /**
-   * Straight-line parser of the columns Zeek writes first in this log (tsv-fast.ts), used when
-   * a header block starts with exactly those `tsvPrefixColumns` columns and Zeek's default
-   * separators; the generic `setTsv` loop maps the rest of the line, or all of it when the
-   * prefix parser gives up (-1).
+   * Straight-line parsers of the columns Zeek writes first in this log (tsv-fast.ts), longest
+   * first: the first whose `fields` a header block starts with (with Zeek's default
+   * separators) reads each line; the generic `setTsv` loop maps the rest of the line, or all
+   * of it when the prefix parser gives up (-1).
    */
-  readonly tsvPrefix: TsvPrefixParser<R>;
-  readonly tsvPrefixColumns: number;
+  readonly tsvPrefixes: readonly TsvPrefix<R>[];
   /** Set one field from a (non-null) JSON value. Returns false when the value is malformed. */
   setJson(r: R, code: number, v: unknown): boolean;
   /** The name of a required field the finished record lacks, or null when it is complete. */

@@ -527,8 +527,14 @@ export class ZeekLogParser {
     for (let i = 0; i < fields.length; i++) codes[i] = mapper.codes.get(fields[i]) ?? 0;
     this.codes = codes;
     this.mapper = mapper;
-    this.prefix = this.prefixAllowed(codes, mapper.tsvPrefixColumns) ? mapper.tsvPrefix : null;
-    this.prefixColumns = mapper.tsvPrefixColumns;
+    this.prefix = null;
+    for (const p of mapper.tsvPrefixes) {
+      if (this.prefixAllowed(fields, p.fields)) {
+        this.prefix = p.parse;
+        this.prefixColumns = p.fields.length;
+        break;
+      }
+    }
     this.open = OPEN_CONNECTION_LOGS.has(type!);
     if (first) this.stats.openConnections = this.open;
     this.state = TSV;
@@ -536,13 +542,13 @@ export class ZeekLogParser {
   }
 
   /**
-   * The straight-line prefix parser applies when the block uses Zeek's default separators and
-   * its first `n` columns are the mapper's first `n` columns, in order.
+   * A straight-line prefix parser applies when the block uses Zeek's default separators and
+   * its `#fields` start with the parser's columns, in order.
    */
-  private prefixAllowed(codes: Int32Array, n: number): boolean {
-    if (!this.usePrefix || this.sep !== 0x09 || this.setSep !== 0x2c || codes.length < n) return false;
+  private prefixAllowed(fields: readonly string[], want: readonly string[]): boolean {
+    if (!this.usePrefix || this.sep !== 0x09 || this.setSep !== 0x2c || fields.length < want.length) return false;
     if (this.unset.length !== 1 || this.unset[0] !== 0x2d || !this.empty.equals(EMPTY_DEFAULT)) return false;
-    for (let i = 0; i < n; i++) if (codes[i] !== i + 1) return false;
+    for (let i = 0; i < want.length; i++) if (fields[i] !== want[i]) return false;
     return true;
   }
 

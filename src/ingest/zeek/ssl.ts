@@ -1,6 +1,6 @@
 import type { RecordSink, SslRecord } from '../../core/records.js';
 import { codeMap, ID_CODE_LAST, setIdJson, setIdTsv, type RecordMapper } from './mapper.js';
-import { SSL_PREFIX_COLUMNS, sslTsvPrefix } from './tsv-fast.js';
+import { SSL_PREFIXES } from './tsv-fast.js';
 import {
   jsonBool,
 } from './values.js';
@@ -28,8 +28,7 @@ export const sslMapper: RecordMapper<SslRecord> = {
   kind: 'ssl',
   codes: codeMap(COLUMNS),
   required: ['ts', 'id.orig_h', 'id.resp_h'],
-  tsvPrefix: sslTsvPrefix,
-  tsvPrefixColumns: SSL_PREFIX_COLUMNS,
+  tsvPrefixes: SSL_PREFIXES,
 
   create(source) {
     return {

@@ -30,6 +30,14 @@ import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CA
 /** Fills the prefix of a record from a line; returns where the prefix ended, or -1 (see the module comment). */
 export type TsvPrefixParser<R> = (r: R, buf: Buffer, s: number, e: number) => number;
 
+/** A prefix parser and the `#fields` a block must start with for it to apply. */
+export interface TsvPrefix<R> {
+  readonly fields: readonly string[];
+  readonly parse: TsvPrefixParser<R>;
+}
+
+const ID_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
+
 const TAB = 0x09;
 const DASH = 0x2d;
 const PAREN = 0x28;
@@ -380,8 +388,6 @@ function protoAt(r: { proto: string }, buf: Buffer, i: number): number {
   return -1;
 }
 
-/** Columns of conn's prefix: ts ... tunnel_parents. */
-export const CONN_PREFIX_COLUMNS = 21;
 
 /** conn.log's default columns, ts to tunnel_parents. */
 export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number): number {
@@ -474,8 +480,6 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   return closed(buf, e) ? end : -1;
 }
 
-/** Columns of dns's prefix: ts ... rejected. */
-export const DNS_PREFIX_COLUMNS = 24;
 
 /** dns.log's default columns, ts to rejected. */
 export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): number {
@@ -595,8 +599,6 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
 
 const EMPTY_INTERVALS = EMPTY_LIST as unknown as number[];
 
-/** Columns of http's prefix: ts ... user_agent. */
-export const HTTP_PREFIX_COLUMNS = 13;
 
 /** http.log's first columns, ts to user_agent (the columns after it differ between Zeek versions). */
 export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number): number {
@@ -654,8 +656,117 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   return closed(buf, e) ? end : -1;
 }
 
-/** Columns of ssl's prefix: ts ... established. */
-export const SSL_PREFIX_COLUMNS = 14;
+/** A string column (origin, info_msg, username, password): the index after its TAB, or -1. */
+function httpStringAt(buf: Buffer, i: number, e: number): string | null {
+  if (buf[i] === PAREN) return null;
+  const v = stringAt(buf, i, e);
+  return buf[end] === TAB ? v : null;
+}
+
+/** A column we do not map (proxied, orig_fuids, resp_fuids): skipped up to its TAB, as the generic loop does; -1 at the line end. */
+function skipColumn(buf: Buffer, i: number, e: number): number {
+  while (i < e && buf[i] !== TAB) i++;
+  return i < e ? i + 1 : -1;
+}
+
+/**
+ * http.log's columns as Zeek writes them by default (origin after user_agent, then the bodies,
+ * status, tags, credentials, proxied and the file vectors).
+ */
+export function httpTsvLong(r: HttpRecord, buf: Buffer, s: number, e: number): number {
+  let i = httpTsvPrefix(r, buf, s, e);
+  if (i < 0 || buf[i] !== TAB) return -1;
+  i++;
+  let str: string | null;
+  let v: number;
+  // origin
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    if ((str = httpStringAt(buf, i, e)) === null) return -1;
+    r.origin = str;
+    i = end + 1;
+  }
+  // request_body_len, response_body_len
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || buf[end] !== TAB) return -1;
+    r.requestBodyLen = v;
+    i = end + 1;
+  }
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || buf[end] !== TAB) return -1;
+    r.responseBodyLen = v;
+    i = end + 1;
+  }
+  // status_code, status_msg
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || buf[end] !== TAB) return -1;
+    r.statusCode = v;
+    i = end + 1;
+  }
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    if (buf[i] === PAREN) return -1;
+    r.statusMsg = tokenAt(buf, i, e);
+    if (buf[end] !== TAB) return -1;
+    i = end + 1;
+  }
+  // info_code, info_msg
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    v = countAt(buf, i);
+    if (v < 0 || buf[end] !== TAB) return -1;
+    r.infoCode = v;
+    i = end + 1;
+  }
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    if ((str = httpStringAt(buf, i, e)) === null) return -1;
+    r.infoMsg = str;
+    i = end + 1;
+  }
+  // tags
+  r.tags = listAt(buf, i, e);
+  if (buf[end] !== TAB) return -1;
+  i = end + 1;
+  // username, password
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    if ((str = httpStringAt(buf, i, e)) === null) return -1;
+    r.username = str;
+    i = end + 1;
+  }
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
+  else {
+    if ((str = httpStringAt(buf, i, e)) === null) return -1;
+    r.password = str;
+    i = end + 1;
+  }
+  // proxied, orig_fuids
+  i = skipColumn(buf, i, e);
+  if (i < 0) return -1;
+  i = skipColumn(buf, i, e);
+  if (i < 0) return -1;
+  // orig_filenames, orig_mime_types
+  r.origFilenames = listAt(buf, i, e);
+  if (buf[end] !== TAB) return -1;
+  r.origMimeTypes = listAt(buf, end + 1, e);
+  if (buf[end] !== TAB) return -1;
+  // resp_fuids
+  i = skipColumn(buf, end + 1, e);
+  if (i < 0) return -1;
+  // resp_filenames, resp_mime_types
+  r.respFilenames = listAt(buf, i, e);
+  if (buf[end] !== TAB) return -1;
+  r.respMimeTypes = listAt(buf, end + 1, e);
+  return closed(buf, e) ? end : -1;
+}
+
 
 /** ssl.log's first columns, ts to established (the columns after it differ between Zeek versions). */
 export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): number {
@@ -725,3 +836,45 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   r.established = v === 1;
   return end;
 }
+
+/** The prefixes of each log, longest first: the parser takes the first one a block starts with. */
+export const CONN_PREFIXES: readonly TsvPrefix<ConnRecord>[] = [
+  {
+    fields: [
+      ...ID_FIELDS, 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp',
+      'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents',
+    ],
+    parse: connTsvPrefix,
+  },
+];
+
+export const DNS_PREFIXES: readonly TsvPrefix<DnsRecord>[] = [
+  {
+    fields: [
+      ...ID_FIELDS, 'proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name', 'rcode',
+      'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected',
+    ],
+    parse: dnsTsvPrefix,
+  },
+];
+
+const HTTP_HEAD = [...ID_FIELDS, 'trans_depth', 'method', 'host', 'uri', 'referrer', 'version', 'user_agent'];
+
+export const HTTP_PREFIXES: readonly TsvPrefix<HttpRecord>[] = [
+  {
+    fields: [
+      ...HTTP_HEAD, 'origin', 'request_body_len', 'response_body_len', 'status_code', 'status_msg', 'info_code',
+      'info_msg', 'tags', 'username', 'password', 'proxied', 'orig_fuids', 'orig_filenames', 'orig_mime_types',
+      'resp_fuids', 'resp_filenames', 'resp_mime_types',
+    ],
+    parse: httpTsvLong,
+  },
+  { fields: HTTP_HEAD, parse: httpTsvPrefix },
+];
+
+export const SSL_PREFIXES: readonly TsvPrefix<SslRecord>[] = [
+  {
+    fields: [...ID_FIELDS, 'version', 'cipher', 'curve', 'server_name', 'resumed', 'last_alert', 'next_protocol', 'established'],
+    parse: sslTsvPrefix,
+  },
+];

@@ -15,7 +15,7 @@ import { connMapper } from '../../../src/ingest/zeek/conn.js';
 import { dnsMapper } from '../../../src/ingest/zeek/dns.js';
 import { httpMapper } from '../../../src/ingest/zeek/http.js';
 import { sslMapper } from '../../../src/ingest/zeek/ssl.js';
-import { connTsvPrefix, dnsTsvPrefix, httpTsvPrefix, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
+import { connTsvPrefix, dnsTsvPrefix, httpTsvLong, httpTsvPrefix, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
 import { CollectingSink, corpus, HAVE_CORPUS } from './helpers.js';
 
 function parse(data: Buffer, prefixParsers: boolean, split?: number) {
@@ -194,6 +194,11 @@ describe('prefix parsers on generated lines', () => {
     // The prefix ends at the TAB before `-` (the column after user_agent), decoded escape and all.
     expect(httpTsvPrefix(http, b3, 0, b3.length - 1)).toBe(b3.length - 3);
     expect(http).toMatchObject({ transDepth: 1, method: 'GET', uri: '/path/b2xx?q=4676', referrer: null, version: '1.1', userAgent: 'Mozilla/5.0 (KHTML, like Gecko)' });
+    // The whole of http.log's default columns, as the generator (and Zeek 5+) writes them.
+    const long = Buffer.from(line.http + '\t0\t5923\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t(empty)\t(empty)\t(empty)\tFS4scAy0zuFE2DUHx4\t(empty)\ttext/html\n');
+    const http2 = httpMapper.create(undefined);
+    expect(httpTsvLong(http2, long, 0, long.length - 1)).toBe(long.length - 1);
+    expect(http2).toMatchObject({ userAgent: 'Mozilla/5.0 (KHTML, like Gecko)', origin: null, requestBodyLen: 0, responseBodyLen: 5923, statusCode: 200, statusMsg: 'OK', tags: [], respMimeTypes: ['text/html'] });
     const ssl = sslMapper.create(undefined);
     const b4 = Buffer.from(line.ssl + '\n');
     expect(sslTsvPrefix(ssl, b4, 0, b4.length - 1)).toBe(b4.length - 1 - '\tCsxknGIti'.length);
