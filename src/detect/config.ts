@@ -116,7 +116,7 @@ export interface DetectCaps {
   maxUidNames: number;
   /**
    * Joined uid entries kept for TLS/HTTP rows that come after their conn row (the most recent
-   * joins; older ones are forgotten, see uid-join.ts). Default 200000.
+   * joins; older ones are forgotten, see uid-join.ts). Default 100000.
    */
   maxUidJoinWindow: number;
   /** Address -> DNS name entries. Default 500000. */
@@ -191,7 +191,7 @@ export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
   maxBeatsPerPair: 10_000,
   maxFailedPerPair: 2_000,
   maxUidNames: 1_000_000,
-  maxUidJoinWindow: 200_000,
+  maxUidJoinWindow: 100_000,
   maxDnsAddresses: 500_000,
   maxDnsDomains: 200_000,
   maxNamesPerDomain: 2_000,

@@ -164,8 +164,7 @@ export class DetectionEngine implements RecordSink {
         ctx.capHit('detect_pairs_cap', `more than ${caps.maxPairs} host pairs; later pairs are not tracked`);
         return ctx.uids.forget(r.uid);
       }
-      p = new PairState(r.origH, r.respH, dir);
-      this.pairs.add(p);
+      p = this.pairs.add(r.origH, r.respH, dir);
     }
     p.conns++;
     p.sources |= sourceBit(r.source);
@@ -176,8 +175,8 @@ export class DetectionEngine implements RecordSink {
     if (r.ts < p.first) p.first = r.ts;
     const dur = r.duration !== null && r.duration > 0 ? r.duration : 0;
     if (r.ts + dur > p.last) p.last = r.ts + dur;
-    p.ports.add(r.respP * 4 + protoCode(r.proto));
-    if (r.service) p.services.add(r.service);
+    p.addPort(r.respP * 4 + protoCode(r.proto));
+    if (r.service) p.addService(r.service);
     // Index of this connection's beat, -1 when it is not stored as one.
     let beat = -1;
     if (isFailedAttempt(r)) {

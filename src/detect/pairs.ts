@@ -102,57 +102,279 @@ export class TopCounter<K> {
   }
 }
 
+/** Pairs per column chunk: columns grow a chunk at a time, so at most one chunk is slack. */
+const PAIR_CHUNK = 4096;
+
+// Double columns of a pair (offsets in PairChunk.f).
+const F_ORIG_BYTES = 0;
+const F_RESP_BYTES = 1;
+const F_FIRST = 2;
+const F_LAST = 3;
+const F_TS0 = 4;
+const F_SENT0 = 5;
+const F_RECV0 = 6;
+const F_SUM_DUR = 7;
+const F_MAX_DUR = 8;
+const F_MAX_DUR_TS = 9;
+const F_MAX_DUR_ORIG = 10;
+const F_MAX_DUR_RESP = 11;
+const NF = 12;
+// 32-bit integer columns (offsets in PairChunk.n).
+const I_SOURCES = 0;
+const I_CONNS = 1;
+const I_FAILED = 2;
+const I_REF0 = 3;
+const I_HASH0 = 4;
+const I_BEATS_DROPPED = 5;
+const I_FAILED_DROPPED = 6;
+const I_MAX_DUR_REF = 7;
+const I_MAX_DUR_OPEN = 8;
+const I_MAX_DUR_PORT_PROTO = 9;
+const I_OPEN_AT_END = 10;
+const I_LONG_CONNS = 11;
+const I_PORT0 = 12;
+const I_PORT_C0 = 13;
+const I_SVC_C0 = 14;
+const NI = 15;
+// String columns (offsets in PairChunk.s).
+const S_MAX_DUR_UID = 0;
+const S_MAX_DUR_CID = 1;
+const S_SVC0 = 2;
+const NS = 3;
+
+/**
+ * Numbers and strings of PAIR_CHUNK pairs, one row per pair: typed arrays hold the numbers
+ * unboxed (a double in an object field is a separate heap number in V8) and are not traced
+ * by the garbage collector.
+ */
+class PairChunk {
+  readonly f = new Float64Array(PAIR_CHUNK * NF);
+  readonly n = new Int32Array(PAIR_CHUNK * NI);
+  readonly s: (string | null)[] = [];
+  used = 0;
+}
+
+/** Where PairStates keep their columns (one per engine). */
+export class PairColumns {
+  private chunk: PairChunk | null = null;
+
+  /** A new pair's state, its row initialised. */
+  create(src: string, dst: string, dir: Direction): PairState {
+    let k = this.chunk;
+    if (k === null || k.used === PAIR_CHUNK) this.chunk = k = new PairChunk();
+    const i = k.used++;
+    k.f[i * NF + F_FIRST] = Infinity;
+    k.f[i * NF + F_LAST] = -Infinity;
+    k.n[i * NI + I_REF0] = NO_INFO;
+    k.n[i * NI + I_MAX_DUR_REF] = NO_INFO;
+    k.s.push('', null, null);
+    return new PairState(src, dst, dir, k, i);
+  }
+}
+
+/** Read-only view of a pair's port or service counts (first key in the pair's row). */
+export interface TopCounts<K> {
+  top(): K | undefined;
+  /** [key, count] pairs, first key first. */
+  entries(): [K, number][];
+}
+
+/**
+ * One (originator, responder) pair. Scalars live in the engine's PairColumns (the
+ * accessors below); the object holds the addresses, the direction and the beat arrays.
+ */
 export class PairState implements UidJoinOwner {
-  sources = 0;
-  conns = 0;
-  failed = 0;
-  origBytes = 0;
-  respBytes = 0;
-  first = Infinity;
-  last = -Infinity;
   /**
    * Successful connections after the first as (start time, bytes sent, bytes received)
    * triples, and as (name ref, uid hash) pairs (uid-join.ts): V8 keeps such arrays of
    * numbers unboxed (8 bytes a double, small integers in place), with a few dozen bytes of
    * header where a typed array costs hundreds, and most pairs hold a handful of beats. Made
    * on the second beat, so pairs with one connection or only failed attempts carry none.
+   * The first beat lives in the pair's row.
    */
   private beats: number[] | null = null;
   private refs: number[] | null = null;
-  /** The first beat lives in fields: most pairs of a busy day see one or two connections. */
-  private ts0 = 0;
-  private sent0 = 0;
-  private recv0 = 0;
-  private ref0 = NO_INFO;
-  private hash0 = 0;
   private n = 0;
-  beatsDropped = 0;
   /** Failed attempts: start times (made on the first one). */
   fTs: number[] | null = null;
-  failedDropped = 0;
-  readonly services = new TopCounter<string>(8);
-  /** port * 4 + PROTO_CODE */
-  readonly ports = new TopCounter<number>(32);
-  // Long connections.
-  sumDuration = 0;
-  maxDuration = 0;
-  maxDurTs = 0;
-  maxDurUid = '';
-  /** Name ref of the longest connection (uid-join.ts). */
-  maxDurRef = NO_INFO;
-  maxDurCommunityId: string | null = null;
-  maxDurOpen = false;
-  maxDurPortProto = 0;
-  maxDurOrig = 0;
-  maxDurResp = 0;
-  openAtEnd = 0;
-  longConns = 0;
+  /** Ports (port * 4 + PROTO_CODE) and services after the first one (made on the second). */
+  private portsMore: SmallCounter<number> | null = null;
+  private svcMore: SmallCounter<string> | null = null;
+  private readonly fo: number;
+  private readonly io: number;
+  private readonly so: number;
 
   constructor(
     readonly src: string,
     readonly dst: string,
     readonly dir: Direction,
-  ) {}
+    private readonly k: PairChunk,
+    i: number,
+  ) {
+    this.fo = i * NF;
+    this.io = i * NI;
+    this.so = i * NS;
+  }
+
+  get sources(): number {
+    return this.k.n[this.io + I_SOURCES];
+  }
+  set sources(v: number) {
+    this.k.n[this.io + I_SOURCES] = v;
+  }
+  get conns(): number {
+    return this.k.n[this.io + I_CONNS];
+  }
+  set conns(v: number) {
+    this.k.n[this.io + I_CONNS] = v;
+  }
+  get failed(): number {
+    return this.k.n[this.io + I_FAILED];
+  }
+  set failed(v: number) {
+    this.k.n[this.io + I_FAILED] = v;
+  }
+  get origBytes(): number {
+    return this.k.f[this.fo + F_ORIG_BYTES];
+  }
+  set origBytes(v: number) {
+    this.k.f[this.fo + F_ORIG_BYTES] = v;
+  }
+  get respBytes(): number {
+    return this.k.f[this.fo + F_RESP_BYTES];
+  }
+  set respBytes(v: number) {
+    this.k.f[this.fo + F_RESP_BYTES] = v;
+  }
+  get first(): number {
+    return this.k.f[this.fo + F_FIRST];
+  }
+  set first(v: number) {
+    this.k.f[this.fo + F_FIRST] = v;
+  }
+  get last(): number {
+    return this.k.f[this.fo + F_LAST];
+  }
+  set last(v: number) {
+    this.k.f[this.fo + F_LAST] = v;
+  }
+  get beatsDropped(): number {
+    return this.k.n[this.io + I_BEATS_DROPPED];
+  }
+  set beatsDropped(v: number) {
+    this.k.n[this.io + I_BEATS_DROPPED] = v;
+  }
+  get failedDropped(): number {
+    return this.k.n[this.io + I_FAILED_DROPPED];
+  }
+  set failedDropped(v: number) {
+    this.k.n[this.io + I_FAILED_DROPPED] = v;
+  }
+  // Long connections.
+  get sumDuration(): number {
+    return this.k.f[this.fo + F_SUM_DUR];
+  }
+  set sumDuration(v: number) {
+    this.k.f[this.fo + F_SUM_DUR] = v;
+  }
+  get maxDuration(): number {
+    return this.k.f[this.fo + F_MAX_DUR];
+  }
+  set maxDuration(v: number) {
+    this.k.f[this.fo + F_MAX_DUR] = v;
+  }
+  get maxDurTs(): number {
+    return this.k.f[this.fo + F_MAX_DUR_TS];
+  }
+  set maxDurTs(v: number) {
+    this.k.f[this.fo + F_MAX_DUR_TS] = v;
+  }
+  get maxDurUid(): string {
+    return this.k.s[this.so + S_MAX_DUR_UID] ?? '';
+  }
+  set maxDurUid(v: string) {
+    this.k.s[this.so + S_MAX_DUR_UID] = v;
+  }
+  /** Name ref of the longest connection (uid-join.ts). */
+  get maxDurRef(): number {
+    return this.k.n[this.io + I_MAX_DUR_REF];
+  }
+  set maxDurRef(v: number) {
+    this.k.n[this.io + I_MAX_DUR_REF] = v;
+  }
+  get maxDurCommunityId(): string | null {
+    return this.k.s[this.so + S_MAX_DUR_CID];
+  }
+  set maxDurCommunityId(v: string | null) {
+    this.k.s[this.so + S_MAX_DUR_CID] = v;
+  }
+  get maxDurOpen(): boolean {
+    return this.k.n[this.io + I_MAX_DUR_OPEN] === 1;
+  }
+  set maxDurOpen(v: boolean) {
+    this.k.n[this.io + I_MAX_DUR_OPEN] = v ? 1 : 0;
+  }
+  get maxDurPortProto(): number {
+    return this.k.n[this.io + I_MAX_DUR_PORT_PROTO];
+  }
+  set maxDurPortProto(v: number) {
+    this.k.n[this.io + I_MAX_DUR_PORT_PROTO] = v;
+  }
+  get maxDurOrig(): number {
+    return this.k.f[this.fo + F_MAX_DUR_ORIG];
+  }
+  set maxDurOrig(v: number) {
+    this.k.f[this.fo + F_MAX_DUR_ORIG] = v;
+  }
+  get maxDurResp(): number {
+    return this.k.f[this.fo + F_MAX_DUR_RESP];
+  }
+  set maxDurResp(v: number) {
+    this.k.f[this.fo + F_MAX_DUR_RESP] = v;
+  }
+  get openAtEnd(): number {
+    return this.k.n[this.io + I_OPEN_AT_END];
+  }
+  set openAtEnd(v: number) {
+    this.k.n[this.io + I_OPEN_AT_END] = v;
+  }
+  get longConns(): number {
+    return this.k.n[this.io + I_LONG_CONNS];
+  }
+  set longConns(v: number) {
+    this.k.n[this.io + I_LONG_CONNS] = v;
+  }
+
+  /** Count a port key (port * 4 + PROTO_CODE); at most 32 distinct keys per pair. */
+  addPort(key: number): void {
+    const n = this.k.n;
+    const io = this.io;
+    if (n[io + I_PORT_C0] === 0 || n[io + I_PORT0] === key) {
+      n[io + I_PORT0] = key;
+      n[io + I_PORT_C0]++;
+      return;
+    }
+    (this.portsMore ??= new SmallCounter<number>(31)).add(key);
+  }
+  /** Count a service (Zeek's service field); at most 8 distinct values per pair. */
+  addService(svc: string): void {
+    const io = this.io;
+    const n = this.k.n;
+    if (n[io + I_SVC_C0] === 0 || this.k.s[this.so + S_SVC0] === svc) {
+      this.k.s[this.so + S_SVC0] = svc;
+      n[io + I_SVC_C0]++;
+      return;
+    }
+    (this.svcMore ??= new SmallCounter<string>(7)).add(svc);
+  }
+  /** Port keys (port * 4 + PROTO_CODE) and their counts. */
+  get ports(): TopCounts<number> {
+    return topCounts(this.k.n[this.io + I_PORT0], this.k.n[this.io + I_PORT_C0], this.portsMore);
+  }
+  /** Services and their counts. */
+  get services(): TopCounts<string> {
+    return topCounts(this.k.s[this.so + S_SVC0] ?? '', this.k.n[this.io + I_SVC_C0], this.svcMore);
+  }
 
   get beatCount(): number {
     return this.n;
@@ -168,11 +390,12 @@ export class PairState implements UidJoinOwner {
    */
   addBeat(ts: number, sent: number, received: number, ref: number, hash: number): number {
     if (this.n === 0) {
-      this.ts0 = ts;
-      this.sent0 = sent;
-      this.recv0 = received;
-      this.ref0 = ref;
-      this.hash0 = hash;
+      const f = this.k.f;
+      f[this.fo + F_TS0] = ts;
+      f[this.fo + F_SENT0] = sent;
+      f[this.fo + F_RECV0] = received;
+      this.k.n[this.io + I_REF0] = ref;
+      this.k.n[this.io + I_HASH0] = hash;
     } else {
       (this.beats ??= []).push(ts, sent, received);
       (this.refs ??= []).push(ref, hash);
@@ -183,17 +406,17 @@ export class PairState implements UidJoinOwner {
     (this.fTs ??= []).push(ts);
   }
   beatTs(i: number): number {
-    return i === 0 ? this.ts0 : this.beats![3 * (i - 1)];
+    return i === 0 ? this.k.f[this.fo + F_TS0] : this.beats![3 * (i - 1)];
   }
   beatSent(i: number): number {
-    return i === 0 ? this.sent0 : this.beats![3 * (i - 1) + 1];
+    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.beats![3 * (i - 1) + 1];
   }
   beatReceived(i: number): number {
-    return i === 0 ? this.recv0 : this.beats![3 * (i - 1) + 2];
+    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.beats![3 * (i - 1) + 2];
   }
   /** Name ref of beat i (uid-join.ts). */
   beatRef(i: number): number {
-    return i === 0 ? this.ref0 : this.refs![2 * (i - 1)];
+    return i === 0 ? this.k.n[this.io + I_REF0] : this.refs![2 * (i - 1)];
   }
   /**
    * True when a stored beat has this uid hash (uidHash(); used only for the few open
@@ -201,16 +424,34 @@ export class PairState implements UidJoinOwner {
    */
   hasBeatHash(hash: number): boolean {
     if (this.n === 0) return false;
-    if (this.hash0 === hash) return true;
+    if (this.k.n[this.io + I_HASH0] === hash) return true;
     const r = this.refs;
     if (r !== null) for (let i = 1; i < r.length; i += 2) if (r[i] === hash) return true;
     return false;
   }
   uidRefChanged(beat: number, uid: string, ref: number): void {
-    if (beat === 0) this.ref0 = ref;
+    if (beat === 0) this.k.n[this.io + I_REF0] = ref;
     else if (beat > 0) this.refs![2 * (beat - 1)] = ref;
     if (uid === this.maxDurUid) this.maxDurRef = ref;
   }
+}
+
+/** TopCounts over a first key and count and the counter of the others (TopCounter's rules). */
+function topCounts<K>(k0: K, c0: number, more: SmallCounter<K> | null): TopCounts<K> {
+  return {
+    top(): K | undefined {
+      if (c0 === 0) return more?.top();
+      if (!more) return k0;
+      const t = more.top();
+      return t !== undefined && (more.m.get(t) ?? 0) > c0 ? t : k0;
+    },
+    entries(): [K, number][] {
+      const out: [K, number][] = [];
+      if (c0 > 0) out.push([k0, c0]);
+      if (more) for (const e of more.m) out.push(e);
+      return out;
+    },
+  };
 }
 
 /**
@@ -220,6 +461,7 @@ export class PairState implements UidJoinOwner {
 export class PairIndex {
   private readonly bySrc = new Map<string, Map<string, PairState>>();
   private readonly list: PairState[] = [];
+  private readonly columns = new PairColumns();
 
   get size(): number {
     return this.list.length;
@@ -229,11 +471,14 @@ export class PairIndex {
     return this.bySrc.get(src)?.get(dst);
   }
 
-  add(p: PairState): void {
-    let m = this.bySrc.get(p.src);
-    if (m === undefined) this.bySrc.set(p.src, (m = new Map()));
-    m.set(p.dst, p);
+  /** A new pair (the caller checked that it is not there yet). */
+  add(src: string, dst: string, dir: Direction): PairState {
+    const p = this.columns.create(src, dst, dir);
+    let m = this.bySrc.get(src);
+    if (m === undefined) this.bySrc.set(src, (m = new Map()));
+    m.set(dst, p);
     this.list.push(p);
+    return p;
   }
 
   values(): IterableIterator<PairState> {
