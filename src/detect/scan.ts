@@ -120,10 +120,45 @@ export function scanCountScore(count: number, threshold: number): number {
   return Math.min(0.9, 0.5 + 0.4 * clamp01(Math.log10(count / threshold)));
 }
 
+/**
+ * Target -> first probe time, with the first target in two fields and a Map only from the
+ * second one: most groups (a source and one address, for vertical scans) never get a second
+ * target, and a busy day holds tens of thousands of them.
+ */
+export class TargetTimes {
+  private k0: string | number | null = null;
+  private t0 = 0;
+  private more: Map<string | number, number> | null = null;
+
+  get size(): number {
+    return this.k0 === null ? 0 : 1 + (this.more === null ? 0 : this.more.size);
+  }
+  get(k: string | number): number | undefined {
+    if (this.k0 === k) return this.t0;
+    return this.more === null ? undefined : this.more.get(k);
+  }
+  set(k: string | number, ts: number): void {
+    if (this.k0 === null || this.k0 === k) {
+      this.k0 = k;
+      this.t0 = ts;
+    } else (this.more ??= new Map()).set(k, ts);
+  }
+  keys(): (string | number)[] {
+    const out: (string | number)[] = this.k0 === null ? [] : [this.k0];
+    if (this.more !== null) for (const k of this.more.keys()) out.push(k);
+    return out;
+  }
+  values(): number[] {
+    const out: number[] = this.k0 === null ? [] : [this.t0];
+    if (this.more !== null) for (const v of this.more.values()) out.push(v);
+    return out;
+  }
+}
+
 /** One group: a source and a port (horizontal), a source and a target (vertical), or a source (sweep). */
 class ScanGroup {
   /** Target (address or port key) -> first probe time. */
-  readonly targets = new Map<string | number, number>();
+  readonly targets = new TargetTimes();
   probes = 0;
   first = Infinity;
   last = -Infinity;

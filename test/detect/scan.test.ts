@@ -14,7 +14,7 @@ import { loadSignatures } from '../../src/cli/signatures.js';
 import { authService, isLoginAttempt } from '../../src/detect/brute-force.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import type { DetectConfig } from '../../src/detect/index.js';
-import { isEchoRequest, isProbe, maxInWindow, scanCountScore, subnetOf } from '../../src/detect/scan.js';
+import { isEchoRequest, isProbe, maxInWindow, scanCountScore, subnetOf, TargetTimes } from '../../src/detect/scan.js';
 import { readZeekLogs } from '../../src/ingest/zeek/index.js';
 import { classifyInputs, runAnalysis } from '../../src/pipeline.js';
 import { prng, ScenarioBuilder, START } from '../scenario/generate.js';
@@ -78,6 +78,19 @@ describe('scan helpers', () => {
     [10, 0, 0],
   ])('scanCountScore(%i, %i)', (n, th, want) => {
     expect(scanCountScore(n, th)).toBeCloseTo(want, 6);
+  });
+
+  it('TargetTimes keeps the first target inline and the others in a map, like a Map', () => {
+    const t = new TargetTimes();
+    expect(t.size).toBe(0);
+    expect(t.get('a')).toBeUndefined();
+    t.set('a', 5);
+    t.set('a', 3);
+    expect([t.size, t.get('a'), t.keys(), t.values()]).toEqual([1, 3, ['a'], [3]]);
+    t.set(7, 9);
+    t.set('b', 1);
+    t.set(7, 2);
+    expect([t.size, t.get(7), t.get('b'), t.keys(), t.values()]).toEqual([3, 2, 1, ['a', 7, 'b'], [3, 2, 1]]);
   });
 
   it.each([
