@@ -23,7 +23,10 @@
  * A probe is a connection attempt that carried no data: TCP with a failed state (S0, REJ,
  * RSTOS0, RSTRH, SH, SHR) or no payload either way (SYN scans of open ports end in RSTO with
  * no data), UDP with no reply. Like Zeek's scan.zeek, successful connections never count,
- * so busy clients (a browser opening a hundred CDN connections) are not scanners.
+ * so busy clients (a browser opening a hundred CDN connections) are not scanners. Two UDP
+ * patterns are unanswered by design and skipped: traceroute (ports 33434-33534, one port
+ * per hop, answered by ICMP from the routers) and a configured resolver's recursive
+ * queries to authoritative servers on 53.
  *
  * Window: for every group the distinct targets are kept with the first time each was probed
  * (the earliest over all records, so record order does not matter), and the count is the
@@ -70,6 +73,10 @@ export const MONITORING_FACTOR = 0.4;
 const MAX_REPORTED_PORTS = 8;
 
 export type ScanKind = 'horizontal' | 'vertical' | 'icmp_sweep' | 'p2p_fanout';
+
+/** Destination ports of classic UDP traceroute (base port 33434, up to 100 probes). */
+const TRACEROUTE_FIRST = 33434;
+const TRACEROUTE_LAST = 33534;
 
 /** Factor for peer-to-peer fan-out against a scan (file-sharing clients do the same). */
 export const P2P_FACTOR = 0.7;
@@ -198,6 +205,7 @@ export class ScanTracker {
     const echo = isEchoRequest(r);
     if (!echo && !isProbe(r)) return;
     const ctx = this.ctx;
+    if (r.proto === 'udp' && ((r.respP >= TRACEROUTE_FIRST && r.respP <= TRACEROUTE_LAST) || (r.respP === 53 && ctx.cfg.resolvers.has(r.origH)))) return;
     if (dir !== 'outbound' && dir !== 'internal' && !ctx.considered(dir)) return;
     if (echo) {
       const net = subnetOf(r.respH);

@@ -167,6 +167,17 @@ describe('scan on hand-built connections', () => {
     expect(s.mitreTechniqueIds).toEqual(['T1046']);
   });
 
+  it('skips traceroute and a resolver\'s unanswered recursive queries', () => {
+    const b = new ScenarioBuilder(13);
+    const udp = (ts: number, src: string, dst: string, port: number): void => {
+      b.addConn({ ts, origH: src, respH: dst, respP: port, proto: 'udp', connState: 'S0', origBytes: 32, respBytes: 0, respPkts: 0, respIpBytes: 0 });
+    };
+    for (let i = 0; i < 90; i++) udp(START + i * 0.1, '10.0.0.5', '198.51.100.9', 33434 + i);
+    for (let i = 0; i < 40; i++) udp(START + i, '10.0.0.53', `198.51.100.${i + 1}`, 53);
+    expect(run(b.conn, { resolvers: ['10.0.0.53'] }).filter((f) => f.detector === 'scan')).toEqual([]);
+    expect(run(b.conn).filter((f) => f.detector === 'scan').map((f) => f.srcIp)).toEqual(['10.0.0.53']);
+  });
+
   it('ignores the Internet scanning us unless inbound is considered', () => {
     const b = new ScenarioBuilder(6);
     for (let p = 1; p <= 20; p++) probe(b, START + p, '198.51.100.7', '10.0.0.9', 1000 + p, 'REJ');
