@@ -1,17 +1,20 @@
 /**
  * Live connection state in columns: one typed array per numeric field, indexed by a slot
  * number (a connection) or by an endpoint number (2 * slot + side, the two TCP endpoints of
- * the slot), plus a few plain arrays for the fields that hold objects (app analyzer, history
- * string, tunnel parent, burst times, TCP out-of-order blocks and scaled-history counters).
+ * the slot). Objects stay out of the columns: the app analyzers in one plain array (only with
+ * an app layer), and the rare ones (a history past the shared-string cap, tunnel parent, burst
+ * times, TCP out-of-order blocks and scaled-history counters) in maps by slot or endpoint,
+ * which a slot bit says to clear when the slot is freed.
  *
  * Why: one object graph per connection (a session and two endpoint objects, about 800 bytes
  * of heap) made the garbage collector the largest single cost of the flow table, and the
  * heap about twice the live state. Numbers in typed arrays are outside the JS heap, are never
- * traced, and cost 4 or 8 bytes each. About 450 bytes per slot in all.
+ * traced, and cost 4 or 8 bytes each: about 400 bytes per slot in all.
  *
  * Slots are handed out from a free list (most recently freed first, so the touched part of
- * the arrays stays near the live peak). The arrays double when full, up to the table's cap.
- * Freed slots keep stale numbers: `init` writes every column of a slot when it is taken.
+ * the arrays stays near the live peak). The arrays double when full while small, then grow
+ * once to the table's cap (FULL_SIZE_FROM). Freed slots keep stale numbers: Conn.init writes
+ * every column of a slot when it is taken.
  */
 import type { AppAnalyzer } from '../core/records.js';
 
@@ -46,6 +49,13 @@ export const BIT_EXTRAS = 1 << 15;
 export const KEY_WORDS = 10;
 /** First capacity, in slots. */
 const INITIAL_SLOTS = 1024;
+/**
+ * Past this capacity the arrays grow at once to the table's cap. A large typed array is
+ * zero-filled memory from the system, which takes physical pages only when touched, so the
+ * unused part costs address space, not RSS; growing by doubling would instead copy every
+ * column and hold the old and the new copy at once (twice the live state at the peak).
+ */
+const FULL_SIZE_FROM = 65536;
 
 function growI32(a: Int32Array, n: number): Int32Array {
   const b = new Int32Array(n);
@@ -62,10 +72,6 @@ function growF64(a: Float64Array, n: number): Float64Array {
   b.set(a);
   return b;
 }
-function growRefs<T>(a: T[], n: number, fill: T): void {
-  for (let i = a.length; i < n; i++) a.push(fill);
-}
-
 export class FlowColumns {
   /** Slots the arrays hold now. */
   capacity: number;
@@ -191,7 +197,6 @@ export class FlowColumns {
     this.lastReassem = new Float64Array(e);
     this.trimSeq = new Float64Array(e);
     this.maxUpper = new Float64Array(e);
-    if (this.app !== null) growRefs(this.app, n, null);
   }
 
   /**
@@ -202,8 +207,9 @@ export class FlowColumns {
     if (this.nFree > 0) return this.freeList[--this.nFree];
     if (this.top >= this.capacity) {
       if (this.capacity >= this.maxSlots) return -1;
-      this.grow(Math.min(this.maxSlots, this.capacity * 2));
+      this.grow(this.capacity >= FULL_SIZE_FROM ? this.maxSlots : Math.min(this.maxSlots, this.capacity * 2));
     }
+    if (this.app !== null) this.app.push(null);
     return this.top++;
   }
 
@@ -278,7 +284,6 @@ export class FlowColumns {
     this.lastReassem = growF64(this.lastReassem, e);
     this.trimSeq = growF64(this.trimSeq, e);
     this.maxUpper = growF64(this.maxUpper, e);
-    if (this.app !== null) growRefs(this.app, n, null);
   }
 
   /** Resets the TCP endpoint columns of slot `s` (side 0 starts as the originator). */

@@ -123,20 +123,22 @@ function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-/** MurmurHash3 (x86, 32-bit) over 32-bit words, with the finaliser. */
+/** One MurmurHash3 (x86, 32-bit) block step: mixes word `w` into state `h`. */
+function murmurMix(h: number, w: number): number {
+  let k = Math.imul(w, 0xcc9e2d51);
+  k = rotl(k, 15);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = rotl(h, 13);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3 (x86, 32-bit) over 32-bit words, with the finaliser (no closure, no allocation). */
 function murmurWords(words: Int32Array, n: number, extra0: number, extra1: number, seed: number): number {
   let h = seed | 0;
-  const mix = (w: number): void => {
-    let k = Math.imul(w, 0xcc9e2d51);
-    k = rotl(k, 15);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = rotl(h, 13);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  };
-  for (let i = 0; i < n; i++) mix(words[i]);
-  mix(extra0);
-  mix(extra1);
+  for (let i = 0; i < n; i++) h = murmurMix(h, words[i]);
+  h = murmurMix(h, extra0);
+  h = murmurMix(h, extra1);
   h ^= (n + 2) * 4;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -146,6 +148,9 @@ function murmurWords(words: Int32Array, n: number, extra0: number, extra1: numbe
   return h >>> 0;
 }
 
+/** The three hash words of a uid, reused (base62Words consumes them). */
+const uidHash: number[] = [0, 0, 0];
+
 /**
  * Connection uid: 'C' + base62 of 96 bits hashed (MurmurHash3, three seeds) from the key and
  * the first packet time in microseconds. Deterministic across runs; not cryptographic.
@@ -153,11 +158,10 @@ function murmurWords(words: Int32Array, n: number, extra0: number, extra1: numbe
 function connUid(words: Int32Array, nWords: number, ts: number): string {
   const sec = Math.floor(ts);
   const usec = Math.round((ts - sec) * 1e6);
-  const w = [
-    murmurWords(words, nWords, sec | 0, usec, 0x9747b28c),
-    murmurWords(words, nWords, sec | 0, usec, 0x5bd1e995),
-    murmurWords(words, nWords, sec | 0, usec, 0x27d4eb2f),
-  ];
+  const w = uidHash;
+  w[0] = murmurWords(words, nWords, sec | 0, usec, 0x9747b28c);
+  w[1] = murmurWords(words, nWords, sec | 0, usec, 0x5bd1e995);
+  w[2] = murmurWords(words, nWords, sec | 0, usec, 0x27d4eb2f);
   return base62Words(w, 'C');
 }
 
