@@ -112,15 +112,11 @@ class SshPair {
   readonly r = new SshWalker();
 }
 
-/**
- * Fixed facts about the connection (ConnAnalyzer.flags), with the responder port above them so
- * that detection never has to load the ConnId (another object, usually not in the CPU cache).
- */
+/** Fixed facts about the connection (ConnAnalyzer.flags). */
 const enum Flag {
   Tcp = 1,
   /** First TCP packet was not a SYN (Zeek's partial connection). */
   Midstream = 2,
-  RespPortShift = 2,
 }
 
 /**
@@ -135,14 +131,34 @@ const enum Det {
   RDead = 1 << 15,
 }
 
-/** The entropy sample is off (sampling disabled): ConnAnalyzer.entMilli. */
-const ENT_OFF = -2;
+/**
+ * State of the entropy sample (ConnAnalyzer.entSlot); a slot number (>= 0) while a histogram
+ * slot holds a sample in progress, with ConnAnalyzer.entV the bytes counted so far.
+ */
+const enum Ent {
+  /** In progress without a slot (entV bytes counted: none yet). */
+  Pending = -1,
+  /** Complete: entV is the value in thousandths, or -1 when there is none to report. */
+  Done = -2,
+  /** Sampling is disabled. */
+  Off = -3,
+}
 
 /**
  * One per connection, kept small: numbers for the state, and parsers created only once their
  * protocol is detected (most connections never get one). Nothing here is allocated per packet.
+ *
+ * The analyzer is also the connection's ConnId for its parsers and their records: the flow
+ * table's ConnId object is read once in the constructor and not kept, so each live connection
+ * carries one object here, not two (their survival to the old generation is most of the app
+ * layer's garbage-collection cost). The address strings are let go once nothing more will be
+ * parsed (most connections), so that they do not live on with the connection.
  */
-export class ConnAnalyzer implements AppAnalyzer {
+export class ConnAnalyzer implements AppAnalyzer, ConnId {
+  origH: string;
+  readonly origP: number;
+  respH: string;
+  readonly respP: number;
   private mode = Mode.Detect;
   /** Flag bits. */
   private readonly flags: number;
@@ -150,21 +166,17 @@ export class ConnAnalyzer implements AppAnalyzer {
   private det = 0;
   /** Confirmed services in confirmation order, 4 bits each (first in the low bits); 0 = none. */
   private services = 0;
-  /** Detection buffers (null until a direction must be buffered). */
-  private bufs: DetectBufs | null = null;
+  /**
+   * In Detect mode, the detection buffers (null until a direction must be buffered); once a
+   * parser started, that parser (which one follows from the mode it was started for). The two
+   * are never needed at once: a parser's start consumes the buffers.
+   */
+  private aux: DetectBufs | TlsAnalyzer | DnsAnalyzer | QuicAnalyzer | SshPair | null = null;
   /** HTTP parser, kept after a CONNECT/Upgrade for its end-of-connection records. */
   private http: HttpAnalyzer | null = null;
-  /** The other parser of the connection (which one follows from the mode it was started for). */
-  private parser: TlsAnalyzer | DnsAnalyzer | QuicAnalyzer | SshPair | null = null;
-  /**
-   * The connection's addresses, for the parsers and their records; dropped once nothing more
-   * will be parsed (most connections), so that it does not live on with the connection.
-   */
-  private id: ConnId | null;
-  /** Entropy sample: histogram slot (-1 none), bytes counted, value in thousandths once complete (-1 pending, ENT_OFF). */
-  private entSlot = -1;
-  private entN = 0;
-  private entMilli = -1;
+  /** Entropy sample: a histogram slot or an Ent state; see Ent for entV. */
+  private entSlot: number = Ent.Pending;
+  private entV = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -173,10 +185,13 @@ export class ConnAnalyzer implements AppAnalyzer {
     private readonly uid: string,
     midstream = false,
   ) {
-    this.id = id;
+    this.origH = id.origH;
+    this.origP = id.origP;
+    this.respH = id.respH;
+    this.respP = id.respP;
     const tcp = proto === 'tcp';
-    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0) | (id.respP << Flag.RespPortShift);
-    if (ctx.entropy === null) this.entMilli = ENT_OFF;
+    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
+    if (ctx.entropy === null) this.entSlot = Ent.Off;
     if (tcp && ctx.expected.size > 0) {
       const svc = ctx.expected.take(id.origH, id.respH, id.respP);
       if (svc !== 0) {
@@ -203,12 +218,12 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (len <= 0) return true;
     const expected = this.ctx.expected;
     if (expected.size > 0) expected.now = ts;
-    if (fromOrig && this.entMilli === -1) this.sample(buf, off, len);
+    if (fromOrig && this.entSlot >= Ent.Pending) this.sample(buf, off, len);
     // HTTP's end-of-connection records (bodies read until close) take the last packet's time.
     const http = this.http;
     if (http !== null) http.lastTs = ts;
     if (this.mode !== Mode.Off) this.dispatch(fromOrig, buf, off, len, ts);
-    return this.mode !== Mode.Off || this.entMilli === -1 || this.http !== null;
+    return this.mode !== Mode.Off || this.entSlot >= Ent.Pending || this.http !== null;
   }
 
   /** Route bytes to the current mode (also used to replay buffered bytes). */
@@ -236,7 +251,7 @@ export class ConnAnalyzer implements AppAnalyzer {
         this.watchStartTls(fromOrig, buf, off, len, ts);
         return;
       case Mode.Quic: {
-        const q = this.parser as QuicAnalyzer;
+        const q = this.aux as QuicAnalyzer;
         q.datagram(fromOrig, buf, off, len, ts);
         if (q.confirmed) this.confirm(Svc.Quic);
         if (q.sslConfirmed) this.confirm(Svc.Ssl);
@@ -255,10 +270,10 @@ export class ConnAnalyzer implements AppAnalyzer {
         this.http!.gap(fromOrig, len);
         return;
       case Mode.Tls:
-        (this.parser as TlsAnalyzer).gap(fromOrig, len);
+        (this.aux as TlsAnalyzer).gap(fromOrig, len);
         return;
       case Mode.Dns:
-        (this.parser as DnsAnalyzer).gap(fromOrig);
+        (this.aux as DnsAnalyzer).gap(fromOrig);
         return;
       case Mode.Ssh:
         this.mode = Mode.Off;
@@ -269,7 +284,8 @@ export class ConnAnalyzer implements AppAnalyzer {
   end(conn: ConnRecord): void {
     const http = this.http;
     if (http !== null) http.end(http.lastTs);
-    const p = this.parser;
+    // In Detect mode aux holds detection buffers, which end() has no use for.
+    const p = this.mode === Mode.Detect ? null : this.aux;
     let dns: DnsAnalyzer | null = null;
     if (p !== null) {
       if (p instanceof TlsAnalyzer || p instanceof QuicAnalyzer) p.end();
@@ -286,17 +302,24 @@ export class ConnAnalyzer implements AppAnalyzer {
       for (let v = this.services >>> 4; v !== 0; v >>>= 4) s += ',' + SERVICE_NAMES[v & 15];
       conn.service = s;
       // A negotiated data channel has no registered port to mismatch.
-      conn.portMismatch = first === Svc.FtpData || isRegistered(this.tcp, this.flags >>> Flag.RespPortShift, first) ? null : SERVICE_NAMES[first];
+      conn.portMismatch = first === Svc.FtpData || isRegistered(this.tcp, this.respP, first) ? null : SERVICE_NAMES[first];
     } else {
       conn.portMismatch = null;
     }
-    const slab = this.ctx.entropy;
-    if (this.entSlot >= 0 && slab !== null) {
-      this.entMilli = slab.milliValue(this.entSlot, this.entN);
-      slab.release(this.entSlot);
-      this.entSlot = -1;
+    if (this.entSlot >= 0) {
+      const slab = this.ctx.entropy!;
+      this.sampleDone(slab.milliValue(this.entSlot, this.entV), this.entV);
+    } else if (this.entSlot === Ent.Pending) {
+      this.sampleDone(0, this.entV);
     }
-    conn.origPayloadEntropy = this.entMilli >= 0 && this.entN >= this.ctx.entropyMinBytes ? this.entMilli / 1000 : null;
+    conn.origPayloadEntropy = this.entSlot === Ent.Done && this.entV >= 0 ? this.entV / 1000 : null;
+  }
+
+  /** The sample is over: keep its value when it holds enough bytes, free its slot. */
+  private sampleDone(milli: number, n: number): void {
+    if (this.entSlot >= 0) this.ctx.entropy!.release(this.entSlot);
+    this.entSlot = Ent.Done;
+    this.entV = n >= this.ctx.entropyMinBytes ? milli : -1;
   }
 
   /** Count originator bytes into the entropy sample until it holds entropySampleBytes. */
@@ -305,26 +328,26 @@ export class ConnAnalyzer implements AppAnalyzer {
     if (this.entSlot < 0) {
       if (len >= slab.cap) {
         // The first segment fills the whole sample: no slot to hold between segments.
-        this.entMilli = slab.milliValueOf(buf, off, slab.cap);
-        this.entN = slab.cap;
+        this.sampleDone(slab.milliValueOf(buf, off, slab.cap), slab.cap);
         return;
       }
-      this.entSlot = slab.alloc();
-      if (this.entSlot < 0) {
-        new Weird(this.ctx.anomalies, this.id, this.uid).add('entropy_sample_slots_exhausted', this.id === null ? `conn ${this.uid}` : undefined);
-        this.entMilli = 0;
-        this.entN = 0;
+      const slot = slab.alloc();
+      if (slot < 0) {
+        new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', this.origH === '' ? `conn ${this.uid}` : undefined);
+        this.sampleDone(0, 0);
         return;
       }
+      this.entSlot = slot;
     }
-    const take = Math.min(len, slab.cap - this.entN);
+    const take = Math.min(len, slab.cap - this.entV);
     slab.add(this.entSlot, buf, off, take);
-    this.entN += take;
-    if (this.entN >= slab.cap) {
-      this.entMilli = slab.milliValue(this.entSlot, this.entN);
-      slab.release(this.entSlot);
-      this.entSlot = -1;
-    }
+    this.entV += take;
+    if (this.entV >= slab.cap) this.sampleDone(slab.milliValue(this.entSlot, this.entV), this.entV);
+  }
+
+  /** This analyzer as the connection's ConnId, or null once the addresses were let go. */
+  private idOrNull(): ConnId | null {
+    return this.origH === '' ? null : this;
   }
 
   private confirm(svc: Svc): void {
@@ -352,7 +375,7 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private resetDetection(): void {
-    this.bufs = null;
+    if (this.mode === Mode.Detect) this.aux = null;
     this.det = 0;
   }
 
@@ -361,12 +384,12 @@ export class ConnAnalyzer implements AppAnalyzer {
   private detectUdp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const end = off + len;
     if (isQuicInitial(buf, off, end, fromOrig)) {
-      this.parser = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid);
+      this.aux = new QuicAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.uid);
       this.mode = Mode.Quic;
       this.dispatch(fromOrig, buf, off, len, ts);
       return;
     }
-    if ((this.id!.respP === 123 || this.id!.origP === 123) && isNtp(buf, off, end)) {
+    if ((this.respP === 123 || this.origP === 123) && isNtp(buf, off, end)) {
       // NTP carries nothing we log; confirming it is all (Zeek's conn.log service `ntp`).
       this.confirm(Svc.Ntp);
       this.stopDetection();
@@ -383,7 +406,7 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private startDns(): void {
-    this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.tcp ? 'tcp' : 'udp', this.uid);
+    this.aux = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', this.uid);
     this.mode = Mode.Dns;
   }
 
@@ -399,7 +422,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       if (packets <= Det.PacketMask) det += 1 << Det.RShift;
     }
     this.det = det;
-    let bufs = this.bufs;
+    let bufs = this.aux as DetectBufs | null;
     let d = bufs === null ? null : fromOrig ? bufs.o : bufs.r;
     if (d === null) {
       // Common case: the first segment says it all; classify it in place.
@@ -423,7 +446,7 @@ export class ConnAnalyzer implements AppAnalyzer {
         return;
       }
       d = new DetectBuf();
-      if (bufs === null) bufs = this.bufs = new DetectBufs();
+      if (bufs === null) this.aux = bufs = new DetectBufs();
       if (fromOrig) bufs.o = d;
       else bufs.r = d;
     }
@@ -446,11 +469,14 @@ export class ConnAnalyzer implements AppAnalyzer {
 
   /** Nothing to parse in this connection, for good. */
   private stopDetection(): void {
-    this.mode = Mode.Off;
     this.resetDetection();
-    // Parsers started before (a CONNECT tunnel's HTTP) hold their own reference; end() needs
-    // only the responder port, kept in flags.
-    this.id = null;
+    this.mode = Mode.Off;
+    // Without a parser (a CONNECT tunnel's HTTP) to write records, nothing reads the addresses
+    // any more; end() needs only the responder port.
+    if (this.http === null) {
+      this.origH = '';
+      this.respH = '';
+    }
   }
 
   /** What the first bytes of both directions say; Mode.Detect while undecided. */
@@ -461,7 +487,7 @@ export class ConnAnalyzer implements AppAnalyzer {
       if (isSshBanner(ob, op, oe)) return Mode.Ssh;
       if (oe - op >= 2) {
         const mlen = (ob[op] << 8) | ob[op + 1];
-        if (mlen >= 17 && (this.flags >>> Flag.RespPortShift === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
+        if (mlen >= 17 && (this.respP === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
       }
     }
     if (rb !== null && re > rp) {
@@ -484,19 +510,21 @@ export class ConnAnalyzer implements AppAnalyzer {
       if (m === Mode.Text) this.unconfirm(this.lastConfirmed());
       m = Mode.Off;
     }
+    // The detection buffers are the caller's to replay now; aux takes the parser.
+    if (this.mode === Mode.Detect) this.aux = null;
     this.mode = m;
     switch (m) {
       case Mode.Http:
-        this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid, this.ctx.http);
+        this.http = new HttpAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.uid, this.ctx.http);
         return;
       case Mode.Tls:
-        this.parser = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.uid, 't');
+        this.aux = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.uid, 't');
         return;
       case Mode.Dns:
-        this.parser = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this.id!, this.tcp ? 'tcp' : 'udp', this.uid);
+        this.aux = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', this.uid);
         return;
       case Mode.Ssh:
-        this.parser = new SshPair();
+        this.aux = new SshPair();
         return;
       case Mode.Text:
         this.det = 0; // now counts the packets watched
@@ -506,14 +534,12 @@ export class ConnAnalyzer implements AppAnalyzer {
 
   /** Feed what detection buffered, originator first (its bytes came first in every protocol we detect). */
   private replayBoth(o: DetectBuf | null, r: DetectBuf | null): void {
-    this.bufs = null;
     if (o !== null && o.len > 0) this.dispatch(true, o.buf, 0, o.len, o.ts);
     if (r !== null && r.len > 0) this.dispatch(false, r.buf, 0, r.len, r.ts);
   }
 
   private replayOther(fromOrig: boolean, o: DetectBuf | null, r: DetectBuf | null): void {
     const other = fromOrig ? r : o;
-    this.bufs = null;
     if (other !== null && other.len > 0) this.dispatch(!fromOrig, other.buf, 0, other.len, other.ts);
   }
 
@@ -537,21 +563,21 @@ export class ConnAnalyzer implements AppAnalyzer {
   }
 
   private feedTls(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const t = this.parser as TlsAnalyzer;
+    const t = this.aux as TlsAnalyzer;
     t.data(fromOrig, buf, off, len, ts);
     if (t.confirmed) this.confirm(Svc.Ssl);
     if (t.done) this.mode = Mode.Off;
   }
 
   private feedDns(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const d = this.parser as DnsAnalyzer;
+    const d = this.aux as DnsAnalyzer;
     if (this.tcp) d.tcpData(fromOrig, buf, off, len, ts);
     else d.message(buf, off, len, ts);
     if (d.validMessages > 0) this.confirm(Svc.Dns);
   }
 
   private feedSsh(fromOrig: boolean, buf: Buffer, off: number, len: number): void {
-    const pair = this.parser as SshPair;
+    const pair = this.aux as SshPair;
     const w = fromOrig ? pair.o : pair.r;
     w.data(buf, off, len);
     if (w.newKeys) {
@@ -593,10 +619,10 @@ export class ConnAnalyzer implements AppAnalyzer {
           const [addr, port] = ep;
           if (fromOrig) {
             // Active mode: the server connects to the client's announced address/port.
-            this.ctx.expected.add(this.id!.respH, addr ?? this.id!.origH, port, Svc.FtpData, ts);
+            this.ctx.expected.add(this.respH, addr ?? this.origH, port, Svc.FtpData, ts);
           } else {
             // Passive mode: the client connects to the server's announced port.
-            this.ctx.expected.add(this.id!.origH, addr ?? this.id!.respH, port, Svc.FtpData, ts);
+            this.ctx.expected.add(this.origH, addr ?? this.respH, port, Svc.FtpData, ts);
           }
         }
       }
