@@ -126,6 +126,15 @@ export class DetectContext {
     return ri ? 'inbound' : 'external';
   }
 
+  /** direction(), or null when either address is non-routable (one class lookup per address). */
+  routedDirection(orig: string, resp: string): Direction | null {
+    const co = this.classify(orig);
+    const cr = this.classify(resp);
+    if (co === IP_CLASS_NON_ROUTABLE || cr === IP_CLASS_NON_ROUTABLE) return null;
+    if (co === IP_CLASS_INTERNAL) return cr === IP_CLASS_INTERNAL ? 'internal' : 'outbound';
+    return cr === IP_CLASS_INTERNAL ? 'inbound' : 'external';
+  }
+
   considered(dir: Direction): boolean {
     return this.cfg.consider.has(dir);
   }

@@ -61,6 +61,8 @@ export interface DnsLookupGroup {
   /** Domain groups: distinct names seen (up to DOMAIN_NAMES_MAX), and whether more were. */
   names: Set<string> | null;
   namesOverflow: boolean;
+  /** `n|src|name` or `d|src|domain`: the group's sort key. */
+  k: string;
 }
 
 /**
@@ -91,7 +93,10 @@ export interface DnsBeaconPrevalence {
 }
 
 export class DnsBeaconTracker {
-  private readonly groups = new Map<string, DnsLookupGroup>();
+  /** Groups by source, then name (name groups) or registered domain (domain groups): no key string per lookup. */
+  private readonly byName = new Map<string, Map<string, DnsLookupGroup>>();
+  private readonly byDomain = new Map<string, Map<string, DnsLookupGroup>>();
+  private readonly groups: DnsLookupGroup[] = [];
 
   constructor(private readonly ctx: DetectContext) {}
 
@@ -110,15 +115,19 @@ export class DnsBeaconTracker {
   private add(r: DnsRecord, key: string, byDomain: boolean, tid: number, name: string): void {
     const ctx = this.ctx;
     const caps = ctx.cfg.caps;
-    const k = (byDomain ? 'd|' : 'n|') + r.origH + '|' + key;
-    let g = this.groups.get(k);
+    const index = byDomain ? this.byDomain : this.byName;
+    let bySrc = index.get(r.origH);
+    let g = bySrc?.get(key);
     if (!g) {
-      if (this.groups.size >= caps.maxDnsBeaconGroups) {
+      if (this.groups.length >= caps.maxDnsBeaconGroups) {
         ctx.capHit('detect_dns_beacon_groups_cap', `more than ${caps.maxDnsBeaconGroups} (host, DNS name) groups; later ones are not checked for periodic lookups`);
         return;
       }
-      g = { src: r.origH, key, byDomain, ts: [], tid: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false };
-      this.groups.set(k, g);
+      const k = (byDomain ? 'd|' : 'n|') + r.origH + '|' + key;
+      g = { src: r.origH, key, byDomain, ts: [], tid: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false, k };
+      if (bySrc === undefined) index.set(r.origH, (bySrc = new Map()));
+      bySrc.set(key, g);
+      this.groups.push(g);
     }
     g.sources |= sourceBit(r.source);
     if (r.respH < g.resolver) g.resolver = r.respH;
@@ -137,15 +146,15 @@ export class DnsBeaconTracker {
 
   /** Number of groups held (for tests and memory figures). */
   get size(): number {
-    return this.groups.size;
+    return this.groups.length;
   }
 
   /** Prevalence over the groups held: internal hosts looking up each name / domain, and the querying hosts. */
   prevalence(): DnsBeaconPrevalence {
     const hosts = new Map<string, number>();
     const querierSet = new Set<string>();
-    for (const [k, g] of this.groups) {
-      const pk = k.slice(0, 2) + g.key;
+    for (const g of this.groups) {
+      const pk = (g.byDomain ? 'd|' : 'n|') + g.key;
       hosts.set(pk, (hosts.get(pk) ?? 0) + 1);
       querierSet.add(g.src);
     }
@@ -170,9 +179,8 @@ export class DnsBeaconTracker {
       minBeats: t.beaconMinBeats,
     };
     const out: Finding[] = [];
-    const keys = [...this.groups.keys()].sort();
-    for (const k of keys) {
-      const g = this.groups.get(k)!;
+    const sorted = [...this.groups].sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    for (const g of sorted) {
       if (g.ts.length < Math.max(t.beaconMinBeats, DNS_BEACON_MIN_LOOKUPS)) continue;
       // A domain group stands for rotating names: with one name it is the name group again.
       if (g.byDomain && g.names!.size < 2) continue;
@@ -181,7 +189,7 @@ export class DnsBeaconTracker {
       if (!est || est.base < t.beaconMinBase) continue;
       if (est.beats < DNS_BEACON_MIN_LOOKUPS || est.last - est.first < DNS_BEACON_MIN_SPAN || est.interval < DNS_BEACON_MIN_INTERVAL) continue;
       const periodic = ctx.periodicReason(null, g.key, null, null);
-      const nHosts = hosts.get(k.slice(0, 2) + g.key) ?? 1;
+      const nHosts = hosts.get(g.k.slice(0, 2) + g.key) ?? 1;
       const prev = prevalenceFactor(nHosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
       const s = est.base * prev * (periodic ? t.periodicFactor : 1);
       const what = g.byDomain ? `names under ${g.key} (${g.names!.size}${g.namesOverflow ? '+' : ''} names)` : g.key;

@@ -8,7 +8,7 @@
  * ioc_match. Findings are sorted by score (descending), then finding_id.
  */
 import { AnomalyCounter } from '../core/anomaly.js';
-import type { DetectorId, Finding } from '../core/finding.js';
+import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '../core/records.js';
 import { beaconFindings } from './beacon.js';
 import type { DetectConfig } from './config.js';
@@ -102,7 +102,9 @@ export class DetectionEngine implements RecordSink {
     const ctx = this.ctx;
     ctx.stats.conn++;
     if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
-    if (ctx.isNonRoutable(r.respH) || ctx.isNonRoutable(r.origH)) return ctx.uids.forget(r.uid);
+    // One address-class lookup per address: null when either is non-routable.
+    const dir = ctx.routedDirection(r.origH, r.respH);
+    if (dir === null) return ctx.uids.forget(r.uid);
     if (!countOk(r.origBytes) || !countOk(r.respBytes) || !countOk(r.duration) || !countOk(r.origIpBytes)) {
       // Negative or non-finite sizes: count, and go on with them unset.
       this.anomalies.add('detect_bad_field', undefined, undefined, undefined, `conn record ${r.uid}: bytes or duration not a finite, non-negative number`);
@@ -136,15 +138,14 @@ export class DetectionEngine implements RecordSink {
     } else if (this.openPending.size > 0 && this.openPending.delete(r.uid)) {
       ctx.stats.duplicateOpen++;
     }
-    this.analyzeConn(r);
+    this.analyzeConn(r, dir);
   }
 
-  private analyzeConn(r: ConnRecord): void {
+  private analyzeConn(r: ConnRecord, dir: Direction): void {
     const ctx = this.ctx;
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r);
-    const dir = ctx.direction(r.origH, r.respH);
     const considered = ctx.considered(dir);
-    if (this.on.has('cleartext_exfil')) this.exfil.onConn(r);
+    if (this.on.has('cleartext_exfil')) this.exfil.onConn(r, dir);
     // Scans and password guessing from internal sources count in any direction (scan.ts).
     if (this.on.has('scan')) this.scan.onConn(r, dir);
     if (this.on.has('brute_force')) this.bruteForce.onConn(r, dir);
@@ -295,7 +296,7 @@ export class DetectionEngine implements RecordSink {
 
   /** Analyse the open connections held for de-duplication: the record phase is over. */
   private settle(): void {
-    for (const r of this.openPending.values()) this.analyzeConn(r);
+    for (const r of this.openPending.values()) this.analyzeConn(r, this.ctx.direction(r.origH, r.respH));
     this.openPending.clear();
   }
 

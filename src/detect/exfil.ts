@@ -20,12 +20,12 @@
  * 1 for HTTP/FTP/clear-text unknown) x (0.5 + 0.5 PCR score), +0.1 when the same pair is also
  * a beacon or a suspicious port (then T1041, exfiltration over C2).
  */
-import type { Finding } from '../core/finding.js';
+import type { Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, HttpRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, fmtBytes, hostOnly, sourceBit } from './context.js';
 import type { PairState } from './pairs.js';
-import { contentSeen, SmallCounter } from './pairs.js';
+import { contentSeen, TopCounter } from './pairs.js';
 import { clamp01 } from './stats.js';
 import { pcr, pcrScore, volumeScore } from './scores.js';
 
@@ -54,9 +54,9 @@ interface ExfilAgg {
   first: number;
   last: number;
   sources: number;
-  hosts: SmallCounter<string>;
-  methods: SmallCounter<string>;
-  ports: SmallCounter<number>;
+  hosts: TopCounter<string>;
+  methods: TopCounter<string>;
+  ports: TopCounter<number>;
   largest: number;
   largestCommunityId: string | null;
   largestPort: number;
@@ -65,17 +65,19 @@ interface ExfilAgg {
 }
 
 export class ExfilTracker {
-  private readonly aggs = new Map<string, ExfilAgg>();
+  /** Aggregates by source, then destination (no key string per record), and in creation order. */
+  private readonly aggIndex = new Map<string, Map<string, ExfilAgg>>();
+  private readonly aggs: ExfilAgg[] = [];
   /** Any http record seen (sharded detection sets it from every shard: src/detect/shard.ts). */
   httpSeen = false;
 
   constructor(private readonly ctx: DetectContext) {}
 
   private agg(src: string, dst: string): ExfilAgg | null {
-    const key = src + '|' + dst;
-    let a = this.aggs.get(key);
+    let bySrc = this.aggIndex.get(src);
+    let a = bySrc?.get(dst);
     if (!a) {
-      if (this.aggs.size >= this.ctx.cfg.caps.maxPairs) {
+      if (this.aggs.length >= this.ctx.cfg.caps.maxPairs) {
         this.ctx.capHit('detect_exfil_pairs_cap', `more than ${this.ctx.cfg.caps.maxPairs} upload pairs; later ones are not tracked`);
         return null;
       }
@@ -96,16 +98,18 @@ export class ExfilTracker {
         first: Infinity,
         last: -Infinity,
         sources: 0,
-        hosts: new SmallCounter(8),
-        methods: new SmallCounter(8),
-        ports: new SmallCounter(8),
+        hosts: new TopCounter(8),
+        methods: new TopCounter(8),
+        ports: new TopCounter(8),
         largest: 0,
         largestCommunityId: null,
         largestPort: 0,
         proxied: false,
         downBytes: 0,
       };
-      this.aggs.set(key, a);
+      if (bySrc === undefined) this.aggIndex.set(src, (bySrc = new Map()));
+      bySrc.set(dst, a);
+      this.aggs.push(a);
     }
     return a;
   }
@@ -117,12 +121,13 @@ export class ExfilTracker {
     a.sources |= sourceBit(source);
   }
 
-  onConn(r: ConnRecord): void {
+  /** @param dir the connection's direction (DetectContext.direction) */
+  onConn(r: ConnRecord, dir: Direction): void {
     const ctx = this.ctx;
     const svc = (r.service ?? '').toLowerCase();
     if (svc && ENCRYPTED_SERVICES.test(svc)) return;
-    const oi = ctx.isInternal(r.origH);
-    const ri = ctx.isInternal(r.respH);
+    const oi = dir === 'outbound' || dir === 'internal';
+    const ri = dir === 'inbound' || dir === 'internal';
     let src = r.origH;
     let dst = r.respH;
     let up = r.origBytes ?? 0;
@@ -133,7 +138,7 @@ export class ExfilTracker {
       dst = r.origH;
       up = r.respBytes ?? 0;
       down = r.origBytes ?? 0;
-    } else if (!oi || !ctx.considered(ctx.direction(r.origH, r.respH))) {
+    } else if (!oi || !ctx.considered(dir)) {
       // Uploads are what an internal host sends out.
       return;
     }
@@ -211,7 +216,7 @@ export class ExfilTracker {
     const ctx = this.ctx;
     const t = ctx.cfg.t;
     const out: Finding[] = [];
-    for (const a of this.aggs.values()) {
+    for (const a of this.aggs) {
       const http = this.httpSeen ? a.httpBody : a.httpConnUp;
       const raw = http + a.ftp + a.smtp + a.unknownClear + a.unknownMaybe + a.opaque;
       if (raw < t.exfilMinBytes) continue;

@@ -100,6 +100,13 @@ export class TopCounter<K> {
     if (this.more) for (const e of this.more.m) out.push(e);
     return out;
   }
+  /** Keys in insertion order. */
+  keys(): K[] {
+    const out: K[] = [];
+    if (this.c0 > 0) out.push(this.k0 as K);
+    if (this.more) for (const k of this.more.m.keys()) out.push(k);
+    return out;
+  }
 }
 
 /** Pairs per column chunk: columns grow a chunk at a time, so at most one chunk is slack. */
