@@ -124,6 +124,11 @@ function compare(label, inputs, minSpeedup) {
   const bound = (t) => Math.max(t.threads.length > 0 ? t.threads[0].sec : t.cpu, t.cpu / cores);
   const model = bound(one) / bound(many);
   console.log(`  CPU-time model on ${cores} idle cores: ${bound(one).toFixed(2)} s vs ${bound(many).toFixed(2)} s, speedup ${model.toFixed(2)}x`);
+  // The busiest thread alone: the speedup on enough idle cores (at least workers + 1). And the
+  // most any N can give on 2 cores: the 1-worker run's busiest thread against its total CPU
+  // spread over both cores (sharding cannot make the total smaller than the 1-worker run's).
+  const busiest = (t) => (t.threads.length > 0 ? t.threads[0].sec : t.cpu);
+  console.log(`  busiest thread: ${busiest(one).toFixed(2)} s vs ${busiest(many).toFixed(2)} s, ${(busiest(one) / busiest(many)).toFixed(2)}x; ceiling on 2 cores (1-worker busiest / (1-worker CPU / 2)): ${(busiest(one) / (one.cpu / 2)).toFixed(2)}x`);
   console.log(`  speedup ${speedup.toFixed(2)}x; RSS ratio ${(many.maxRssMb / one.maxRssMb).toFixed(2)}; findings ${findings}, identical: ${same ? 'yes' : 'NO'}`);
   if (!same) failed = true;
   if (speedup < minSpeedup) {

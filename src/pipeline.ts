@@ -219,12 +219,16 @@ export interface AnalysisOptions {
   onInput?: (info: InputInfo) => void;
   /** Progress of reading captures: a new file starts, bytes read so far, the file is done. */
   progress?: { startFile(name: string, totalBytes: number | null, index: number, count: number): void; update(bytesRead: number): void; endFile(): void };
-  /** Called with every conn record before detection (e.g. to write a conn.log too). */
+  /**
+   * Called with every conn record before detection (e.g. to write a conn.log too). With
+   * several workers the records come from the workers (a structured clone each), in an order
+   * that depends on thread timing.
+   */
   onConn?: (r: ConnRecord) => void;
   /**
    * Worker threads (default 1: everything on this thread). With more, captures are sharded
-   * by address pair and Zeek log files parsed in parallel (src/parallel); the findings are
-   * the same.
+   * by address pair, Zeek log files read in every worker, and detection sharded by source
+   * address (src/parallel/sharded-analysis.ts); the findings are the same.
    */
   workers?: number;
   /** Aborting stops reading between chunks; the results so far are still returned (SIGINT). */
