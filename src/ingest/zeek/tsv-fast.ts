@@ -352,18 +352,22 @@ function idPrefix(r: IdFields, buf: Buffer, s: number, e: number): number {
   if (oh === null || buf[end] !== TAB) return -1;
   r.origH = oh;
   i = end + 1;
-  const op = countAt(buf, i);
-  if (op < 0 || op > 65535 || buf[end] !== TAB) return -1;
-  r.origP = op;
-  i = end + 1;
+  // Ports read inline, as in connTsvPrefix.
+  let c: number;
+  let k: number;
+  let v: number;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || v > 65535 || c !== TAB) return -1;
+  r.origP = v;
+  i++;
   const rh = addrAt(buf, i, e);
   if (rh === null || buf[end] !== TAB) return -1;
   r.respH = rh;
   i = end + 1;
-  const rp = countAt(buf, i);
-  if (rp < 0 || rp > 65535 || buf[end] !== TAB) return -1;
-  r.respP = rp;
-  return end + 1;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || v > 65535 || c !== TAB) return -1;
+  r.respP = v;
+  return i + 1;
 }
 
 /** `tcp`/`udp`/`icmp` followed by TAB: the index after the TAB; -1 for anything else. */
@@ -411,51 +415,53 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
     r.duration = v;
     i = end + 1;
   }
+  // The counts and booleans below are read inline: this function is past V8's inlining budget.
+  let c: number;
+  let k: number;
+  let v: number;
   // orig_bytes, resp_bytes
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
-    const v = countAt(buf, i);
-    if (v < 0 || buf[end] !== TAB) return -1;
+    for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+    if (i === k || i - k > 15 || c !== TAB) return -1;
     r.origBytes = v;
-    i = end + 1;
+    i++;
   }
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
-    const v = countAt(buf, i);
-    if (v < 0 || buf[end] !== TAB) return -1;
+    for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+    if (i === k || i - k > 15 || c !== TAB) return -1;
     r.respBytes = v;
-    i = end + 1;
+    i++;
   }
   // conn_state
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
     r.connState = tokenAt(buf, i, e);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
-  // local_orig, local_resp
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
-  else {
-    const v = boolAt(buf, i);
-    if (v < 0 || buf[end] !== TAB) return -1;
-    r.localOrig = v === 1;
-    i = end + 1;
-  }
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
-  else {
-    const v = boolAt(buf, i);
-    if (v < 0 || buf[end] !== TAB) return -1;
-    r.localResp = v === 1;
-    i = end + 1;
-  }
+  // local_orig, local_resp: T, F or -
+  c = buf[i];
+  if (buf[i + 1] !== TAB) return -1;
+  if (c === 0x54) r.localOrig = true;
+  else if (c === 0x46) r.localOrig = false;
+  else if (c !== DASH) return -1;
+  i += 2;
+  c = buf[i];
+  if (buf[i + 1] !== TAB) return -1;
+  if (c === 0x54) r.localResp = true;
+  else if (c === 0x46) r.localResp = false;
+  else if (c !== DASH) return -1;
+  i += 2;
   // missed_bytes
-  let v = countAt(buf, i);
-  if (v < 0 || buf[end] !== TAB) return -1;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || c !== TAB) return -1;
   r.missedBytes = v;
-  i = end + 1;
+  i++;
   // history
-  if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
+  if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
     r.history = tokenAt(buf, i, e);
@@ -463,20 +469,30 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
     i = end + 1;
   }
   // orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes
-  v = countAt(buf, i);
-  if (v < 0 || buf[end] !== TAB) return -1;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || c !== TAB) return -1;
   r.origPkts = v;
-  v = countAt(buf, end + 1);
-  if (v < 0 || buf[end] !== TAB) return -1;
+  i++;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || c !== TAB) return -1;
   r.origIpBytes = v;
-  v = countAt(buf, end + 1);
-  if (v < 0 || buf[end] !== TAB) return -1;
+  i++;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || c !== TAB) return -1;
   r.respPkts = v;
-  v = countAt(buf, end + 1);
-  if (v < 0 || buf[end] !== TAB) return -1;
+  i++;
+  for (k = i, v = 0, c = buf[i]; c >= 0x30 && c <= 0x39; c = buf[++i]) v = v * 10 + (c - 0x30);
+  if (i === k || i - k > 15 || c !== TAB) return -1;
   r.respIpBytes = v;
-  // tunnel_parents
-  r.tunnelParents = listAt(buf, end + 1, e);
+  i++;
+  // tunnel_parents: `(empty)` (or `-`) keeps the record's shared empty list
+  if (
+    buf[i] === PAREN && buf[i + 1] === 0x65 && buf[i + 2] === 0x6d && buf[i + 3] === 0x70 && buf[i + 4] === 0x74 &&
+    buf[i + 5] === 0x79 && buf[i + 6] === 0x29 && (i + 7 === e || buf[i + 7] === TAB)
+  ) {
+    return i + 7;
+  }
+  r.tunnelParents = listAt(buf, i, e);
   return closed(buf, e) ? end : -1;
 }
 
