@@ -2,7 +2,8 @@
  * Detection sharded by source address: N DetectionEngines, each fed the records of its own
  * sources, give the findings one engine would give over everything.
  *
- * Shard key (detectionShardKey): the originator address `id.orig_h` of every record. A
+ * Shard key (detectionShardKey): the originator address `id.orig_h` of every record, hashed
+ * by shardOfAddress. A
  * connection's conn, dns, http and ssl rows share it, so the uid joins (SNI/Host by uid),
  * the open-connection de-duplication by uid, each pair's timeline (pairs are keyed by
  * originator and responder), each source's DNS answers, DNS-lookup beacons and tunnelling
@@ -100,12 +101,51 @@ export function detectionShardKey(r: { origH: string; respH: string; service?: s
   return r.origH;
 }
 
+/** Mixes the 32 bits of an IPv4 address (murmur3's finaliser): the address's shard hash. */
+export function ipv4ShardHash(a: number): number {
+  let h = a | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The 32-bit value of a dotted quad (`10.0.0.1`), or -1 when the text is not one. */
+function dottedQuad(t: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
+
 /**
- * Shard of an address among n: FNV-1a over its characters, modulo n. Deterministic across
+ * Shard of an address among n. An IPv4 address hashes by its 32-bit value (ipv4ShardHash),
+ * so the capture walk can shard packets by the same key from the raw header (see
+ * src/parallel/shard.ts); anything else by FNV-1a over its characters. Deterministic across
  * threads and runs.
  */
 export function shardOfAddress(addr: string, n: number): number {
   if (n <= 1) return 0;
+  const v4 = dottedQuad(addr);
+  if (v4 >= 0) return ipv4ShardHash(v4) % n;
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr.charCodeAt(i), 0x01000193);
   return (h >>> 0) % n;

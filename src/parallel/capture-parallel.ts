@@ -45,7 +45,7 @@ import {
   type FromWorker,
   type RecordBatch,
 } from './protocol.js';
-import { frameShardKey, shardOf } from './shard.js';
+import { frameShardKey, shardOf, type InternalV4 } from './shard.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
 import { feedBatch } from './zeek-parallel.js';
 
@@ -79,6 +79,8 @@ export interface ParallelCaptureOptions {
    * empty); the caller closes it. By default a pool of `workers` capture workers is made.
    */
   pool?: WorkerPool;
+  /** Sharded detection: key IPv4 frames between an internal and an external host by the internal one (shard.ts). */
+  internalV4?: InternalV4;
 }
 
 export interface ParallelCaptureResult {
@@ -114,6 +116,7 @@ function zeekTime(tsSec: number, tsNsec: number): number {
 export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], sink: RecordSink, opts: ParallelCaptureOptions): Promise<ParallelCaptureResult> {
   const n = Math.max(1, opts.workers);
   const anomalies = opts.anomalies;
+  const internalV4 = opts.internalV4;
   const replies = new Map<number, RecordBatch>();
   const fileCounts: DecodeCounts[] = [];
   const finished: (Extract<FromWorker, { type: 'finished' }> | null)[] = new Array(n).fill(null);
@@ -178,7 +181,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
   // ip/nonIp/anomaly counts are replaced by the workers' at the end of each file.
   const shardDecoder = {
     decode(m: PacketMeta): DecodeStatus {
-      const key = frameShardKey(m.linktype, m.buf, m.frameOff, m.caplen);
+      const key = frameShardKey(m.linktype, m.buf, m.frameOff, m.caplen, internalV4);
       const w = shardOf(key, n);
       let caplen = m.caplen;
       if (m.frameOff + caplen > m.buf.length) caplen = m.buf.length - m.frameOff;

@@ -11,6 +11,12 @@
  * caller sends it to shard 0, where the real decoder counts it exactly as before.
  */
 
+import type { CidrSet } from '../detect/cidr.js';
+import { ipv4ShardHash } from '../detect/shard.js';
+
+/** Slots of the direct-mapped cache of IPv4 address classes (a speed-up only; 2^16). */
+const INTERNAL_CACHE_BITS = 16;
+
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_VLAN = 0x8100;
@@ -49,13 +55,53 @@ function pairHash(a: number, b: number): number {
   return fmix(Math.imul(lo, 0x9e3779b1) ^ hi ^ Math.imul(hi >>> 16 | lo << 16, 0x85ebca6b));
 }
 
+/**
+ * Tells whether an IPv4 address (as a 32-bit value) is internal. With one, a frame between an
+ * internal and an external IPv4 address is keyed by the internal address alone (see
+ * frameShardKey).
+ */
+export type InternalV4 = (addr: number) => boolean;
+
+/**
+ * An InternalV4 test over a set of networks (the detection's `internal`), with a
+ * direct-mapped cache (address and class per slot, typed arrays): a packet costs two slot
+ * reads, no Map or string.
+ */
+export function internalV4Test(networks: CidrSet<true>): InternalV4 {
+  const size = 1 << INTERNAL_CACHE_BITS;
+  const addrs = new Int32Array(size);
+  // 0: empty, 1: external, 2: internal.
+  const cls = new Uint8Array(size);
+  const bytes = new Uint8Array(4);
+  return (a) => {
+    const slot = Math.imul(a, 0x9e3779b1) >>> (32 - INTERNAL_CACHE_BITS);
+    const k = a | 0;
+    const c = cls[slot];
+    if (c !== 0 && addrs[slot] === k) return c === 2;
+    bytes[0] = a >>> 24;
+    bytes[1] = (a >>> 16) & 0xff;
+    bytes[2] = (a >>> 8) & 0xff;
+    bytes[3] = a & 0xff;
+    const v = networks.getBytes(bytes) !== undefined;
+    addrs[slot] = k;
+    cls[slot] = v ? 2 : 1;
+    return v;
+  };
+}
+
 /** Hash of the IP header at `off`, or -1 when it is not a complete IPv4/IPv6 header start. */
-function ipPairHash(b: Uint8Array, off: number, end: number): number {
+function ipPairHash(b: Uint8Array, off: number, end: number, internal?: InternalV4): number {
   if (off >= end) return -1;
   const v = b[off] >>> 4;
   if (v === 4) {
     if (off + 20 > end) return -1;
-    return pairHash(u32(b, off + 12), u32(b, off + 16));
+    const a = u32(b, off + 12);
+    const z = u32(b, off + 16);
+    if (internal) {
+      const ai = internal(a);
+      if (ai !== internal(z)) return ipv4ShardHash(ai ? a : z);
+    }
+    return pairHash(a, z);
   }
   if (v === 6) {
     if (off + 40 > end) return -1;
@@ -65,9 +111,9 @@ function ipPairHash(b: Uint8Array, off: number, end: number): number {
 }
 
 /** Hash after an ethertype at `off` (Ethernet payload), or -1. */
-function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number): number {
+function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number, internal?: InternalV4): number {
   for (let tags = 0; tags < MAX_TAGS; tags++) {
-    if (et === ETH_IPV4 || et === ETH_IPV6) return ipPairHash(b, off, end);
+    if (et === ETH_IPV4 || et === ETH_IPV6) return ipPairHash(b, off, end, internal);
     if (et === ETH_VLAN || et === ETH_QINQ || et === ETH_QINQ_OLD) {
       if (off + 4 > end) return -1;
       et = (b[off + 2] << 8) | b[off + 3];
@@ -80,7 +126,7 @@ function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number): 
         if (off + 4 > end) return -1;
         const bottom = (b[off + 2] & 1) === 1;
         off += 4;
-        if (bottom) return ipPairHash(b, off, end);
+        if (bottom) return ipPairHash(b, off, end, internal);
       }
       return -1;
     }
@@ -89,7 +135,7 @@ function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number): 
       if (off + 8 > end) return -1;
       const p = (b[off + 6] << 8) | b[off + 7];
       if (p !== 0x0021 && p !== 0x0057) return -1;
-      return ipPairHash(b, off + 8, end);
+      return ipPairHash(b, off + 8, end, internal);
     }
     return -1;
   }
@@ -102,31 +148,36 @@ function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number): 
  * @param b the bytes holding the frame
  * @param off offset of the frame in `b`
  * @param caplen captured length of the frame
- * @returns a 32-bit unsigned hash of the unordered outer address pair, or -1 when the frame
- *   has no IP header this walk can find
+ * @param internal when given (sharded detection), an IPv4 frame between an internal and an
+ *   external address is keyed by the internal address alone, hashed as the detection shard
+ *   hashes a record's source (src/detect/shard.ts shardOfAddress): its connections' records
+ *   are then produced in the worker whose engine owns that source. Still symmetric, so both
+ *   directions, fragments and tunnels stay together.
+ * @returns a 32-bit unsigned hash of the unordered outer address pair (or of the internal
+ *   address, above), or -1 when the frame has no IP header this walk can find
  */
-export function frameShardKey(linktype: number, b: Uint8Array, off: number, caplen: number): number {
+export function frameShardKey(linktype: number, b: Uint8Array, off: number, caplen: number, internal?: InternalV4): number {
   let end = off + caplen;
   if (end > b.length) end = b.length;
   switch (linktype & 0xffff) {
     case 1: // Ethernet
       if (off + 14 > end) return -1;
-      return etherPayloadHash(b, (b[off + 12] << 8) | b[off + 13], off + 14, end);
+      return etherPayloadHash(b, (b[off + 12] << 8) | b[off + 13], off + 14, end, internal);
     case 101:
     case 12:
     case 14:
     case 228:
     case 229:
-      return ipPairHash(b, off, end);
+      return ipPairHash(b, off, end, internal);
     case 0: // BSD null: 4-byte address family in host byte order
     case 108: // OpenBSD loopback
-      return ipPairHash(b, off + 4, end);
+      return ipPairHash(b, off + 4, end, internal);
     case 113: // Linux SLL: protocol at 14, header 16 bytes
       if (off + 16 > end) return -1;
-      return etherPayloadHash(b, (b[off + 14] << 8) | b[off + 15], off + 16, end);
+      return etherPayloadHash(b, (b[off + 14] << 8) | b[off + 15], off + 16, end, internal);
     case 276: // Linux SLL2: protocol at 0, header 20 bytes
       if (off + 20 > end) return -1;
-      return etherPayloadHash(b, (b[off] << 8) | b[off + 1], off + 20, end);
+      return etherPayloadHash(b, (b[off] << 8) | b[off + 1], off + 20, end, internal);
     default:
       return -1;
   }

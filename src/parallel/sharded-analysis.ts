@@ -85,6 +85,11 @@ export async function analyzeSharded(opts: ShardedAnalysisOptions): Promise<Shar
     if (opts.captures.length > 0) {
       connectPeers(pool, n);
       const none: RecordSink = { conn() {}, dns() {}, http() {}, ssl() {} };
+      // Frames stay keyed by their address pair. Keying internal <-> external frames by the
+      // internal host (internalV4Test, shard.ts) would keep most records in the worker that
+      // made them, but moves fragments of different pairs apart differently: the fragment
+      // reassembler expires datagrams only when a fragment arrives in the same decoder, so
+      // timeouts would need a fragment clock like the flow table's ticks first.
       capture = await analyzeCapturesParallel(opts.captures, none, { ...opts.capture, anomalies, workers: n, pool });
     }
     if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts);

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { frameShardKey, shardOf } from '../../src/parallel/shard.js';
+import { frameShardKey, internalV4Test, shardOf } from '../../src/parallel/shard.js';
+import { normalizeDetectConfig } from '../../src/detect/config.js';
+import { shardOfAddress } from '../../src/detect/shard.js';
 import { buildFrame } from '../../src/synth/packet-builder.js';
 import { normalizeWorkerCount, MAX_WORKERS } from '../../src/parallel/worker-pool.js';
 
@@ -104,5 +106,27 @@ describe('--workers values', () => {
       expect(() => normalizeWorkerCount(bad)).toThrowError(expect.objectContaining({ code: 'ERR_USAGE' }));
     }
     expect(normalizeWorkerCount(1)).toBe(1);
+  });
+});
+
+describe('frameShardKey with sharded detection (internal IPv4 hosts)', () => {
+  const internal = internalV4Test(normalizeDetectConfig({}).internal);
+  const ikey = (b: Uint8Array) => frameShardKey(1, b, 0, b.length, internal);
+  it('keys internal <-> external frames by the internal host, as the detection shard of that address', () => {
+    for (const n of [2, 3, 5, 8]) {
+      for (const last of [1, 7, 42, 200]) {
+        const host = [10, 1, 2, last];
+        const k = ikey(eth(0x0800, ipv4(host, B)));
+        expect(ikey(eth(0x0800, ipv4(B, host)))).toBe(k);
+        expect(shardOf(k, n)).toBe(shardOfAddress(host.join('.'), n));
+        // Any external peer: the same shard.
+        expect(shardOf(ikey(eth(0x0800, ipv4(host, [8, 8, 4, 4]))), n)).toBe(shardOf(k, n));
+      }
+    }
+  });
+  it('keeps the symmetric pair key for internal <-> internal, external <-> external and IPv6', () => {
+    expect(ikey(eth(0x0800, ipv4(A, [10, 9, 9, 9])))).toBe(key(1, eth(0x0800, ipv4(A, [10, 9, 9, 9]))));
+    expect(ikey(eth(0x0800, ipv4(B, [8, 8, 8, 8])))).toBe(key(1, eth(0x0800, ipv4([8, 8, 8, 8], B))));
+    expect(ikey(eth(0x86dd, ipv6(A6, B6)))).toBe(key(1, eth(0x86dd, ipv6(B6, A6))));
   });
 });
