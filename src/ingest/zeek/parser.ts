@@ -643,7 +643,7 @@ export class ZeekLogParser {
   private jsonLine(buf: Buffer, s: number, e: number): void {
     let obj: unknown;
     try {
-      obj = JSON.parse(buf.toString('utf8', s, e));
+      obj = JSON.parse(utf8(buf, s, e));
     } catch (err) {
       this.bad('zeek_bad_json', (err as Error).message);
       return;
@@ -745,6 +745,16 @@ export class ZeekLogParser {
       );
     }
   }
+}
+
+/** Buffer's UTF-8 slicer without `toString`'s argument and encoding handling (see values.ts' latin1). */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** The bytes [s, e) decoded as UTF-8 (invalid sequences become U+FFFD, as with toString). */
+function utf8(buf: Buffer, s: number, e: number): string {
+  return (buf as unknown as Utf8Slicer).utf8Slice(s, e);
 }
 
 /** buf[s, s + n) equals want[0, n). */
