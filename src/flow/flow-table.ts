@@ -467,12 +467,7 @@ export class FlowTable {
    */
   flushSome(max: number): boolean {
     if (this.flushQueue === null) {
-      const all: number[] = [];
-      const idx = this.index;
-      for (let i = 0; i < idx.length; i++) if (idx[i] !== 0) all.push(idx[i] - 1);
-      const { startSec, startUsec, serial } = this.cols;
-      all.sort((a, b) => startSec[a] - startSec[b] || startUsec[a] - startUsec[b] || serial[a] - serial[b]);
-      this.flushQueue = all;
+      this.flushQueue = this.liveByStart();
       this.flushPos = 0;
       this.heapT = [];
       this.heapC = [];
@@ -492,6 +487,36 @@ export class FlowTable {
   }
 
   // ---- internals ----
+
+  /**
+   * The live slots ordered by start time, then creation. Connections are created in packet
+   * order, so creation order is start order unless packets went back in time (overlapping
+   * captures): sort creation numbers natively (serial * capacity + slot in a Float64Array),
+   * check, and only when the check fails sort again with a comparator.
+   */
+  private liveByStart(): number[] {
+    const { startSec, startUsec, serial, capacity } = this.cols;
+    const idx = this.index;
+    const keys = new Float64Array(this.indexCount);
+    let n = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const e = idx[i];
+      if (e !== 0) keys[n++] = serial[e - 1] * capacity + (e - 1);
+    }
+    keys.sort();
+    const all: number[] = new Array(n);
+    let ordered = true;
+    for (let i = 0; i < n; i++) {
+      const s = keys[i] % capacity;
+      all[i] = s;
+      if (i > 0) {
+        const p = all[i - 1];
+        if (startSec[s] < startSec[p] || (startSec[s] === startSec[p] && startUsec[s] < startUsec[p])) ordered = false;
+      }
+    }
+    if (!ordered) all.sort((a, b) => startSec[a] - startSec[b] || startUsec[a] - startUsec[b] || serial[a] - serial[b]);
+    return all;
+  }
 
   private count(conn: Conn, isOrig: boolean, ipLen: number): void {
     if (isOrig) {
