@@ -266,11 +266,13 @@ interface Items {
 function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
   const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [] };
   const uids = ctx.uids;
+  // All pairs are one source's: its DNS answers are looked up once (ctx.nameFor's fallback).
+  const srcAnswers = pairs.length > 0 ? ctx.dnsNamesBySrc.get(pairs[0].src) : undefined;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     // Beats of traffic not considered count only through a proxy that names the host.
     if (!considered && !ctx.anyProxiedUid) continue;
-    const dnsName = considered ? ctx.nameFor(null, p.src, p.dst) : null;
+    const dnsName = considered ? ((srcAnswers?.get(p.dst) ?? ctx.dnsNames.get(p.dst))?.name ?? null) : null;
     const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
     const nb = p.beatCount;
     // Open segment: -1 when none.
@@ -364,8 +366,7 @@ function groupsOf(ctx: DetectContext, it: Items): Map<string, Group> {
     g.sources |= p.sources;
     if (!g.pairsSeen.has(p)) {
       g.pairsSeen.add(p);
-      for (const [k, c] of p.ports.entries()) g.ports.add(k, c);
-      for (const [k, c] of p.services.entries()) g.services.add(k, c);
+      p.addCountsTo(g.ports, g.services);
     }
   }
   return groups;

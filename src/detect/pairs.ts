@@ -374,6 +374,15 @@ export class PairState implements UidJoinOwner {
     }
     (this.svcMore ??= new SmallCounter<string>(7)).add(svc);
   }
+  /** Add this pair's port and service counts to a group's counters (first keys first, as entries()). */
+  addCountsTo(ports: SmallCounter<number>, services: SmallCounter<string>): void {
+    const n = this.k.n;
+    const io = this.io;
+    if (n[io + I_PORT_C0] > 0) ports.add(n[io + I_PORT0], n[io + I_PORT_C0]);
+    if (this.portsMore) for (const [k, c] of this.portsMore.m) ports.add(k, c);
+    if (n[io + I_SVC_C0] > 0) services.add(this.k.s[this.so + S_SVC0] ?? '', n[io + I_SVC_C0]);
+    if (this.svcMore) for (const [k, c] of this.svcMore.m) services.add(k, c);
+  }
   /** Port keys (port * 4 + PROTO_CODE) and their counts. */
   get ports(): TopCounts<number> {
     return topCounts(this.k.n[this.io + I_PORT0], this.k.n[this.io + I_PORT_C0], this.portsMore);
