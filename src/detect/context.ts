@@ -153,6 +153,20 @@ export class DetectContext {
     this.uids.note(uid, name, tls, proxied);
   }
 
+  /**
+   * cfg.suffixes.registeredDomain(name), remembering the last answer: the DNS trackers ask
+   * for the same name of one record one after the other.
+   */
+  registeredDomain(name: string): string {
+    if (name !== this.lastDomainName) {
+      this.lastDomainName = name;
+      this.lastDomain = this.cfg.suffixes.registeredDomain(name);
+    }
+    return this.lastDomain;
+  }
+  private lastDomainName = '';
+  private lastDomain = '';
+
   /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
   noteDnsAnswer(src: string, addr: string, name: string, ts: number): void {
     let bySrc = this.dnsNamesBySrc.get(src);
@@ -171,7 +185,8 @@ export class DetectContext {
       m.set(k, { name, ts });
       this.dnsEntries++;
     } else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
-      cur.name = name;
+      // The same name again (a new string each record) keeps the stored one.
+      if (name !== cur.name) cur.name = name;
       cur.ts = ts;
     }
   }

@@ -100,13 +100,15 @@ export class DnsBeaconTracker {
 
   constructor(private readonly ctx: DetectContext) {}
 
-  /** Note one query under its name and, when it is a subdomain, under its registered domain. */
-  onDns(r: DnsRecord): void {
+  /**
+   * Note one query under its name and, when it is a subdomain, under its registered domain.
+   * @param name normalizeName(r.query), when the caller has it already
+   */
+  onDns(r: DnsRecord, name: string | null = normalizeName(r.query)): void {
     const ctx = this.ctx;
     if (!ctx.isInternal(r.origH)) return;
-    const name = normalizeName(r.query);
     if (!name || !isTrackedName(name)) return;
-    const domain = ctx.cfg.suffixes.registeredDomain(name);
+    const domain = ctx.registeredDomain(name);
     const tid = r.transId !== null && r.transId >= 0 ? r.transId : -1;
     this.add(r, name, false, tid, name);
     if (domain !== name) this.add(r, domain, true, tid, name);

@@ -42,21 +42,23 @@ interface DnsAgg {
 }
 
 export class DnsTunnelTracker {
-  private readonly aggs = new Map<string, DnsAgg>();
+  /** Aggregates by source, then registered domain (no key string per query), and in creation order. */
+  private readonly aggIndex = new Map<string, Map<string, DnsAgg>>();
+  private readonly aggs: DnsAgg[] = [];
   private namesStored = 0;
 
   constructor(private readonly ctx: DetectContext) {}
 
-  onDns(r: DnsRecord): void {
+  /** @param name normalizeName(r.query), when the caller has it already */
+  onDns(r: DnsRecord, name: string | null = normalizeName(r.query)): void {
     const ctx = this.ctx;
     if (!ctx.isInternal(r.origH)) return;
-    const name = normalizeName(r.query);
     if (!name || name.indexOf('.') < 0 || name.endsWith('.arpa') || name.endsWith('.local')) return;
-    const domain = ctx.cfg.suffixes.registeredDomain(name);
-    const key = r.origH + '|' + domain;
-    let a = this.aggs.get(key);
+    const domain = ctx.registeredDomain(name);
+    let bySrc = this.aggIndex.get(r.origH);
+    let a = bySrc?.get(domain);
     if (!a) {
-      if (this.aggs.size >= ctx.cfg.caps.maxDnsDomains) {
+      if (this.aggs.length >= ctx.cfg.caps.maxDnsDomains) {
         ctx.capHit('detect_dns_domains_cap', `more than ${ctx.cfg.caps.maxDnsDomains} (host, domain) pairs; later ones are not tracked`);
         return;
       }
@@ -77,7 +79,9 @@ export class DnsTunnelTracker {
         resolver: r.respH,
         longest: '',
       };
-      this.aggs.set(key, a);
+      if (bySrc === undefined) this.aggIndex.set(r.origH, (bySrc = new Map()));
+      bySrc.set(domain, a);
+      this.aggs.push(a);
     }
     a.queries++;
     if (r.ts < a.first) a.first = r.ts;
@@ -111,7 +115,7 @@ export class DnsTunnelTracker {
     const ctx = this.ctx;
     const t = ctx.cfg.t;
     const out: Finding[] = [];
-    for (const a of this.aggs.values()) {
+    for (const a of this.aggs) {
       if (a.queries < t.dnsMinQueries) continue;
       const unique = a.names.size;
       const meanLen = unique > 0 ? a.sumLen / unique : 0;

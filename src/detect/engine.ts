@@ -219,8 +219,8 @@ export class DetectionEngine implements RecordSink {
         if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q, r.ts);
       }
     }
-    if (this.on.has('beacon')) this.dnsBeacon.onDns(r);
-    if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r);
+    if (this.on.has('beacon')) this.dnsBeacon.onDns(r, q);
+    if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r, q);
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onDns(r);
   }
 
