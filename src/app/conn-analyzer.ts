@@ -308,8 +308,10 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
       conn.portMismatch = null;
     }
     if (this.entSlot >= 0) {
-      const slab = this.ctx.entropy!;
-      this.sampleDone(slab.milliValue(this.entSlot, this.entV), this.entV);
+      // A sample below entropyMinBytes reports nothing: no need to read its histogram (a DNS
+      // query, or a client that sent a few bytes, holds such a sample until the end).
+      const n = this.entV;
+      this.sampleDone(n >= this.ctx.entropyMinBytes ? this.ctx.entropy!.milliValue(this.entSlot, n) : 0, n);
     } else if (this.entSlot === Ent.Pending) {
       this.sampleDone(0, this.entV);
     }
