@@ -52,9 +52,9 @@ export const BURST_GAP_USEC = 1_000_000;
 export const MAX_ORIG_BURSTS = 256;
 
 /** Conn.bits masks (TcpSession uses the bits from 1 << 8 on). */
-const BIT_ORIG_IS_A = 1 << 0;
-const BIT_SAME_SIDES = 1 << 1;
-const BIT_TIMER_ARMED = 1 << 2;
+export const BIT_ORIG_IS_A = 1 << 0;
+export const BIT_SAME_SIDES = 1 << 1;
+export const BIT_TIMER_ARMED = 1 << 2;
 const BIT_HISTORY_IS_H = 1 << 3;
 const BIT_REMOVED = 1 << 4;
 const BIT_APP_DONE = 1 << 5;
@@ -298,38 +298,38 @@ export class Conn {
 
   /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
   get origIsA(): boolean {
-    return (this.bits & BIT_ORIG_IS_A) !== 0;
+    return (this.c.bits[this.i] & BIT_ORIG_IS_A) !== 0;
   }
   set origIsA(v: boolean) {
-    this.bits = v ? this.bits | BIT_ORIG_IS_A : this.bits & ~BIT_ORIG_IS_A;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_ORIG_IS_A : this.c.bits[this.i] & ~BIT_ORIG_IS_A;
   }
   /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
   get sameSides(): boolean {
-    return (this.bits & BIT_SAME_SIDES) !== 0;
+    return (this.c.bits[this.i] & BIT_SAME_SIDES) !== 0;
   }
   set sameSides(v: boolean) {
-    this.bits = v ? this.bits | BIT_SAME_SIDES : this.bits & ~BIT_SAME_SIDES;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_SAME_SIDES : this.c.bits[this.i] & ~BIT_SAME_SIDES;
   }
   /** A TCP timer was armed while processing the packet: the table re-arms the heap entry (otherwise deadlines only move later and the entry is left stale). */
   get timerArmed(): boolean {
-    return (this.bits & BIT_TIMER_ARMED) !== 0;
+    return (this.c.bits[this.i] & BIT_TIMER_ARMED) !== 0;
   }
   set timerArmed(v: boolean) {
-    this.bits = v ? this.bits | BIT_TIMER_ARMED : this.bits & ~BIT_TIMER_ARMED;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_TIMER_ARMED : this.c.bits[this.i] & ~BIT_TIMER_ARMED;
   }
   /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
   get historyIsH(): boolean {
-    return (this.bits & BIT_HISTORY_IS_H) !== 0;
+    return (this.c.bits[this.i] & BIT_HISTORY_IS_H) !== 0;
   }
   set historyIsH(v: boolean) {
-    this.bits = v ? this.bits | BIT_HISTORY_IS_H : this.bits & ~BIT_HISTORY_IS_H;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_HISTORY_IS_H : this.c.bits[this.i] & ~BIT_HISTORY_IS_H;
   }
   /** Emitted and out of the table. */
   get removed(): boolean {
-    return (this.bits & BIT_REMOVED) !== 0;
+    return (this.c.bits[this.i] & BIT_REMOVED) !== 0;
   }
   set removed(v: boolean) {
-    this.bits = v ? this.bits | BIT_REMOVED : this.bits & ~BIT_REMOVED;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_REMOVED : this.c.bits[this.i] & ~BIT_REMOVED;
   }
 
   /** Transport kind, from the IP protocol in the key (as the flow table chose it). */
@@ -344,10 +344,10 @@ export class Conn {
    * and gaps and keeps no out-of-order copies for it; end() is still called.
    */
   get appDone(): boolean {
-    return (this.bits & BIT_APP_DONE) !== 0;
+    return (this.c.bits[this.i] & BIT_APP_DONE) !== 0;
   }
   set appDone(v: boolean) {
-    this.bits = v ? this.bits | BIT_APP_DONE : this.bits & ~BIT_APP_DONE;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_APP_DONE : this.c.bits[this.i] & ~BIT_APP_DONE;
   }
 
   /**
@@ -356,8 +356,8 @@ export class Conn {
    */
   appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const app = this.app;
-    if (app === null || (this.bits & BIT_APP_DONE) !== 0) return;
-    if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.bits |= BIT_APP_DONE;
+    if (app === null || (this.c.bits[this.i] & BIT_APP_DONE) !== 0) return;
+    if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.c.bits[this.i] |= BIT_APP_DONE;
   }
 
   /** This connection's TCP state (the object itself for TCP), null for other transports. */

@@ -50,7 +50,16 @@ import type { AppAnalyzerFactory, ConnRecord, Transport as TransportName } from 
 import type { PacketMeta } from '../core/packet.js';
 import { ipToString } from '../core/ip.js';
 import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
-import { Conn, FlowContext, HIST_ORIG_DATA_PKT, HIST_RESP_DATA_PKT, Transport } from './connection.js';
+import {
+  BIT_ORIG_IS_A,
+  BIT_SAME_SIDES,
+  BIT_TIMER_ARMED,
+  Conn,
+  FlowContext,
+  HIST_ORIG_DATA_PKT,
+  HIST_RESP_DATA_PKT,
+  Transport,
+} from './connection.js';
 import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
 import { FlowColumns, KEY_WORDS } from './flow-columns.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
@@ -351,17 +360,23 @@ export class FlowTable {
       arm = true;
     }
 
-    let isOrig = conn.sameSides || this.srcIsA === conn.origIsA;
+    // The per-packet part reads and writes the columns directly: the view's accessors are
+    // for the rare paths (getter chains would exhaust TurboFan's inlining budget here).
+    const cols = this.cols;
+    const s = conn.i;
+    const bits = cols.bits[s];
+    let isOrig = (bits & BIT_SAME_SIDES) !== 0 || this.srcIsA === ((bits & BIT_ORIG_IS_A) !== 0);
     const ipLen = meta.ipLen;
     // Time of the connection's previous packet, for the originator's bursts.
-    const prevSec = conn.lastSec;
-    const prevUsec = conn.lastUsec;
+    const prevSec = cols.lastSec[s];
+    const prevUsec = cols.lastUsec[s];
+    let burst = false;
     switch (transport) {
       case Transport.Tcp: {
         let len = ipLen - meta.ipHdrLen - meta.tcpHdrLen;
         const caplen = meta.payloadLen;
         if (ipLen === 0 || len < 0) len = caplen;
-        isOrig = conn.tcp!.process(
+        isOrig = this.view.process(
           isOrig,
           meta.tcpFlags,
           meta.seq | 0,
@@ -372,54 +387,65 @@ export class FlowTable {
           buf,
           meta.payloadOff,
         );
-        this.count(conn, isOrig, ipLen);
-        if (isOrig && len > 0) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+        burst = len > 0;
         break;
       }
       case Transport.Udp: {
-        this.count(conn, isOrig, ipLen);
         let ulen = meta.payloadWireLen;
         if (meta.l4Off + 8 <= buf.length) ulen = buf.readUInt16BE(meta.l4Off + 4) - 8;
-        conn.lastSec = sec;
-        conn.lastUsec = usec;
+        cols.lastSec[s] = sec;
+        cols.lastUsec[s] = usec;
         if (isOrig) {
-          conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
-          conn.reqLen = conn.reqLen < 0 ? ulen : conn.reqLen + ulen;
-          if (ulen > 0) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+          if ((cols.histSeen[s] & HIST_ORIG_DATA_PKT) === 0) conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
+          const r = cols.reqLen[s];
+          cols.reqLen[s] = r < 0 ? ulen : r + ulen;
+          burst = ulen > 0;
         } else {
-          conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
-          conn.repLen = conn.repLen < 0 ? ulen : conn.repLen + ulen;
+          if ((cols.histSeen[s] & HIST_RESP_DATA_PKT) === 0) conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
+          const r = cols.repLen[s];
+          cols.repLen[s] = r < 0 ? ulen : r + ulen;
         }
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       case Transport.Icmp: {
-        conn.lastSec = sec;
-        conn.lastUsec = usec;
+        cols.lastSec[s] = sec;
+        cols.lastUsec[s] = usec;
         let len = ipLen - meta.ipHdrLen - 8;
         if (ipLen === 0) len = meta.payloadLen;
         if (isOrig) {
-          conn.reqLen = conn.reqLen < 0 ? len : conn.reqLen + len;
-          conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+          const r = cols.reqLen[s];
+          cols.reqLen[s] = r < 0 ? len : r + len;
         } else {
-          conn.repLen = conn.repLen < 0 ? len : conn.repLen + len;
+          const r = cols.repLen[s];
+          cols.repLen[s] = r < 0 ? len : r + len;
         }
-        // ConnSize sees ICMP packets only when the whole message was captured.
-        if (meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) this.count(conn, isOrig, ipLen);
+        burst = true;
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       default:
-        conn.lastSec = sec;
-        conn.lastUsec = usec;
-        this.count(conn, isOrig, ipLen);
-        if (isOrig) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+        cols.lastSec[s] = sec;
+        cols.lastUsec[s] = usec;
+        burst = true;
         break;
     }
+    // ConnSize sees ICMP packets only when the whole message was captured.
+    if (transport !== Transport.Icmp || meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) {
+      if (isOrig) {
+        cols.origPkts[s]++;
+        cols.origIpBytes[s] += ipLen;
+      } else {
+        cols.respPkts[s]++;
+        cols.respIpBytes[s] += ipLen;
+      }
+    }
+    if (isOrig && burst) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
     // Packets only move the inactivity deadline later, so the heap entry is re-armed lazily
     // (when it fires); only a new connection or a newly armed TCP timer needs an entry now.
-    if (arm || conn.timerArmed) {
-      conn.timerArmed = false;
+    const b = cols.bits[s];
+    if (arm || (b & BIT_TIMER_ARMED) !== 0) {
+      cols.bits[s] = b & ~BIT_TIMER_ARMED;
       this.arm(conn);
     }
   }
@@ -516,16 +542,6 @@ export class FlowTable {
     }
     if (!ordered) all.sort((a, b) => startSec[a] - startSec[b] || startUsec[a] - startUsec[b] || serial[a] - serial[b]);
     return all;
-  }
-
-  private count(conn: Conn, isOrig: boolean, ipLen: number): void {
-    if (isOrig) {
-      conn.origPkts++;
-      conn.origIpBytes += ipLen;
-    } else {
-      conn.respPkts++;
-      conn.respIpBytes += ipLen;
-    }
   }
 
   /** Build the canonical key into `scratch` and return its hash. */

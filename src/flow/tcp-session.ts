@@ -217,77 +217,87 @@ export class TcpEndpoint {
 
   /** This endpoint is the originator's (changes when the roles flip). */
   get isOrig(): boolean {
-    return (this.bits & EP_ORIG) !== 0;
+    return (this.c.epBits[this.e] & EP_ORIG) !== 0;
   }
   set isOrig(v: boolean) {
-    this.bits = v ? this.bits | EP_ORIG : this.bits & ~EP_ORIG;
+    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_ORIG : this.c.epBits[this.e] & ~EP_ORIG;
   }
 
   /** ConnectionClosed ran for this endpoint. */
   get didClose(): boolean {
-    return (this.bits & EP_DID_CLOSE) !== 0;
+    return (this.c.epBits[this.e] & EP_DID_CLOSE) !== 0;
   }
   set didClose(v: boolean) {
-    this.bits = v ? this.bits | EP_DID_CLOSE : this.bits & ~EP_DID_CLOSE;
+    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_DID_CLOSE : this.c.epBits[this.e] & ~EP_DID_CLOSE;
   }
 
   /** Reassembly given up for this side (above_hole_data_without_any_acks). */
   get skipDeliveries(): boolean {
-    return (this.bits & EP_SKIP_DELIVERIES) !== 0;
+    return (this.c.epBits[this.e] & EP_SKIP_DELIVERIES) !== 0;
   }
   set skipDeliveries(v: boolean) {
-    this.bits = v ? this.bits | EP_SKIP_DELIVERIES : this.bits & ~EP_SKIP_DELIVERIES;
+    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_SKIP_DELIVERIES : this.c.epBits[this.e] & ~EP_SKIP_DELIVERIES;
   }
 
   /** State of this endpoint (Zeek's TCP_Endpoint::state). */
   get state(): TcpState {
-    return (this.states & 7) as TcpState;
+    return (this.c.epStates[this.e] & 7) as TcpState;
   }
   set state(v: TcpState) {
-    this.states = (this.states & ~7) | v;
+    this.c.epStates[this.e] = (this.c.epStates[this.e] & ~7) | v;
   }
 
   /** State before the last change (Zeek's prev_state). */
   get prevState(): TcpState {
-    return ((this.states >> 3) & 7) as TcpState;
+    return ((this.c.epStates[this.e] >> 3) & 7) as TcpState;
   }
   set prevState(v: TcpState) {
-    this.states = (this.states & ~(7 << 3)) | (v << 3);
+    this.c.epStates[this.e] = (this.c.epStates[this.e] & ~(7 << 3)) | (v << 3);
   }
 
   /** A FIN was seen from this side (Zeek's FIN_cnt > 0; only that is ever asked). */
   get finSeen(): boolean {
-    return (this.bits & EP_FIN_SEEN) !== 0;
+    return (this.c.epBits[this.e] & EP_FIN_SEEN) !== 0;
   }
   set finSeen(v: boolean) {
-    this.bits = v ? this.bits | EP_FIN_SEEN : this.bits & ~EP_FIN_SEEN;
+    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_FIN_SEEN : this.c.epBits[this.e] & ~EP_FIN_SEEN;
   }
 
   /** End of this side's stream seen (TCP_Reassembler::CheckEOF). */
   get didEof(): boolean {
-    return (this.bits & EP_DID_EOF) !== 0;
+    return (this.c.epBits[this.e] & EP_DID_EOF) !== 0;
   }
   set didEof(v: boolean) {
-    this.bits = v ? this.bits | EP_DID_EOF : this.bits & ~EP_DID_EOF;
+    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_DID_EOF : this.c.epBits[this.e] & ~EP_DID_EOF;
   }
 
 
+  // The methods below read the columns directly (not through the accessors): they run per
+  // packet, and getter chains exhaust TurboFan's inlining budget in the callers.
   ackFull(): number {
-    return this.ackWraps * TWO32 + (this.ackSeq >>> 0);
+    const c = this.c;
+    const e = this.e;
+    return c.ackWraps[e] * TWO32 + (c.ackSeq[e] >>> 0);
   }
 
   lastFull(): number {
-    return this.seqWraps * TWO32 + (this.lastSeq >>> 0);
+    const c = this.c;
+    const e = this.e;
+    return c.seqWraps[e] * TWO32 + (c.lastSeq[e] >>> 0);
   }
 
   updateLastSeq(seq: number): void {
-    if (seq >>> 0 < this.lastSeq >>> 0) this.seqWraps++;
-    this.lastSeq = seq;
+    const c = this.c;
+    const e = this.e;
+    if (seq >>> 0 < c.lastSeq[e] >>> 0) c.seqWraps[e]++;
+    c.lastSeq[e] = seq;
   }
 
   updateAckSeq(seq: number): void {
-    if (seq >>> 0 < this.ackSeq >>> 0) this.ackWraps++;
-    this.ackSeq = seq;
+    const c = this.c;
+    const e = this.e;
+    if (seq >>> 0 < c.ackSeq[e] >>> 0) c.ackWraps[e]++;
+    c.ackSeq[e] = seq;
   }
 
   /** None of this endpoint's data has been acknowledged (one octet allowed for the SYN). */
@@ -317,7 +327,7 @@ export class TcpEndpoint {
   }
 
   hasBlocks(): boolean {
-    return this.maxUpper > this.trimSeq;
+    return this.c.maxUpper[this.e] > this.c.trimSeq[this.e];
   }
 }
 
@@ -366,11 +376,11 @@ export class TcpSession extends Conn {
 
   /** The originator's endpoint (side 1 once the roles flipped). */
   get orig(): TcpEndpoint {
-    return (this.bits & BIT_FLIPPED) !== 0 ? this.epB : this.epA;
+    return (this.c.bits[this.i] & BIT_FLIPPED) !== 0 ? this.epB : this.epA;
   }
   /** The responder's endpoint. */
   get resp(): TcpEndpoint {
-    return (this.bits & BIT_FLIPPED) !== 0 ? this.epA : this.epB;
+    return (this.c.bits[this.i] & BIT_FLIPPED) !== 0 ? this.epA : this.epB;
   }
 
   /** Analyzer timers (absolute times, Infinity when not armed). */
@@ -395,39 +405,39 @@ export class TcpSession extends Conn {
 
   /** Zeek's is_active: cleared once the connection finished or was rejected. */
   get isActive(): boolean {
-    return (this.bits & BIT_ACTIVE) !== 0;
+    return (this.c.bits[this.i] & BIT_ACTIVE) !== 0;
   }
   set isActive(v: boolean) {
-    this.bits = v ? this.bits | BIT_ACTIVE : this.bits & ~BIT_ACTIVE;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_ACTIVE : this.c.bits[this.i] & ~BIT_ACTIVE;
   }
   /** The connection did not start with a proper handshake (Zeek's is_partial). */
   get isPartial(): boolean {
-    return (this.bits & BIT_PARTIAL) !== 0;
+    return (this.c.bits[this.i] & BIT_PARTIAL) !== 0;
   }
   set isPartial(v: boolean) {
-    this.bits = v ? this.bits | BIT_PARTIAL : this.bits & ~BIT_PARTIAL;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_PARTIAL : this.c.bits[this.i] & ~BIT_PARTIAL;
   }
   /** A close waits for data still pending reassembly. */
   get closeDeferred(): boolean {
-    return (this.bits & BIT_CLOSE_DEFERRED) !== 0;
+    return (this.c.bits[this.i] & BIT_CLOSE_DEFERRED) !== 0;
   }
   set closeDeferred(v: boolean) {
-    this.bits = v ? this.bits | BIT_CLOSE_DEFERRED : this.bits & ~BIT_CLOSE_DEFERRED;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_CLOSE_DEFERRED : this.c.bits[this.i] & ~BIT_CLOSE_DEFERRED;
   }
   /** The deferred close is a normal finish (connection_finished). */
   get deferredGenEvent(): boolean {
-    return (this.bits & BIT_DEFERRED_GEN_EVENT) !== 0;
+    return (this.c.bits[this.i] & BIT_DEFERRED_GEN_EVENT) !== 0;
   }
   set deferredGenEvent(v: boolean) {
-    this.bits = v ? this.bits | BIT_DEFERRED_GEN_EVENT : this.bits & ~BIT_DEFERRED_GEN_EVENT;
+    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_DEFERRED_GEN_EVENT : this.c.bits[this.i] & ~BIT_DEFERRED_GEN_EVENT;
   }
 
   /** Which sides sent a packet while the PIA looked at the start (ORIG_SEEN | RESP_SEEN). */
   get firstPacketSeen(): number {
-    return (this.bits >> FIRST_SEEN_SHIFT) & 3;
+    return (this.c.bits[this.i] >> FIRST_SEEN_SHIFT) & 3;
   }
   set firstPacketSeen(v: number) {
-    this.bits = (this.bits & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
+    this.c.bits[this.i] = (this.c.bits[this.i] & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
   }
 
   override get tcp(): TcpSession | null {
@@ -499,7 +509,7 @@ export class TcpSession extends Conn {
     const endpoint = isOrig ? this.orig : this.resp;
     const peer = endpoint.peer;
 
-    this.setPartialStatus(flags, endpoint.isOrig);
+    this.setPartialStatus(flags, (this.c.epBits[endpoint.e] & EP_ORIG) !== 0);
     let segLen = len;
     if (flags & SYN) segLen++;
     if (flags & FIN) segLen++;
@@ -572,7 +582,7 @@ export class TcpSession extends Conn {
     }
     this.checkEof(endpoint);
     if (doClose) this.connectionClosed(endpoint, peer, genEvent);
-    return endpoint.isOrig;
+    return (this.c.epBits[endpoint.e] & EP_ORIG) !== 0;
   }
 
   private setPartialStatus(flags: number, isOrig: boolean): void {
@@ -677,7 +687,7 @@ export class TcpSession extends Conn {
       conn.historyIsH = false;
       this.firstPacketSeen |= ORIG_SEEN;
     }
-    if (!ep.isOrig) {
+    if ((this.c.epBits[ep.e] & EP_ORIG) === 0) {
       mask <<= 16;
       if ((conn.histSeen & mask) !== 0) return true; // seen: no need for the lower-case letter
       code = LOWER[code] ?? code.toLowerCase();
@@ -686,7 +696,7 @@ export class TcpSession extends Conn {
   }
 
   private epAddHistory(ep: TcpEndpoint, code: string): void {
-    this.addHistory(ep.isOrig ? code : (LOWER[code] ?? code.toLowerCase()));
+    this.addHistory((this.c.epBits[ep.e] & EP_ORIG) !== 0 ? code : (LOWER[code] ?? code.toLowerCase()));
   }
 
   /**
@@ -713,7 +723,7 @@ export class TcpSession extends Conn {
       thresh = sc.win0Thresh;
     }
     if (cnt === thresh) {
-      this.addHistory(ep.isOrig ? letter : (LOWER[letter] ?? letter.toLowerCase()));
+      this.addHistory((this.c.epBits[ep.e] & EP_ORIG) !== 0 ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
         if (kind === 0) sc.gapCnt = 0;
@@ -933,11 +943,11 @@ export class TcpSession extends Conn {
       this.missedBytes += len;
     }
     const app = this.app;
-    if (app !== null && len > 0 && !this.appDone) app.gap(ep.isOrig, len);
+    if (app !== null && len > 0 && !this.appDone) app.gap((this.c.epBits[ep.e] & EP_ORIG) !== 0, len);
   }
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
-    if (len > 0) this.appPayload(ep.isOrig, buf, off, len, this.ctx.ts);
+    if (len > 0) this.appPayload((this.c.epBits[ep.e] & EP_ORIG) !== 0, buf, off, len, this.ctx.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
@@ -951,7 +961,7 @@ export class TcpSession extends Conn {
         const skip = ep.lastReassem - b.seq;
         const n = b.upper - ep.lastReassem;
         if (b.data) this.deliver(ep, b.data, skip, n);
-        else if (this.app !== null && !this.appDone) this.app.gap(ep.isOrig, n);
+        else if (this.app !== null && !this.appDone) this.app.gap((this.c.epBits[ep.e] & EP_ORIG) !== 0, n);
         ep.lastReassem = b.upper;
       }
     }
