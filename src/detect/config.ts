@@ -103,7 +103,7 @@ export interface DetectThresholds {
 
 /** Caps on state that grows with the input; hitting one is counted (detect_*_cap anomalies). */
 export interface DetectCaps {
-  /** (source, destination) pairs tracked. Default 500000. */
+  /** (source, destination) pairs tracked. Default 1000000 (a day of ~1 M connections from a few hundred hosts needs ~510,000). */
   maxPairs: number;
   /** Callbacks stored per pair for interval analysis (RITA stores at most 86400 per pair; one a minute over a day fits in 10000 with room). Default 10000. */
   maxBeatsPerPair: number;
@@ -119,7 +119,7 @@ export interface DetectCaps {
    * joins; older ones are forgotten, see uid-join.ts). Default 100000.
    */
   maxUidJoinWindow: number;
-  /** Address -> DNS name entries. Default 500000. */
+  /** Address -> DNS name entries. Default 1000000. */
   maxDnsAddresses: number;
   /** (source, registered domain) pairs tracked for DNS tunnels. Default 200000. */
   maxDnsDomains: number;
@@ -187,12 +187,12 @@ export const DEFAULT_THRESHOLDS: Readonly<DetectThresholds> = Object.freeze({
 });
 
 export const DEFAULT_CAPS: Readonly<DetectCaps> = Object.freeze({
-  maxPairs: 500_000,
+  maxPairs: 1_000_000,
   maxBeatsPerPair: 10_000,
   maxFailedPerPair: 2_000,
   maxUidNames: 1_000_000,
   maxUidJoinWindow: 100_000,
-  maxDnsAddresses: 500_000,
+  maxDnsAddresses: 1_000_000,
   maxDnsDomains: 200_000,
   maxNamesPerDomain: 2_000,
   maxDnsNamesTotal: 2_000_000,
