@@ -20,7 +20,7 @@ import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/record
 import { emptyDnsRecord } from '../../core/records.js';
 import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
-import { decodeNetbiosName, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
+import { decodeNetbiosName, newDnsMessage, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
 import { opcodeName, qclassName, qtypeName, rcodeName } from './dns-names.js';
 
 /** Zeek's DNS::max_pending_query_ids: distinct pending ids per connection before flushing them. */
@@ -30,10 +30,38 @@ export const MAX_PENDING_MSGS = 50;
 /** Largest DNS message over TCP (the length prefix is 16 bits). */
 export const MAX_TCP_MESSAGE = 65535;
 
-interface Session {
-  rec: DnsRecord;
-  sawQuery: boolean;
-  sawReply: boolean;
+/** Query flag bits kept in Session.qFlags until the record is built. */
+const enum QFlag {
+  /** A query was seen and its fields wait here (no record yet). */
+  Deferred = 1,
+  /** The query had a question (its question fields are set). */
+  Question = 2,
+  RD = 4,
+  TC = 8,
+  ZShift = 4,
+}
+
+/**
+ * One query/reply exchange. Its dns.log record is built only when needed (a reply, or the
+ * log line): until then a query's fields wait in the session itself. A query usually waits
+ * for its reply long enough to outlive the young generation, and one small object (plus its
+ * name) is much cheaper to carry there than a record with its answer and TTL arrays.
+ */
+class Session {
+  rec: DnsRecord | null = null;
+  sawQuery = false;
+  sawReply = false;
+  /** QFlag bits, with Z above ZShift. */
+  qFlags = 0;
+  qOpcode = 0;
+  qType = 0;
+  qClass = 0;
+  qName: string | null = null;
+
+  constructor(
+    readonly transId: number,
+    readonly ts: number,
+  ) {}
 }
 
 /** Zeek's DNS::multicast_subnets: 224.0.0.0/4 and ff00::/8. */
@@ -50,6 +78,9 @@ class TcpFramer {
   /** Length prefix split across segments: its first byte. */
   halfLen = -1;
 }
+
+/** The message every DnsAnalyzer parses into (parsing is synchronous; records copy what they keep). */
+const scratchMessage = newDnsMessage();
 
 export class DnsAnalyzer {
   private pendingQuery: Session | null = null;
@@ -78,9 +109,13 @@ export class DnsAnalyzer {
     this.ctx = new Weird(anomalies, id, uid);
   }
 
-  /** One UDP datagram (or, via `tcpData`, one reassembled TCP message). */
+  /**
+   * One UDP datagram (or, via `tcpData`, one reassembled TCP message).
+   * @returns the parsed message, a scratch object shared by every DnsAnalyzer and valid only
+   *          until the next message is parsed (what a record keeps is copied out of it)
+   */
   message(buf: Buffer, off: number, len: number, ts: number): DnsMessage | null {
-    const msg = parseDnsMessage(buf, off, len, this.ctx);
+    const msg = parseDnsMessage(buf, off, len, this.ctx, scratchMessage);
     if (msg === null) {
       this.invalidMessages++;
       return null;
@@ -161,9 +196,39 @@ export class DnsAnalyzer {
   }
 
   private newSession(msg: DnsMessage, ts: number): Session {
-    const rec = emptyDnsRecord(this.id, ts, this.uid, this.proto, msg.id);
-    if (this.source !== undefined) rec.source = this.source;
-    return { rec, sawQuery: false, sawReply: false };
+    return new Session(msg.id, ts);
+  }
+
+  /** The session's record, built on first use with the query fields that waited for it. */
+  private recordOf(s: Session): DnsRecord {
+    let r = s.rec;
+    if (r === null) {
+      r = emptyDnsRecord(this.id, s.ts, this.uid, this.proto, s.transId);
+      if (this.source !== undefined) r.source = this.source;
+      s.rec = r;
+      const f = s.qFlags;
+      if ((f & QFlag.Deferred) !== 0) {
+        this.applyQuery(r, s.qOpcode, (f & QFlag.Question) !== 0, (f & QFlag.RD) !== 0, (f & QFlag.TC) !== 0, f >>> QFlag.ZShift, s.qType, s.qClass, s.qName);
+        s.qName = null;
+      }
+    }
+    return r;
+  }
+
+  /** A query's fields on its record (the query's opcode, and its question when it had one). */
+  private applyQuery(r: DnsRecord, opcode: number, question: boolean, rd: boolean, tc: boolean, z: number, qtype: number, qclass: number, query: string | null): void {
+    r.opcode = opcode;
+    r.opcodeName = opcodeName(opcode, this.netbios);
+    if (!question) return;
+    r.RD = rd;
+    r.TC = tc;
+    r.qclass = qclass;
+    r.qclassName = qclassName(qclass);
+    r.qtype = qtype;
+    // RFC 1002 reuses type 33 (SRV) for NBSTAT.
+    r.qtypeName = this.id.respP === 137 && qtype === 33 ? 'NBSTAT' : qtypeName(qtype);
+    r.Z = z;
+    r.query = query;
   }
 
   private track(msg: DnsMessage, ts: number): void {
@@ -182,7 +247,7 @@ export class DnsAnalyzer {
         if (this.pendingQuery === null) this.pendingQuery = s;
         else this.enqueue((this.pendingQueries ??= new Map()), msg.id, s);
       }
-    } else if (this.pendingQuery !== null && this.pendingQuery.rec.transId === msg.id) {
+    } else if (this.pendingQuery !== null && this.pendingQuery.transId === msg.id) {
       s = this.pendingQuery;
       this.pendingQuery = null;
       // Refill the fast path, preferring a pending query with the same id (keeps queue order).
@@ -209,10 +274,10 @@ export class DnsAnalyzer {
       }
     }
 
-    const r = s.rec;
-    r.opcode = msg.opcode;
-    r.opcodeName = opcodeName(msg.opcode, this.netbios);
     if (!isQuery) {
+      const r = this.recordOf(s);
+      r.opcode = msg.opcode;
+      r.opcodeName = opcodeName(msg.opcode, this.netbios);
       r.rcode = msg.rcode;
       r.rcodeName = rcodeName(msg.rcode);
       if (msg.rcode !== 0 && msg.qdcount === 0) r.rejected = true;
@@ -233,22 +298,21 @@ export class DnsAnalyzer {
       }
       s.sawReply = true;
     } else {
-      if (msg.qname !== null) {
-        r.RD = msg.rd;
-        r.TC = msg.tc;
-        r.qclass = msg.qclass;
-        r.qclassName = qclassName(msg.qclass);
-        r.qtype = msg.qtype;
-        r.qtypeName = qtypeName(msg.qtype);
-        r.Z = msg.z;
-        let query = msg.qname;
-        if (this.id.respP === 137) {
-          const decoded = decodeNetbiosName(query);
-          if (decoded.length > 0) query = decoded;
-          // RFC 1002 reuses type 33 (SRV) for NBSTAT.
-          if (msg.qtype === 33) r.qtypeName = 'NBSTAT';
-        }
-        r.query = query;
+      let query = msg.qname;
+      if (query !== null && this.id.respP === 137) {
+        const decoded = decodeNetbiosName(query);
+        if (decoded.length > 0) query = decoded;
+      }
+      const question = msg.qname !== null;
+      if (s.rec === null) {
+        // No record yet (the usual case): the query's fields wait in the session.
+        s.qFlags = QFlag.Deferred | (question ? QFlag.Question : 0) | (msg.rd ? QFlag.RD : 0) | (msg.tc ? QFlag.TC : 0) | (msg.z << QFlag.ZShift);
+        s.qOpcode = msg.opcode;
+        s.qType = msg.qtype;
+        s.qClass = msg.qclass;
+        s.qName = query;
+      } else {
+        this.applyQuery(s.rec, msg.opcode, question, msg.rd, msg.tc, msg.z, msg.qtype, msg.qclass, query);
       }
       s.sawQuery = true;
     }
@@ -289,6 +353,6 @@ export class DnsAnalyzer {
   }
 
   private emit(s: Session): void {
-    this.sink.dns(s.rec);
+    this.sink.dns(this.recordOf(s));
   }
 }

@@ -237,31 +237,22 @@ function renderTxt(tag: string, buf: Buffer, start: number, end: number, ctx: Dn
   return s;
 }
 
-/**
- * Parse one DNS message held in `buf[off, off+len)`.
- * @returns the message, or null when even the header or the question section cannot be read
- *          (counted under Zeek's weird names).
- */
-export function parseDnsMessage(buf: Buffer, off: number, len: number, ctx: DnsParseContext): DnsMessage | null {
-  if (len < DNS_HEADER_LEN) {
-    ctx.add('DNS_truncated_len_lt_hdr_len');
-    return null;
-  }
-  const flags = (buf[off + 2] << 8) | buf[off + 3];
-  const msg: DnsMessage = {
-    id: (buf[off] << 8) | buf[off + 1],
-    qr: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0xf,
-    aa: (flags & 0x0400) !== 0,
-    tc: (flags & 0x0200) !== 0,
-    rd: (flags & 0x0100) !== 0,
-    ra: (flags & 0x0080) !== 0,
-    z: (flags >> 4) & 0x7,
-    rcode: flags & 0xf,
-    qdcount: (buf[off + 4] << 8) | buf[off + 5],
-    ancount: (buf[off + 6] << 8) | buf[off + 7],
-    nscount: (buf[off + 8] << 8) | buf[off + 9],
-    arcount: (buf[off + 10] << 8) | buf[off + 11],
+/** An empty message, to pass to parseDnsMessage as `out` (see there). */
+export function newDnsMessage(): DnsMessage {
+  return {
+    id: 0,
+    qr: false,
+    opcode: 0,
+    aa: false,
+    tc: false,
+    rd: false,
+    ra: false,
+    z: 0,
+    rcode: 0,
+    qdcount: 0,
+    ancount: 0,
+    nscount: 0,
+    arcount: 0,
     qname: null,
     qtype: 0,
     qclass: 0,
@@ -271,6 +262,44 @@ export function parseDnsMessage(buf: Buffer, off: number, len: number, ctx: DnsP
     ttls: [],
     malformed: false,
   };
+}
+
+/**
+ * Parse one DNS message held in `buf[off, off+len)`.
+ * @param out a message to fill in place of a new one (its arrays are emptied and reused): a
+ *        caller that copies what it keeps passes the same one every time, so that parsing a
+ *        message allocates no message object (DNS traffic is many small messages)
+ * @returns the message (`out` when given), or null when even the header or the question
+ *          section cannot be read (counted under Zeek's weird names).
+ */
+export function parseDnsMessage(buf: Buffer, off: number, len: number, ctx: DnsParseContext, out?: DnsMessage): DnsMessage | null {
+  if (len < DNS_HEADER_LEN) {
+    ctx.add('DNS_truncated_len_lt_hdr_len');
+    return null;
+  }
+  const flags = (buf[off + 2] << 8) | buf[off + 3];
+  const msg = out ?? newDnsMessage();
+  msg.id = (buf[off] << 8) | buf[off + 1];
+  msg.qr = (flags & 0x8000) !== 0;
+  msg.opcode = (flags >> 11) & 0xf;
+  msg.aa = (flags & 0x0400) !== 0;
+  msg.tc = (flags & 0x0200) !== 0;
+  msg.rd = (flags & 0x0100) !== 0;
+  msg.ra = (flags & 0x0080) !== 0;
+  msg.z = (flags >> 4) & 0x7;
+  msg.rcode = flags & 0xf;
+  msg.qdcount = (buf[off + 4] << 8) | buf[off + 5];
+  msg.ancount = (buf[off + 6] << 8) | buf[off + 7];
+  msg.nscount = (buf[off + 8] << 8) | buf[off + 9];
+  msg.arcount = (buf[off + 10] << 8) | buf[off + 11];
+  msg.qname = null;
+  msg.qtype = 0;
+  msg.qclass = 0;
+  msg.replied = false;
+  msg.firstAnswerName = null;
+  msg.answers.length = 0;
+  msg.ttls.length = 0;
+  msg.malformed = false;
   const cur = new Cursor(buf, off + DNS_HEADER_LEN, off + len);
   for (let i = 0; i < msg.qdcount; i++) {
     const name = readName(cur, off, ctx);
