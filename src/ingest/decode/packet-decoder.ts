@@ -177,6 +177,21 @@ export class PacketDecoder {
   }
 
   /**
+   * Expire held fragments as if a fragment at packet time `now` had reached this decoder's
+   * reassembler (which expires before adding). Parallel capture analysis calls it in every
+   * worker other than the one that got the fragment, so that all workers drop incomplete
+   * datagrams at the same packet times as one decoder would.
+   * @param now packet time of that fragment (tsSec + tsNsec / 1e9, as decode computes it)
+   * @param fileName and fileOffset name the fragment in anomaly samples
+   */
+  expireFragments(now: number, fileName: string, fileOffset: number): void {
+    const c = this.c;
+    c.fileName = fileName;
+    c.fileOffset = fileOffset;
+    this.reassembler.expire(now, c);
+  }
+
+  /**
    * End of input: count every datagram still waiting for fragments under
    * `fragment_incomplete_at_end` (their packets were counted as DecodeStatus.Fragment), and
    * forget them, so that no held fragment goes unaccounted.
