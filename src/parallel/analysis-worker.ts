@@ -33,6 +33,7 @@ import {
   PKT_HDR,
   FINAL_PART_RECORDS,
   RecordKind,
+  FRAG_TICK_MARK,
   TICK_BYTES,
   TICK_MARK,
   type AnomalyDump,
@@ -162,6 +163,11 @@ function onPackets(seq: number, fileIndex: number, fileName: string, ab: ArrayBu
     const clock = dv.getFloat64(off + OFF_CLOCK, true);
     if (caplen === TICK_MARK) {
       table.advanceTime(clock);
+      off += TICK_BYTES;
+      continue;
+    }
+    if (caplen === FRAG_TICK_MARK) {
+      decoder.expireFragments(clock, fileName, dv.getFloat64(off + OFF_TS_SEC, true));
       off += TICK_BYTES;
       continue;
     }

@@ -39,13 +39,14 @@ import {
   OFF_TS_SEC,
   OFF_WIRELEN,
   PKT_HDR,
+  FRAG_TICK_MARK,
   TICK_BYTES,
   TICK_MARK,
   type DecodeCounts,
   type FromWorker,
   type RecordBatch,
 } from './protocol.js';
-import { frameShardKey, shardOf, type InternalV4 } from './shard.js';
+import { frameShardKey, lastFrame, shardOf, type InternalV4 } from './shard.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
 import { feedBatch } from './zeek-parallel.js';
 
@@ -180,11 +181,27 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
     b.used += TICK_BYTES;
   };
 
+  /** A fragment at packet time `t` reached worker `w`'s reassembler: the others expire too. */
+  const addFragmentTick = (w: number, t: number, fileOffset: number): void => {
+    for (let v = 0; v < n; v++) {
+      if (v === w) continue;
+      let b = batches[v];
+      if (b.used + TICK_BYTES > b.buf.byteLength) {
+        sendBatch(v);
+        b = batches[v];
+      }
+      b.dv.setFloat64(b.used + OFF_CLOCK, t, true);
+      b.dv.setFloat64(b.used + OFF_TS_SEC, fileOffset, true);
+      b.dv.setUint32(b.used + OFF_CAPLEN, FRAG_TICK_MARK, true);
+      b.used += TICK_BYTES;
+    }
+  };
+
   // The container walk's "decoder": shards the frame, never decodes it. The reader's own
   // ip/nonIp/anomaly counts are replaced by the workers' at the end of each file.
   const shardDecoder = {
     decode(m: PacketMeta): DecodeStatus {
-      const key = frameShardKey(m.linktype, m.buf, m.frameOff, m.caplen, internalV4);
+      const key = frameShardKey(m.linktype, m.buf, m.frameOff, m.caplen, internalV4, m.wirelen);
       const w = shardOf(key, n);
       let caplen = m.caplen;
       if (m.frameOff + caplen > m.buf.length) caplen = m.buf.length - m.frameOff;
@@ -209,6 +226,8 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       m.buf.copy(b.bytes, o + PKT_HDR, m.frameOff, m.frameOff + caplen);
       b.used = o + need;
       if (key >= 0) {
+        // The decoder's reassembler time (packet-decoder.ts), not the flow table's.
+        if (lastFrame.fragment && n > 1) addFragmentTick(w, m.tsSec + m.tsNsec / 1e9, m.fileOffset);
         const t = zeekTime(m.tsSec, m.tsNsec);
         if (t > clock) {
           clock = t;

@@ -22,6 +22,11 @@
  * Ticks let each worker's flow table run its timers at exactly the packet times one table
  * would (same removals, same close-versus-timeout accounting).
  *
+ * A fragment tick (24 bytes too, FRAG_TICK_MARK in the caplen field) tells a worker that an IP
+ * fragment reached another worker's reassembler: f64 packet time of the fragment at 0, f64
+ * file offset at 8. The worker expires its own held datagrams at that time, as one
+ * reassembler would have before adding the fragment (IpReassembler.add expires first).
+ *
  * Records come back as arrays of plain record objects (structured clone) with a parallel
  * array of kinds, one message per batch: never one message per packet or per record.
  */
@@ -46,6 +51,8 @@ export const OFF_FILEOFFSET = 40;
 export const TICK_BYTES = 24;
 /** caplen value that marks a clock tick (real records are far smaller: MAX_RECORD_LEN). */
 export const TICK_MARK = 0xffffffff;
+/** caplen value that marks a fragment tick. */
+export const FRAG_TICK_MARK = 0xfffffffe;
 
 /**
  * Bytes of one packet batch: 1 MiB. Large enough that a message costs well under a

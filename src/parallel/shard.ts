@@ -89,12 +89,68 @@ export function internalV4Test(networks: CidrSet<true>): InternalV4 {
   };
 }
 
+/**
+ * What the last frameShardKey call saw besides the key (one object, reused: nothing is
+ * allocated per frame). `fragment` is true when the frame's outer IP packet is a fragment that
+ * the decoder will hand to its reassembler (the same header checks as ipv4.ts / ipv6.ts make
+ * before Layer.ReassembleV4/V6); the reassembler then expires old datagrams at that packet's
+ * time, which every other worker must do too (capture-parallel.ts, fragment ticks).
+ */
+export const lastFrame = { fragment: false };
+
+/** Frame's wire end (decoder's `wireEnd`), set by frameShardKey for the IP header checks. */
+let wireEndOfFrame = 0;
+
+/** Whether the IPv4 header at `off` is a fragment the decoder would reassemble (ipv4.ts). */
+function ipv4Reassembled(b: Uint8Array, off: number, end: number): boolean {
+  const frag = (b[off + 6] << 8) | b[off + 7];
+  if ((frag & 0x3fff) === 0) return false;
+  const hl = (b[off] & 0x0f) << 2;
+  const wireAvail = wireEndOfFrame - off;
+  let total = (b[off + 2] << 8) | b[off + 3];
+  if (total === 0) total = wireAvail;
+  if (total > wireAvail || hl > total || hl > end - off || hl < 20) return false;
+  // A fragment cut short by the snap length is not reassembled.
+  return off + total <= end;
+}
+
+/** Whether the IPv6 header at `off` leads, through its extension headers, to a real fragment the decoder would reassemble (ipv6.ts). */
+function ipv6Reassembled(b: Uint8Array, off: number, end: number): boolean {
+  let nh = b[off + 6];
+  const plen = (b[off + 4] << 8) | b[off + 5];
+  const wireAvail = wireEndOfFrame - off;
+  let total = 40 + plen;
+  if (plen === 0 && nh !== 59 && wireAvail > 40) total = wireAvail;
+  if (total > wireAvail) return false;
+  const ipEnd = off + total;
+  if (ipEnd < end) end = ipEnd;
+  let p = off + 40;
+  for (let hops = 0; hops < 64; hops++) {
+    let len: number;
+    if (nh === 0 || nh === 43 || nh === 60) {
+      if (p + 2 > end) return false;
+      len = (b[p + 1] + 1) << 3;
+    } else if (nh === 51) {
+      if (p + 2 > end) return false;
+      len = (b[p + 1] + 2) << 2;
+    } else if (nh === 44) {
+      len = 8;
+    } else return false;
+    if (p + len > end) return false;
+    if (nh === 44 && (((b[p + 2] << 8) | b[p + 3]) & 0xfff9) !== 0) return end >= ipEnd;
+    nh = b[p];
+    p += len;
+  }
+  return false;
+}
+
 /** Hash of the IP header at `off`, or -1 when it is not a complete IPv4/IPv6 header start. */
 function ipPairHash(b: Uint8Array, off: number, end: number, internal?: InternalV4): number {
   if (off >= end) return -1;
   const v = b[off] >>> 4;
   if (v === 4) {
     if (off + 20 > end) return -1;
+    lastFrame.fragment = ipv4Reassembled(b, off, end);
     const a = u32(b, off + 12);
     const z = u32(b, off + 16);
     if (internal) {
@@ -105,6 +161,7 @@ function ipPairHash(b: Uint8Array, off: number, end: number, internal?: Internal
   }
   if (v === 6) {
     if (off + 40 > end) return -1;
+    lastFrame.fragment = ipv6Reassembled(b, off, end);
     return pairHash(fold16(b, off + 8), fold16(b, off + 24));
   }
   return -1;
@@ -153,12 +210,15 @@ function etherPayloadHash(b: Uint8Array, et: number, off: number, end: number, i
  *   hashes a record's source (src/detect/shard.ts shardOfAddress): its connections' records
  *   are then produced in the worker whose engine owns that source. Still symmetric, so both
  *   directions, fragments and tunnels stay together.
+ * @param wirelen original length of the frame (for the fragment checks, see `lastFrame`)
  * @returns a 32-bit unsigned hash of the unordered outer address pair (or of the internal
  *   address, above), or -1 when the frame has no IP header this walk can find
  */
-export function frameShardKey(linktype: number, b: Uint8Array, off: number, caplen: number, internal?: InternalV4): number {
+export function frameShardKey(linktype: number, b: Uint8Array, off: number, caplen: number, internal?: InternalV4, wirelen?: number): number {
   let end = off + caplen;
   if (end > b.length) end = b.length;
+  wireEndOfFrame = wirelen !== undefined && wirelen > caplen ? off + wirelen : end;
+  lastFrame.fragment = false;
   switch (linktype & 0xffff) {
     case 1: // Ethernet
       if (off + 14 > end) return -1;

@@ -33,6 +33,7 @@ import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
 import type { FromWorker } from './protocol.js';
+import { internalV4Test } from './shard.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
 import { reviveError } from './zeek-parallel.js';
 
@@ -85,12 +86,14 @@ export async function analyzeSharded(opts: ShardedAnalysisOptions): Promise<Shar
     if (opts.captures.length > 0) {
       connectPeers(pool, n);
       const none: RecordSink = { conn() {}, dns() {}, http() {}, ssl() {} };
-      // Frames stay keyed by their address pair. Keying internal <-> external frames by the
-      // internal host (internalV4Test, shard.ts) would keep most records in the worker that
-      // made them, but moves fragments of different pairs apart differently: the fragment
-      // reassembler expires datagrams only when a fragment arrives in the same decoder, so
-      // timeouts would need a fragment clock like the flow table's ticks first.
-      capture = await analyzeCapturesParallel(opts.captures, none, { ...opts.capture, anomalies, workers: n, pool });
+      // IPv4 frames between an internal and an external host are keyed by the internal host,
+      // hashed as the detection shard hashes a source (shard.ts): the records of outbound
+      // connections are made in the worker whose engine owns their source, so few records
+      // cross between workers. Fragments of a datagram still share one worker (the key is
+      // read from the IP header), and fragment ticks keep every worker's reassembler expiring
+      // at the same packet times (capture-parallel.ts).
+      const internalV4 = internalV4Test(normalizeDetectConfig(opts.detect).internal);
+      capture = await analyzeCapturesParallel(opts.captures, none, { ...opts.capture, anomalies, workers: n, pool, internalV4 });
     }
     if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts);
     const merged = await mergeSteps(pool, n, maxFindings, anomalies);

@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { frameShardKey, internalV4Test, shardOf } from '../../src/parallel/shard.js';
+import { frameShardKey, internalV4Test, lastFrame, shardOf } from '../../src/parallel/shard.js';
+import { AnomalyCounter } from '../../src/core/anomaly.js';
+import { PacketMeta } from '../../src/core/packet.js';
+import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
 import { normalizeDetectConfig } from '../../src/detect/config.js';
 import { shardOfAddress } from '../../src/detect/shard.js';
 import { buildFrame } from '../../src/synth/packet-builder.js';
@@ -128,5 +131,63 @@ describe('frameShardKey with sharded detection (internal IPv4 hosts)', () => {
     expect(ikey(eth(0x0800, ipv4(A, [10, 9, 9, 9])))).toBe(key(1, eth(0x0800, ipv4(A, [10, 9, 9, 9]))));
     expect(ikey(eth(0x0800, ipv4(B, [8, 8, 8, 8])))).toBe(key(1, eth(0x0800, ipv4([8, 8, 8, 8], B))));
     expect(ikey(eth(0x86dd, ipv6(A6, B6)))).toBe(key(1, eth(0x86dd, ipv6(B6, A6))));
+  });
+});
+
+describe('lastFrame.fragment (fragment ticks: which frames reach the reassembler)', () => {
+  /** IPv4 header with flags/offset word `frag`, total length `total`, `ihl` words, then `data` bytes. */
+  function v4frag(frag: number, data: number, total = 20 + data, ihl = 5): number[] {
+    const h = [0x40 | ihl, 0, total >> 8, total & 0xff, 0x12, 0x34, frag >> 8, frag & 0xff, 64, 17, 0, 0, ...A, ...B];
+    return [...h, ...new Array((ihl - 5) * 4 + data).fill(0)];
+  }
+  /** IPv6 with a hop-by-hop header (when `hbh`) then a fragment header with offset/M word `fo`. */
+  function v6frag(fo: number, data: number, hbh: boolean): number[] {
+    const ext: number[] = [];
+    if (hbh) ext.push(44, 0, 1, 4, 0, 0, 0, 0);
+    ext.push(17, 0, fo >> 8, fo & 0xff, 0, 0, 0, 9);
+    const plen = ext.length + data;
+    return [0x60, 0, 0, 0, plen >> 8, plen & 0xff, hbh ? 0 : 44, 64, ...A6, ...B6, ...ext, ...new Array(data).fill(0)];
+  }
+  const cases: { name: string; frame: Uint8Array; caplen?: number; wirelen?: number }[] = [
+    { name: 'first IPv4 fragment (MF)', frame: eth(0x0800, v4frag(0x2000, 64)) },
+    { name: 'last IPv4 fragment (offset)', frame: eth(0x0800, v4frag(0x0008, 64)) },
+    { name: 'IPv4 not a fragment', frame: eth(0x0800, v4frag(0x4000, 64)) },
+    { name: 'IPv4 fragment cut by the snap length', frame: eth(0x0800, v4frag(0x2000, 64)), caplen: 14 + 40, wirelen: 14 + 84 },
+    { name: 'IPv4 fragment longer than the wire', frame: eth(0x0800, v4frag(0x2000, 64, 200)) },
+    { name: 'IPv4 fragment with a header length below 20', frame: eth(0x0800, v4frag(0x2000, 64, 84, 4)) },
+    { name: 'IPv4 fragment with options', frame: eth(0x0800, v4frag(0x2008, 64, 88, 6)) },
+    { name: 'IPv6 fragment header first', frame: eth(0x86dd, v6frag(0x0001, 64, false)) },
+    { name: 'IPv6 fragment header after hop-by-hop', frame: eth(0x86dd, v6frag(0x0010, 64, true)) },
+    { name: 'IPv6 atomic fragment (offset 0, M clear)', frame: eth(0x86dd, v6frag(0x0000, 64, false)) },
+    { name: 'IPv6 fragment cut by the snap length', frame: eth(0x86dd, v6frag(0x0001, 64, false)), caplen: 14 + 60, wirelen: 14 + 120 },
+  ];
+  for (const c of cases) {
+    it(`agrees with the decoder: ${c.name}`, () => {
+      const decoder = new PacketDecoder(new AnomalyCounter());
+      let adds = 0;
+      const r = decoder.reassembler;
+      const add = r.add.bind(r);
+      r.add = ((...args: Parameters<typeof add>) => {
+        adds++;
+        return add(...args);
+      }) as typeof r.add;
+      const caplen = c.caplen ?? c.frame.length;
+      const wirelen = c.wirelen ?? c.frame.length;
+      const meta = new PacketMeta();
+      meta.buf = Buffer.from(c.frame.subarray(0, caplen));
+      meta.frameOff = 0;
+      meta.caplen = caplen;
+      meta.wirelen = wirelen;
+      meta.linktype = 1;
+      decoder.decode(meta, 'frames.pcap');
+      expect(frameShardKey(1, Buffer.from(c.frame.subarray(0, caplen)), 0, caplen, undefined, wirelen)).toBeGreaterThanOrEqual(0);
+      expect(lastFrame.fragment).toBe(adds === 1);
+    });
+  }
+  it('marks fragments that reach the reassembler (checked: the cases above include both)', () => {
+    frameShardKey(1, cases[0].frame, 0, cases[0].frame.length);
+    expect(lastFrame.fragment).toBe(true);
+    frameShardKey(1, cases[2].frame, 0, cases[2].frame.length);
+    expect(lastFrame.fragment).toBe(false);
   });
 });
