@@ -12,12 +12,17 @@
  * line per HTTP connection (sometimes two) and one ssl line per TLS connection. Rows are written
  * in order of connection end, as Zeek writes them, so `ts` (the start) is not in order.
  *
- * Usage: node bench/gen-zeek-day.mjs [--out DIR] [--days N] [--scale F] [--json] [--seed N]
+ * Usage: node bench/gen-zeek-day.mjs [--out DIR] [--days N] [--scale F] [--json] [--seed N] [--repeat-pairs]
  *   --out    folder to write (default: <tmpdir>/konseki-zeek-day[-json]); it is emptied first
  *   --days   number of consecutive days (default 1)
  *   --scale  multiplies the connections per day (default 1: about 1,000,000)
  *   --json   write Zeek JSON (LogAscii::use_json=T: dotted keys, epoch ts) instead of TSV
  *   --seed   PRNG seed (default 1)
+ *   --repeat-pairs  every day after the first repeats the first day's connections (same hosts,
+ *            destinations, ports, services, sizes and times of day; new uids), so N days hold
+ *            N times the lines of one day over the same host pairs. Without it each day draws
+ *            new connections and brings new pairs (about 287,000 pairs for one day at scale
+ *            0.5, about 510,000 for two). The first day is the same with or without the flag.
  * Writes <out>/manifest.json with the line counts per log type, which the benchmark checks.
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +32,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 
 function parseArgs(argv) {
-  const o = { out: null, days: 1, scale: 1, json: false, seed: 1 };
+  const o = { out: null, days: 1, scale: 1, json: false, seed: 1, repeatPairs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.out = argv[++i];
@@ -35,6 +40,7 @@ function parseArgs(argv) {
     else if (a === '--scale') o.scale = Number(argv[++i]);
     else if (a === '--json') o.json = true;
     else if (a === '--seed') o.seed = Number(argv[++i]);
+    else if (a === '--repeat-pairs') o.repeatPairs = true;
     else {
       console.error(`gen-zeek-day: unknown argument ${a}`);
       process.exit(2);
@@ -46,16 +52,21 @@ function parseArgs(argv) {
   return o;
 }
 
-/** mulberry32: small, fast, deterministic. */
+/** mulberry32: small, fast, deterministic; `save()`/`restore(s)` rewind it (--repeat-pairs). */
 function prng(seed) {
   let a = seed >>> 0;
-  return () => {
+  const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  next.save = () => a;
+  next.restore = (s) => {
+    a = s;
+  };
+  return next;
 }
 
 const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -191,9 +202,12 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const rnd = prng(o.seed);
   const pick = (a) => a[Math.floor(rnd() * a.length)];
+  // --repeat-pairs: day d > 0 replays day 0's draws; its uids shift every character by d so
+  // they stay unique across days while the PRNG sequence stays the same.
+  let uidShift = 0;
   const uid = () => {
     let s = 'C';
-    for (let i = 0; i < 17; i++) s += B62[Math.floor(rnd() * 62)];
+    for (let i = 0; i < 17; i++) s += B62[(Math.floor(rnd() * 62) + uidShift) % 62];
     return s;
   };
   const hosts = [];
@@ -211,7 +225,12 @@ async function main() {
   rmSync(o.out, { recursive: true, force: true });
   const counts = { conn: 0, dns: 0, http: 0, ssl: 0 };
   const day0 = Date.UTC(2024, 2, 1) / 1000;
+  const firstDayState = rnd.save();
   for (let day = 0; day < o.days; day++) {
+    if (o.repeatPairs && day > 0) {
+      rnd.restore(firstDayState);
+      uidShift = day;
+    }
     const dayTs = day0 + day * 86400;
     const dir = join(o.out, new Date(dayTs * 1000).toISOString().slice(0, 10));
     mkdirSync(dir, { recursive: true });
@@ -250,7 +269,7 @@ async function main() {
       }
     }
   }
-  writeFileSync(join(o.out, 'manifest.json'), JSON.stringify({ format: o.json ? 'json' : 'tsv', days: o.days, scale: o.scale, seed: o.seed, lines: counts }, null, 2) + '\n');
+  writeFileSync(join(o.out, 'manifest.json'), JSON.stringify({ format: o.json ? 'json' : 'tsv', days: o.days, scale: o.scale, seed: o.seed, repeatPairs: o.repeatPairs, lines: counts }, null, 2) + '\n');
   console.log(`gen-zeek-day: wrote ${o.out}: ${JSON.stringify(counts)}`);
 
   function makeConn(kind, ts) {

@@ -36,6 +36,7 @@ import { analyzeBeats, type BeaconEstimate } from './beacon.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, c2Techniques, fmt, fmtBytes, fmtDuration, looksLikeAddress, sourceBit } from './context.js';
 import { prevalenceFactor } from './scores.js';
+import { NO_INFO } from './uid-join.js';
 
 /** Share of intervals the interval modes must explain (jittered C2 fits at 0.9 and above; chatty sessions well below). */
 export const SESSION_MIN_FIT = 0.75;
@@ -52,6 +53,8 @@ export const SESSION_MIN_SPAN = 60;
 /** One connection kept for the finish step. */
 interface Candidate {
   uid: string;
+  /** Name ref (uid-join.ts) when the connection arrived: the join window may forget the uid by finish(). */
+  nameRef: number;
   src: string;
   dst: string;
   port: number;
@@ -106,6 +109,7 @@ export class SessionBeaconTracker {
     }
     this.candidates.push({
       uid: r.uid,
+      nameRef: ctx.uids.refFor(r.uid),
       src: r.origH,
       dst: r.respH,
       port: r.respP,
@@ -132,7 +136,9 @@ export class SessionBeaconTracker {
     const t = ctx.cfg.t;
     const best = new Map<string, { f: Finding; n: number }>();
     for (const c of this.candidates) {
-      let name = ctx.nameFor(c.uid, c.src, c.dst);
+      // A TLS/HTTP row read after the connection updates the join while it holds the uid.
+      const now = ctx.uids.refFor(c.uid);
+      let name = ctx.nameForRef(now !== NO_INFO ? now : c.nameRef, c.src, c.dst);
       if (name && looksLikeAddress(name)) name = null;
       const periodic = ctx.periodicReason(c.dst, name, c.port, c.proto);
       const hosts = hostsPerDest.get(c.dst) ?? 1;
