@@ -2,7 +2,9 @@
  * suspicious_port: the shipped backdoor ports (Metasploit 4444, IRC 6667, Back Orifice
  * 31337, Tor 9001/9030) are kept as data with a reason and raise a finding naming it;
  * a plain 8080 alone raises nothing, and each of periodicity, an unknown protocol and
- * rarity makes it reportable, all three together at medium or above.
+ * rarity makes it reportable, all three together at medium or above; portMismatchOf, table
+ * by table: a protocol on a port where it does not belong, from Zeek's service or from the
+ * content detected in a capture.
  */
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
@@ -10,6 +12,7 @@ import type { Finding } from '../../src/core/finding.js';
 import { loadSignatures } from '../../src/cli/signatures.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import type { DetectConfig } from '../../src/detect/index.js';
+import { DISGUISED_SCORE, MISMATCH_SCORE, portMismatchOf, UNKNOWN_ON_WEB_PORT_SCORE } from '../../src/detect/ports.js';
 import { ScenarioBuilder, START } from '../scenario/generate.js';
 
 const SIGNATURES = loadSignatures();
@@ -88,5 +91,32 @@ describe('8080: weak alone, reportable when combined', () => {
     expect(fs[0].score).toBeGreaterThanOrEqual(20);
     if (boosts.length === 3) expect(fs[0].score).toBeGreaterThanOrEqual(45);
     else expect(fs[0].score).toBeLessThan(45);
+  });
+});
+
+describe('portMismatchOf: a protocol on a port where it does not belong', () => {
+  const b = new ScenarioBuilder(9);
+  const conn = (respP: number, service: string | null, extra: Record<string, unknown> = {}) =>
+    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP, service, ...extra });
+  it.each([
+    // [case, port, Zeek service, extra fields, expected text or null, expected strength]
+    ['HTTP on its port', 80, 'http', {}, null, 0],
+    ['TLS on an alternate TLS port (8443)', 8443, 'ssl', {}, null, 0],
+    ['TLS on 7000', 7000, 'ssl', {}, 'ssl on 7000/tcp', MISMATCH_SCORE],
+    ['HTTP on 4444', 4444, 'http', {}, 'http on 4444/tcp', MISMATCH_SCORE],
+    ['SSH on 443 (a port firewalls let out)', 443, 'ssh', {}, 'ssh on 443/tcp', DISGUISED_SCORE],
+    ['HTTP on 53', 53, 'http', {}, 'http on 53/tcp', DISGUISED_SCORE],
+    ['unnamed data on 53/udp', 53, null, { proto: 'udp', history: 'Dd' }, 'non-DNS traffic on 53/udp', DISGUISED_SCORE],
+    ['DNS on 53/udp', 53, 'dns', { proto: 'udp', history: 'Dd' }, null, 0],
+    ['unknown established TCP on 443', 443, null, {}, 'non-SSL established connection on 443/tcp', UNKNOWN_ON_WEB_PORT_SCORE],
+    ['unknown TCP on 443 joined midstream (content not seen)', 443, null, { history: 'DdAa' }, null, 0],
+    ['an unlisted service on any port', 7000, 'mysql', {}, null, 0],
+    ['content detection from a capture: TLS on 8081', 8081, null, { portMismatch: 'tls' }, 'tls on 8081/tcp', MISMATCH_SCORE],
+    ['content detection from a capture: TLS on 5228 (a known alternate)', 5228, null, { portMismatch: 'tls', respBytes: 0 }, null, 0],
+    ['content detection from a capture: SSH on 902', 902, null, { portMismatch: 'ssh' }, 'ssh on 902/tcp', MISMATCH_SCORE],
+  ] as const)('%s', (_name, port, service, extra, text, strength) => {
+    const got = portMismatchOf(conn(port, service, extra));
+    if (text === null) expect(got).toBeNull();
+    else expect(got).toEqual([text, strength]);
   });
 });
