@@ -355,7 +355,9 @@ export class Conn {
    * it wants no more. The AppAnalyzer type says void; analyzers that return false opt out.
    */
   appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const app = this.app;
+    const apps = this.c.app;
+    if (apps === null) return;
+    const app = apps[this.i];
     if (app === null || (this.c.bits[this.i] & BIT_APP_DONE) !== 0) return;
     if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.c.bits[this.i] |= BIT_APP_DONE;
   }

@@ -970,9 +970,12 @@ export class TcpSession extends Conn {
 
   private dataSent(ep: TcpEndpoint, seq: number, len: number, caplen: number, buf: Buffer, off: number): void {
     if (caplen < len) return; // truncated_tcp_payload: the bytes are not entered; the ack reveals a gap
-    if (ep.skipDeliveries) return;
+    // Per data packet: the columns are read directly (see TcpEndpoint.ackFull).
+    const c = this.c;
+    const e = ep.e;
+    if ((c.epBits[e] & EP_SKIP_DELIVERIES) !== 0) return;
     let upper = seq + len;
-    const ack = ep.ackFull() - (ep.startSeq >>> 0);
+    const ack = c.ackWraps[e] * TWO32 + (c.ackSeq[e] >>> 0) - (c.startSeq[e] >>> 0);
     if (seq < ack) {
       if (upper <= ack) return; // already delivered and acked
       const d = ack - seq;
@@ -980,19 +983,21 @@ export class TcpSession extends Conn {
       off += d;
       len -= d;
     }
-    if (upper <= ep.trimSeq) return;
-    if (seq < ep.trimSeq) {
-      const d = ep.trimSeq - seq;
+    const trim = c.trimSeq[e];
+    if (upper <= trim) return;
+    if (seq < trim) {
+      const d = trim - seq;
       seq += d;
       off += d;
       len -= d;
     }
     upper = seq + len;
-    if (upper > ep.maxUpper) ep.maxUpper = upper;
-    if (seq <= ep.lastReassem) {
-      if (upper > ep.lastReassem) {
-        const skip = ep.lastReassem - seq;
-        ep.lastReassem = upper;
+    if (upper > c.maxUpper[e]) c.maxUpper[e] = upper;
+    const last = c.lastReassem[e];
+    if (seq <= last) {
+      if (upper > last) {
+        const skip = last - seq;
+        c.lastReassem[e] = upper;
         this.deliver(ep, buf, off + skip, len - skip);
         this.drainBlocks(ep);
         if (ep.noDataAcked() && ep.size() > TCP_MAX_INITIAL_WINDOW && ep.lastReassem > ep.trimSeq) {
@@ -1003,7 +1008,7 @@ export class TcpSession extends Conn {
     } else {
       this.insertBlock(ep, seq, upper, buf, off);
     }
-    if (ep.noDataAcked() && ep.maxUpper - ep.lastReassem > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS && ep.nBlocks > 0) {
+    if (c.nBlocks[e] > 0 && ep.noDataAcked() && c.maxUpper[e] - c.lastReassem[e] > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side, and says so (a weird).
       this.ctx.onCap('above_hole_data_without_any_acks');
       ep.blocks = null;
@@ -1049,13 +1054,16 @@ export class TcpSession extends Conn {
 
   /** TCP_Reassembler::AckReceived on the endpoint whose data was acked. */
   private ackReceived(ep: TcpEndpoint, seq: number): void {
-    if (ep.finSeen && seq >= ep.finSeq) seq = ep.finSeq - 1;
-    if (seq <= ep.trimSeq) return;
+    // Per packet with an ACK: the columns are read directly (see TcpEndpoint.ackFull).
+    const c = this.c;
+    const e = ep.e;
+    if ((c.epBits[e] & EP_FIN_SEEN) !== 0 && seq >= c.finSeq[e]) seq = c.finSeq[e] - 1;
+    if (seq <= c.trimSeq[e]) return;
     // Reassembler::TrimToSeq -> DataBlockList::Trim
-    if (seq > ep.lastReassem) this.undelivered(ep, seq);
-    if (seq > ep.trimSeq) ep.trimSeq = seq;
+    if (seq > c.lastReassem[e]) this.undelivered(ep, seq);
+    if (seq > c.trimSeq[e]) c.trimSeq[e] = seq;
     // Blocks entirely below the trim point are dropped.
-    if (ep.nBlocks > 0) {
+    if (c.nBlocks[e] > 0) {
       const blocks = ep.blocks!;
       while (blocks.length > 0 && blocks[0].upper <= seq) {
         const b = blocks.shift()!;
