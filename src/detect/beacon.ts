@@ -213,6 +213,8 @@ interface Group {
   respBytes: number;
   proxied: boolean;
   dropped: number;
+  /** Last time of a pair whose connections past the beat cap are counted here (-Infinity if none). */
+  lastSeen: number;
   /** Pairs whose port/service counts were added already. */
   pairsSeen: Set<PairState>;
   /** Direction of the first pair (proxied connections count as outbound). */
@@ -236,6 +238,7 @@ function newGroup(src: string, key: string, name: string | null, dir: Direction)
     respBytes: 0,
     proxied: false,
     dropped: 0,
+    lastSeen: -Infinity,
     pairsSeen: new Set(),
     dir,
   };
@@ -354,12 +357,19 @@ function groupsOf(ctx: DetectContext, it: Items): Map<string, Group> {
         g.respBytes += p.beatReceived(i);
       }
       g.conns += to - from;
+      if (to === nb && p.beatsDropped > 0) {
+        // Connections past the per-pair cap follow the pair's last stored beats: counted
+        // (and their time span kept) in that group, not analysed.
+        g.conns += p.beatsDropped;
+        g.dropped += p.beatsDropped;
+        if (p.last > g.lastSeen) g.lastSeen = p.last;
+      }
       if (proxied) g.proxied = true;
       g.addrs.add(p.dst, to - from);
     } else {
       if (p.fTs !== null) for (const x of p.fTs) g.failedTs.push(x);
       if (nb === 0) g.conns += p.failed;
-      g.dropped += p.beatsDropped + p.failedDropped;
+      g.dropped += p.failedDropped + (nb === 0 ? p.beatsDropped : 0);
       if (nb !== 0) continue;
       g.addrs.add(p.dst);
     }
@@ -459,6 +469,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, g
         if (est.modes.length > 1) evidence += `, also every ${est.modes.slice(1).map((x) => fmt(x) + ' s').join(', ')}`;
       }
       if (addrs.length > 1) evidence += `, ${addrs.length}${g.addrs.overflow ? '+' : ''} addresses`;
+      if (g.dropped > 0) evidence += `, ${g.dropped} more past the per-pair cap (counted, not analysed)`;
       if (g.proxied) evidence += ', through a proxy';
       if (periodic) evidence += ` (periodic by design: ${periodic})`;
       if (prev < 1) evidence += ` (${hosts} of ${population} internal hosts talk to it)`;
@@ -469,7 +480,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, g
         idKey: [g.src, g.key],
         sources: g.sources,
         startTime: est.first,
-        endTime: est.last,
+        endTime: Math.max(est.last, g.lastSeen),
         srcIp: g.src,
         srcPort: null,
         destIp: addr,
