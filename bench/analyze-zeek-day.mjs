@@ -48,7 +48,9 @@ if (process.argv[2] === '--child') {
   const stats = DetectionEngine.prototype.stats;
   let last = null;
   DetectionEngine.prototype.stats = function wrappedStats() {
-    last = stats.call(this);
+    // Live heap after the engine's finish(), once garbage is collected (--expose-gc).
+    globalThis.gc?.();
+    last = { ...stats.call(this), liveHeapMB: Math.round(process.memoryUsage().heapUsed / 1048576) };
     return last;
   };
   process.on('exit', () => writeSync(2, `\nKONSEKI_DETECTION_STATS ${JSON.stringify(last)}\n`));
@@ -124,7 +126,7 @@ function analyze(dir) {
   const timeOut = join(tmp, 'time');
   const cmd = [cli, 'analyze', dir, '-q', '-f', 'csv', '-o', '/dev/null'];
   if (workers !== null) cmd.push('--workers', workers);
-  const res = spawnSync('/usr/bin/time', ['-o', timeOut, '-f', '%e %U %S %M', process.execPath, fileURLToPath(import.meta.url), '--child', ...cmd.slice(1)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const res = spawnSync('/usr/bin/time', ['-o', timeOut, '-f', '%e %U %S %M', process.execPath, '--expose-gc', fileURLToPath(import.meta.url), '--child', ...cmd.slice(1)], { encoding: 'utf8', maxBuffer: 16 << 20 });
   const t = existsSync(timeOut) ? readFileSync(timeOut, 'utf8').trim().split('\n').pop() : '';
   rmSync(tmp, { recursive: true, force: true });
   // analyze exits 0 (no findings at --fail-on) or 1 (findings at --fail-on): both are runs.
@@ -157,7 +159,7 @@ for (const r of runs) {
   const conn = manifest.lines?.conn ?? '?';
   console.log(`${r.label}: ${r.dir}, ${files.length} files, ${fl.lines.toLocaleString('en-US')} lines (conn ${typeof conn === 'number' ? conn.toLocaleString('en-US') : conn}), ${(fl.bytes / 1e6).toFixed(0)} MB decompressed`);
   console.log(`  floor    cpu ${s(floorCpu)} s, wall ${s(floorWall)} s  (gunzip + split)`);
-  console.log(`  analyze  cpu ${s(an.cpu)} s, wall ${s(an.wall)} s, peak RSS ${(an.rssKb / 1024).toFixed(0)} MB, pairs tracked ${an.pairs?.toLocaleString('en-US') ?? '?'}`);
+  console.log(`  analyze  cpu ${s(an.cpu)} s, wall ${s(an.wall)} s, peak RSS ${(an.rssKb / 1024).toFixed(0)} MB, live heap at the end ${an.stats?.liveHeapMB ?? '?'} MB, pairs tracked ${an.pairs?.toLocaleString('en-US') ?? '?'}`);
   if (an.stats) console.log(`  engine   ${JSON.stringify(an.stats)}`);
   console.log(`  ratio    ${s(row.ratioCpu)}x cpu, ${s(row.ratioWall)}x wall   (load ${loadBefore} -> ${row.loadAfter})`);
   console.log(`  command  ${an.command}`);
@@ -177,10 +179,10 @@ if (rows.length === 2) {
   if (!ok) fail = true;
 }
 console.log('');
-console.log('| input | lines | pairs tracked | floor CPU | analyze CPU | ratio (CPU) | analyze wall | peak RSS | load (1 min) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('| input | lines | pairs tracked | floor CPU | analyze CPU | ratio (CPU) | analyze wall | peak RSS | live heap at end | load (1 min) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
-  console.log(`| ${r.label} (${r.dir}) | ${r.lines.toLocaleString('en-US')} | ${r.pairs?.toLocaleString('en-US') ?? '?'} | ${s(r.floorCpu)} s | ${s(r.cpu)} s | ${r.ratioCpu.toFixed(1)}x | ${s(r.wall)} s | ${(r.rssKb / 1024).toFixed(0)} MB | ${r.loadBefore.split(' ')[0]} |`);
+  console.log(`| ${r.label} (${r.dir}) | ${r.lines.toLocaleString('en-US')} | ${r.pairs?.toLocaleString('en-US') ?? '?'} | ${s(r.floorCpu)} s | ${s(r.cpu)} s | ${r.ratioCpu.toFixed(1)}x | ${s(r.wall)} s | ${(r.rssKb / 1024).toFixed(0)} MB | ${r.stats?.liveHeapMB ?? '?'} MB | ${r.loadBefore.split(' ')[0]} |`);
 }
 process.exit(fail ? 1 : 0);
 }

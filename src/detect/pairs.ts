@@ -109,6 +109,9 @@ export class TopCounter<K> {
   }
 }
 
+/** Numbers per stored beat after the first: start time, sent, received, name ref, uid hash. */
+const BEAT_WIDTH = 5;
+
 /** Pairs per column chunk: columns grow a chunk at a time, so at most one chunk is slack. */
 const PAIR_CHUNK = 4096;
 
@@ -192,17 +195,17 @@ export interface TopCounts<K> {
  */
 export class PairState implements UidJoinOwner {
   /**
-   * Successful connections after the first as (start time, bytes sent, bytes received)
-   * triples, and as (name ref, uid hash) pairs (uid-join.ts): V8 keeps such arrays of
-   * numbers unboxed (8 bytes a double, small integers in place), with a few dozen bytes of
-   * header where a typed array costs hundreds, and most pairs hold a handful of beats. Made
-   * on the second beat, so pairs with one connection or only failed attempts carry none.
-   * The first beat lives in the pair's row.
+   * Successful connections after the first, five numbers each: start time, bytes sent,
+   * bytes received, name ref (uid-join.ts) and uid hash. One array of doubles per pair (V8
+   * keeps them unboxed, 8 bytes a number, with a few dozen bytes of header where a typed
+   * array costs hundreds), made as a literal of exactly one beat on the second connection:
+   * a pair with two connections costs 88 bytes here, where two arrays grown by push() cost
+   * about 380 (push() reserves 17 slots). The first beat lives in the pair's row, so pairs
+   * with one connection or only failed attempts carry no array.
    */
   private beats: number[] | null = null;
-  private refs: number[] | null = null;
   private n = 0;
-  /** Failed attempts: start times (made on the first one). */
+  /** Failed attempts: start times (made on the first one, as a literal of one). */
   fTs: number[] | null = null;
   /** Ports (port * 4 + PROTO_CODE) and services after the first one (made on the second). */
   private portsMore: SmallCounter<number> | null = null;
@@ -412,27 +415,29 @@ export class PairState implements UidJoinOwner {
       f[this.fo + F_RECV0] = received;
       this.k.n[this.io + I_REF0] = ref;
       this.k.n[this.io + I_HASH0] = hash;
+    } else if (this.beats === null) {
+      this.beats = [ts, sent, received, ref, hash];
     } else {
-      (this.beats ??= []).push(ts, sent, received);
-      (this.refs ??= []).push(ref, hash);
+      this.beats.push(ts, sent, received, ref, hash);
     }
     return this.n++;
   }
   addFailed(ts: number): void {
-    (this.fTs ??= []).push(ts);
+    if (this.fTs === null) this.fTs = [ts];
+    else this.fTs.push(ts);
   }
   beatTs(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_TS0] : this.beats![3 * (i - 1)];
+    return i === 0 ? this.k.f[this.fo + F_TS0] : this.beats![BEAT_WIDTH * (i - 1)];
   }
   beatSent(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.beats![3 * (i - 1) + 1];
+    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.beats![BEAT_WIDTH * (i - 1) + 1];
   }
   beatReceived(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.beats![3 * (i - 1) + 2];
+    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.beats![BEAT_WIDTH * (i - 1) + 2];
   }
   /** Name ref of beat i (uid-join.ts). */
   beatRef(i: number): number {
-    return i === 0 ? this.k.n[this.io + I_REF0] : this.refs![2 * (i - 1)];
+    return i === 0 ? this.k.n[this.io + I_REF0] : this.beats![BEAT_WIDTH * (i - 1) + 3];
   }
   /**
    * True when a stored beat has this uid hash (uidHash(); used only for the few open
@@ -441,13 +446,13 @@ export class PairState implements UidJoinOwner {
   hasBeatHash(hash: number): boolean {
     if (this.n === 0) return false;
     if (this.k.n[this.io + I_HASH0] === hash) return true;
-    const r = this.refs;
-    if (r !== null) for (let i = 1; i < r.length; i += 2) if (r[i] === hash) return true;
+    const b = this.beats;
+    if (b !== null) for (let i = 4; i < b.length; i += BEAT_WIDTH) if (b[i] === hash) return true;
     return false;
   }
   uidRefChanged(beat: number, uid: string, ref: number): void {
     if (beat === 0) this.k.n[this.io + I_REF0] = ref;
-    else if (beat > 0) this.refs![2 * (beat - 1)] = ref;
+    else if (beat > 0) this.beats![BEAT_WIDTH * (beat - 1) + 3] = ref;
     if (uid === this.maxDurUid) this.maxDurRef = ref;
   }
 }
