@@ -33,7 +33,8 @@ import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
 import type { FromWorker } from './protocol.js';
-import { internalV4Test } from './shard.js';
+import { DEFAULT_INTERNAL_NETWORKS } from '../detect/cidr.js';
+import { internalV4Ranges } from './shard.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
 import { reviveError } from './zeek-parallel.js';
 
@@ -92,7 +93,7 @@ export async function analyzeSharded(opts: ShardedAnalysisOptions): Promise<Shar
       // cross between workers. Fragments of a datagram still share one worker (the key is
       // read from the IP header), and fragment ticks keep every worker's reassembler expiring
       // at the same packet times (capture-parallel.ts).
-      const internalV4 = internalV4Test(normalizeDetectConfig(opts.detect).internal);
+      const internalV4 = internalV4Ranges(opts.detect?.internalNetworks ?? DEFAULT_INTERNAL_NETWORKS);
       capture = await analyzeCapturesParallel(opts.captures, none, { ...opts.capture, anomalies, workers: n, pool, internalV4 });
     }
     if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts);

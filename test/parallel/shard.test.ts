@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { frameShardKey, internalV4Test, lastFrame, shardOf } from '../../src/parallel/shard.js';
+import { frameShardKey, internalV4Ranges, internalV4Test, lastFrame, shardOf } from '../../src/parallel/shard.js';
+import { DEFAULT_INTERNAL_NETWORKS } from '../../src/detect/cidr.js';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import { PacketMeta } from '../../src/core/packet.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
@@ -189,5 +190,29 @@ describe('lastFrame.fragment (fragment ticks: which frames reach the reassembler
     expect(lastFrame.fragment).toBe(true);
     frameShardKey(1, cases[2].frame, 0, cases[2].frame.length);
     expect(lastFrame.fragment).toBe(false);
+  });
+});
+
+describe('internalV4Ranges', () => {
+  const lists: (readonly string[])[] = [
+    DEFAULT_INTERNAL_NETWORKS,
+    ['10.0.0.0/8', '192.0.2.7', '198.51.100.0/25', '0.0.0.0/0', 'fd00::/8'],
+    ['203.0.113.128/26', '::ffff:0:0/96', '172.20.0.0/14'],
+  ];
+  it('answers as the detection config\'s CidrSet for every IPv4 address tried', () => {
+    for (const list of lists) {
+      const ranges = internalV4Ranges(list);
+      const cached = internalV4Test(normalizeDetectConfig({ internalNetworks: [...list] }).internal);
+      const edges = [0, 0xffffffff, 0x0a000000, 0x0affffff, 0x09ffffff, 0x0b000000, 0xac100000, 0xac1fffff, 0xac200000, 0xc0000207, 0xc0000208, 0xc6336480, 0xcb007180, 0xcb0071bf, 0xcb0071c0];
+      for (const a of edges) expect(ranges(a), `${list.join(',')} ${a.toString(16)}`).toBe(cached(a));
+      fc.assert(fc.property(fc.nat({ max: 0xffffffff }), (a) => ranges(a) === cached(a)), { numRuns: 2000 });
+    }
+  });
+  it('tells internal from external with the default networks', () => {
+    const r = internalV4Ranges(DEFAULT_INTERNAL_NETWORKS);
+    expect(r(0x0a010203)).toBe(true); // 10.1.2.3
+    expect(r(0xc0a80101)).toBe(true); // 192.168.1.1
+    expect(r(0x08080808)).toBe(false); // 8.8.8.8
+    expect(r(0x5db8d822)).toBe(false); // 93.184.216.34
   });
 });
