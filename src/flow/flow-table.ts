@@ -73,6 +73,8 @@ import { isLocalAddr } from './local-nets.js';
  * below (tens of thousands of concurrent flows).
  */
 export const MAX_FLOWS_DEFAULT = 2_000_000;
+/** Largest accepted `maxFlows` (2^27 slots: the endpoint columns hold twice as many entries). */
+export const MAX_FLOWS_LIMIT = 134_217_728;
 /** Cap on remembered tunnel uids (outer address pairs), so tunnel_parents stay stable. */
 export const MAX_TUNNELS = 65_536;
 
@@ -288,7 +290,10 @@ export class FlowTable {
     this.emitFn = opts.emit;
     this.appFactory = opts.appFactory;
     this.maxFlows = opts.maxFlows ?? MAX_FLOWS_DEFAULT;
-    if (!(this.maxFlows >= 1)) throw new RangeError(`maxFlows must be a positive integer, got ${opts.maxFlows}`);
+    // The cap sizes the state columns, so it must be a whole number an array can have.
+    if (!Number.isInteger(this.maxFlows) || this.maxFlows < 1 || this.maxFlows > MAX_FLOWS_LIMIT) {
+      throw new RangeError(`maxFlows must be an integer from 1 to ${MAX_FLOWS_LIMIT}, got ${opts.maxFlows}`);
+    }
     this.tcpTimeout = opts.tcpInactivityTimeout ?? TCP_INACTIVITY_TIMEOUT;
     this.udpTimeout = opts.udpInactivityTimeout ?? UDP_INACTIVITY_TIMEOUT;
     this.icmpTimeout = opts.icmpInactivityTimeout ?? ICMP_INACTIVITY_TIMEOUT;

@@ -1,12 +1,13 @@
 /**
  * End-of-input flush: open connections come out by start time, then creation order, also
- * when packet times went backwards (overlapping captures), and the slots freed before are reused.
+ * when packet times went backwards (overlapping captures), and the slots freed before are
+ * reused. And the cap that sizes the columns is checked.
  */
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import { DecodeStatus } from '../../src/core/packet.js';
 import type { ConnRecord } from '../../src/core/records.js';
-import { FlowTable } from '../../src/flow/flow-table.js';
+import { FlowTable, MAX_FLOWS_LIMIT } from '../../src/flow/flow-table.js';
 import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
 import { udpFrame } from '../../src/synth/packet-builder.js';
@@ -25,6 +26,16 @@ function run(pcap: PcapBuffer): ConnRecord[] {
 }
 
 const p = Buffer.alloc(10);
+
+describe('the live-flow cap sizes the state columns', () => {
+  it('must be a whole number within the limit', () => {
+    const anomalies = new AnomalyCounter();
+    for (const maxFlows of [0, 10.5, Infinity, NaN, MAX_FLOWS_LIMIT + 1]) {
+      expect(() => new FlowTable({ emit: () => {}, anomalies, maxFlows })).toThrow(/maxFlows must be an integer/);
+    }
+    expect(() => new FlowTable({ emit: () => {}, anomalies, maxFlows: MAX_FLOWS_LIMIT })).not.toThrow();
+  });
+});
 
 describe('flush order', () => {
   it('start time first, creation order between equal start times', () => {
