@@ -14,6 +14,17 @@ import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
 const ADDRESS_CACHE_MAX = 65_536;
+/** Names whose registered domain is remembered (DetectContext.registeredDomain). */
+const REGISTERED_DOMAIN_MEMO = 16_384;
+
+/** A stored DNS answer takes a later one (the latest answer wins; ties: the smaller name). */
+function updateLatest(cur: DnsName, name: string, ts: number): void {
+  if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
+    // The same name again (a new string each record) keeps the stored one.
+    if (name !== cur.name) cur.name = name;
+    cur.ts = ts;
+  }
+}
 
 /** Bit set of input indexes (inputs 0..30); bit 31 stands for "an input with a higher index". */
 export function sourceBit(idx: number | undefined): number {
@@ -154,23 +165,40 @@ export class DetectContext {
   }
 
   /**
-   * cfg.suffixes.registeredDomain(name), remembering the last answer: the DNS trackers ask
-   * for the same name of one record one after the other.
+   * cfg.suffixes.registeredDomain(name), remembered: the DNS trackers ask for the same name
+   * of one record one after the other, and a network looks up the same few thousand names
+   * all day. The memo holds at most REGISTERED_DOMAIN_MEMO names and starts afresh when full
+   * (a cache, not state: nothing is lost when it is cleared).
    */
   registeredDomain(name: string): string {
-    if (name !== this.lastDomainName) {
-      this.lastDomainName = name;
-      this.lastDomain = this.cfg.suffixes.registeredDomain(name);
+    if (name === this.lastDomainName) return this.lastDomain;
+    let d = this.domainMemo.get(name);
+    if (d === undefined) {
+      d = this.cfg.suffixes.registeredDomain(name);
+      if (this.domainMemo.size >= REGISTERED_DOMAIN_MEMO) this.domainMemo.clear();
+      this.domainMemo.set(name, d);
     }
-    return this.lastDomain;
+    this.lastDomainName = name;
+    this.lastDomain = d;
+    return d;
   }
   private lastDomainName = '';
   private lastDomain = '';
+  private readonly domainMemo = new Map<string, string>();
 
   /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
   noteDnsAnswer(src: string, addr: string, name: string, ts: number): void {
     let bySrc = this.dnsNamesBySrc.get(src);
-    if (!bySrc?.has(addr) && this.dnsEntries >= this.cfg.caps.maxDnsAddresses) {
+    const cur = bySrc?.get(addr);
+    if (cur !== undefined) {
+      // Known to this source, hence to anyone: two updates, no new entry.
+      updateLatest(cur, name, ts);
+      const any = this.dnsNames.get(addr);
+      if (any !== undefined) updateLatest(any, name, ts);
+      else this.setLatest(this.dnsNames, addr, name, ts);
+      return;
+    }
+    if (this.dnsEntries >= this.cfg.caps.maxDnsAddresses) {
       this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
       return;
     }
@@ -184,10 +212,8 @@ export class DetectContext {
     if (!cur) {
       m.set(k, { name, ts });
       this.dnsEntries++;
-    } else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
-      // The same name again (a new string each record) keeps the stored one.
-      if (name !== cur.name) cur.name = name;
-      cur.ts = ts;
+    } else {
+      updateLatest(cur, name, ts);
     }
   }
 
