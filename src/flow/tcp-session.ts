@@ -519,7 +519,10 @@ export class TcpSession extends Conn {
     this.initEndpoint(endpoint, flags, baseSeq, seqOnePast);
 
     let underflow = false;
-    let relSeq = this.relativeSeq(endpoint, baseSeq, endpoint.lastSeq, endpoint.seqWraps);
+    const c = this.c;
+    const e = endpoint.e;
+    const pe = peer.e;
+    let relSeq = this.relativeSeq(endpoint, baseSeq, c.lastSeq[e], c.seqWraps[e]);
     if (relSeq < 0) {
       underflow = true;
     }
@@ -530,9 +533,9 @@ export class TcpSession extends Conn {
       this.scaled(endpoint, 'W', 2);
     }
 
-    if (!this.orig.didClose || !this.resp.didClose) {
-      conn.lastSec = this.ctx.sec;
-      conn.lastUsec = this.ctx.usec;
+    if ((c.epBits[e] & c.epBits[pe] & EP_DID_CLOSE) === 0) {
+      c.lastSec[this.i] = this.ctx.sec;
+      c.lastUsec[this.i] = this.ctx.usec;
     }
 
     if (flags & FIN) {
@@ -542,17 +545,17 @@ export class TcpSession extends Conn {
 
     let relAck = 0;
     if (flags & ACK) {
-      if (peer.state === TcpState.Inactive) {
+      if ((c.epStates[pe] & 7) === TcpState.Inactive) {
         relAck = 1;
         peer.startSeq = (ackSeq - 1) | 0;
         peer.ackSeq = peer.startSeq;
         peer.lastSeq = peer.startSeq;
       } else {
-        relAck = this.relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+        relAck = this.relativeSeq(peer, ackSeq, c.ackSeq[pe], c.ackWraps[pe]);
         if (relAck < 0) {
           relAck = 0;
         } else if (!(flags & RST)) {
-          const deltaAck = seqDelta(ackSeq, peer.ackSeq);
+          const deltaAck = seqDelta(ackSeq, c.ackSeq[pe]);
           if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
             // a broken ack rather than a large connection landing on 0
           } else if (deltaAck > 0) {
@@ -594,7 +597,7 @@ export class TcpSession extends Conn {
   }
 
   private initEndpoint(ep: TcpEndpoint, flags: number, firstSeq: number, lastSeq: number): void {
-    switch (ep.state) {
+    switch ((this.c.epStates[ep.e] & 7) as TcpState) {
       case TcpState.Inactive:
         if (flags & SYN) {
           ep.ackSeq = firstSeq;
@@ -643,11 +646,12 @@ export class TcpSession extends Conn {
     } else if (delta > 0) {
       if (cur >>> 0 < last >>> 0) wraps++;
     }
+    const start = this.c.startSeq[ep.e];
     if (wraps === 0) {
-      delta = seqDelta(cur, ep.startSeq);
+      delta = seqDelta(cur, start);
       return delta;
     }
-    return wraps * TWO32 + (cur >>> 0) - (ep.startSeq >>> 0);
+    return wraps * TWO32 + (cur >>> 0) - (start >>> 0);
   }
 
   private updateHistory(flags: number, ep: TcpEndpoint, relSeq: number, len: number): void {
