@@ -33,7 +33,6 @@ import {
   PKT_HDR,
   FINAL_PART_RECORDS,
   RecordKind,
-  BATCH_BYTES,
   FRAG_TICK_MARK,
   TICK_BYTES,
   TICK_MARK,
@@ -146,7 +145,11 @@ function takeBatch(s: NonNullable<typeof cap>): RecordBatch {
   return b;
 }
 
-function onPackets(seq: number, fileIndex: number, fileName: string, ab: ArrayBuffer, used: number): void {
+/** Shared batch slots from the main thread ('batch-slots'). */
+let batchSlots: SharedArrayBuffer[] = [];
+
+function onPackets(seq: number, fileIndex: number, fileName: string, slot: number, given: ArrayBuffer | null, used: number): void {
+  const ab: ArrayBuffer | SharedArrayBuffer = given ?? batchSlots[slot];
   const s = captureState();
   let counts = s.perFile.get(fileIndex);
   if (!counts) {
@@ -210,10 +213,8 @@ function onPackets(seq: number, fileIndex: number, fileName: string, ab: ArrayBu
   }
   if (det) flushRouted();
   // Nothing decoded keeps a view of the batch (the single-threaded reader reuses its chunks
-  // too, ChunkPool), so its buffer goes back to the main thread for the next batch: no new
-  // 4 MiB of external memory per batch, which made V8 collect far more often.
-  if (ab.byteLength === BATCH_BYTES) send({ type: 'records', seq, batch: takeBatch(s), buf: ab }, [ab]);
-  else send({ type: 'records', seq, batch: takeBatch(s) });
+  // too, ChunkPool), so the slot is free for the main thread's next batch.
+  send({ type: 'records', seq, batch: takeBatch(s), slot });
 }
 
 function onEndFile(fileIndex: number): void {
@@ -506,7 +507,10 @@ port.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'packets':
-        onPackets(m.seq, m.fileIndex, m.fileName, m.buf, m.used);
+        onPackets(m.seq, m.fileIndex, m.fileName, m.slot, m.buf, m.used);
+        break;
+      case 'batch-slots':
+        batchSlots = m.bufs;
         break;
       case 'end-file':
         onEndFile(m.fileIndex);

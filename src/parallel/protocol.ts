@@ -109,7 +109,13 @@ export interface DecodeCounts {
 
 // ---- main -> worker ----
 export type ToWorker =
-  | { type: 'packets'; seq: number; fileIndex: number; fileName: string; buf: ArrayBuffer; used: number }
+  /**
+   * A packet batch: in shared slot `slot` (of the worker's 'batch-slots'), or, when every slot
+   * is in flight or the batch is larger than a slot, in `buf` (a transferred ArrayBuffer).
+   */
+  | { type: 'packets'; seq: number; fileIndex: number; fileName: string; slot: number; buf: ArrayBuffer | null; used: number }
+  /** The worker's shared batch slots (BATCH_BYTES each), sent once before its first batch. */
+  | { type: 'batch-slots'; bufs: SharedArrayBuffer[] }
   | { type: 'end-file'; fileIndex: number }
   | { type: 'finish'; lastFileName: string; clock: number }
   | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
@@ -124,8 +130,8 @@ export type ToWorker =
 
 // ---- worker -> main ----
 export type FromWorker =
-  /** `buf`: the packet batch's ArrayBuffer, transferred back for reuse (see capture-parallel.ts). */
-  | { type: 'records'; seq: number; batch: RecordBatch; buf?: ArrayBuffer }
+  /** `slot`: the shared batch slot the batch came in, free again (-1: none). */
+  | { type: 'records'; seq: number; batch: RecordBatch; slot: number }
   | { type: 'file-counts'; fileIndex: number; counts: DecodeCounts }
   | { type: 'final-part'; batch: RecordBatch }
   | { type: 'finished'; batch: RecordBatch; flowStats: FlowTableStats; anomalies: AnomalyDump }
