@@ -53,6 +53,12 @@ describe('labelled synthetic day as a capture, through the capture pipeline', ()
     expect(res.packets.read).toBe(written.packets);
     expect(res.packets.skipped).toBe(0);
     expect(res.partial).toBe(false);
+    // A well-formed capture: the only complaints are the DNS analyzer's about the labelled
+    // non-DNS stream on 53/tcp (10.1.0.23), which it is right to reject.
+    const counted = anomalies.toJSON();
+    expect(Object.keys(counted).length).toBeGreaterThan(0);
+    expect(Object.keys(counted).every((k) => /^dns_/i.test(k))).toBe(true);
+    expect(anomalies.total()).toBeLessThanOrEqual(10);
     // Every selected connection is one flow (UDP DNS exchanges add theirs).
     expect(res.flows).toBeGreaterThanOrEqual(sel.conn.length);
   });
