@@ -3,8 +3,8 @@
  *
  * The main thread only walks the container (CaptureParser, no decode): for each frame it reads
  * the outer IP address pair from the link and IP headers (shard.ts), hashes the unordered pair
- * and copies the record into that worker's 4 MiB batch, which is transferred when full (and
- * transferred back with the worker's reply, for reuse). Each
+ * and copies the record into that worker's 4 MiB batch, a shared slot whose number is posted
+ * when it is full (the worker's reply frees it). Each
  * worker runs the real PacketDecoder, FlowTable and application layer on its shard and sends
  * back the records each batch produced. Frames without a shard key go to worker 0, whose
  * decoder counts them exactly as the single-threaded path does.
