@@ -19,8 +19,10 @@
  *   --json   write Zeek JSON (LogAscii::use_json=T: dotted keys, epoch ts) instead of TSV
  *   --seed   PRNG seed (default 1)
  *   --repeat-pairs  every day after the first repeats the first day's connections (same hosts,
- *            destinations, ports, services, sizes and times of day; new uids), so N days hold
- *            N times the lines of one day over the same host pairs. Without it each day draws
+ *            destinations, ports, services and sizes; new uids; start times moved by up to
+ *            +-5 min so a pair's connections are not exactly 24 h apart; rows keep the first
+ *            day's order, so they are up to 10 min out of end-time order), so N days hold N
+ *            times the lines of one day over the same host pairs. Without it each day draws
  *            new connections and brings new pairs (about 287,000 pairs for one day at scale
  *            0.5, about 510,000 for two). The first day is the same with or without the flag.
  * Writes <out>/manifest.json with the line counts per log type, which the benchmark checks.
@@ -205,6 +207,9 @@ async function main() {
   // --repeat-pairs: day d > 0 replays day 0's draws; its uids shift every character by d so
   // they stay unique across days while the PRNG sequence stays the same.
   let uidShift = 0;
+  // Replayed days move each start time by up to +-5 min (their own PRNG, so rnd's sequence is kept).
+  const shiftRnd = prng(o.seed + 7919);
+  let shiftTimes = false;
   const uid = () => {
     let s = 'C';
     for (let i = 0; i < 17; i++) s += B62[(Math.floor(rnd() * 62) + uidShift) % 62];
@@ -230,6 +235,7 @@ async function main() {
     if (o.repeatPairs && day > 0) {
       rnd.restore(firstDayState);
       uidShift = day;
+      shiftTimes = true;
     }
     const dayTs = day0 + day * 86400;
     const dir = join(o.out, new Date(dayTs * 1000).toISOString().slice(0, 10));
@@ -241,7 +247,10 @@ async function main() {
       for (let i = 0; i < n; i++) {
         const r = rnd();
         const kind = r < 0.33 ? 'dns' : r < 0.48 ? 'http' : r < 0.88 ? 'ssl' : 'other';
-        conns.push(makeConn(kind, hourTs + rnd() * 3600));
+        const c = makeConn(kind, hourTs + rnd() * 3600);
+        // Written with the shift, sorted without it, so the day's draws keep their order.
+        if (shiftTimes) c.shift = (shiftRnd() - 0.5) * 600;
+        conns.push(c);
       }
       // The beacon: every 60 s +- 3 s, all day.
       for (let t = hourTs + 5; t < hourTs + 3600; t += 57 + rnd() * 6) {
@@ -323,12 +332,13 @@ async function main() {
   }
 
   async function writeConn(w, c) {
+    const ts = c.ts + (c.shift ?? 0);
     const svc = c.kind === 'dns' ? 'dns' : c.kind === 'http' ? 'http' : c.kind === 'ssl' && c.state !== 'S0' ? 'ssl' : null;
     const op = c.origBytes === null ? 1 : 1 + Math.ceil(c.origBytes / 1200);
     const rp = c.respBytes === null ? 0 : Math.ceil(c.respBytes / 1400);
     const hdr = c.proto === 'udp' ? 28 : 52;
     await w.conn.row([
-      round6(c.ts), c.uid, c.origH, c.origP, c.respH, c.respP, c.proto, svc, c.duration === null ? null : round6(c.duration),
+      round6(ts), c.uid, c.origH, c.origP, c.respH, c.respP, c.proto, svc, c.duration === null ? null : round6(c.duration),
       c.origBytes, c.respBytes, c.state, true, c.respH.startsWith('10.'), 0, c.history,
       op, (c.origBytes ?? 0) + op * hdr, rp, (c.respBytes ?? 0) + rp * hdr, [],
     ]);
@@ -336,7 +346,7 @@ async function main() {
       const nx = rnd() < 0.05;
       const answers = nx ? [] : [`${Math.floor(rnd() * 223) + 1}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`];
       await w.dns.row([
-        round6(c.ts), c.uid, c.origH, c.origP, c.respH, 53, 'udp', Math.floor(rnd() * 65536), round6(c.duration), c.query,
+        round6(ts), c.uid, c.origH, c.origP, c.respH, 53, 'udp', Math.floor(rnd() * 65536), round6(c.duration), c.query,
         1, 'C_INTERNET', 1, 'A', nx ? 3 : 0, nx ? 'NXDOMAIN' : 'NOERROR', false, false, true, true, 0,
         answers, answers.map(() => 300), false,
       ]);
@@ -344,14 +354,14 @@ async function main() {
       const depth = rnd() < 0.2 ? 2 : 1;
       for (let d = 1; d <= depth; d++) {
         await w.http.row([
-          round6(c.ts + 0.01 * d), c.uid, c.origH, c.origP, c.respH, 80, d, rnd() < 0.9 ? 'GET' : 'POST', c.sni,
+          round6(ts + 0.01 * d), c.uid, c.origH, c.origP, c.respH, 80, d, rnd() < 0.9 ? 'GET' : 'POST', c.sni,
           `/path/${Math.floor(rnd() * 1e6).toString(36)}?q=${Math.floor(rnd() * 1e4)}`, null, '1.1', pick(UAS), null,
           0, Math.floor(rnd() * 100000), 200, 'OK', null, null, [], null, null, null, [], [], [], [`F${uid().slice(1)}`], [], ['text/html'],
         ]);
       }
     } else if (c.kind === 'ssl' && c.state !== 'S0') {
       await w.ssl.row([
-        round6(c.ts + 0.02), c.uid, c.origH, c.origP, c.respH, 443, rnd() < 0.7 ? 'TLSv13' : 'TLSv12', pick(CIPHERS),
+        round6(ts + 0.02), c.uid, c.origH, c.origP, c.respH, 443, rnd() < 0.7 ? 'TLSv13' : 'TLSv12', pick(CIPHERS),
         'x25519', c.sni, rnd() < 0.1, null, rnd() < 0.6 ? 'h2' : null, true, 'CsxknGIti', [], [], true,
       ]);
     }
