@@ -114,6 +114,14 @@ describe('labelled synthetic day as a capture, through the capture pipeline', ()
     expect(beacon('10.1.0.12', '198.51.100.20').destHost).toBe('news-feed-cache.info');
   });
 
+  it('tells the protocol on the wrong port from the payloads: SSH on 443, not-DNS on 53', () => {
+    const p = (src: string) => findings.find((f) => f.detector === 'suspicious_port' && f.srcIp === src)!;
+    expect(p('10.1.0.22').evidence).toContain('ssh on 443/tcp');
+    expect(p('10.1.0.22').score).toBeGreaterThanOrEqual(70);
+    expect(p('10.1.0.23').destPort).toBe(53);
+    expect(p('10.1.0.17').destPort).toBe(4444);
+  });
+
   it('names the exfiltration channels from the payloads: HTTP POST body, FTP data, clear-text raw TCP', () => {
     const x = (src: string) => findings.find((f) => f.detector === 'cleartext_exfil' && f.srcIp === src)!;
     expect(x('10.1.0.18').appProtocol).toBe('http');

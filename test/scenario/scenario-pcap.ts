@@ -8,7 +8,7 @@
  * Payloads follow the record: TLS ClientHello (with the SNI of the ssl record, none when the
  * record has no ssl entry) + ServerHello + application data; HTTP requests with Host and
  * POST bodies and their responses; FTP control with PASV (227) replies announcing the data
- * connections; SSH banners; raw TCP with printable bytes of ~4.6 bits/byte entropy (the
+ * connections; SSH banners and key exchange up to NEWKEYS; raw TCP with printable bytes of ~4.6 bits/byte entropy (the
  * labelled clear-text upload). Long connections carry an exchange at least every 60 s, so
  * the flow table's 5-minute TCP inactivity timeout never splits them; the one open at the
  * end has no teardown.
@@ -222,8 +222,14 @@ export function buildScenarioFrames(sel: CaptureSelection, seed = 42): Pkt[] {
       t = conv.send(true, Math.max(t, c.ts + dur - 1), Buffer.from('QUIT\r\n'));
       t = conv.send(false, t, Buffer.from('221 Goodbye\r\n'));
     } else if (c.service === 'ssh') {
+      // Banners, KEXINIT and NEWKEYS each way (the analyzer confirms SSH on NEWKEYS, as Zeek
+      // does), then encrypted bytes.
       t = conv.send(false, t, Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'));
       t = conv.send(true, t, Buffer.from('SSH-2.0-OpenSSH_9.6p1\r\n'));
+      t = conv.send(true, t, sshPacket(20, random(150)));
+      t = conv.send(false, t, sshPacket(20, random(150)));
+      t = conv.send(true, t, Buffer.concat([sshPacket(30, random(36)), sshPacket(21, Buffer.alloc(0))]));
+      t = conv.send(false, t, Buffer.concat([sshPacket(31, random(200)), sshPacket(21, Buffer.alloc(0))]));
       t = exchange(conv, t, dur, up, down, random);
     } else {
       t = exchange(conv, t, dur, up, down, text);
@@ -248,6 +254,18 @@ export function buildScenarioFrames(sel: CaptureSelection, seed = 42): Pkt[] {
 
   pkts.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
   return pkts;
+}
+
+/** An SSH binary packet (RFC 4253 6): length, padding length, message code, payload, padding to 8 bytes. */
+function sshPacket(msg: number, payload: Buffer): Buffer {
+  let pad = 8 - ((4 + 1 + 1 + payload.length) % 8);
+  if (pad < 4) pad += 8;
+  const b = Buffer.alloc(4 + 1 + 1 + payload.length + pad);
+  b.writeUInt32BE(b.length - 4, 0);
+  b[4] = pad;
+  b[5] = msg;
+  payload.copy(b, 6);
+  return b;
 }
 
 /** A ClientHello like tlsClientHello's with the server_name extension taken out. */
