@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { Finding } from '../../src/core/finding.js';
 import { loadSignatures } from '../../src/cli/signatures.js';
+import { DetectionEngine } from '../../src/detect/index.js';
 import { classifyInputs, runAnalysis } from '../../src/pipeline.js';
 import type { AnalysisResult } from '../../src/pipeline.js';
 import { generateScenario, RESOLVER } from './generate.js';
@@ -120,6 +121,22 @@ describe('labelled synthetic day as a capture, through the capture pipeline', ()
     expect(p('10.1.0.22').score).toBeGreaterThanOrEqual(70);
     expect(p('10.1.0.23').destPort).toBe(53);
     expect(p('10.1.0.17').destPort).toBe(4444);
+  });
+
+  it('scores every labelled trace as the same records fed straight to the engine do (within 3 points)', () => {
+    const cfg = { ...loadSignatures(), resolvers: [RESOLVER] };
+    const engine = new DetectionEngine(cfg, new AnomalyCounter());
+    for (const r of sel.conn) engine.conn(r);
+    for (const r of sel.dns) engine.dns(r);
+    for (const r of sel.http) engine.http(r);
+    for (const r of sel.ssl) engine.ssl(r);
+    const fromRecords = engine.finish();
+    const top = (fs: Finding[], l: Label) => Math.max(-1, ...fs.filter((f) => f.detector === l.detector && about(f, l)).map((f) => f.score));
+    const apart = sel.labels
+      .filter((l) => l.detector !== null)
+      .map((l) => ({ l, capture: top(findings, l), records: top(fromRecords, l) }))
+      .filter((x) => x.records < 0 || Math.abs(x.capture - x.records) > 3);
+    expect(apart.map((x) => `${x.l.detector} ${x.l.src} ${x.l.note}: capture ${x.capture}, records ${x.records}`)).toEqual([]);
   });
 
   it('names the exfiltration channels from the payloads: HTTP POST body, FTP data, clear-text raw TCP', () => {
