@@ -10,7 +10,15 @@
  * mismatch agree (+0.15), and when only one internal host talks to the destination (+0.1,
  * only with at least prevalenceMinPopulation internal hosts);
  * x0.3 when no attempt got an answer (a scan, not a session). A weak port alone (8080, 8443)
- * scores 0.15 and is not reported below 0.2.
+ * scores 0.15 and is not reported below 0.2; a weak port with corroborating signals
+ * (periodic, one internal host, an unknown or out-of-place protocol) scores at least
+ * corroboratedScore(n): medium with one, high with two.
+ *
+ * A clear-text unknown protocol on an unregistered port scores 0.3; when the session takes
+ * turns (data both ways and the originator speaking again after an idle gap, as a shell
+ * does between commands) it scores 0.5: interactive traffic on a non-standard port is the
+ * backdoor signature of Zhang & Paxson ("Detecting Backdoors", USENIX Security 2000), and
+ * Suricata/ET flag clear-text command shells (ATTACK_RESPONSE rules) the same way.
  */
 import type { Finding } from '../core/finding.js';
 import type { ConnRecord } from '../core/records.js';
@@ -18,6 +26,7 @@ import type { DetectContext } from './context.js';
 import { buildFinding, fmtBytes, fmtDuration, sourceBit } from './context.js';
 import type { PortSignature, PortStrength } from './config.js';
 import { contentSeen, isFailedAttempt, protoCode, SmallCounter } from './pairs.js';
+import { corroboratedScore } from './scores.js';
 import { clamp01 } from './stats.js';
 
 export const STRENGTH_SCORE: Record<PortStrength, number> = { weak: 0.15, medium: 0.45, strong: 0.6 };
@@ -29,6 +38,13 @@ export const DISGUISED_SCORE = 0.7;
 export const UNKNOWN_ON_WEB_PORT_SCORE = 0.35;
 /** Clear-text unknown protocol (entropy known and low) on an unregistered port. */
 export const UNKNOWN_CLEARTEXT_SCORE = 0.3;
+/**
+ * Clear-text unknown protocol on an unregistered port with turns: data both ways and at
+ * least INTERACTIVE_MIN_TURNS originator bursts (origBurstCount, captures only), e.g. a
+ * reverse shell answering commands.
+ */
+export const INTERACTIVE_CLEARTEXT_SCORE = 0.5;
+export const INTERACTIVE_MIN_TURNS = 2;
 /** Scores below this are not reported (keeps weak ports alone out). */
 export const SUSPICIOUS_PORT_MIN = 0.2;
 
@@ -150,7 +166,11 @@ export class PortTracker {
       !REGISTERED_PORTS.has(r.respP) &&
       r.respP < 49152
     ) {
-      mm = [`clear-text unknown protocol on ${r.respP}/tcp`, UNKNOWN_CLEARTEXT_SCORE];
+      const turns = r.origBurstCount ?? 0;
+      mm =
+        turns >= INTERACTIVE_MIN_TURNS && (r.respBytes ?? 0) > 0
+          ? [`clear-text interactive session of an unknown protocol on ${r.respP}/tcp (${turns} turns)`, INTERACTIVE_CLEARTEXT_SCORE]
+          : [`clear-text unknown protocol on ${r.respP}/tcp`, UNKNOWN_CLEARTEXT_SCORE];
     }
     if (!sig && !mm) return;
     const key = `${r.origH}|${r.respH}|${r.respP}|${r.proto}`;
@@ -218,9 +238,15 @@ export class PortTracker {
       if (a.sig && a.mismatch) s += 0.15;
       const hosts = hostsPerDest.get(a.dst) ?? 1;
       // Rarity only means something in a population of internal hosts (prevalence rules).
-      if (hosts <= 1 && a.answered > 0 && this.ctx.internalHosts.size >= this.ctx.cfg.t.prevalenceMinPopulation) {
+      const rare = hosts <= 1 && a.answered > 0 && this.ctx.internalHosts.size >= this.ctx.cfg.t.prevalenceMinPopulation;
+      if (rare) {
         s += 0.1;
         boosts.push('one internal host');
+      }
+      if (a.sig?.strength === 'weak') {
+        // Weak port: each independent signal corroborates it (issue 6), not just a small boost.
+        const signals = (periodic ? 1 : 0) + (a.unknownData > 0 || a.mismatch ? 1 : 0) + (rare ? 1 : 0);
+        s = Math.max(s, corroboratedScore(signals, sigScore));
       }
       if (a.answered === 0) s *= 0.3;
       s = clamp01(s);

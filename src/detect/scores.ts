@@ -180,3 +180,18 @@ export function weighted(parts: readonly (readonly [number, number])[]): number 
 export function toScore100(x: number): number {
   return Math.round(clamp01(x) * 1000) / 10;
 }
+
+/**
+ * Score of weak evidence (a port such as 8080/8443 that C2 listeners share with proxies and
+ * dev servers) backed by `signals` independent corroborating signals (periodicity, rarity,
+ * an unknown or out-of-place protocol): weak alone stays at `weak` (not reported), one
+ * signal makes it medium (0.5), two high (0.72), three or more 0.85. Issue 6: "Plain
+ * 8080/8443 alone is weak evidence; combined with periodicity, rarity or an unknown
+ * protocol it is strong."
+ */
+export function corroboratedScore(signals: number, weak = 0.15): number {
+  if (!(signals >= 1)) return clamp01(weak);
+  if (signals < 2) return Math.max(weak, 0.5);
+  if (signals < 3) return Math.max(weak, 0.72);
+  return Math.max(weak, 0.85);
+}
