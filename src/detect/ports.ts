@@ -64,6 +64,8 @@ export const SERVICE_PORTS: ReadonlyMap<string, readonly number[]> = new Map(Obj
   imap: [143, 993],
   rdp: [3389],
   socks: [1080, 9050, 9150],
+  // Clear-text MQTT (IoT telemetry keeps a session open with pings): not an unknown protocol.
+  mqtt: [1883],
 }));
 
 /** Every port registered for one of the services above. */

@@ -163,10 +163,10 @@ describe('clear-text unknown protocol on an unregistered port: a session that ta
     expect(fs[0].severity).toBe(strength >= 0.45 ? 'medium' : 'low');
   });
 
-  it('the same session on a registered port (e.g. 8081, HTTP alternate) is not called clear-text unknown', () => {
+  it.each([8081, 1883])('the same session on a registered port (%i: HTTP alternate, MQTT) is not called clear-text unknown', (port) => {
     const b = new ScenarioBuilder(6);
-    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: 8081, origBytes: 651, respBytes: 248, duration: 8, origPayloadEntropy: 4.1, origBurstCount: 4 });
-    expect(portFindings(run(b), 8081)).toEqual([]);
+    b.addConn({ ts: START, origH: '10.0.0.5', respH: '198.51.100.7', respP: port, origBytes: 651, respBytes: 248, duration: 8, origPayloadEntropy: 4.1, origBurstCount: 4 });
+    expect(portFindings(run(b), port)).toEqual([]);
   });
 });
 
