@@ -22,7 +22,7 @@ import type { ZeekLogFormat } from '../../src/export/zeek-log-writer.js';
 import { CONN_LOG, DNS_LOG, HTTP_LOG, SSL_LOG } from '../../src/export/zeek-fields.js';
 import type { LogSpec } from '../../src/export/zeek-fields.js';
 import { readZeekLogs } from '../../src/ingest/zeek/index.js';
-import { generateScenario, RESOLVER } from '../scenario/generate.js';
+import { findingMatchesLabel, generateScenario, RESOLVER } from '../scenario/generate.js';
 import type { Label, Scenario } from '../scenario/generate.js';
 
 const MEDIUM = 45;
@@ -39,13 +39,7 @@ async function writeLog<R>(spec: LogSpec<R>, format: ZeekLogFormat, rows: R[], f
   writeFileSync(path.join(tmp, file), w.lines.join('\n') + '\n');
 }
 
-function about(f: Finding, l: Label): boolean {
-  if (f.srcIp !== l.src) return false;
-  const addrs = Array.isArray(f.details.addresses) ? (f.details.addresses as string[]) : [];
-  const dstOk = l.dst === null || f.destIp === l.dst || addrs.includes(l.dst);
-  const hostOk = l.host === null || f.destHost === l.host;
-  return l.dst !== null && l.host !== null ? dstOk || hostOk : dstOk && hostOk;
-}
+const about = findingMatchesLabel;
 
 describe('labelled synthetic day through Zeek log files', () => {
   let sc: Scenario;

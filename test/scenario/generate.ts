@@ -7,7 +7,7 @@
  * ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) plus a few well-known ones for
  * the benign services; no real party is implied.
  */
-import type { DetectorId } from '../../src/core/finding.js';
+import type { DetectorId, Finding } from '../../src/core/finding.js';
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../src/core/records.js';
 
 /** mulberry32: small, fast, good enough for test data. */
@@ -400,4 +400,17 @@ export function generateScenario(seed = 42): Scenario {
   b.label({ detector: null, src: '10.1.0.32', dst: '198.51.100.210', host: 'mirror.example.org', note: 'big download' });
 
   return { conn: b.conn, dns: b.dns, http: b.http, ssl: b.ssl, labels: b.labels, start: S, end: E };
+}
+
+/**
+ * Whether a finding is about a label: same source, and the label's destination address (also
+ * among a name-grouped beacon's addresses) or its host name; either one suffices when the
+ * label has both.
+ */
+export function findingMatchesLabel(f: Finding, l: Label): boolean {
+  if (f.srcIp !== l.src) return false;
+  const addrs = Array.isArray(f.details.addresses) ? (f.details.addresses as string[]) : [];
+  const dstOk = l.dst === null || f.destIp === l.dst || addrs.includes(l.dst);
+  const hostOk = l.host === null || f.destHost === l.host;
+  return l.dst !== null && l.host !== null ? dstOk || hostOk : dstOk && hostOk;
 }

@@ -15,7 +15,7 @@ import { loadSignatures } from '../../src/cli/signatures.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import { classifyInputs, runAnalysis } from '../../src/pipeline.js';
 import type { AnalysisResult } from '../../src/pipeline.js';
-import { generateScenario, RESOLVER } from './generate.js';
+import { findingMatchesLabel, generateScenario, RESOLVER } from './generate.js';
 import type { Label } from './generate.js';
 import { selectForCapture, writeScenarioCapture } from './scenario-pcap.js';
 import type { CaptureSelection } from './scenario-pcap.js';
@@ -25,13 +25,7 @@ const LOW = 20;
 const tmp = mkdtempSync(path.join(tmpdir(), 'konseki-scenario-pcap-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function about(f: Finding, l: Label): boolean {
-  if (f.srcIp !== l.src) return false;
-  const addrs = Array.isArray(f.details.addresses) ? (f.details.addresses as string[]) : [];
-  const dstOk = l.dst === null || f.destIp === l.dst || addrs.includes(l.dst);
-  const hostOk = l.host === null || f.destHost === l.host;
-  return l.dst !== null && l.host !== null ? dstOk || hostOk : dstOk && hostOk;
-}
+const about = findingMatchesLabel;
 
 describe('labelled synthetic day as a capture, through the capture pipeline', () => {
   let sel: CaptureSelection;

@@ -10,7 +10,7 @@ import type { Finding } from '../../src/core/finding.js';
 import { loadSignatures } from '../../src/cli/signatures.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import type { DetectConfig } from '../../src/detect/index.js';
-import { generateScenario, prng, RESOLVER } from './generate.js';
+import { findingMatchesLabel, generateScenario, prng, RESOLVER } from './generate.js';
 import type { Label, Scenario } from './generate.js';
 
 const MEDIUM = 45;
@@ -41,13 +41,7 @@ function run(sc: Scenario, cfg: DetectConfig, order: 'logs' | 'shuffled' = 'logs
   return { findings: engine.finish(), engine };
 }
 
-function about(f: Finding, l: Label): boolean {
-  if (f.srcIp !== l.src) return false;
-  const addrs = Array.isArray(f.details.addresses) ? (f.details.addresses as string[]) : [];
-  const dstOk = l.dst === null || f.destIp === l.dst || addrs.includes(l.dst);
-  const hostOk = l.host === null || f.destHost === l.host;
-  return l.dst !== null && l.host !== null ? dstOk || hostOk : dstOk && hostOk;
-}
+const about = findingMatchesLabel;
 
 describe('labelled synthetic day', () => {
   let sc: Scenario;
