@@ -28,14 +28,8 @@ const ETH_PPPOE_SESSION = 0x8864;
 /** Most VLAN or MPLS headers walked before giving up (the decoder's own depth cap is larger). */
 const MAX_TAGS = 8;
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** murmur3's 32-bit finaliser: the same mix as an IPv4 source's shard hash. */
+const fmix = ipv4ShardHash;
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
