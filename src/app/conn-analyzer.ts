@@ -183,7 +183,8 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   readonly respP: number;
   private readonly uid: string;
 
-  constructor(ctx: AppContext, id: ConnId, proto: Transport, uid: string, midstream = false) {
+  /** @param startTs the connection's first packet time, when the analyzer is made later than that */
+  constructor(ctx: AppContext, id: ConnId, proto: Transport, uid: string, midstream = false, startTs?: number) {
     this.ctx = ctx;
     this.uid = uid;
     this.origH = id.origH;
@@ -194,7 +195,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
     if (ctx.entropy === null) this.entSlot = Ent.Off;
     if (tcp && ctx.expected.size > 0) {
-      const svc = ctx.expected.take(id.origH, id.respH, id.respP);
+      const svc = ctx.expected.take(id.origH, id.respH, id.respP, startTs);
       if (svc !== 0) {
         // An announced FTP data channel: its content is file data, nothing to detect.
         this.confirm(svc);

@@ -46,13 +46,19 @@ export class ExpectedConns {
     this.map.set(key, { origH, svc, expires: ts + EXPECT_TIMEOUT });
   }
 
-  /** The service announced for a new connection (and forget it), or 0. */
-  take(origH: string, respH: string, respP: number): Svc | 0 {
+  /**
+   * The service announced for a new connection (and forget it), or 0.
+   * @param startTs the connection's first packet time when known (its analyzer may be made
+   *        later): an announcement after it is not for this connection, and expiry is judged
+   *        at that time, as Zeek does when the connection is created
+   */
+  take(origH: string, respH: string, respP: number, startTs?: number): Svc | 0 {
     if (this.map.size === 0) return 0;
     const key = respH + ' ' + respP;
     const e = this.map.get(key);
     if (e === undefined) return 0;
-    if (e.expires < this.now) {
+    if (startTs !== undefined && e.expires - EXPECT_TIMEOUT > startTs) return 0;
+    if (e.expires < (startTs ?? this.now)) {
       this.map.delete(key);
       return 0;
     }

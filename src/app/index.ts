@@ -50,9 +50,9 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     entropy: o.entropySampleBytes > 0 ? new EntropySlab(o.entropySampleBytes) : null,
     expected: new ExpectedConns(anomalies),
   };
-  return (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => {
+  return (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;
-    return new ConnAnalyzer(ctx, id, proto, uid, midstream === true);
+    return new ConnAnalyzer(ctx, id, proto, uid, midstream === true, startTs);
   };
 }
 

@@ -177,8 +177,10 @@ export interface AppAnalyzer {
  * Creates an analyzer for a new connection (or returns null to analyze nothing).
  * `midstream` is true for a TCP connection whose first packet was not a SYN (Zeek's "partial"
  * connection): like Zeek's HTTP analyzer (SetSkipPartial), line-based parsers skip those.
+ * `startTs` is the connection's first packet time: the flow table may call the factory later
+ * than that (at the first payload byte, or at the end for a connection that carried none).
  */
-export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean) => AppAnalyzer | null;
+export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => AppAnalyzer | null;
 
 /**
  * An http.log row with every field unset or empty, for a parser to fill (the capture's HTTP

@@ -58,6 +58,14 @@ export const BIT_TIMER_ARMED = 1 << 2;
 const BIT_HISTORY_IS_H = 1 << 3;
 const BIT_REMOVED = 1 << 4;
 const BIT_APP_DONE = 1 << 5;
+/**
+ * The table has an app layer and this connection's analyzer is not created yet: it is made on
+ * first use (payload, gap, out-of-order bytes, or end), so connections that never carry
+ * payload hold no analyzer, id object or address strings while they live.
+ */
+export const BIT_APP_PENDING = 1 << 6;
+/** The first TCP packet was not a SYN (the factory's `midstream`, kept for the deferred call). */
+export const BIT_APP_MIDSTREAM = 1 << 7;
 
 const keyScratch = new Uint8Array(40);
 
@@ -222,9 +230,22 @@ export class Conn {
   set repLen(v: number) {
     this.c.repLen[this.i] = v;
   }
+  /** The app analyzer; a pending one (BIT_APP_PENDING) is created by this first read. */
   get app(): AppAnalyzer | null {
     const a = this.c.app;
-    return a === null ? null : a[this.i];
+    if (a === null) return null;
+    const x = a[this.i];
+    if (x !== null || (this.c.bits[this.i] & BIT_APP_PENDING) === 0) return x;
+    return this.makeApp(a);
+  }
+
+  /** Calls the table's deferred factory for the bound connection (see BIT_APP_PENDING). */
+  private makeApp(a: (AppAnalyzer | null)[]): AppAnalyzer | null {
+    this.c.bits[this.i] &= ~BIT_APP_PENDING;
+    const maker = this.c.appMaker;
+    const made = maker === null ? null : maker(this);
+    a[this.i] = made;
+    return made;
   }
   set app(v: AppAnalyzer | null) {
     const a = this.c.app;
@@ -357,8 +378,13 @@ export class Conn {
   appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const apps = this.c.app;
     if (apps === null) return;
-    const app = apps[this.i];
-    if (app === null || (this.c.bits[this.i] & BIT_APP_DONE) !== 0) return;
+    let app = apps[this.i];
+    if (app === null) {
+      if ((this.c.bits[this.i] & BIT_APP_PENDING) === 0) return;
+      app = this.makeApp(apps);
+      if (app === null) return;
+    }
+    if ((this.c.bits[this.i] & BIT_APP_DONE) !== 0) return;
     if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.c.bits[this.i] |= BIT_APP_DONE;
   }
 

@@ -17,6 +17,7 @@
  * every column of a slot when it is taken.
  */
 import type { AppAnalyzer } from '../core/records.js';
+import type { Conn } from './connection.js';
 
 /** An out-of-order TCP block waiting for the hole below it: relative [seq, upper), bytes when kept. */
 export interface Block {
@@ -118,6 +119,11 @@ export class FlowColumns {
   histId: Int32Array;
   /** App analyzers, only when the table has an app layer (null otherwise). */
   app: (AppAnalyzer | null)[] | null;
+  /**
+   * Creates the analyzer of a connection whose creation was deferred (connection.ts,
+   * BIT_APP_PENDING), from the view bound to it; set by the table that owns the columns.
+   */
+  appMaker: ((conn: Conn) => AppAnalyzer | null) | null = null;
 
   // ---- rare per-slot objects, by slot (the slot's BIT_EXTRAS says it has any) ----
   historyOverflow = new Map<number, string>();

@@ -46,11 +46,13 @@
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { createHash } from 'node:crypto';
-import type { AppAnalyzerFactory, ConnRecord, Transport as TransportName } from '../core/records.js';
+import type { AppAnalyzer, AppAnalyzerFactory, ConnRecord, Transport as TransportName } from '../core/records.js';
 import type { PacketMeta } from '../core/packet.js';
 import { ipToString } from '../core/ip.js';
 import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
 import {
+  BIT_APP_MIDSTREAM,
+  BIT_APP_PENDING,
   BIT_ORIG_IS_A,
   BIT_SAME_SIDES,
   BIT_TIMER_ARMED,
@@ -276,6 +278,9 @@ export class FlowTable {
   private readonly respAddr4 = new Uint8Array(4);
   private readonly origAddr16 = new Uint8Array(16);
   private readonly respAddr16 = new Uint8Array(16);
+  /** Address scratch for a deferred app analyzer (makeApp), apart from toRecord's. */
+  private readonly appAddrA = new Uint8Array(16);
+  private readonly appAddrB = new Uint8Array(16);
 
   // Lazy timer heap: parallel arrays of deadline and slot.
   private heapT: number[] = [];
@@ -302,6 +307,26 @@ export class FlowTable {
     this.ctx = new FlowContext(this.tcpTimeout, (code) => anomalies.add(code));
     this.cols = new FlowColumns(this.maxFlows + 1, this.appFactory !== undefined);
     this.view = new TcpSession(this.cols, this.ctx);
+    const factory = this.appFactory;
+    if (factory !== undefined) this.cols.appMaker = (conn) => this.makeApp(factory, conn);
+  }
+
+  /**
+   * The deferred factory call for the connection `conn` is bound to (Conn.app): the same id,
+   * uid and midstream flag as at its first packet, built from its columns.
+   */
+  private makeApp(factory: AppAnalyzerFactory, conn: Conn): AppAnalyzer | null {
+    const alen = conn.addrLen;
+    const a = this.appAddrA;
+    const b = this.appAddrB;
+    conn.writeAddresses(a, b);
+    return factory(
+      { origH: flatAddr(a, 0, alen), origP: conn.origPort, respH: flatAddr(b, 0, alen), respP: conn.respPort },
+      PROTO_NAMES[conn.transport],
+      this.uidOf(conn),
+      (this.cols.bits[conn.i] & BIT_APP_MIDSTREAM) !== 0,
+      conn.startTime,
+    );
   }
 
   /**
@@ -776,22 +801,10 @@ export class FlowTable {
 
     if (meta.tunnel !== 0) conn.tunnelParent = this.tunnelUid(meta, ts);
 
-    if (this.appFactory) {
-      const srcH = flatAddr(buf, meta.srcOff, alen);
-      const dstH = flatAddr(buf, dstOff, alen);
-      const origIsSrc = conn.origIsA === this.srcIsA;
-      conn.app = this.appFactory(
-        {
-          origH: origIsSrc ? srcH : dstH,
-          origP: conn.origPort,
-          respH: origIsSrc ? dstH : srcH,
-          respP: conn.respPort,
-        },
-        PROTO_NAMES[transport],
-        // The same uid as uidOf() computes at emission, from the same key words and start time.
-        connUid(this.words, (this.keyLen + 3) >> 2, ts),
-        transport === Transport.Tcp && !(meta.tcpFlags & SYN),
-      );
+    // The app analyzer is made on first use (Conn.app): most connections of a busy capture never
+    // carry payload, and those then hold no analyzer, id object or strings while they live.
+    if (this.appFactory !== undefined) {
+      this.cols.bits[slot] |= BIT_APP_PENDING | (transport === Transport.Tcp && !(meta.tcpFlags & SYN) ? BIT_APP_MIDSTREAM : 0);
     }
 
     this.indexInsert(slot, hash);

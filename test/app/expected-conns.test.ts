@@ -25,6 +25,16 @@ describe('FTP data-channel announcements', () => {
     expect(e.take('10.0.0.1', '10.0.0.2', 5001)).toBe(0);
   });
 
+  it('judges a connection made later by its start time: not an earlier one, not an expired one', () => {
+    const e = new ExpectedConns(new AnomalyCounter());
+    e.add('10.0.0.1', '10.0.0.2', 5000, Svc.FtpData, 100);
+    e.now = 100 + EXPECT_TIMEOUT + 50; // time has moved on since the connection started
+    expect(e.take('10.0.0.1', '10.0.0.2', 5000, 99)).toBe(0); // started before the announcement
+    expect(e.take('10.0.0.1', '10.0.0.2', 5000, 150)).toBe(Svc.FtpData); // in time at its start
+    e.add('10.0.0.1', '10.0.0.2', 5001, Svc.FtpData, 100);
+    expect(e.take('10.0.0.1', '10.0.0.2', 5001, 100 + EXPECT_TIMEOUT + 1)).toBe(0); // expired
+  });
+
   it('keeps at most MAX_EXPECTED entries and counts the ones it drops', () => {
     const a = new AnomalyCounter();
     const e = new ExpectedConns(a);

@@ -399,6 +399,45 @@ describe('table mechanics', () => {
     expect([conns[0].origBytes, conns[0].respBytes, conns[0].missedBytes]).toEqual([29, 5, 10]);
   });
 
+  it('makes the app analyzer at the first payload byte, or at the end for a connection that carried none', () => {
+    const cap = new Cap();
+    cap.tcp(1, true, SYN, 1000, 0, undefined, 40001); // a SYN left unanswered: no payload
+    cap.tcp(2, true, SYN, 1000, 0, undefined, 40002);
+    cap.tcp(2.01, false, SYN | ACK, 5000, 1001, undefined, 40002);
+    cap.tcp(2.02, true, ACK, 1001, 5001, undefined, 40002);
+    cap.tcp(2.03, true, ACK | PSH, 1001, 5001, Buffer.from('HI'), 40002);
+    cap.tcp(3, true, ACK | PSH, 7000, 9000, Buffer.from('MID'), 40003); // midstream: no SYN seen
+    const got: string[] = [];
+    const made = new Map<number, { origH: string; respH: string; uid: string; startTs: number | undefined }>();
+    const factory: AppAnalyzerFactory = (id, proto, uid, midstream, startTs) => {
+      expect(proto).toBe('tcp');
+      const p = id.origP;
+      got.push(`make ${p}${midstream ? ' midstream' : ''}`);
+      made.set(p, { origH: id.origH, respH: id.respH, uid, startTs });
+      return {
+        payload: (_o, b, off, len) => got.push(`payload ${p} ${b.toString('latin1', off, off + len)}`),
+        gap: () => got.push(`gap ${p}`),
+        end: () => got.push(`end ${p}`),
+      };
+    };
+    const { conns } = run(cap, { appFactory: factory });
+    expect(got).toEqual([
+      'make 40002',
+      'payload 40002 HI',
+      'make 40003 midstream',
+      'payload 40003 MID',
+      'make 40001', // only when it ends
+      'end 40001',
+      'end 40002',
+      'end 40003',
+    ]);
+    // The deferred call gets the same id, uid and start time as the record the table emits.
+    expect(conns).toHaveLength(3);
+    for (const c of conns) {
+      expect(made.get(c.origP)).toEqual({ origH: c.origH, respH: c.respH, uid: c.uid, startTs: c.ts });
+    }
+  });
+
   it('the app analyzer gets in-order stream bytes once, gaps as gaps, and end() before emit', () => {
     const cap = new Cap();
     cap.tcp(1, true, SYN, 1000, 0);
