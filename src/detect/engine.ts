@@ -180,12 +180,13 @@ export class DetectionEngine implements RecordSink {
     if (r.service) p.addService(r.service);
     // Index of this connection's beat, -1 when it is not stored as one.
     let beat = -1;
+    const uh = uidHash(r.uid);
     if (isFailedAttempt(r)) {
       p.failed++;
       if (p.failedCount < caps.maxFailedPerPair) p.addFailed(r.ts);
       else p.failedDropped++;
     } else if (p.beatCount < caps.maxBeatsPerPair) {
-      beat = p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, NO_INFO, uidHash(r.uid));
+      beat = p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, NO_INFO, uh);
     } else {
       if (p.beatsDropped === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
       p.beatsDropped++;
@@ -205,7 +206,7 @@ export class DetectionEngine implements RecordSink {
       p.maxDurRef = NO_INFO;
     }
     // The uid -> SNI/Host join: the name ref known now, and later TLS/HTTP rows update it.
-    if (beat >= 0 || p.maxDurUid === r.uid) p.uidRefChanged(beat, r.uid, ctx.uids.join(r.uid, p, beat));
+    if (beat >= 0 || p.maxDurUid === r.uid) p.uidRefChanged(beat, r.uid, ctx.uids.join(r.uid, p, beat, uh));
   }
 
   dns(r: DnsRecord): void {

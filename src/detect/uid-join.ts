@@ -54,8 +54,18 @@ const FLAG_JOINED = 8;
 const INITIAL_SLOTS = 1024;
 
 export class UidJoin {
-  /** uid -> slot */
-  private readonly slotOf = new Map<string, number>();
+  /**
+   * uid -> slot: an open-addressing table with linear probing (slot + 1 per cell, 0 when
+   * empty), keyed by uidHash() of the uid (kept per slot in hashOf), at most half full.
+   * A Map<string, number> did three string-keyed operations per connection (get, set, and
+   * the delete of the entry leaving the window); here the hash is computed once per record
+   * and the probes read typed arrays.
+   */
+  private table = new Int32Array(INITIAL_SLOTS * 2);
+  private mask = INITIAL_SLOTS * 2 - 1;
+  /** Live entries in the table. */
+  private count = 0;
+  private hashOf = new Int32Array(INITIAL_SLOTS);
   private nameIdOf = new Int32Array(INITIAL_SLOTS);
   private flags = new Uint8Array(INITIAL_SLOTS);
   private beatOf = new Int32Array(INITIAL_SLOTS);
@@ -90,7 +100,65 @@ export class UidJoin {
 
   /** Entries held (waiting and in the window). */
   get size(): number {
-    return this.slotOf.size;
+    return this.count;
+  }
+
+  /** Slot of a uid whose uidHash() is h, or -1. */
+  private find(uid: string, h: number): number {
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const c = t[i];
+      if (c === 0) return -1;
+      const s = c - 1;
+      if (this.hashOf[s] === h && this.uidOf[s] === uid) return s;
+    }
+  }
+
+  /** Put slot s (its hashOf set) in the table. */
+  private insert(s: number): void {
+    if ((this.count + 1) * 2 > this.table.length) this.growTable();
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.hashOf[s] & mask;
+    while (t[i] !== 0) i = (i + 1) & mask;
+    t[i] = s + 1;
+    this.count++;
+  }
+
+  /** Take slot s out of the table (backward-shift deletion: no tombstones). */
+  private remove(s: number): void {
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.hashOf[s] & mask;
+    while (t[i] !== s + 1) {
+      if (t[i] === 0) return;
+      i = (i + 1) & mask;
+    }
+    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
+      const k = this.hashOf[t[j] - 1] & mask;
+      // The entry at j stays when its home k lies cyclically in (i, j].
+      if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
+      t[i] = t[j];
+      i = j;
+    }
+    t[i] = 0;
+    this.count--;
+  }
+
+  private growTable(): void {
+    const old = this.table;
+    const t = new Int32Array(old.length * 2);
+    const mask = t.length - 1;
+    for (let j = 0; j < old.length; j++) {
+      const c = old[j];
+      if (c === 0) continue;
+      let i = this.hashOf[c - 1] & mask;
+      while (t[i] !== 0) i = (i + 1) & mask;
+      t[i] = c;
+    }
+    this.table = t;
+    this.mask = mask;
   }
 
   /** Id of an interned name. */
@@ -104,7 +172,7 @@ export class UidJoin {
     return id;
   }
 
-  private newSlot(uid: string): number {
+  private newSlot(uid: string, h: number): number {
     let s = this.free.pop();
     if (s === undefined) {
       s = this.used++;
@@ -118,7 +186,8 @@ export class UidJoin {
     this.nameIdOf[s] = -1;
     this.flags[s] = 0;
     this.beatOf[s] = -1;
-    this.slotOf.set(uid, s);
+    this.hashOf[s] = h;
+    this.insert(s);
     return s;
   }
 
@@ -133,6 +202,9 @@ export class UidJoin {
     const b = new Int32Array(n);
     b.set(this.beatOf);
     this.beatOf = b;
+    const h = new Int32Array(n);
+    h.set(this.hashOf);
+    this.hashOf = h;
   }
 
   private refOf(s: number): number {
@@ -144,13 +216,14 @@ export class UidJoin {
   note(uid: string, name: string | null, tls: boolean, proxied: boolean): void {
     if (!uid) return;
     if (proxied) this.anyProxied = true;
-    let s = this.slotOf.get(uid);
-    if (s === undefined) {
+    const h = uidHash(uid);
+    let s = this.find(uid, h);
+    if (s < 0) {
       if (this.waiting >= this.maxWaiting) {
         this.capHit();
         return;
       }
-      s = this.newSlot(uid);
+      s = this.newSlot(uid, h);
       this.waiting++;
     }
     const f = this.flags[s];
@@ -170,12 +243,13 @@ export class UidJoin {
   /**
    * A connection arrived: its name ref now, and the entry joined to `owner` (beat index
    * `beat`, or -1) so later TLS/HTTP rows update it.
+   * @param hash uidHash(uid), when the caller has it already
    */
-  join(uid: string, owner: UidJoinOwner, beat: number): number {
+  join(uid: string, owner: UidJoinOwner, beat: number, hash: number = uidHash(uid)): number {
     if (!uid) return NO_INFO;
-    let s = this.slotOf.get(uid);
-    if (s === undefined) {
-      s = this.newSlot(uid);
+    let s = this.find(uid, hash);
+    if (s < 0) {
+      s = this.newSlot(uid, hash);
     } else if ((this.flags[s] & FLAG_JOINED) !== 0) {
       // The same uid again (an open row and its closed row): the latest holder is told.
       this.ownerOf[s] = owner;
@@ -196,9 +270,10 @@ export class UidJoin {
    * dropped, so TLS/HTTP rows of untracked traffic do not pile up.
    */
   forget(uid: string): void {
-    const s = this.slotOf.get(uid);
-    if (s === undefined || (this.flags[s] & FLAG_JOINED) !== 0) return;
-    this.slotOf.delete(uid);
+    if (this.count === 0) return;
+    const s = this.find(uid, uidHash(uid));
+    if (s < 0 || (this.flags[s] & FLAG_JOINED) !== 0) return;
+    this.remove(s);
     this.uidOf[s] = '';
     this.free.push(s);
     this.waiting--;
@@ -210,7 +285,7 @@ export class UidJoin {
       const old = this.ring[this.ringHead];
       this.ringHead = (this.ringHead + 1) % cap;
       this.ringLen--;
-      this.slotOf.delete(this.uidOf[old]);
+      this.remove(old);
       this.ownerOf[old] = null;
       this.uidOf[old] = '';
       this.free.push(old);
@@ -221,8 +296,8 @@ export class UidJoin {
 
   /** Name ref of a uid held now (NO_INFO when unknown or evicted). */
   refFor(uid: string): number {
-    const s = this.slotOf.get(uid);
-    return s === undefined ? NO_INFO : this.refOf(s);
+    const s = this.find(uid, uidHash(uid));
+    return s < 0 ? NO_INFO : this.refOf(s);
   }
 
   /** Name of a ref, or null. */

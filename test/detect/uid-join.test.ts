@@ -112,3 +112,28 @@ describe('DetectionEngine uid join, either record order', () => {
     expect(anomalies.toJSON()['detect_uid_names_cap']).toBe(b.ssl.length - 10);
   });
 });
+
+describe('UidJoin table (open addressing, deletions without tombstones)', () => {
+  it('finds every held uid and none of the removed ones after many inserts, evictions and forgets', () => {
+    const window = 1000;
+    const j = new UidJoin(1_000_000, window, () => {});
+    const owner = new Owner();
+    const n = 20_000;
+    // Every uid named by a row; odd ones joined (they pass through the window), even ones waiting.
+    for (let i = 0; i < n; i++) j.note(`C${i.toString(36)}x`, `h${i % 97}.example.com`, i % 3 === 0, false);
+    for (let i = 1; i < n; i += 2) j.join(`C${i.toString(36)}x`, owner, i);
+    // Forget a third of the waiting ones.
+    for (let i = 0; i < n; i += 6) j.forget(`C${i.toString(36)}x`);
+    const waiting = n / 2 - Math.ceil(n / 6);
+    expect(j.size).toBe(waiting + window);
+    for (let i = 0; i < n; i++) {
+      const ref = j.refFor(`C${i.toString(36)}x`);
+      const held = i % 2 === 0 ? i % 6 !== 0 : i >= n - 2 * window;
+      expect(ref === NO_INFO ? null : j.nameOf(ref), `uid ${i}`).toBe(held ? `h${i % 97}.example.com` : null);
+    }
+    // A forgotten or evicted uid comes back as a new entry.
+    j.note('C0x', 'again.example.com', true, false);
+    expect(j.nameOf(j.refFor('C0x'))).toBe('again.example.com');
+    expect(j.size).toBe(waiting + window + 1);
+  });
+});
