@@ -14,7 +14,7 @@
  * request).
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
-import type { AppAnalyzer, ConnId, ConnRecord, RecordSink, Transport } from '../core/records.js';
+import { APP_ORIG_ONLY, type AppAnalyzer, type ConnId, type ConnRecord, type RecordSink, type Transport } from '../core/records.js';
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
 import type { EntropySlab } from './entropy.js';
@@ -213,10 +213,10 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
    * In-order payload of one direction.
    * @returns false once the analyzer wants no more payload of this connection (detection and
    *          parsing over, entropy sample complete): a caller may stop calling payload() then
-   *          (end() is still needed; gap() is a no-op from then on). The flow table does not use
-   *          it yet.
+   *          (end() is still needed; gap() is a no-op from then on); the flow table stops then.
+   *          APP_ORIG_ONLY once only the entropy sample still wants bytes, the originator's.
    */
-  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): boolean {
+  payload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): boolean | typeof APP_ORIG_ONLY {
     if (len <= 0) return true;
     const expected = this.ctx.expected;
     if (expected.size > 0) expected.now = ts;
@@ -224,8 +224,13 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     // HTTP's end-of-connection records (bodies read until close) take the last packet's time.
     const http = this.http;
     if (http !== null) http.lastTs = ts;
-    if (this.mode !== Mode.Off) this.dispatch(fromOrig, buf, off, len, ts);
-    return this.mode !== Mode.Off || this.entSlot >= Ent.Pending || this.http !== null;
+    if (this.mode !== Mode.Off) {
+      this.dispatch(fromOrig, buf, off, len, ts);
+      if ((this.mode as Mode) !== Mode.Off) return true; // dispatch() may have turned it off
+    }
+    if (this.http !== null) return true;
+    // Parsing is over: only the entropy sample of originator bytes may still want payload.
+    return this.entSlot >= Ent.Pending ? APP_ORIG_ONLY : false;
   }
 
   /** Route bytes to the current mode (also used to replay buffered bytes). */

@@ -174,6 +174,15 @@ export interface AppAnalyzer {
 }
 
 /**
+ * What AppAnalyzer.payload() may return besides nothing: `false` once it wants no more payload
+ * (end() is still called), APP_ORIG_ONLY once it wants only the originator's bytes from then on
+ * (an entropy sample of originator payload still filling after parsing is over). The interface
+ * says void so that analyzers that want everything need not return anything; a symbol, so that
+ * no value an analyzer returns by accident (an arrow function's push() count) reads as it.
+ */
+export const APP_ORIG_ONLY: unique symbol = Symbol('app-orig-only');
+
+/**
  * Creates an analyzer for a new connection (or returns null to analyze nothing).
  * `midstream` is true for a TCP connection whose first packet was not a SYN (Zeek's "partial"
  * connection): like Zeek's HTTP analyzer (SetSkipPartial), line-based parsers skip those.

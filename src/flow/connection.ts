@@ -2,7 +2,7 @@
  * The live state of one connection in the flow table (Zeek's `Connection` plus the
  * ConnSize analyzer's counters), read and written through a view over the table's columns.
  */
-import type { AppAnalyzer } from '../core/records.js';
+import { APP_ORIG_ONLY, type AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
 import { appendHistory, historyId, historyText } from './history-strings.js';
 import { BIT_EXTRAS, KEY_WORDS, type FlowColumns } from './flow-columns.js';
@@ -66,6 +66,11 @@ const BIT_APP_DONE = 1 << 5;
 export const BIT_APP_PENDING = 1 << 6;
 /** The first TCP packet was not a SYN (the factory's `midstream`, kept for the deferred call). */
 export const BIT_APP_MIDSTREAM = 1 << 7;
+/**
+ * The app analyzer wants originator bytes only (its payload() returned APP_ORIG_ONLY). Above
+ * TcpSession's bits (8-14) and flow-columns' BIT_EXTRAS (15).
+ */
+const BIT_APP_ORIG_ONLY = 1 << 16;
 
 const keyScratch = new Uint8Array(40);
 
@@ -372,8 +377,9 @@ export class Conn {
   }
 
   /**
-   * Hands datagram or stream bytes to the app analyzer unless it is done; notes when it says
-   * it wants no more. The AppAnalyzer type says void; analyzers that return false opt out.
+   * Hands datagram or stream bytes to the app analyzer unless it is done (or wants only the
+   * originator's and these are the responder's); notes when it says it wants no more (false)
+   * or only the originator's (APP_ORIG_ONLY). The AppAnalyzer type says void.
    */
   appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const apps = this.c.app;
@@ -384,8 +390,11 @@ export class Conn {
       app = this.makeApp(apps);
       if (app === null) return;
     }
-    if ((this.c.bits[this.i] & BIT_APP_DONE) !== 0) return;
-    if ((app.payload(fromOrig, buf, off, len, ts) as unknown) === false) this.c.bits[this.i] |= BIT_APP_DONE;
+    const bits = this.c.bits[this.i];
+    if ((bits & BIT_APP_DONE) !== 0 || (!fromOrig && (bits & BIT_APP_ORIG_ONLY) !== 0)) return;
+    const r = app.payload(fromOrig, buf, off, len, ts) as unknown;
+    if (r === false) this.c.bits[this.i] |= BIT_APP_DONE;
+    else if (r === APP_ORIG_ONLY) this.c.bits[this.i] |= BIT_APP_ORIG_ONLY;
   }
 
   /** This connection's TCP state (the object itself for TCP), null for other transports. */

@@ -952,6 +952,10 @@ export class FlowTable {
       ipProto: conn.ipProto,
       openAtEnd,
       source: conn.source,
+      // Filled by the app analyzer's end(); declared here so that every record has one shape
+      // (properties added later would change its hidden class and live outside the object).
+      portMismatch: undefined,
+      origPayloadEntropy: undefined,
     };
     if (conn.bursts !== null) {
       rec.origBursts = conn.bursts;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
-import type { ConnRecord, Transport } from '../../src/core/records.js';
+import { APP_ORIG_ONLY, type ConnRecord, type Transport } from '../../src/core/records.js';
 import { createAppAnalyzerFactory, type AppOptions } from '../../src/app/index.js';
 import { ConnAnalyzer, DETECT_PACKETS } from '../../src/app/conn-analyzer.js';
 import { isDnsMessage } from '../../src/app/detect.js';
@@ -167,8 +167,10 @@ describe('protocol detection by content', () => {
     const f = createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter());
     const id = { origH: '10.0.0.1', origP: 50000, respH: '192.0.2.7', respP: 4444 };
     const bulk = f(id, 'tcp', 'Cb') as ConnAnalyzer;
-    expect(bulk.payload(true, Buffer.alloc(600, 0xfe), 0, 600, 1)).toBe(true); // sample not full
-    expect(bulk.payload(false, Buffer.alloc(600, 0xfd), 0, 600, 2)).toBe(true);
+    // Binary bytes rule the originator out at once; the sample is not full yet.
+    expect(bulk.payload(true, Buffer.alloc(600, 0xfe), 0, 600, 1)).toBe(true);
+    // Both ruled out: parsing over, only originator bytes (for the sample) are still wanted.
+    expect(bulk.payload(false, Buffer.alloc(600, 0xfd), 0, 600, 2)).toBe(APP_ORIG_ONLY);
     expect(bulk.payload(true, randomBytes(600), 0, 600, 3)).toBe(false);
     const http = f({ ...id, respP: 80 }, 'tcp', 'Ch') as ConnAnalyzer;
     const get = Buffer.from(GET + 'x'.repeat(2000), 'latin1');

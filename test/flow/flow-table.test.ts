@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import { DecodeStatus } from '../../src/core/packet.js';
-import type { AppAnalyzer, AppAnalyzerFactory, ConnRecord } from '../../src/core/records.js';
+import { APP_ORIG_ONLY, type AppAnalyzer, type AppAnalyzerFactory, type ConnRecord } from '../../src/core/records.js';
 import { FlowTable, type FlowTableOptions } from '../../src/flow/flow-table.js';
 import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
@@ -397,6 +397,28 @@ describe('table mechanics', () => {
     const { conns } = run(cap, { appFactory: factory });
     expect(got).toEqual(['o:FIRST', 'end']);
     expect([conns[0].origBytes, conns[0].respBytes, conns[0].missedBytes]).toEqual([29, 5, 10]);
+  });
+
+  it('an app analyzer that returns APP_ORIG_ONLY gets only originator bytes from then on', () => {
+    const cap = new Cap();
+    cap.tcp(1, true, SYN, 1000, 0);
+    cap.tcp(1.01, false, SYN | ACK, 5000, 1001);
+    cap.tcp(1.02, true, ACK | PSH, 1001, 5001, Buffer.from('Q1'));
+    cap.tcp(1.03, false, ACK | PSH, 5001, 1003, Buffer.from('R1'));
+    cap.tcp(1.04, false, ACK | PSH, 5003, 1003, Buffer.from('R2'));
+    cap.tcp(1.05, true, ACK | PSH, 1003, 5005, Buffer.from('Q2'));
+    const got: string[] = [];
+    const factory: AppAnalyzerFactory = () => ({
+      payload: (o: boolean, b: Buffer, off: number, len: number) => {
+        got.push(`${o ? 'o' : 'r'}:${b.toString('latin1', off, off + len)}`);
+        return (o ? true : APP_ORIG_ONLY) as unknown as void;
+      },
+      gap: () => got.push('gap'),
+      end: () => got.push('end'),
+    });
+    const { conns } = run(cap, { appFactory: factory });
+    expect(got).toEqual(['o:Q1', 'r:R1', 'o:Q2', 'end']);
+    expect([conns[0].origBytes, conns[0].respBytes]).toEqual([4, 4]);
   });
 
   it('makes the app analyzer at the first payload byte, or at the end for a connection that carried none', () => {
