@@ -28,6 +28,35 @@ export function parseCidr(text: string): ParsedCidr | null {
   return { bytes, prefix };
 }
 
+/** Reused by CidrSet.get for IPv4 texts (lookups make no array per address). */
+const V4_SCRATCH = new Uint8Array(4);
+
+/**
+ * Parse a dotted quad into `out` without allocating; accepts exactly what parseIp() accepts
+ * for a text without ':' (four parts of 1-3 decimal digits, each at most 255).
+ */
+export function parseIpv4Into(text: string, out: Uint8Array): boolean {
+  const n = text.length;
+  let part = 0;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || v > 255 || part > 3) return false;
+      out[part++] = v;
+      v = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      v = v * 10 + (c - 48);
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
 function maskedKey(bytes: Uint8Array, prefix: number): string {
   let key = '';
   const full = prefix >> 3;
@@ -81,6 +110,7 @@ export class CidrSet<V = true> {
 
   /** Value for an address text; undefined when none holds it or the text is not an address. */
   get(ip: string): V | undefined {
+    if (ip.indexOf(':') < 0) return parseIpv4Into(ip, V4_SCRATCH) ? this.getBytes(V4_SCRATCH) : undefined;
     const b = parseIp(ip);
     return b ? this.getBytes(b) : undefined;
   }

@@ -105,25 +105,26 @@ export class IocTracker {
   }
 
   onConn(r: ConnRecord): void {
+    const ri = this.ctx.iocForAddress(r.respH);
+    const oi = this.ctx.iocForAddress(r.origH);
+    // The common case (no match) allocates nothing.
+    if (!ri && !oi) return;
     const dest = { ip: r.respH, port: r.respP, host: null, transport: r.proto, app: r.service };
     const b: [number, number, string | null] = [r.origBytes ?? 0, r.respBytes ?? 0, r.communityId];
-    const ri = this.ctx.iocForAddress(r.respH);
     if (ri) this.hit(r.origH, ri, ri.type === 'cidr' ? 'cidr' : 'ip', r.respH, r.ts, 'conn', r.source, dest, b);
-    const oi = this.ctx.iocForAddress(r.origH);
     if (oi) this.hit(r.respH, oi, oi.type === 'cidr' ? 'cidr' : 'ip', r.origH, r.ts, 'conn (inbound)', r.source, { ...dest, ip: r.origH, port: r.origP }, b);
   }
 
   onDns(r: DnsRecord): void {
     const c = this.ctx.cfg;
-    const dest = { ip: r.respH, port: r.respP, host: r.query, transport: r.proto, app: 'dns' };
-    const d = c.iocDomains.get(r.query);
-    if (d) this.hit(r.origH, d, 'domain', r.query!, r.ts, 'dns query', r.source, dest);
+    const d = c.iocDomains.size > 0 ? c.iocDomains.get(r.query) : undefined;
+    if (d) this.hit(r.origH, d, 'domain', r.query!, r.ts, 'dns query', r.source, dnsDest(r));
     for (const ans of r.answers) {
-      const ai = c.iocIps.get(ans);
-      if (ai) this.hit(r.origH, ai, 'answer', ans, r.ts, 'dns answer', r.source, { ...dest, ip: ans });
-      else if (!/^[0-9.:a-f]+$/i.test(ans)) {
+      const ai = c.iocIps.size > 0 ? c.iocIps.get(ans) : undefined;
+      if (ai) this.hit(r.origH, ai, 'answer', ans, r.ts, 'dns answer', r.source, { ...dnsDest(r), ip: ans });
+      else if (c.iocDomains.size > 0 && !/^[0-9.:a-f]+$/i.test(ans)) {
         const ad = c.iocDomains.get(ans);
-        if (ad) this.hit(r.origH, ad, 'domain', ans, r.ts, 'dns answer (CNAME)', r.source, dest);
+        if (ad) this.hit(r.origH, ad, 'domain', ans, r.ts, 'dns answer (CNAME)', r.source, dnsDest(r));
       }
     }
   }
@@ -220,4 +221,9 @@ export class IocTracker {
     }
     return out;
   }
+}
+
+/** The destination of a DNS match (made only when there is one). */
+function dnsDest(r: DnsRecord): { ip: string; port: number; host: string | null; transport: string; app: string } {
+  return { ip: r.respH, port: r.respP, host: r.query, transport: r.proto, app: 'dns' };
 }
