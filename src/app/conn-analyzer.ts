@@ -145,6 +145,28 @@ const enum Ent {
 }
 
 /**
+ * What a connection's analyzer still has to say at end() once parsing is over, nothing was
+ * confirmed and the entropy sample is complete: no service, no port mismatch, the entropy.
+ * Immutable and shared by every such connection with the same entropy value (ConnAnalyzer
+ * .settled), so that hundreds of thousands of live connections past their first packets hold
+ * no analyzer of their own.
+ */
+class SettledAnalyzer implements AppAnalyzer {
+  constructor(private readonly entropy: number | null) {}
+  payload(): boolean {
+    return false;
+  }
+  gap(): void {}
+  end(conn: ConnRecord): void {
+    conn.portMismatch = null;
+    conn.origPayloadEntropy = this.entropy;
+  }
+}
+
+/** SettledAnalyzer by entropy in thousandths + 1 (0: none to report); at most 8002, made on first use. */
+const settledByMilli: (SettledAnalyzer | undefined)[] = [];
+
+/**
  * One per connection, kept small: numbers for the state, and parsers created only once their
  * protocol is detected (most connections never get one). Nothing here is allocated per packet.
  *
@@ -322,6 +344,18 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
       this.sampleDone(0, this.entV);
     }
     conn.origPayloadEntropy = this.entSlot === Ent.Done && this.entV >= 0 ? this.entV / 1000 : null;
+  }
+
+  /**
+   * After payload() returned false: a shared SettledAnalyzer when end() would only report the
+   * entropy (the usual case for traffic nothing was detected in), else this analyzer.
+   */
+  settled(): AppAnalyzer {
+    if (this.mode !== Mode.Off || this.aux !== null || this.http !== null || this.services !== 0 || this.entSlot !== Ent.Done) return this;
+    const k = this.entV + 1; // entV is -1 (nothing to report) or 0..8000
+    let s = settledByMilli[k];
+    if (s === undefined) settledByMilli[k] = s = new SettledAnalyzer(this.entV >= 0 ? this.entV / 1000 : null);
+    return s;
   }
 
   /** The sample is over: keep its value when it holds enough bytes, free its slot. */

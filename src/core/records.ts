@@ -171,6 +171,12 @@ export interface AppAnalyzer {
   gap(fromOrig: boolean, len: number): void;
   /** Final say on the connection: may set `conn.service` and `conn.portMismatch`. */
   end(conn: ConnRecord): void;
+  /**
+   * Optional: called once after payload() returned false. The analyzer returned (itself, or a
+   * smaller one that may be shared by many connections) takes its place until end(), so that a
+   * connection whose analysis is over does not keep its whole state while it lives.
+   */
+  settled?(): AppAnalyzer;
 }
 
 /**

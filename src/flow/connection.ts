@@ -393,7 +393,10 @@ export class Conn {
     const bits = this.c.bits[this.i];
     if ((bits & BIT_APP_DONE) !== 0 || (!fromOrig && (bits & BIT_APP_ORIG_ONLY) !== 0)) return;
     const r = app.payload(fromOrig, buf, off, len, ts) as unknown;
-    if (r === false) this.c.bits[this.i] |= BIT_APP_DONE;
+    if (r === false) {
+      this.c.bits[this.i] |= BIT_APP_DONE;
+      if (app.settled !== undefined) apps[this.i] = app.settled();
+    }
     else if (r === APP_ORIG_ONLY) this.c.bits[this.i] |= BIT_APP_ORIG_ONLY;
   }
 

@@ -180,6 +180,34 @@ describe('protocol detection by content', () => {
     expect(c.service).toBe('http');
   });
 
+  it('once done with nothing confirmed, settles into a shared analyzer that ends the same way', () => {
+    const f = createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter());
+    const sample = randomBytes(1200);
+    const done = (origP: number): ConnAnalyzer => {
+      const a = f({ origH: '10.0.0.1', origP, respH: '192.0.2.7', respP: 4444 }, 'tcp', `C${origP}`) as ConnAnalyzer;
+      expect(a.payload(false, Buffer.alloc(600, 0xfd), 0, 600, 1)).toBe(true);
+      expect(a.payload(true, sample, 0, 1200, 2)).toBe(false); // binary: detection over; sample full
+      return a;
+    };
+    const a = done(50001);
+    const b = done(50002);
+    const sa = a.settled();
+    expect(sa).not.toBe(a);
+    expect(b.settled()).toBe(sa); // one object for every connection with this entropy
+    const own = conn(4444, 'tcp');
+    const shared = conn(4444, 'tcp');
+    a.end(own);
+    sa.end(shared);
+    expect(shared).toEqual(own);
+    expect(own.origPayloadEntropy).toBeGreaterThan(7.5);
+    expect(own.portMismatch).toBeNull();
+    // Something confirmed: the analyzer keeps its own state for end().
+    const http = f({ origH: '10.0.0.1', origP: 50003, respH: '192.0.2.7', respP: 80 }, 'tcp', 'Ch') as ConnAnalyzer;
+    const get = Buffer.from(GET, 'latin1');
+    http.payload(true, get, 0, get.length, 1);
+    expect(http.settled()).toBe(http);
+  });
+
   it('NTP on UDP 123 is confirmed and not a mismatch, after detection stopped', () => {
     // LI 0, version 4, mode 3 (client), stratum 0, then 44 bytes of timestamps.
     const ntp = Buffer.alloc(48);
