@@ -203,7 +203,9 @@ export class DetectContext {
       return;
     }
     if (!bySrc) this.dnsNamesBySrc.set(src, (bySrc = new Map()));
-    this.setLatest(bySrc, addr, name, ts);
+    // Not in bySrc (looked up above): set without a second lookup.
+    bySrc.set(addr, { name, ts });
+    this.dnsEntries++;
     this.setLatest(this.dnsNames, addr, name, ts);
   }
 

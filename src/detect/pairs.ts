@@ -488,15 +488,24 @@ export class PairIndex {
     return this.list.length;
   }
 
+  /** Source and destinations of the last get(), so add() right after it looks up nothing. */
+  private lastSrc = '';
+  private lastDsts: Map<string, PairState> | undefined = undefined;
+
   get(src: string, dst: string): PairState | undefined {
-    return this.bySrc.get(src)?.get(dst);
+    const m = this.bySrc.get(src);
+    this.lastSrc = src;
+    this.lastDsts = m;
+    return m?.get(dst);
   }
 
   /** A new pair (the caller checked that it is not there yet). */
   add(src: string, dst: string, dir: Direction): PairState {
     const p = this.columns.create(src, dst, dir);
-    let m = this.bySrc.get(src);
+    let m = src === this.lastSrc ? this.lastDsts : this.bySrc.get(src);
     if (m === undefined) this.bySrc.set(src, (m = new Map()));
+    this.lastSrc = src;
+    this.lastDsts = m;
     m.set(dst, p);
     this.list.push(p);
     return p;
