@@ -374,7 +374,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
         this.sampleDone(slab.milliValueOf(buf, off, slab.cap), slab.cap);
         return;
       }
-      const slot = slab.alloc();
+      const slot = slab.allocFor(len);
       if (slot < 0) {
         new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', this.origH === '' ? `conn ${this.uid}` : undefined);
         this.sampleDone(0, 0);
@@ -383,7 +383,15 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
       this.entSlot = slot;
     }
     const take = Math.min(len, slab.cap - this.entV);
-    slab.add(this.entSlot, buf, off, take);
+    const slot = slab.addAt(this.entSlot, this.entV, buf, off, take);
+    if (slot < 0) {
+      // A small sample outgrew its cell and no histogram was free (the slab released the cell).
+      this.entSlot = Ent.Pending;
+      new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', this.origH === '' ? `conn ${this.uid}` : undefined);
+      this.sampleDone(0, 0);
+      return;
+    }
+    this.entSlot = slot;
     this.entV += take;
     if (this.entV >= slab.cap) this.sampleDone(slab.milliValue(this.entSlot, this.entV), this.entV);
   }

@@ -23,6 +23,18 @@
 const BLOCK_SLOTS = 4096;
 /** Samples in progress at once (128 MiB of counters at most). */
 export const MAX_ENTROPY_SLOTS = 262144;
+/**
+ * A sample of at most this many bytes is kept as raw bytes in a cell of this size (half of a
+ * 512-byte histogram) and counted only when it grows past it or is read: most samples still in
+ * progress at any time are a few small originator segments (a DNS query, a client's request).
+ */
+export const CELL_BYTES = 256;
+/** Cells per block (1 MiB per block). */
+const CELL_BLOCK = 4096;
+/** Small samples held as raw bytes at once; beyond it a sample takes a histogram slot. */
+export const MAX_ENTROPY_CELLS = 262144;
+/** Slot numbers from here on name cells (slot - CELL_BASE), below it histograms. */
+const CELL_BASE = MAX_ENTROPY_SLOTS;
 /** Segments shorter than this are counted byte by byte (the copy would cost more than it saves). */
 const WORD_COPY_MIN = 64;
 /** Bytes copied to the word scratch at a time. */
@@ -103,6 +115,57 @@ export class EntropySlab {
     for (let k = 2; k <= cap; k++) this.klogk[k] = k * Math.log2(k);
   }
 
+  private readonly cellBlocks: Buffer[] = [];
+  private readonly cellFree: number[] = [];
+  private cellsHanded = 0;
+
+  /**
+   * A slot for a sample whose first piece is `len` bytes: a raw-byte cell when it fits one
+   * (CELL_BYTES) and one is free, else a histogram (alloc). Fill it with addAt.
+   * @returns the slot, or -1 when nothing is free
+   */
+  allocFor(len: number): number {
+    if (len <= CELL_BYTES) {
+      const f = this.cellFree.pop();
+      if (f !== undefined) return CELL_BASE + f;
+      if (this.cellsHanded < MAX_ENTROPY_CELLS) {
+        const c = this.cellsHanded++;
+        if ((c & (CELL_BLOCK - 1)) === 0) this.cellBlocks.push(Buffer.alloc(CELL_BLOCK * CELL_BYTES));
+        return CELL_BASE + c;
+      }
+    }
+    return this.alloc();
+  }
+
+  /**
+   * Adds `b[off, off+take)` to a slot from allocFor holding `n` bytes. A cell that would
+   * overflow moves to a histogram (its bytes counted there, the cell freed).
+   * @returns the slot that now holds the sample (the same or a new one), or -1 when it had to
+   *          move and no histogram was free (the slot is released then)
+   */
+  addAt(slot: number, n: number, b: Buffer, off: number, take: number): number {
+    if (slot < CELL_BASE) {
+      this.add(slot, b, off, take);
+      return slot;
+    }
+    const c = slot - CELL_BASE;
+    const cells = this.cellBlocks[c >>> 12];
+    const base = (c & (CELL_BLOCK - 1)) * CELL_BYTES;
+    if (n + take <= CELL_BYTES) {
+      b.copy(cells, base + n, off, off + take);
+      return slot;
+    }
+    const h = this.alloc();
+    if (h >= 0) {
+      const hb = this.blocks[h >>> 12];
+      const hbase = (h & (BLOCK_SLOTS - 1)) << 8;
+      countBytes(hb, hbase, cells, base, n);
+      countBytes(hb, hbase, b, off, take);
+    }
+    this.cellFree.push(c);
+    return h;
+  }
+
   /** A zeroed histogram slot, or -1 when MAX_ENTROPY_SLOTS are in use. */
   alloc(): number {
     const f = this.free.pop();
@@ -123,6 +186,10 @@ export class EntropySlab {
   /** Entropy of a slot holding `n` bytes, in thousandths of a bit per byte (0 for an empty sample). */
   milliValue(slot: number, n: number): number {
     if (n === 0) return 0;
+    if (slot >= CELL_BASE) {
+      const c = slot - CELL_BASE;
+      return this.milliValueOf(this.cellBlocks[c >>> 12], (c & (CELL_BLOCK - 1)) * CELL_BYTES, n);
+    }
     return histogramMilli(this.blocks[slot >>> 12], (slot & (BLOCK_SLOTS - 1)) << 8, n, this.klogk);
   }
 
@@ -146,6 +213,10 @@ export class EntropySlab {
 
   /** Zero the slot and make it available again. */
   release(slot: number): void {
+    if (slot >= CELL_BASE) {
+      this.cellFree.push(slot - CELL_BASE); // a cell's length is its owner's count: no zeroing
+      return;
+    }
     const c = this.blocks[slot >>> 12];
     const base = (slot & (BLOCK_SLOTS - 1)) << 8;
     c.fill(0, base, base + 256);

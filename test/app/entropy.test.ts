@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EntropySlab } from '../../src/app/entropy.js';
+import { CELL_BYTES, EntropySlab } from '../../src/app/entropy.js';
 
 /** Straightforward reference: byte histogram, plug-in entropy plus Miller-Madow, in thousandths. */
 function reference(b: Buffer): number {
@@ -40,6 +40,27 @@ describe('EntropySlab', () => {
         expect(slab.milliValueOf(data, off, n), `n=${n} off=${off}`).toBe(reference(piece));
       }
     }
+  });
+
+  it('keeps a small sample as raw bytes and moves it to a histogram when it grows, same value', () => {
+    const slab = new EntropySlab(1024);
+    for (const pieces of [[5], [CELL_BYTES], [100, 100, 56], [100, 100, 57], [3, 250, 700], [200, 824]]) {
+      let slot = slab.allocFor(pieces[0]);
+      let n = 0;
+      let off = 11;
+      for (const len of pieces) {
+        slot = slab.addAt(slot, n, data, off, len);
+        expect(slot).toBeGreaterThanOrEqual(0);
+        n += len;
+        off += len;
+      }
+      expect(slab.milliValue(slot, n), pieces.join('+')).toBe(reference(data.subarray(11, off)));
+      slab.release(slot);
+    }
+    // A first piece larger than a cell goes to a histogram at once.
+    const big = slab.allocFor(CELL_BYTES + 1);
+    expect(slab.addAt(big, 0, data, 0, CELL_BYTES + 1)).toBe(big);
+    expect(slab.milliValue(big, CELL_BYTES + 1)).toBe(reference(data.subarray(0, CELL_BYTES + 1)));
   });
 
   it('gives a sample built in slab pieces the value of the same bytes in one piece', () => {
