@@ -31,11 +31,11 @@
  *   --only            run one folder only (no RSS growth check)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
+import { gunzipSplitFloor } from './zeek-floor.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -100,24 +100,9 @@ function listFiles(d) {
   return out;
 }
 
-/** Floor: gunzip + split into lines, nothing else (as bench/zeek-throughput.mjs). */
-async function floor(files) {
-  let lines = 0;
-  let bytes = 0;
-  for (const f of files) {
-    const gz = createReadStream(f, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
-    for await (const chunk of gz) {
-      bytes += chunk.length;
-      let pos = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, pos);
-        if (nl < 0) break;
-        lines++;
-        pos = nl + 1;
-      }
-    }
-  }
-  return { lines, bytes };
+/** Floor: gunzip + split into lines, nothing else (bench/zeek-floor.mjs, as zeek-throughput.mjs). */
+function floor(files) {
+  return gunzipSplitFloor(files);
 }
 
 /** `konseki analyze` in a child under /usr/bin/time: wall s, cpu s, peak RSS KB. */

@@ -23,11 +23,12 @@
  *                  conn lines per CPU second
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { gunzipSplitFloor } from './zeek-floor.mjs';
+import { gunzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
@@ -65,25 +66,9 @@ const compressed = files.reduce((a, f) => a + readFileSync(f).length, 0);
 
 const connFiles = files.filter((x) => /\/conn\./.test(x));
 
-/** Floor: gunzip + split into lines, nothing else. */
-async function floor(list = files) {
-  let lines = 0;
-  let bytes = 0;
-  for (const f of list) {
-    // The same read and inflate sizes as the reader (reader.ts READ_CHUNK_BYTES, GUNZIP_CHUNK_BYTES).
-    const gz = createReadStream(f, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }));
-    for await (const chunk of gz) {
-      bytes += chunk.length;
-      let pos = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, pos);
-        if (nl < 0) break;
-        lines++;
-        pos = nl + 1;
-      }
-    }
-  }
-  return { lines, bytes };
+/** Floor: gunzip + split into lines, nothing else (bench/zeek-floor.mjs). */
+function floor(list = files) {
+  return gunzipSplitFloor(list);
 }
 
 /** End to end through readZeekLogs to a counting sink. */
