@@ -19,6 +19,7 @@ import type { ConnRecord } from '../core/records.js';
 import { AnomalyCounter } from '../core/anomaly.js';
 import { DecodeStatus, PacketMeta } from '../core/packet.js';
 import type { RecordSink } from '../core/records.js';
+import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { isKonsekiError } from '../core/errors.js';
 import {
   OFF_CAPLEN,
@@ -273,22 +274,37 @@ async function onZeekFile(m: Extract<ToWorker, { type: 'zeek-file' }>): Promise<
     http: (r) => void (part.kinds.push(RecordKind.Http), part.recs.push(r), part.recs.length >= limit && flush()),
     ssl: (r) => void (part.kinds.push(RecordKind.Ssl), part.recs.push(r), part.recs.length >= limit && flush()),
   };
+  const st = await readZeekFileFor(m, sink, anomalies);
+  flush();
+  sendZeekDone(m.fileNo, st, anomalies);
+}
+
+/** Reads one Zeek file of a `zeek-file` or `shard-zeek-file` message with its options. */
+function readZeekFileFor(
+  m: Extract<ToWorker, { type: 'zeek-file' | 'shard-zeek-file' }>,
+  sink: RecordSink,
+  anomalies: AnomalyCounter,
+): Promise<ZeekFileStats> {
   if (!zeek$) throw new Error('Zeek work sent to a capture worker');
-  const st = await zeek$.readZeekFile(m.file, sink, {
+  return zeek$.readZeekFile(m.file, sink, {
     anomalies,
     sourceIndexOf: () => m.source,
     maxBadLinesInARow: m.maxBadLinesInARow,
     maxBadShare: m.maxBadShare,
   });
-  flush();
+}
+
+/** The file's accounting for the main thread (errors and anomalies as plain data). */
+function sendZeekDone(fileNo: number, st: ZeekFileStats, anomalies: AnomalyCounter, byKind?: [number, number, number, number]): void {
   const { truncated, abandoned, ...plain } = st;
   send({
     type: 'zeek-done',
-    fileNo: m.fileNo,
+    fileNo,
     stats: plain as unknown as Record<string, unknown>,
     truncated: dumpError(truncated),
     abandoned: dumpError(abandoned),
     anomalies: dumpAnomalies(anomalies),
+    byKind,
   });
 }
 
@@ -459,23 +475,9 @@ async function onShardZeekFile(m: Extract<ToWorker, { type: 'shard-zeek-file' }>
         ssl: (r) => (byKind[3]++, keep.ssl(r)),
       }
     : keep;
-  const st = await zeek$.readZeekFile(m.file, sink, {
-    anomalies,
-    sourceIndexOf: () => m.source,
-    maxBadLinesInARow: m.maxBadLinesInARow,
-    maxBadShare: m.maxBadShare,
-  });
+  const st = await readZeekFileFor(m, sink, anomalies);
   if (!m.report) return;
-  const { truncated, abandoned, ...plain } = st;
-  send({
-    type: 'zeek-done',
-    fileNo: m.fileNo,
-    stats: plain as unknown as Record<string, unknown>,
-    truncated: dumpError(truncated),
-    abandoned: dumpError(abandoned),
-    anomalies: dumpAnomalies(anomalies),
-    byKind,
-  });
+  sendZeekDone(m.fileNo, st, anomalies, byKind);
 }
 
 function onShardStep(m: Extract<ToWorker, { type: 'shard-aggregates' | 'shard-globals' | 'shard-finish' }>): void {
