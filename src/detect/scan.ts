@@ -331,42 +331,21 @@ export class ScanTracker {
   private horizontalFinding(src: string, list: { g: ScanGroup; n: number }[]): Finding | null {
     const t = this.ctx.cfg.t;
     const top = list[0];
-    let probes = 0;
-    let hosts = 0;
-    let first = Infinity;
-    let last = -Infinity;
-    let sources = 0;
-    let ob = 0;
-    let rb = 0;
-    let answered = 0;
-    let outbound = 0;
-    let internal = 0;
-    let capped = false;
+    const { probes, first, last, sources, ob, rb, answered, outbound, internal, capped } = groupTotals(list);
     const ports: string[] = [];
     const portNumbers: number[] = [];
     const hostCounts: number[] = [];
     const addresses = new Set<string>();
     for (const { g, n } of list) {
-      probes += g.probes;
       for (const a of g.targets.keys()) addresses.add(a as string);
-      first = Math.min(first, g.first);
-      last = Math.max(last, g.last);
-      sources |= g.sources;
-      ob += g.origBytes;
-      rb += g.respBytes;
-      answered += g.answered;
-      outbound += g.outbound;
-      internal += g.internal;
-      capped ||= g.capped;
       const pk = g.on as number;
       if (ports.length < MAX_REPORTED_PORTS) {
         ports.push(`${pk >> 2}/${PROTO_NAME[pk & 3]} (${g.targets.size}${g.capped ? '+' : ''} hosts, ${n} in ${fmtDuration(t.scanWindow)})`);
         portNumbers.push(pk >> 2);
         hostCounts.push(g.targets.size);
       }
-      void n;
     }
-    hosts = addresses.size;
+    const hosts = addresses.size;
     const extraPorts = list.length - 1;
     const score = Math.min(1, scanCountScore(top.n, t.scanMinHosts) + Math.min(0.1, 0.05 * extraPorts));
     const dir: Direction = outbound >= internal ? 'outbound' : 'internal';
@@ -509,30 +488,11 @@ export class ScanTracker {
 
   private sweepFinding(src: string, list: { g: ScanGroup; n: number }[]): Finding | null {
     const t = this.ctx.cfg.t;
-    let probes = 0;
+    const { probes, first, last, sources, ob, rb, answered, outbound, internal, capped } = groupTotals(list);
     let hosts = 0;
-    let answered = 0;
-    let first = Infinity;
-    let last = -Infinity;
-    let sources = 0;
-    let ob = 0;
-    let rb = 0;
-    let outbound = 0;
-    let internal = 0;
-    let capped = false;
     const nets: string[] = [];
     for (const { g } of list) {
-      probes += g.probes;
       hosts += g.targets.size;
-      answered += g.answered;
-      first = Math.min(first, g.first);
-      last = Math.max(last, g.last);
-      sources |= g.sources;
-      ob += g.origBytes;
-      rb += g.respBytes;
-      outbound += g.outbound;
-      internal += g.internal;
-      capped ||= g.capped;
       if (nets.length < MAX_REPORTED_PORTS) nets.push(`${g.on as string} (${g.targets.size}${g.capped ? '+' : ''})`);
     }
     const top = list[0].n;
@@ -580,6 +540,24 @@ export class ScanTracker {
       },
     });
   }
+}
+
+/** Sums of the scan groups one finding reports (probes, bytes, directions, time span). */
+function groupTotals(list: readonly { g: ScanGroup }[]) {
+  const t = { probes: 0, first: Infinity, last: -Infinity, sources: 0, ob: 0, rb: 0, answered: 0, outbound: 0, internal: 0, capped: false };
+  for (const { g } of list) {
+    t.probes += g.probes;
+    t.first = Math.min(t.first, g.first);
+    t.last = Math.max(t.last, g.last);
+    t.sources |= g.sources;
+    t.ob += g.origBytes;
+    t.rb += g.respBytes;
+    t.answered += g.answered;
+    t.outbound += g.outbound;
+    t.internal += g.internal;
+    t.capped ||= g.capped;
+  }
+  return t;
 }
 
 /** The subnet an address is swept in: its /24 (IPv4) or /64 (IPv6, as written, without expanding "::"). */
