@@ -5,24 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
-import { DecodeStatus } from '../../src/core/packet.js';
 import type { ConnRecord } from '../../src/core/records.js';
 import { FlowTable, MAX_FLOWS_LIMIT } from '../../src/flow/flow-table.js';
-import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
-import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
 import { udpFrame } from '../../src/synth/packet-builder.js';
 import { PcapBuffer } from '../../src/synth/pcap-writer.js';
+import { flowsFromBuffers } from './helpers.js';
 
 function run(pcap: PcapBuffer): ConnRecord[] {
-  const anomalies = new AnomalyCounter();
-  const conns: ConnRecord[] = [];
-  const table = new FlowTable({ emit: (c) => conns.push(c), anomalies });
-  const decoder = new PacketDecoder(anomalies);
-  readCaptureBuffer(pcap.toBuffer(), 'synthetic.pcap', 0, (m, st) => {
-    if (st === DecodeStatus.Ip) table.addPacket(m);
-  }, { anomalies, decoder });
-  table.flush();
-  return conns;
+  return flowsFromBuffers([{ name: 'synthetic.pcap', data: pcap.toBuffer() }]).conns;
 }
 
 const p = Buffer.alloc(10);

@@ -15,12 +15,17 @@ export interface FlowRun {
 
 /** Reads the capture files in order into one flow table and returns every record. */
 export function flowsFromFiles(files: string[], appFactory?: AppAnalyzerFactory): FlowRun {
+  return flowsFromBuffers(files.map((f) => ({ name: f, data: readFileSync(f) })), appFactory);
+}
+
+/** Reads captures already in memory (e.g. built with src/synth) in order into one flow table. */
+export function flowsFromBuffers(captures: { name: string; data: Buffer }[], appFactory?: AppAnalyzerFactory): FlowRun {
   const anomalies = new AnomalyCounter();
   const conns: ConnRecord[] = [];
   const table = new FlowTable({ emit: (c) => conns.push(c), anomalies, appFactory });
   const decoder = new PacketDecoder(anomalies);
-  files.forEach((f, i) => {
-    readCaptureBuffer(readFileSync(f), f, i, (meta, status) => {
+  captures.forEach(({ name, data }, i) => {
+    readCaptureBuffer(data, name, i, (meta, status) => {
       if (status === DecodeStatus.Ip) table.addPacket(meta);
     }, { anomalies, decoder });
   });

@@ -6,16 +6,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AnomalyCounter } from '../../src/core/anomaly.js';
-import { DecodeStatus } from '../../src/core/packet.js';
 import type { ConnRecord } from '../../src/core/records.js';
-import { FlowTable } from '../../src/flow/flow-table.js';
 import { MAX_ORIG_BURSTS } from '../../src/flow/connection.js';
-import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
-import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
 import { buildFrame, TcpConversation, udpFrame } from '../../src/synth/packet-builder.js';
 import { PcapBuffer } from '../../src/synth/pcap-writer.js';
-import { flowsFromFiles } from './helpers.js';
+import { flowsFromBuffers, flowsFromFiles } from './helpers.js';
 
 const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus');
 const MERLIN = path.join(CORPUS, 'c2/zeek-merlin-c2-quic/merlinc2_Zeek_example.pcapng');
@@ -73,15 +68,7 @@ const C = '10.0.0.1';
 const S = '192.0.2.80';
 
 function run(pcap: PcapBuffer): ConnRecord[] {
-  const anomalies = new AnomalyCounter();
-  const conns: ConnRecord[] = [];
-  const table = new FlowTable({ emit: (c) => conns.push(c), anomalies });
-  const decoder = new PacketDecoder(anomalies);
-  readCaptureBuffer(pcap.toBuffer(), 'synthetic.pcap', 0, (m, st) => {
-    if (st === DecodeStatus.Ip) table.addPacket(m);
-  }, { anomalies, decoder });
-  table.flush();
-  return conns;
+  return flowsFromBuffers([{ name: 'synthetic.pcap', data: pcap.toBuffer() }]).conns;
 }
 
 describe('originator bursts on synthetic captures', () => {
