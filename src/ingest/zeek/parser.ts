@@ -121,6 +121,20 @@ export interface ZeekParserOptions {
    * true). false reads every line with the generic loop: the reference the tests compare with.
    */
   prefixParsers?: boolean;
+  /**
+   * Sharded reading (src/parallel): decides which TSV data lines of a read log this parser
+   * reads. A line it refuses is left to another parser over the same bytes: it advances the
+   * line number and is counted nowhere here. Header, empty and other lines are not filtered.
+   */
+  lineFilter?: TsvLineFilter;
+}
+
+/** Chooses the TSV data lines one parser reads (see ZeekParserOptions.lineFilter). */
+export interface TsvLineFilter {
+  /** A TSV block of a log Konseki reads starts: its `#fields`, separator and record kind. */
+  block(fields: readonly string[], sep: number, kind: ZeekRecordKind): void;
+  /** True to read the data line [s, e) (without its newline). */
+  keep(buf: Buffer, s: number, e: number): boolean;
 }
 
 /** Validate the budget options once, in one place. */
@@ -170,6 +184,7 @@ export class ZeekLogParser {
   private readonly maxInARow: number;
   private readonly maxShare: number;
   private readonly usePrefix: boolean;
+  private readonly lineFilter: TsvLineFilter | null;
 
   private state: number = START;
   private lineNo = 0;
@@ -213,6 +228,7 @@ export class ZeekLogParser {
     this.maxInARow = b.inARow;
     this.maxShare = b.share;
     this.usePrefix = opts.prefixParsers ?? true;
+    this.lineFilter = opts.lineFilter ?? null;
     this.stats = stats ?? newFileStats(file);
   }
 
@@ -538,6 +554,7 @@ export class ZeekLogParser {
     this.open = OPEN_CONNECTION_LOGS.has(type!);
     if (first) this.stats.openConnections = this.open;
     this.state = TSV;
+    this.lineFilter?.block(fields, this.sep, kind);
     return true;
   }
 
@@ -556,6 +573,10 @@ export class ZeekLogParser {
   /* Data lines                                                                             */
 
   private tsvLine(buf: Buffer, s: number, e: number): void {
+    if (this.lineFilter !== null && !this.lineFilter.keep(buf, s, e)) {
+      this.stats.linesRead--; // another parser reads and counts it
+      return;
+    }
     const mapper = this.mapper!;
     let rec = mapper.create(this.source);
     const prefix = this.prefix;

@@ -12,7 +12,7 @@ import type { AnomalyCounter } from '../../core/anomaly.js';
 import { ErrorCodes, KonsekiError } from '../../core/errors.js';
 import type { RecordSink } from '../../core/records.js';
 import { KNOWN_ZEEK_LOGS, looksLikeZeekLogName, logTypeFromFileName, recordKindOf } from './log-types.js';
-import { newFileStats, normalizeBudget, ZeekLogParser, type ZeekFileStats } from './parser.js';
+import { newFileStats, normalizeBudget, ZeekLogParser, type TsvLineFilter, type ZeekFileStats } from './parser.js';
 
 /** Read size for log files: large reads keep the per-chunk overhead negligible. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -41,6 +41,8 @@ export interface ZeekReadOptions {
   signal?: AbortSignal;
   /** Stream for the input `-` (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** Sharded reading: the TSV data lines this reader parses (one file at a time; see ZeekParserOptions). */
+  lineFilter?: TsvLineFilter;
 }
 
 export interface ZeekReadTotals {
@@ -398,6 +400,7 @@ async function readZeekStreamInto(
     source: opts.sourceIndexOf?.(name),
     maxBadLinesInARow: opts.maxBadLinesInARow,
     maxBadShare: opts.maxBadShare,
+    lineFilter: opts.lineFilter,
   }, st);
   const rawIter = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let source: AsyncIterable<Buffer>;
