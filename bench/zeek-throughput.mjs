@@ -13,7 +13,9 @@
  *           conn lines per second on one core (gunzip runs on zlib's thread pool in the
  *           end-to-end figures).
  * Checks the record counts against the generator's manifest (exit 1 on a mismatch) and prints
- * lines/s, MB/s (decompressed), peak RSS and the reader/floor ratio.
+ * lines/s, MB/s (decompressed), peak RSS, the reader/floor ratio, and the garbage collections
+ * of the reader and conn-only passes (scavenges and mark-compacts, count and pause time, from
+ * perf_hooks' `gc` entries).
  *
  * Usage: npx tsc -p . && node bench/zeek-throughput.mjs [--dir DIR] [--json] [--days N]
  *          [--scale F] [--min-conn-lps N]
@@ -29,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSplitFloor } from './zeek-floor.mjs';
 import { gunzipSync } from 'node:zlib';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
@@ -118,6 +121,29 @@ function cpuSince(mark) {
   return (u.user + u.system) / 1000;
 }
 
+/** Garbage collections since the last gcSince() call: { minor, minorMs, major, majorMs }. */
+let gcNow = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = e.detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gcNow.minor++;
+      gcNow.minorMs += e.duration;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gcNow.major++;
+      gcNow.majorMs += e.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+/** GC entries reach the observer a little after the collection: let them arrive, then take them. */
+async function gcSince() {
+  await new Promise((r) => setTimeout(r, 20));
+  const g = gcNow;
+  gcNow = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+  return g;
+}
+const gcText = (g) => `${g.minor} scavenges (${Math.round(g.minorMs)} ms), ${g.major} mark-compacts (${Math.round(g.majorMs)} ms)`;
+
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 const mb = (b) => (b / 1e6).toFixed(1);
 
@@ -133,11 +159,13 @@ const fl = await floor();
 const floorMs = performance.now() - t;
 const floorCpu = cpuSince(c);
 
+await gcSince();
 t = performance.now();
 c = process.cpuUsage();
 const rd = await reader();
 const readerMs = performance.now() - t;
 const readerCpu = cpuSince(c);
+const readerGc = await gcSince();
 /** Peak RSS up to here: floor and reader, before the parse-only pass loads whole files. */
 const readerRss = process.resourceUsage().maxRSS * 1024;
 
@@ -147,11 +175,13 @@ const cfl = await floor(connFiles);
 const connFloorMs = performance.now() - t;
 const connFloorCpu = cpuSince(c);
 
+await gcSince();
 t = performance.now();
 c = process.cpuUsage();
 const crd = await reader(connFiles);
 const connMs = performance.now() - t;
 const connCpu = cpuSince(c);
+const connGc = await gcSince();
 
 const po = parseOnly();
 
@@ -184,6 +214,7 @@ const connLines = crd.stats.totals.linesRead;
 console.log(`  conn floor wall ${(connFloorMs / 1000).toFixed(2)} s, cpu ${(connFloorCpu / 1000).toFixed(2)} s: ${rate(cfl.lines, connFloorCpu)} lines per cpu-s  (gunzip + split, conn files)`);
 console.log(`  conn only  wall ${(connMs / 1000).toFixed(2)} s, cpu ${(connCpu / 1000).toFixed(2)} s: ${rate(connLines, connMs)} conn lines/s wall, ${rate(connLines, connCpu)} conn lines per cpu-s, ${mb(cfl.bytes / (connMs / 1000))} MB/s  (end to end, gunzip included, conn files)`);
 console.log(`  parse only wall ${(po.ms / 1000).toFixed(2)} s, cpu ${(po.cpuMs / 1000).toFixed(2)} s: ${rate(po.lines, po.ms)} conn lines/s wall, ${rate(po.lines, po.cpuMs)} conn lines per cpu-s, ${mb(po.bytes / (po.ms / 1000))} MB/s  (decompressed conn files, one thread)`);
+console.log(`  gc         reader: ${gcText(readerGc)}; conn only: ${gcText(connGc)}`);
 console.log(`  ratio      reader / floor = ${(readerMs / floorMs).toFixed(2)} wall, ${(readerCpu / floorCpu).toFixed(2)} cpu; conn only / conn floor = ${(connCpu / connFloorCpu).toFixed(2)} cpu`);
 console.log(`  load       ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (1/5/15 min load average on ${(await import('node:os')).availableParallelism()} cores)`);
 console.log(`  peak RSS   ${mb(readerRss)} MB through the reader, ${mb(rss)} MB with the parse-only pass (one decompressed file in memory)`);

@@ -24,6 +24,9 @@ import {
   tsvString,
   tsvStringList,
   tsvTransport,
+  V4_CACHE_BITS,
+  V4_KEYS,
+  V4_STRS,
 } from './values.js';
 
 /**
@@ -148,11 +151,6 @@ export function scanInterval(buf: Buffer, s: number, e: number, sep: number): nu
   return v === v ? (scanState.frac <= 6 ? v : roundMicros(v)) : NaN;
 }
 
-/** IPv4 address cache, keyed by the address as a 32-bit integer (direct-mapped, 2^14 slots). */
-const V4_BITS = 14;
-const V4_KEYS = new Int32Array(1 << V4_BITS);
-const V4_STRS = new Array<string | undefined>(1 << V4_BITS).fill(undefined);
-
 /**
  * An `addr`; null when its characters cannot form an address. A dotted quad is parsed to an
  * integer on the way (so it is validated exactly) and its text comes from a cache keyed by
@@ -184,7 +182,7 @@ export function scanAddr(buf: Buffer, s: number, e: number, sep: number): string
   if (dots !== 3 || digits === 0 || oct > 255) return scanAddrText(buf, s, e, sep);
   ip = (ip << 8) | oct;
   scanState.end = i;
-  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_BITS);
+  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_CACHE_BITS);
   const k = V4_STRS[slot];
   if (k !== undefined && V4_KEYS[slot] === ip) return k;
   const str = latin1(buf, s, i);

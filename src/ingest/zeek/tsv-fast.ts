@@ -25,7 +25,7 @@
  */
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../core/records.js';
 import { scanAddr, scanIntervalList, scanState, scanString, scanStringList, scanToken } from './scan.js';
-import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE } from './values.js';
+import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE, V4_CACHE_BITS, V4_KEYS, V4_STRS } from './values.js';
 
 /** Fills the prefix of a record from a line; returns where the prefix ended, or -1 (see the module comment). */
 export type TsvPrefixParser<R> = (r: R, buf: Buffer, s: number, e: number) => number;
@@ -77,10 +77,17 @@ function decimalRawAt(buf: Buffer, i: number): number {
 }
 
 /**
- * A `time` or `interval`: digits, optionally `.` and up to 6 digits, with a mantissa up to 2^53
- * (a `ts` has 16 digits); NaN otherwise.
+ * Where decimalAt puts its value. A double returned by a call that V8 does not inline (these
+ * parsers are past its inlining budget) is boxed in a new HeapNumber on every call; read back
+ * from a Float64Array and stored into a record's double field (`ts`), it is written in place.
  */
-function decimalAt(buf: Buffer, i: number): number {
+const NUM = new Float64Array(1);
+
+/**
+ * A `time` or `interval` into NUM[0]: digits, optionally `.` and up to 6 digits, with a mantissa
+ * up to 2^53 (a `ts` has 16 digits); false otherwise.
+ */
+function decimalAt(buf: Buffer, i: number): boolean {
   let mant = 0;
   let digits = 0;
   let c = buf[i];
@@ -101,13 +108,14 @@ function decimalAt(buf: Buffer, i: number): number {
   end = i;
   // Same arithmetic as scan.ts' scanDecimal and values.ts' parseDecimal: the exact integer
   // mantissa divided once by an exact power of ten (which rounding to the microsecond keeps).
-  if (fd > 6 || mant > Number.MAX_SAFE_INTEGER || digits + fd === 0) return NaN;
+  if (fd > 6 || mant > Number.MAX_SAFE_INTEGER || digits + fd === 0) return false;
   const v = fd === 0 ? mant : mant / POW10[fd];
   // Beyond 15 digits scanTime/scanInterval round the quotient to the microsecond. That gives v
   // back while the value in microseconds, M = mant * 10^(6 - fd), is below 2^51: x * 1e6 is then
   // within M * 2^-52 < 0.5 of M, Math.round returns M, and M / 1e6 rounds the same real as v.
   // A 16-digit `ts` with 6 decimals (until the year 2041) skips the rounding.
-  return digits + fd > 15 && mant * POW10[6 - fd] >= 2251799813685248 ? roundMicros(v) : v;
+  NUM[0] = digits + fd > 15 && mant * POW10[6 - fd] >= 2251799813685248 ? roundMicros(v) : v;
+  return true;
 }
 
 /** A `count` of up to 15 digits; -1 otherwise. */
@@ -129,11 +137,6 @@ function boolAt(buf: Buffer, i: number): number {
   end = i + 1;
   return c === 0x54 ? 1 : c === 0x46 ? 0 : -1;
 }
-
-/** IPv4 address cache, keyed by the address as an integer (direct-mapped, 2^14 slots). */
-const V4_BITS = 14;
-const V4_KEYS = new Int32Array(1 << V4_BITS);
-const V4_STRS = new Array<string | undefined>(1 << V4_BITS).fill(undefined);
 
 /** An address: a dotted quad inline, anything else through scan.ts' scanAddr; null when malformed. */
 function addrAt(buf: Buffer, i: number, e: number): string | null {
@@ -163,7 +166,7 @@ function addrAt(buf: Buffer, i: number, e: number): string | null {
     }
   }
   end = i;
-  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_BITS);
+  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_CACHE_BITS);
   const k = V4_STRS[slot];
   if (k !== undefined && V4_KEYS[slot] === ip) return k;
   const str = latin1(buf, s, i);
@@ -340,9 +343,8 @@ interface IdFields {
 /** ts uid id.orig_h id.orig_p id.resp_h id.resp_p: the index after resp_p's TAB, or -1. */
 function idPrefix(r: IdFields, buf: Buffer, s: number, e: number): number {
   let i = s;
-  const ts = decimalAt(buf, i);
-  if (ts !== ts || buf[end] !== TAB) return -1;
-  r.ts = ts;
+  if (!decimalAt(buf, i) || buf[end] !== TAB) return -1;
+  r.ts = NUM[0];
   i = end + 1;
   if ((buf[i] === DASH && buf[i + 1] === TAB) || buf[i] === PAREN) return -1;
   r.uid = stringAt(buf, i, e);
@@ -410,9 +412,8 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   // duration
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    const v = decimalAt(buf, i);
-    if (v !== v || buf[end] !== TAB) return -1;
-    r.duration = v;
+    if (!decimalAt(buf, i) || buf[end] !== TAB) return -1;
+    r.duration = NUM[0];
     i = end + 1;
   }
   // The counts and booleans below are read inline: this function is past V8's inlining budget.
@@ -515,9 +516,8 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   // rtt
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
-    v = decimalAt(buf, i);
-    if (v !== v || buf[end] !== TAB) return -1;
-    r.rtt = v;
+    if (!decimalAt(buf, i) || buf[end] !== TAB) return -1;
+    r.rtt = NUM[0];
     i = end + 1;
   }
   // query

@@ -346,7 +346,19 @@ export const HASH_SEED = 0x811c9dc5 | 0;
 /** Longest value the string caches hold (a long User-Agent fits). */
 export const MAX_CACHED_STRING = 256;
 
-/** IPv6 addresses (dotted quads have an integer-keyed cache in scan.ts). */
+/**
+ * Dotted quads, keyed by the address as a 32-bit integer: direct-mapped, slot = Fibonacci hash
+ * of the integer (`Math.imul(ip, 0x9e3779b1) >>> (32 - V4_CACHE_BITS)`). One cache serves the
+ * prefix parsers (tsv-fast.ts) and the generic loop (scan.ts), so both hand the records the same
+ * string object. 2^16 slots (768 KiB): on the generated day (4,605 addresses) 1.4% of lookups
+ * miss, against 4.7% with 2^14; a miss builds a new string, which a detector keeping addresses
+ * as map keys must hash again, and may keep as a second copy.
+ */
+export const V4_CACHE_BITS = 16;
+export const V4_KEYS = new Int32Array(1 << V4_CACHE_BITS);
+export const V4_STRS = new Array<string | undefined>(1 << V4_CACHE_BITS).fill(undefined);
+
+/** IPv6 addresses (dotted quads have the integer-keyed cache above). */
 export const ADDR_CACHE = new ByteStringCache(14);
 /** Repeated words: enums, states, histories, names, user agents. */
 export const TOKEN_CACHE = new ByteStringCache(14);
