@@ -10,6 +10,7 @@ import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
 import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
+import { AddressTable } from './id-tables.js';
 import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
@@ -32,9 +33,16 @@ export function sourceBit(idx: number | undefined): number {
   return idx < 31 ? 1 << idx : 1 << 31;
 }
 
-const IP_CLASS_INTERNAL = 1;
-const IP_CLASS_EXTERNAL = 2;
-const IP_CLASS_NON_ROUTABLE = 3;
+export const IP_CLASS_INTERNAL = 1;
+export const IP_CLASS_EXTERNAL = 2;
+export const IP_CLASS_NON_ROUTABLE = 3;
+
+/** Direction of a connection from its two address classes, or null when either is non-routable. */
+export function directionOfClasses(co: number, cr: number): Direction | null {
+  if (co === IP_CLASS_NON_ROUTABLE || cr === IP_CLASS_NON_ROUTABLE) return null;
+  if (co === IP_CLASS_INTERNAL) return cr === IP_CLASS_INTERNAL ? 'internal' : 'outbound';
+  return cr === IP_CLASS_INTERNAL ? 'inbound' : 'external';
+}
 
 /** A DNS answer remembered for the name join. */
 interface DnsName {
@@ -49,6 +57,13 @@ export class DetectContext {
   readonly internalHosts = new Set<string>();
   /** The uid -> SNI/Host join (uid-join.ts). */
   readonly uids: UidJoin;
+  /**
+   * Addresses of the tracked pairs as small integer ids, with their class (id-tables.ts):
+   * a connection between known addresses is classified and its pair found without a string
+   * lookup. Only addresses of tracked pairs are added (at most two per pair), so this holds
+   * at most 2 x caps.maxPairs addresses; other addresses are classified through a cache.
+   */
+  readonly addrs: AddressTable;
   /**
    * Names from DNS answers, `src` -> `addr` -> name (what this source resolved) and
    * `addr` -> name (what anyone resolved): the answer with the latest timestamp wins (ties:
@@ -69,6 +84,7 @@ export class DetectContext {
     readonly cfg: ResolvedDetectConfig,
     readonly anomalies: AnomalyCounter,
   ) {
+    this.addrs = new AddressTable(2 * cfg.caps.maxPairs);
     const max = cfg.caps.maxUidNames;
     this.uids = new UidJoin(max, cfg.caps.maxUidJoinWindow, () =>
       this.capHit('detect_uid_names_cap', `more than ${max} TLS/HTTP connections waiting for their conn row; later ones are grouped by address`),
@@ -100,7 +116,8 @@ export class DetectContext {
     return this.maxTs > this.minTs ? this.maxTs - this.minTs : 0;
   }
 
-  private classify(ip: string): number {
+  /** Class of an address (IP_CLASS_*), cached while the cache holds ADDRESS_CACHE_MAX addresses. */
+  classify(ip: string): number {
     let c = this.ipClass.get(ip);
     if (c === undefined) {
       if (this.cfg.nonRoutable.has(ip)) c = IP_CLASS_NON_ROUTABLE;
@@ -139,11 +156,7 @@ export class DetectContext {
 
   /** direction(), or null when either address is non-routable (one class lookup per address). */
   routedDirection(orig: string, resp: string): Direction | null {
-    const co = this.classify(orig);
-    const cr = this.classify(resp);
-    if (co === IP_CLASS_NON_ROUTABLE || cr === IP_CLASS_NON_ROUTABLE) return null;
-    if (co === IP_CLASS_INTERNAL) return cr === IP_CLASS_INTERNAL ? 'internal' : 'outbound';
-    return cr === IP_CLASS_INTERNAL ? 'inbound' : 'external';
+    return directionOfClasses(this.classify(orig), this.classify(resp));
   }
 
   considered(dir: Direction): boolean {

@@ -13,14 +13,14 @@ import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '.
 import { beaconFindings } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
-import { DetectContext, hostOnly, sourceBit } from './context.js';
+import { DetectContext, directionOfClasses, hostOnly, IP_CLASS_EXTERNAL, IP_CLASS_INTERNAL, sourceBit } from './context.js';
 import { DnsBeaconTracker, mergeDnsBeacons } from './dns-beacon.js';
 import { DnsTunnelTracker } from './dns-tunnel.js';
 import { normalizeName } from './domains.js';
 import { ExfilTracker } from './exfil.js';
 import { IocTracker } from './ioc.js';
 import { longConnectionFindings } from './long-connection.js';
-import { isFailedAttempt, PairIndex, PairState, protoCode } from './pairs.js';
+import { isFailedAttempt, PairIndex, type PairState } from './pairs.js';
 import { PortTracker } from './ports.js';
 import { NO_INFO, uidHash } from './uid-join.js';
 import { BruteForceTracker } from './brute-force.js';
@@ -47,7 +47,7 @@ export interface DetectionStats {
 export class DetectionEngine implements RecordSink {
   readonly anomalies: AnomalyCounter;
   private readonly ctx: DetectContext;
-  private readonly pairs = new PairIndex();
+  private readonly pairs: PairIndex;
   /** Open connections held until finish(), by uid (see conn()). */
   private readonly openPending = new Map<string, ConnRecord>();
   private readonly ports: PortTracker;
@@ -82,6 +82,7 @@ export class DetectionEngine implements RecordSink {
     this.anomalies = anomalies;
     this.ctx = new DetectContext(normalizeDetectConfig(cfg), anomalies);
     this.on = this.ctx.cfg.detectors;
+    this.pairs = new PairIndex(this.ctx.addrs);
     this.ports = new PortTracker(this.ctx);
     this.exfil = new ExfilTracker(this.ctx);
     this.dnsTunnel = new DnsTunnelTracker(this.ctx);
@@ -102,8 +103,12 @@ export class DetectionEngine implements RecordSink {
     const ctx = this.ctx;
     ctx.stats.conn++;
     if (!ctx.seeTs(r.ts)) return this.bad('conn', r.uid, `timestamp ${String(r.ts)} is not a number`);
-    // One address-class lookup per address: null when either is non-routable.
-    const dir = ctx.routedDirection(r.origH, r.respH);
+    // One lookup per address: its interned id (addresses of tracked pairs) with its class,
+    // else the class alone; null when either is non-routable.
+    const at = ctx.addrs;
+    const oId = at.find(r.origH);
+    const rId = at.find(r.respH);
+    const dir = directionOfClasses(oId >= 0 ? at.cls[oId] : ctx.classify(r.origH), rId >= 0 ? at.cls[rId] : ctx.classify(r.respH));
     if (dir === null) return ctx.uids.forget(r.uid);
     if (!countOk(r.origBytes) || !countOk(r.respBytes) || !countOk(r.duration) || !countOk(r.origIpBytes)) {
       // Negative or non-finite sizes: count, and go on with them unset.
@@ -120,7 +125,8 @@ export class DetectionEngine implements RecordSink {
     // again, in a later rotation or closed in conn.log: keep the open row aside until
     // finish(), and let the closed row (or the longest open row) stand for the connection.
     if (r.openAtEnd) {
-      if (this.pairs.get(r.origH, r.respH)?.hasBeatHash(uidHash(r.uid))) {
+      const known = oId >= 0 && rId >= 0 ? this.pairs.find(oId, rId) : -1;
+      if (known >= 0 && this.pairs.hasBeatHash(known, uidHash(r.uid))) {
         ctx.stats.duplicateOpen++;
         return;
       }
@@ -138,10 +144,11 @@ export class DetectionEngine implements RecordSink {
     } else if (this.openPending.size > 0 && this.openPending.delete(r.uid)) {
       ctx.stats.duplicateOpen++;
     }
-    this.analyzeConn(r, dir);
+    this.analyzeConn(r, dir, oId, rId);
   }
 
-  private analyzeConn(r: ConnRecord, dir: Direction): void {
+  /** @param oId, rId the addresses' ids (ctx.addrs), -1 when not interned */
+  private analyzeConn(r: ConnRecord, dir: Direction, oId: number, rId: number): void {
     const ctx = this.ctx;
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r);
     const considered = ctx.considered(dir);
@@ -153,60 +160,47 @@ export class DetectionEngine implements RecordSink {
     if (!considered && dir !== 'internal') return ctx.uids.forget(r.uid);
     if (considered && this.on.has('suspicious_port')) this.ports.onConn(r);
     if (considered && dir === 'outbound') ctx.noteInternalHost(r.origH);
-    this.trackPair(r, dir);
+    this.trackPair(r, dir, oId, rId);
   }
 
-  private trackPair(r: ConnRecord, dir: PairState['dir']): void {
+  private trackPair(r: ConnRecord, dir: Direction, oId: number, rId: number): void {
     const ctx = this.ctx;
     const caps = ctx.cfg.caps;
-    let p = this.pairs.get(r.origH, r.respH);
-    if (!p) {
-      if (this.pairs.size >= caps.maxPairs) {
+    const pairs = this.pairs;
+    let id = oId >= 0 && rId >= 0 ? pairs.find(oId, rId) : -1;
+    if (id < 0) {
+      if (pairs.size >= caps.maxPairs) {
         ctx.capHit('detect_pairs_cap', `more than ${caps.maxPairs} host pairs; later pairs are not tracked`);
         return ctx.uids.forget(r.uid);
       }
-      p = this.pairs.add(r.origH, r.respH, dir);
+      // Routable addresses only here: the class follows from the direction.
+      const at = ctx.addrs;
+      if (oId < 0) oId = at.add(r.origH, dir === 'outbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
+      if (rId < 0) rId = at.add(r.respH, dir === 'inbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
+      if (oId < 0 || rId < 0) {
+        // Cannot happen below maxPairs (two addresses per pair at most): kept as a guard.
+        ctx.capHit('detect_addresses_cap', `more than ${at.max} addresses; later pairs are not tracked`);
+        return ctx.uids.forget(r.uid);
+      }
+      id = pairs.add(oId, rId, dir);
     }
-    p.conns++;
-    p.sources |= sourceBit(r.source);
     const ob = r.origBytes ?? 0;
     const rb = r.respBytes ?? 0;
-    p.origBytes += ob;
-    p.respBytes += rb;
-    if (r.ts < p.first) p.first = r.ts;
     const dur = r.duration !== null && r.duration > 0 ? r.duration : 0;
-    if (r.ts + dur > p.last) p.last = r.ts + dur;
-    p.addPort(r.respP * 4 + protoCode(r.proto));
-    if (r.service) p.addService(r.service);
+    pairs.noteConn(id, r, ob, rb, dur, sourceBit(r.source), ctx.cfg.t.longConn1);
     // Index of this connection's beat, -1 when it is not stored as one.
     let beat = -1;
     const uh = uidHash(r.uid);
     if (isFailedAttempt(r)) {
-      p.failed++;
-      if (p.failedCount < caps.maxFailedPerPair) p.addFailed(r.ts);
-      else p.failedDropped++;
-    } else if (p.beatCount < caps.maxBeatsPerPair) {
-      beat = p.addBeat(r.ts, ob > 0 ? ob : r.origIpBytes, rb, NO_INFO, uh);
+      pairs.addFailed(id, r.ts, caps.maxFailedPerPair);
+    } else if (pairs.beatCount(id) < caps.maxBeatsPerPair) {
+      beat = pairs.addBeat(id, r.ts, ob > 0 ? ob : r.origIpBytes, rb, NO_INFO, uh);
     } else {
-      if (p.beatsDropped === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
-      p.beatsDropped++;
-    }
-    p.sumDuration += dur;
-    if (dur >= ctx.cfg.t.longConn1) p.longConns++;
-    if (r.openAtEnd) p.openAtEnd++;
-    if (dur > p.maxDuration) {
-      p.maxDuration = dur;
-      p.maxDurTs = r.ts;
-      p.maxDurUid = r.uid;
-      p.maxDurCommunityId = r.communityId;
-      p.maxDurOpen = r.openAtEnd === true;
-      p.maxDurPortProto = r.respP * 4 + protoCode(r.proto);
-      p.maxDurOrig = ob;
-      p.maxDurResp = rb;
-      p.maxDurRef = NO_INFO;
+      if (pairs.beatsDropped(id) === 0) ctx.capHit('detect_beats_per_pair_cap', `more than ${caps.maxBeatsPerPair} connections ${r.origH} -> ${r.respH}; the first ones are analysed`);
+      pairs.dropBeat(id);
     }
     // The uid -> SNI/Host join: the name ref known now, and later TLS/HTTP rows update it.
-    if (beat >= 0 || p.maxDurUid === r.uid) p.uidRefChanged(beat, r.uid, ctx.uids.join(r.uid, p, beat, uh));
+    if (beat >= 0 || pairs.isMaxDurUid(id, r.uid)) pairs.uidRefChanged(beat, r.uid, ctx.uids.join(r.uid, pairs, beat, uh, id), id);
   }
 
   dns(r: DnsRecord): void {
@@ -297,7 +291,8 @@ export class DetectionEngine implements RecordSink {
 
   /** Analyse the open connections held for de-duplication: the record phase is over. */
   private settle(): void {
-    for (const r of this.openPending.values()) this.analyzeConn(r, this.ctx.direction(r.origH, r.respH));
+    const at = this.ctx.addrs;
+    for (const r of this.openPending.values()) this.analyzeConn(r, this.ctx.direction(r.origH, r.respH), at.find(r.origH), at.find(r.respH));
     this.openPending.clear();
   }
 

@@ -3,13 +3,16 @@
  * (beats) for interval analysis, failed attempts, durations and clear-text volumes.
  * Records may arrive in any time order; analysis happens in finish().
  *
- * Memory: one PairState per pair (capped by caps.maxPairs); beats per pair capped by
+ * Memory: one row of typed-array columns per pair (capped by caps.maxPairs), found by its
+ * two interned address ids (id-tables.ts); beats per pair capped by
  * caps.maxBeatsPerPair (RITA keeps at most 86400 timestamps per pair). Once a cap is hit the
  * totals keep counting, the dropped callbacks are counted in `beatsDropped`, and an
  * anomaly is counted.
  */
 import type { ConnRecord, Transport } from '../core/records.js';
 import type { Direction } from '../core/finding.js';
+import type { AddressTable } from './id-tables.js';
+import { IdPairTable } from './id-tables.js';
 import { NO_INFO, type UidJoinOwner } from './uid-join.js';
 
 /** Zeek conn states of TCP attempts that never carried data both ways. */
@@ -113,7 +116,9 @@ export class TopCounter<K> {
 const BEAT_WIDTH = 5;
 
 /** Pairs per column chunk: columns grow a chunk at a time, so at most one chunk is slack. */
-const PAIR_CHUNK = 4096;
+const PAIR_SHIFT = 12;
+const PAIR_CHUNK = 1 << PAIR_SHIFT;
+const PAIR_ROW = PAIR_CHUNK - 1;
 
 // Double columns of a pair (offsets in PairChunk.f).
 const F_ORIG_BYTES = 0;
@@ -145,12 +150,22 @@ const I_LONG_CONNS = 11;
 const I_PORT0 = 12;
 const I_PORT_C0 = 13;
 const I_SVC_C0 = 14;
-const NI = 15;
+const I_SRC = 15;
+const I_DST = 16;
+const I_DIR = 17;
+const I_BEAT_N = 18;
+const NI = 19;
 // String columns (offsets in PairChunk.s).
 const S_MAX_DUR_UID = 0;
 const S_MAX_DUR_CID = 1;
 const S_SVC0 = 2;
 const NS = 3;
+
+/** Direction codes of the I_DIR column. */
+const DIRECTIONS: readonly Direction[] = ['outbound', 'inbound', 'internal', 'external'];
+function directionCode(d: Direction): number {
+  return d === 'outbound' ? 0 : d === 'inbound' ? 1 : d === 'internal' ? 2 : 3;
+}
 
 /**
  * Numbers and strings of PAIR_CHUNK pairs, one row per pair: typed arrays hold the numbers
@@ -161,25 +176,6 @@ class PairChunk {
   readonly f = new Float64Array(PAIR_CHUNK * NF);
   readonly n = new Int32Array(PAIR_CHUNK * NI);
   readonly s: (string | null)[] = [];
-  used = 0;
-}
-
-/** Where PairStates keep their columns (one per engine). */
-export class PairColumns {
-  private chunk: PairChunk | null = null;
-
-  /** A new pair's state, its row initialised. */
-  create(src: string, dst: string, dir: Direction): PairState {
-    let k = this.chunk;
-    if (k === null || k.used === PAIR_CHUNK) this.chunk = k = new PairChunk();
-    const i = k.used++;
-    k.f[i * NF + F_FIRST] = Infinity;
-    k.f[i * NF + F_LAST] = -Infinity;
-    k.n[i * NI + I_REF0] = NO_INFO;
-    k.n[i * NI + I_MAX_DUR_REF] = NO_INFO;
-    k.s.push('', null, null);
-    return new PairState(src, dst, dir, k, i);
-  }
 }
 
 /** Read-only view of a pair's port or service counts (first key in the pair's row). */
@@ -190,10 +186,18 @@ export interface TopCounts<K> {
 }
 
 /**
- * One (originator, responder) pair. Scalars live in the engine's PairColumns (the
- * accessors below); the object holds the addresses, the direction and the beat arrays.
+ * The (originator, responder) pairs of one engine, by pair id (0, 1, 2... in creation
+ * order). A pair is found by its two interned address ids (id-tables.ts) in an
+ * open-addressing table: tracking a connection builds no key string and looks up no string.
+ * Scalars live in typed-array columns, PAIR_CHUNK pairs per chunk; the few things that are
+ * arrays or counters (beats after the first, failed-attempt times, ports and services after
+ * the first) live in arrays indexed by pair id, null for most pairs. No object per pair is
+ * made while records stream in: PairState views are made for finish() (values(), get()).
  */
-export class PairState implements UidJoinOwner {
+export class PairIndex implements UidJoinOwner {
+  private readonly chunks: PairChunk[] = [];
+  private readonly keys = new IdPairTable();
+  private count = 0;
   /**
    * Successful connections after the first, five numbers each: start time, bytes sent,
    * bytes received, name ref (uid-join.ts) and uid hash. One array of doubles per pair (V8
@@ -203,257 +207,385 @@ export class PairState implements UidJoinOwner {
    * about 380 (push() reserves 17 slots). The first beat lives in the pair's row, so pairs
    * with one connection or only failed attempts carry no array.
    */
-  private beats: number[] | null = null;
-  private n = 0;
+  private readonly beats: (number[] | null)[] = [];
   /** Failed attempts: start times (made on the first one, as a literal of one). */
-  fTs: number[] | null = null;
+  private readonly failedTs: (number[] | null)[] = [];
   /** Ports (port * 4 + PROTO_CODE) and services after the first one (made on the second). */
-  private portsMore: SmallCounter<number> | null = null;
-  private svcMore: SmallCounter<string> | null = null;
-  private readonly fo: number;
-  private readonly io: number;
-  private readonly so: number;
+  private readonly portsMore: (SmallCounter<number> | null)[] = [];
+  private readonly svcMore: (SmallCounter<string> | null)[] = [];
+  private readonly views: PairState[] = [];
 
-  constructor(
-    readonly src: string,
-    readonly dst: string,
-    readonly dir: Direction,
-    private readonly k: PairChunk,
-    i: number,
-  ) {
-    this.fo = i * NF;
-    this.io = i * NI;
-    this.so = i * NS;
+  /** @param addrs the engine's interned addresses (the ids given to find() and add()) */
+  constructor(readonly addrs: AddressTable) {}
+
+  get size(): number {
+    return this.count;
   }
 
-  get sources(): number {
-    return this.k.n[this.io + I_SOURCES];
-  }
-  set sources(v: number) {
-    this.k.n[this.io + I_SOURCES] = v;
-  }
-  get conns(): number {
-    return this.k.n[this.io + I_CONNS];
-  }
-  set conns(v: number) {
-    this.k.n[this.io + I_CONNS] = v;
-  }
-  get failed(): number {
-    return this.k.n[this.io + I_FAILED];
-  }
-  set failed(v: number) {
-    this.k.n[this.io + I_FAILED] = v;
-  }
-  get origBytes(): number {
-    return this.k.f[this.fo + F_ORIG_BYTES];
-  }
-  set origBytes(v: number) {
-    this.k.f[this.fo + F_ORIG_BYTES] = v;
-  }
-  get respBytes(): number {
-    return this.k.f[this.fo + F_RESP_BYTES];
-  }
-  set respBytes(v: number) {
-    this.k.f[this.fo + F_RESP_BYTES] = v;
-  }
-  get first(): number {
-    return this.k.f[this.fo + F_FIRST];
-  }
-  set first(v: number) {
-    this.k.f[this.fo + F_FIRST] = v;
-  }
-  get last(): number {
-    return this.k.f[this.fo + F_LAST];
-  }
-  set last(v: number) {
-    this.k.f[this.fo + F_LAST] = v;
-  }
-  get beatsDropped(): number {
-    return this.k.n[this.io + I_BEATS_DROPPED];
-  }
-  set beatsDropped(v: number) {
-    this.k.n[this.io + I_BEATS_DROPPED] = v;
-  }
-  get failedDropped(): number {
-    return this.k.n[this.io + I_FAILED_DROPPED];
-  }
-  set failedDropped(v: number) {
-    this.k.n[this.io + I_FAILED_DROPPED] = v;
-  }
-  // Long connections.
-  get sumDuration(): number {
-    return this.k.f[this.fo + F_SUM_DUR];
-  }
-  set sumDuration(v: number) {
-    this.k.f[this.fo + F_SUM_DUR] = v;
-  }
-  get maxDuration(): number {
-    return this.k.f[this.fo + F_MAX_DUR];
-  }
-  set maxDuration(v: number) {
-    this.k.f[this.fo + F_MAX_DUR] = v;
-  }
-  get maxDurTs(): number {
-    return this.k.f[this.fo + F_MAX_DUR_TS];
-  }
-  set maxDurTs(v: number) {
-    this.k.f[this.fo + F_MAX_DUR_TS] = v;
-  }
-  get maxDurUid(): string {
-    return this.k.s[this.so + S_MAX_DUR_UID] ?? '';
-  }
-  set maxDurUid(v: string) {
-    this.k.s[this.so + S_MAX_DUR_UID] = v;
-  }
-  /** Name ref of the longest connection (uid-join.ts). */
-  get maxDurRef(): number {
-    return this.k.n[this.io + I_MAX_DUR_REF];
-  }
-  set maxDurRef(v: number) {
-    this.k.n[this.io + I_MAX_DUR_REF] = v;
-  }
-  get maxDurCommunityId(): string | null {
-    return this.k.s[this.so + S_MAX_DUR_CID];
-  }
-  set maxDurCommunityId(v: string | null) {
-    this.k.s[this.so + S_MAX_DUR_CID] = v;
-  }
-  get maxDurOpen(): boolean {
-    return this.k.n[this.io + I_MAX_DUR_OPEN] === 1;
-  }
-  set maxDurOpen(v: boolean) {
-    this.k.n[this.io + I_MAX_DUR_OPEN] = v ? 1 : 0;
-  }
-  get maxDurPortProto(): number {
-    return this.k.n[this.io + I_MAX_DUR_PORT_PROTO];
-  }
-  set maxDurPortProto(v: number) {
-    this.k.n[this.io + I_MAX_DUR_PORT_PROTO] = v;
-  }
-  get maxDurOrig(): number {
-    return this.k.f[this.fo + F_MAX_DUR_ORIG];
-  }
-  set maxDurOrig(v: number) {
-    this.k.f[this.fo + F_MAX_DUR_ORIG] = v;
-  }
-  get maxDurResp(): number {
-    return this.k.f[this.fo + F_MAX_DUR_RESP];
-  }
-  set maxDurResp(v: number) {
-    this.k.f[this.fo + F_MAX_DUR_RESP] = v;
-  }
-  get openAtEnd(): number {
-    return this.k.n[this.io + I_OPEN_AT_END];
-  }
-  set openAtEnd(v: number) {
-    this.k.n[this.io + I_OPEN_AT_END] = v;
-  }
-  get longConns(): number {
-    return this.k.n[this.io + I_LONG_CONNS];
-  }
-  set longConns(v: number) {
-    this.k.n[this.io + I_LONG_CONNS] = v;
+  /** Id of the pair of two address ids, or -1. */
+  find(srcId: number, dstId: number): number {
+    return this.keys.get(srcId, dstId);
   }
 
-  /** Count a port key (port * 4 + PROTO_CODE); at most 32 distinct keys per pair. */
-  addPort(key: number): void {
-    const n = this.k.n;
-    const io = this.io;
-    if (n[io + I_PORT_C0] === 0 || n[io + I_PORT0] === key) {
-      n[io + I_PORT0] = key;
+  /** A new pair (the caller checked that it is not there yet); returns its id. */
+  add(srcId: number, dstId: number, dir: Direction): number {
+    const id = this.count++;
+    const row = id & PAIR_ROW;
+    if (row === 0) this.chunks.push(new PairChunk());
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const fo = row * NF;
+    const io = row * NI;
+    k.f[fo + F_FIRST] = Infinity;
+    k.f[fo + F_LAST] = -Infinity;
+    k.n[io + I_REF0] = NO_INFO;
+    k.n[io + I_MAX_DUR_REF] = NO_INFO;
+    k.n[io + I_SRC] = srcId;
+    k.n[io + I_DST] = dstId;
+    k.n[io + I_DIR] = directionCode(dir);
+    k.s.push('', null, null);
+    this.beats.push(null);
+    this.failedTs.push(null);
+    this.portsMore.push(null);
+    this.svcMore.push(null);
+    this.keys.set(srcId, dstId, id);
+    return id;
+  }
+
+  /** The chunk holding pair `id` (its row is id & PAIR_ROW). */
+  chunk(id: number): PairChunk {
+    return this.chunks[id >> PAIR_SHIFT];
+  }
+
+  /**
+   * Add one connection's totals to pair `id`: count, input, bytes, time span, port, service,
+   * durations, and the longest connection (its name ref reset to NO_INFO: the caller joins it).
+   * @param ob bytes sent (0 when unset)
+   * @param rb bytes received (0 when unset)
+   * @param dur duration (0 when unset or not positive)
+   */
+  noteConn(id: number, r: ConnRecord, ob: number, rb: number, dur: number, sources: number, longConn1: number): void {
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const row = id & PAIR_ROW;
+    const f = k.f;
+    const n = k.n;
+    const fo = row * NF;
+    const io = row * NI;
+    n[io + I_CONNS]++;
+    n[io + I_SOURCES] |= sources;
+    f[fo + F_ORIG_BYTES] += ob;
+    f[fo + F_RESP_BYTES] += rb;
+    const ts = r.ts;
+    if (ts < f[fo + F_FIRST]) f[fo + F_FIRST] = ts;
+    if (ts + dur > f[fo + F_LAST]) f[fo + F_LAST] = ts + dur;
+    const portProto = r.respP * 4 + protoCode(r.proto);
+    if (n[io + I_PORT_C0] === 0 || n[io + I_PORT0] === portProto) {
+      n[io + I_PORT0] = portProto;
       n[io + I_PORT_C0]++;
-      return;
+    } else {
+      (this.portsMore[id] ??= new SmallCounter<number>(31)).add(portProto);
     }
-    (this.portsMore ??= new SmallCounter<number>(31)).add(key);
-  }
-  /** Count a service (Zeek's service field); at most 8 distinct values per pair. */
-  addService(svc: string): void {
-    const io = this.io;
-    const n = this.k.n;
-    if (n[io + I_SVC_C0] === 0 || this.k.s[this.so + S_SVC0] === svc) {
-      this.k.s[this.so + S_SVC0] = svc;
-      n[io + I_SVC_C0]++;
-      return;
+    const svc = r.service;
+    if (svc) {
+      // At most 8 distinct services per pair.
+      const so = row * NS;
+      if (n[io + I_SVC_C0] === 0 || k.s[so + S_SVC0] === svc) {
+        k.s[so + S_SVC0] = svc;
+        n[io + I_SVC_C0]++;
+      } else {
+        (this.svcMore[id] ??= new SmallCounter<string>(7)).add(svc);
+      }
     }
-    (this.svcMore ??= new SmallCounter<string>(7)).add(svc);
-  }
-  /** Add this pair's port and service counts to a group's counters (first keys first, as entries()). */
-  addCountsTo(ports: SmallCounter<number>, services: SmallCounter<string>): void {
-    const n = this.k.n;
-    const io = this.io;
-    if (n[io + I_PORT_C0] > 0) ports.add(n[io + I_PORT0], n[io + I_PORT_C0]);
-    if (this.portsMore) for (const [k, c] of this.portsMore.m) ports.add(k, c);
-    if (n[io + I_SVC_C0] > 0) services.add(this.k.s[this.so + S_SVC0] ?? '', n[io + I_SVC_C0]);
-    if (this.svcMore) for (const [k, c] of this.svcMore.m) services.add(k, c);
-  }
-  /** Port keys (port * 4 + PROTO_CODE) and their counts. */
-  get ports(): TopCounts<number> {
-    return topCounts(this.k.n[this.io + I_PORT0], this.k.n[this.io + I_PORT_C0], this.portsMore);
-  }
-  /** Services and their counts. */
-  get services(): TopCounts<string> {
-    return topCounts(this.k.s[this.so + S_SVC0] ?? '', this.k.n[this.io + I_SVC_C0], this.svcMore);
+    f[fo + F_SUM_DUR] += dur;
+    if (dur >= longConn1) n[io + I_LONG_CONNS]++;
+    if (r.openAtEnd) n[io + I_OPEN_AT_END]++;
+    if (dur > f[fo + F_MAX_DUR]) {
+      const so = row * NS;
+      f[fo + F_MAX_DUR] = dur;
+      f[fo + F_MAX_DUR_TS] = ts;
+      k.s[so + S_MAX_DUR_UID] = r.uid;
+      k.s[so + S_MAX_DUR_CID] = r.communityId;
+      n[io + I_MAX_DUR_OPEN] = r.openAtEnd === true ? 1 : 0;
+      n[io + I_MAX_DUR_PORT_PROTO] = portProto;
+      f[fo + F_MAX_DUR_ORIG] = ob;
+      f[fo + F_MAX_DUR_RESP] = rb;
+      n[io + I_MAX_DUR_REF] = NO_INFO;
+    }
   }
 
-  get beatCount(): number {
-    return this.n;
+  /** True when `uid` is the uid of pair `id`'s longest connection. */
+  isMaxDurUid(id: number, uid: string): boolean {
+    return (this.chunks[id >> PAIR_SHIFT].s[(id & PAIR_ROW) * NS + S_MAX_DUR_UID] ?? '') === uid;
   }
-  get failedCount(): number {
-    return this.fTs === null ? 0 : this.fTs.length;
+
+  beatCount(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_BEAT_N];
   }
+
+  beatsDropped(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_BEATS_DROPPED];
+  }
+
+  /** Count a connection past the per-pair beat cap. */
+  dropBeat(id: number): void {
+    this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_BEATS_DROPPED]++;
+  }
+
+  /**
+   * Count a failed attempt, its time stored while fewer than `max` are.
+   */
+  addFailed(id: number, ts: number, max: number): void {
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const io = (id & PAIR_ROW) * NI;
+    k.n[io + I_FAILED]++;
+    const a = this.failedTs[id];
+    if (a === null) {
+      if (max > 0) this.failedTs[id] = [ts];
+      else k.n[io + I_FAILED_DROPPED]++;
+    } else if (a.length < max) {
+      a.push(ts);
+    } else {
+      k.n[io + I_FAILED_DROPPED]++;
+    }
+  }
+
   /**
    * Store a beat.
    * @param ref its name ref (uid-join.ts), NO_INFO when none yet
    * @param hash uidHash() of its uid
    * @returns the beat's index
    */
-  addBeat(ts: number, sent: number, received: number, ref: number, hash: number): number {
-    if (this.n === 0) {
-      const f = this.k.f;
-      f[this.fo + F_TS0] = ts;
-      f[this.fo + F_SENT0] = sent;
-      f[this.fo + F_RECV0] = received;
-      this.k.n[this.io + I_REF0] = ref;
-      this.k.n[this.io + I_HASH0] = hash;
-    } else if (this.beats === null) {
-      this.beats = [ts, sent, received, ref, hash];
+  addBeat(id: number, ts: number, sent: number, received: number, ref: number, hash: number): number {
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const row = id & PAIR_ROW;
+    const io = row * NI;
+    const nb = k.n[io + I_BEAT_N];
+    if (nb === 0) {
+      const fo = row * NF;
+      k.f[fo + F_TS0] = ts;
+      k.f[fo + F_SENT0] = sent;
+      k.f[fo + F_RECV0] = received;
+      k.n[io + I_REF0] = ref;
+      k.n[io + I_HASH0] = hash;
     } else {
-      this.beats.push(ts, sent, received, ref, hash);
+      const b = this.beats[id];
+      if (b === null) this.beats[id] = [ts, sent, received, ref, hash];
+      else b.push(ts, sent, received, ref, hash);
     }
-    return this.n++;
+    k.n[io + I_BEAT_N] = nb + 1;
+    return nb;
   }
-  addFailed(ts: number): void {
-    if (this.fTs === null) this.fTs = [ts];
-    else this.fTs.push(ts);
-  }
-  beatTs(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_TS0] : this.beats![BEAT_WIDTH * (i - 1)];
-  }
-  beatSent(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.beats![BEAT_WIDTH * (i - 1) + 1];
-  }
-  beatReceived(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.beats![BEAT_WIDTH * (i - 1) + 2];
-  }
-  /** Name ref of beat i (uid-join.ts). */
-  beatRef(i: number): number {
-    return i === 0 ? this.k.n[this.io + I_REF0] : this.beats![BEAT_WIDTH * (i - 1) + 3];
-  }
+
   /**
-   * True when a stored beat has this uid hash (uidHash(); used only for the few open
-   * connections: a false match needs two uids of one pair to share 30 bits of hash).
+   * True when a stored beat of pair `id` has this uid hash (uidHash(); used only for the few
+   * open connections: a false match needs two uids of one pair to share 30 bits of hash).
    */
-  hasBeatHash(hash: number): boolean {
-    if (this.n === 0) return false;
-    if (this.k.n[this.io + I_HASH0] === hash) return true;
-    const b = this.beats;
+  hasBeatHash(id: number, hash: number): boolean {
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const io = (id & PAIR_ROW) * NI;
+    if (k.n[io + I_BEAT_N] === 0) return false;
+    if (k.n[io + I_HASH0] === hash) return true;
+    const b = this.beats[id];
     if (b !== null) for (let i = 4; i < b.length; i += BEAT_WIDTH) if (b[i] === hash) return true;
     return false;
   }
-  uidRefChanged(beat: number, uid: string, ref: number): void {
-    if (beat === 0) this.k.n[this.io + I_REF0] = ref;
-    else if (beat > 0) this.beats![BEAT_WIDTH * (beat - 1) + 3] = ref;
-    if (uid === this.maxDurUid) this.maxDurRef = ref;
+
+  /** The uid join tells pair `key` that a connection's name ref changed (UidJoinOwner). */
+  uidRefChanged(beat: number, uid: string, ref: number, key: number = 0): void {
+    const k = this.chunks[key >> PAIR_SHIFT];
+    const row = key & PAIR_ROW;
+    if (beat === 0) k.n[row * NI + I_REF0] = ref;
+    else if (beat > 0) this.beats[key]![BEAT_WIDTH * (beat - 1) + 3] = ref;
+    if (uid === (k.s[row * NS + S_MAX_DUR_UID] ?? '')) k.n[row * NI + I_MAX_DUR_REF] = ref;
+  }
+
+  /** The view of pair `id` (made once, on first use). */
+  state(id: number): PairState {
+    let v = this.views[id];
+    if (v === undefined) {
+      while (this.views.length < id) this.views.push(new PairState(this, this.views.length));
+      v = new PairState(this, id);
+      this.views.push(v);
+    }
+    return v;
+  }
+
+  /** Pair of two address texts, or undefined. */
+  get(src: string, dst: string): PairState | undefined {
+    const s = this.addrs.find(src);
+    const d = s < 0 ? -1 : this.addrs.find(dst);
+    const id = d < 0 ? -1 : this.keys.get(s, d);
+    return id < 0 ? undefined : this.state(id);
+  }
+
+  /** Every pair's view, in creation order. */
+  values(): IterableIterator<PairState> {
+    if (this.count > 0) this.state(this.count - 1);
+    return this.views.values();
+  }
+
+  /** The pairs as a Map keyed `src|dst`, built on each call (for the cross-shard merge). */
+  asMap(): Map<string, PairState> {
+    const m = new Map<string, PairState>();
+    for (const p of this.values()) m.set(p.src + '|' + p.dst, p);
+    return m;
+  }
+
+  /** Internals for the PairState views. */
+  beatsOf(id: number): number[] | null {
+    return this.beats[id];
+  }
+  failedTsOf(id: number): number[] | null {
+    return this.failedTs[id];
+  }
+  portsMoreOf(id: number): SmallCounter<number> | null {
+    return this.portsMore[id];
+  }
+  svcMoreOf(id: number): SmallCounter<string> | null {
+    return this.svcMore[id];
+  }
+}
+
+/**
+ * One (originator, responder) pair, as finish() reads it: a view of the pair's row in the
+ * PairIndex columns (made by PairIndex.state(), not while records stream in).
+ */
+export class PairState {
+  readonly src: string;
+  readonly dst: string;
+  readonly dir: Direction;
+  private readonly k: PairChunk;
+  private readonly fo: number;
+  private readonly io: number;
+  private readonly so: number;
+
+  constructor(
+    private readonly ix: PairIndex,
+    readonly id: number,
+  ) {
+    const k = ix.chunk(id);
+    const row = id & PAIR_ROW;
+    this.k = k;
+    this.fo = row * NF;
+    this.io = row * NI;
+    this.so = row * NS;
+    this.src = ix.addrs.text[k.n[this.io + I_SRC]];
+    this.dst = ix.addrs.text[k.n[this.io + I_DST]];
+    this.dir = DIRECTIONS[k.n[this.io + I_DIR]];
+  }
+
+  /** Failed attempts: start times, or null when none is stored. */
+  get fTs(): number[] | null {
+    return this.ix.failedTsOf(this.id);
+  }
+  get sources(): number {
+    return this.k.n[this.io + I_SOURCES];
+  }
+  get conns(): number {
+    return this.k.n[this.io + I_CONNS];
+  }
+  get failed(): number {
+    return this.k.n[this.io + I_FAILED];
+  }
+  get origBytes(): number {
+    return this.k.f[this.fo + F_ORIG_BYTES];
+  }
+  get respBytes(): number {
+    return this.k.f[this.fo + F_RESP_BYTES];
+  }
+  get first(): number {
+    return this.k.f[this.fo + F_FIRST];
+  }
+  get last(): number {
+    return this.k.f[this.fo + F_LAST];
+  }
+  get beatsDropped(): number {
+    return this.k.n[this.io + I_BEATS_DROPPED];
+  }
+  get failedDropped(): number {
+    return this.k.n[this.io + I_FAILED_DROPPED];
+  }
+  // Long connections.
+  get sumDuration(): number {
+    return this.k.f[this.fo + F_SUM_DUR];
+  }
+  get maxDuration(): number {
+    return this.k.f[this.fo + F_MAX_DUR];
+  }
+  get maxDurTs(): number {
+    return this.k.f[this.fo + F_MAX_DUR_TS];
+  }
+  get maxDurUid(): string {
+    return this.k.s[this.so + S_MAX_DUR_UID] ?? '';
+  }
+  /** Name ref of the longest connection (uid-join.ts). */
+  get maxDurRef(): number {
+    return this.k.n[this.io + I_MAX_DUR_REF];
+  }
+  get maxDurCommunityId(): string | null {
+    return this.k.s[this.so + S_MAX_DUR_CID];
+  }
+  get maxDurOpen(): boolean {
+    return this.k.n[this.io + I_MAX_DUR_OPEN] === 1;
+  }
+  get maxDurPortProto(): number {
+    return this.k.n[this.io + I_MAX_DUR_PORT_PROTO];
+  }
+  get maxDurOrig(): number {
+    return this.k.f[this.fo + F_MAX_DUR_ORIG];
+  }
+  get maxDurResp(): number {
+    return this.k.f[this.fo + F_MAX_DUR_RESP];
+  }
+  get openAtEnd(): number {
+    return this.k.n[this.io + I_OPEN_AT_END];
+  }
+  get longConns(): number {
+    return this.k.n[this.io + I_LONG_CONNS];
+  }
+
+  /** Add this pair's port and service counts to a group's counters (first keys first, as entries()). */
+  addCountsTo(ports: SmallCounter<number>, services: SmallCounter<string>): void {
+    const n = this.k.n;
+    const io = this.io;
+    if (n[io + I_PORT_C0] > 0) ports.add(n[io + I_PORT0], n[io + I_PORT_C0]);
+    const pm = this.ix.portsMoreOf(this.id);
+    if (pm) for (const [k, c] of pm.m) ports.add(k, c);
+    if (n[io + I_SVC_C0] > 0) services.add(this.k.s[this.so + S_SVC0] ?? '', n[io + I_SVC_C0]);
+    const sm = this.ix.svcMoreOf(this.id);
+    if (sm) for (const [k, c] of sm.m) services.add(k, c);
+  }
+  /** Port keys (port * 4 + PROTO_CODE) and their counts. */
+  get ports(): TopCounts<number> {
+    return topCounts(this.k.n[this.io + I_PORT0], this.k.n[this.io + I_PORT_C0], this.ix.portsMoreOf(this.id));
+  }
+  /** Services and their counts. */
+  get services(): TopCounts<string> {
+    return topCounts(this.k.s[this.so + S_SVC0] ?? '', this.k.n[this.io + I_SVC_C0], this.ix.svcMoreOf(this.id));
+  }
+
+  get beatCount(): number {
+    return this.k.n[this.io + I_BEAT_N];
+  }
+  get failedCount(): number {
+    const a = this.ix.failedTsOf(this.id);
+    return a === null ? 0 : a.length;
+  }
+  beatTs(i: number): number {
+    return i === 0 ? this.k.f[this.fo + F_TS0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1)];
+  }
+  beatSent(i: number): number {
+    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 1];
+  }
+  beatReceived(i: number): number {
+    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 2];
+  }
+  /** Name ref of beat i (uid-join.ts). */
+  beatRef(i: number): number {
+    return i === 0 ? this.k.n[this.io + I_REF0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 3];
+  }
+  /** True when a stored beat has this uid hash (PairIndex.hasBeatHash). */
+  hasBeatHash(hash: number): boolean {
+    return this.ix.hasBeatHash(this.id, hash);
   }
 }
 
@@ -473,52 +605,4 @@ function topCounts<K>(k0: K, c0: number, more: SmallCounter<K> | null): TopCount
       return out;
     },
   };
-}
-
-/**
- * The pairs by originator, then responder: two lookups with the record's own address
- * strings, so tracking a connection builds no key string. Iterates in creation order.
- */
-export class PairIndex {
-  private readonly bySrc = new Map<string, Map<string, PairState>>();
-  private readonly list: PairState[] = [];
-  private readonly columns = new PairColumns();
-
-  get size(): number {
-    return this.list.length;
-  }
-
-  /** Source and destinations of the last get(), so add() right after it looks up nothing. */
-  private lastSrc = '';
-  private lastDsts: Map<string, PairState> | undefined = undefined;
-
-  get(src: string, dst: string): PairState | undefined {
-    const m = this.bySrc.get(src);
-    this.lastSrc = src;
-    this.lastDsts = m;
-    return m?.get(dst);
-  }
-
-  /** A new pair (the caller checked that it is not there yet). */
-  add(src: string, dst: string, dir: Direction): PairState {
-    const p = this.columns.create(src, dst, dir);
-    let m = src === this.lastSrc ? this.lastDsts : this.bySrc.get(src);
-    if (m === undefined) this.bySrc.set(src, (m = new Map()));
-    this.lastSrc = src;
-    this.lastDsts = m;
-    m.set(dst, p);
-    this.list.push(p);
-    return p;
-  }
-
-  values(): IterableIterator<PairState> {
-    return this.list.values();
-  }
-
-  /** The pairs as a Map keyed `src|dst`, built on each call (for the cross-shard merge). */
-  asMap(): Map<string, PairState> {
-    const m = new Map<string, PairState>();
-    for (const p of this.list) m.set(p.src + '|' + p.dst, p);
-    return m;
-  }
 }

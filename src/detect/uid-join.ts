@@ -41,8 +41,9 @@ export interface UidJoinOwner {
    * @param beat index of the connection's beat, or -1 when it is not a stored beat
    * @param uid the connection's uid
    * @param ref the new name ref
+   * @param key the owner's key given to join() (which of its entries: a pair id)
    */
-  uidRefChanged(beat: number, uid: string, ref: number): void;
+  uidRefChanged(beat: number, uid: string, ref: number, key: number): void;
 }
 
 const FLAG_TLS = 1;
@@ -69,6 +70,7 @@ export class UidJoin {
   private nameIdOf = new Int32Array(INITIAL_SLOTS);
   private flags = new Uint8Array(INITIAL_SLOTS);
   private beatOf = new Int32Array(INITIAL_SLOTS);
+  private keyOf = new Int32Array(INITIAL_SLOTS);
   private readonly ownerOf: (UidJoinOwner | null)[] = [];
   private readonly uidOf: string[] = [];
   private readonly free: number[] = [];
@@ -202,6 +204,9 @@ export class UidJoin {
     const b = new Int32Array(n);
     b.set(this.beatOf);
     this.beatOf = b;
+    const k = new Int32Array(n);
+    k.set(this.keyOf);
+    this.keyOf = k;
     const h = new Int32Array(n);
     h.set(this.hashOf);
     this.hashOf = h;
@@ -236,7 +241,7 @@ export class UidJoin {
     this.flags[s] = nf;
     if ((nf & FLAG_JOINED) !== 0) {
       const ref = this.refOf(s);
-      if (ref !== before) this.ownerOf[s]?.uidRefChanged(this.beatOf[s], uid, ref);
+      if (ref !== before) this.ownerOf[s]?.uidRefChanged(this.beatOf[s], uid, ref, this.keyOf[s]);
     }
   }
 
@@ -244,8 +249,9 @@ export class UidJoin {
    * A connection arrived: its name ref now, and the entry joined to `owner` (beat index
    * `beat`, or -1) so later TLS/HTTP rows update it.
    * @param hash uidHash(uid), when the caller has it already
+   * @param key passed back to owner.uidRefChanged() (which of the owner's entries)
    */
-  join(uid: string, owner: UidJoinOwner, beat: number, hash: number = uidHash(uid)): number {
+  join(uid: string, owner: UidJoinOwner, beat: number, hash: number = uidHash(uid), key = 0): number {
     if (!uid) return NO_INFO;
     let s = this.find(uid, hash);
     if (s < 0) {
@@ -254,6 +260,7 @@ export class UidJoin {
       // The same uid again (an open row and its closed row): the latest holder is told.
       this.ownerOf[s] = owner;
       this.beatOf[s] = beat;
+      this.keyOf[s] = key;
       return this.refOf(s);
     } else {
       this.waiting--;
@@ -261,6 +268,7 @@ export class UidJoin {
     this.flags[s] |= FLAG_JOINED;
     this.ownerOf[s] = owner;
     this.beatOf[s] = beat;
+    this.keyOf[s] = key;
     this.enterWindow(s);
     return this.refOf(s);
   }

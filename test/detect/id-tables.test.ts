@@ -1,0 +1,101 @@
+/**
+ * The interning tables of the record path (src/detect/id-tables.ts): an address text gets
+ * one id and keeps it, two different texts never share one (only canonical dotted quads are
+ * keyed by their value), and the pair table answers as a Map would, across its growth.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AddressTable, canonicalIpv4, IdPairTable } from '../../src/detect/id-tables.js';
+
+describe('canonicalIpv4', () => {
+  it('gives the 32-bit value of canonical dotted quads', () => {
+    expect(canonicalIpv4('0.0.0.0')).toBe(0);
+    expect(canonicalIpv4('10.0.0.1')).toBe(0x0a000001);
+    expect(canonicalIpv4('255.255.255.255')).toBe(0xffffffff);
+    expect(canonicalIpv4('192.168.1.20')).toBe(0xc0a80114);
+  });
+
+  it('rejects everything else, leading zeros included', () => {
+    for (const t of ['010.0.0.1', '10.0.0.01', '00.1.2.3', '256.0.0.1', '1.2.3', '1.2.3.4.5', '1.2.3.', '.1.2.3', '1..2.3', '::1', '1.2.3.4 ', '', '-1.2.3.4', 'a.b.c.d', '1.2.3.1000']) {
+      expect(canonicalIpv4(t), t).toBe(-1);
+    }
+  });
+
+  it('round-trips every address written the canonical way', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (t) => {
+        const v = canonicalIpv4(t);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.')).toBe(t);
+      }),
+    );
+  });
+});
+
+describe('AddressTable', () => {
+  it('keeps one id per text, v4 and other texts alike, with the number given', () => {
+    const t = new AddressTable(100);
+    expect(t.find('10.0.0.1')).toBe(-1);
+    const a = t.add('10.0.0.1', 1);
+    const b = t.add('2001:db8::1', 2);
+    const c = t.add('010.0.0.1', 3);
+    expect([a, b, c]).toEqual([0, 1, 2]);
+    expect(t.find('10.0.0.1')).toBe(a);
+    expect(t.find('2001:db8::1')).toBe(b);
+    expect(t.find('010.0.0.1')).toBe(c);
+    expect(t.find('10.0.0.2')).toBe(-1);
+    expect([t.cls[a], t.cls[b], t.cls[c]]).toEqual([1, 2, 3]);
+    expect(t.text).toEqual(['10.0.0.1', '2001:db8::1', '010.0.0.1']);
+  });
+
+  it('holds at most its maximum, then add() gives -1', () => {
+    const t = new AddressTable(2);
+    expect(t.add('1.1.1.1', 2)).toBe(0);
+    expect(t.add('1.1.1.2', 2)).toBe(1);
+    expect(t.add('1.1.1.3', 2)).toBe(-1);
+    expect(t.find('1.1.1.3')).toBe(-1);
+    expect(t.size).toBe(2);
+  });
+
+  it('finds every address added across table growth', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(fc.ipV4(), fc.ipV6()), { minLength: 1, maxLength: 3000 }), (addrs) => {
+        const t = new AddressTable(1 << 20);
+        addrs.forEach((a, i) => expect(t.add(a, i & 3)).toBe(i));
+        addrs.forEach((a, i) => {
+          expect(t.find(a)).toBe(i);
+          expect(t.cls[i]).toBe(i & 3);
+        });
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe('IdPairTable', () => {
+  it('answers as a Map keyed by both ids would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(5000), fc.nat(5000)), { maxLength: 4000 }), (keys) => {
+        const t = new IdPairTable();
+        const m = new Map<string, number>();
+        for (const [a, b] of keys) {
+          const k = a + ',' + b;
+          const want = m.get(k) ?? -1;
+          expect(t.get(a, b)).toBe(want);
+          if (want < 0) {
+            t.set(a, b, m.size);
+            m.set(k, m.size);
+          }
+        }
+        expect(t.size).toBe(m.size);
+        for (const [k, v] of m) {
+          const [a, b] = k.split(',').map(Number);
+          expect(t.get(a, b)).toBe(v);
+          // (b, a) is another key.
+          if (a !== b) expect(t.get(b, a)).toBe(m.get(b + ',' + a) ?? -1);
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
