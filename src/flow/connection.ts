@@ -5,7 +5,7 @@
 import { APP_ORIG_ONLY, type AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
 import { appendHistory, historyId, historyText } from './history-strings.js';
-import { BIT_EXTRAS, KEY_WORDS, type FlowColumns } from './flow-columns.js';
+import { BIT_EXTRAS, KEY_WORDS, SlotF, SlotI, type FlowColumns } from './flow-columns.js';
 
 /** Transport kinds, as Zeek's `transport_proto`. */
 export const enum Transport {
@@ -116,137 +116,137 @@ export class Conn {
   ): void {
     const c = this.c;
     const s = this.i;
-    const k = s * KEY_WORDS;
-    for (let j = 0; j < KEY_WORDS; j++) c.keys[k + j] = key[j];
-    c.hashes[s] = hash;
-    c.bits[s] = (origIsA ? BIT_ORIG_IS_A : 0) | (sameSides ? BIT_SAME_SIDES : 0);
-    c.lastSec[s] = sec;
-    c.lastUsec[s] = usec;
-    c.startSec[s] = sec;
-    c.startUsec[s] = usec;
-    c.inactivityTimeout[s] = inactivityTimeout;
-    c.heapDeadline[s] = Infinity;
-    c.histSeen[s] = 0;
-    c.origPkts[s] = 0;
-    c.origIpBytes[s] = 0;
-    c.respPkts[s] = 0;
-    c.respIpBytes[s] = 0;
-    c.reqLen[s] = -1;
-    c.repLen[s] = -1;
-    c.missedBytes[s] = 0;
-    c.origPort[s] = origPort;
-    c.respPort[s] = respPort;
-    c.vlans[s] = 0;
-    c.source[s] = 0;
-    c.burstCount[s] = 0;
-    c.attemptAt[s] = Infinity;
-    c.expireAt[s] = Infinity;
-    c.deleteAt[s] = Infinity;
-    c.histId[s] = 0;
+    const k = s * SlotI.STRIDE + SlotI.KEY;
+    for (let j = 0; j < KEY_WORDS; j++) c.si[k + j] = key[j];
+    c.si[s * SlotI.STRIDE + SlotI.HASH] = hash;
+    c.si[s * SlotI.STRIDE + SlotI.BITS] = (origIsA ? BIT_ORIG_IS_A : 0) | (sameSides ? BIT_SAME_SIDES : 0);
+    c.su[s * SlotI.STRIDE + SlotI.LAST_SEC] = sec;
+    c.si[s * SlotI.STRIDE + SlotI.LAST_USEC] = usec;
+    c.su[s * SlotI.STRIDE + SlotI.START_SEC] = sec;
+    c.si[s * SlotI.STRIDE + SlotI.START_USEC] = usec;
+    c.sf[s * SlotF.STRIDE + SlotF.INACTIVITY_TIMEOUT] = inactivityTimeout;
+    c.sf[s * SlotF.STRIDE + SlotF.HEAP_DEADLINE] = Infinity;
+    c.si[s * SlotI.STRIDE + SlotI.HIST_SEEN] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.ORIG_PKTS] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.ORIG_IP_BYTES] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.RESP_PKTS] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.RESP_IP_BYTES] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.REQ_LEN] = -1;
+    c.sf[s * SlotF.STRIDE + SlotF.REP_LEN] = -1;
+    c.sf[s * SlotF.STRIDE + SlotF.MISSED_BYTES] = 0;
+    c.si[s * SlotI.STRIDE + SlotI.ORIG_PORT] = origPort;
+    c.si[s * SlotI.STRIDE + SlotI.RESP_PORT] = respPort;
+    c.si[s * SlotI.STRIDE + SlotI.VLANS] = 0;
+    c.si[s * SlotI.STRIDE + SlotI.SOURCE] = 0;
+    c.si[s * SlotI.STRIDE + SlotI.BURST_COUNT] = 0;
+    c.sf[s * SlotF.STRIDE + SlotF.ATTEMPT_AT] = Infinity;
+    c.sf[s * SlotF.STRIDE + SlotF.EXPIRE_AT] = Infinity;
+    c.sf[s * SlotF.STRIDE + SlotF.DELETE_AT] = Infinity;
+    c.si[s * SlotI.STRIDE + SlotI.HIST_ID] = 0;
     if (c.app !== null) c.app[s] = null;
   }
 
   /** Key word `j` (0-9) of this connection. */
   keyWord(j: number): number {
-    return this.c.keys[this.i * KEY_WORDS + j];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.KEY + j];
   }
 
   /** Boolean state packed in one small integer (the BIT_* masks; TcpSession adds its own). */
   get bits(): number {
-    return this.c.bits[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
   }
   set bits(v: number) {
-    this.c.bits[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v;
   }
   /** Time of the last packet as whole seconds and microseconds. */
   get lastSec(): number {
-    return this.c.lastSec[this.i];
+    return this.c.su[this.i * SlotI.STRIDE + SlotI.LAST_SEC];
   }
   set lastSec(v: number) {
-    this.c.lastSec[this.i] = v;
+    this.c.su[this.i * SlotI.STRIDE + SlotI.LAST_SEC] = v;
   }
   get lastUsec(): number {
-    return this.c.lastUsec[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.LAST_USEC];
   }
   set lastUsec(v: number) {
-    this.c.lastUsec[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.LAST_USEC] = v;
   }
   get startSec(): number {
-    return this.c.startSec[this.i];
+    return this.c.su[this.i * SlotI.STRIDE + SlotI.START_SEC];
   }
   get startUsec(): number {
-    return this.c.startUsec[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.START_USEC];
   }
   /** Inactivity timeout in seconds. */
   get inactivityTimeout(): number {
-    return this.c.inactivityTimeout[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.INACTIVITY_TIMEOUT];
   }
   set inactivityTimeout(v: number) {
-    this.c.inactivityTimeout[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.INACTIVITY_TIMEOUT] = v;
   }
   /** Deadline of this connection's live entry in the timer heap (Infinity when none). */
   get heapDeadline(): number {
-    return this.c.heapDeadline[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.HEAP_DEADLINE];
   }
   set heapDeadline(v: number) {
-    this.c.heapDeadline[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.HEAP_DEADLINE] = v;
   }
   get histSeen(): number {
-    return this.c.histSeen[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.HIST_SEEN];
   }
   set histSeen(v: number) {
-    this.c.histSeen[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.HIST_SEEN] = v;
   }
   /** ConnSize counters: packets and IP-level bytes (IPv4 total length, IPv6 40 + payload length). */
   get origPkts(): number {
-    return this.c.origPkts[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.ORIG_PKTS];
   }
   set origPkts(v: number) {
-    this.c.origPkts[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.ORIG_PKTS] = v;
   }
   get origIpBytes(): number {
-    return this.c.origIpBytes[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.ORIG_IP_BYTES];
   }
   set origIpBytes(v: number) {
-    this.c.origIpBytes[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.ORIG_IP_BYTES] = v;
   }
   get respPkts(): number {
-    return this.c.respPkts[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.RESP_PKTS];
   }
   set respPkts(v: number) {
-    this.c.respPkts[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.RESP_PKTS] = v;
   }
   get respIpBytes(): number {
-    return this.c.respIpBytes[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.RESP_IP_BYTES];
   }
   set respIpBytes(v: number) {
-    this.c.respIpBytes[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.RESP_IP_BYTES] = v;
   }
   /** UDP/ICMP payload byte counts, -1 while the side is inactive (Zeek's request_len/reply_len). */
   get reqLen(): number {
-    return this.c.reqLen[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.REQ_LEN];
   }
   set reqLen(v: number) {
-    this.c.reqLen[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.REQ_LEN] = v;
   }
   get repLen(): number {
-    return this.c.repLen[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.REP_LEN];
   }
   set repLen(v: number) {
-    this.c.repLen[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.REP_LEN] = v;
   }
   /** The app analyzer; a pending one (BIT_APP_PENDING) is created by this first read. */
   get app(): AppAnalyzer | null {
     const a = this.c.app;
     if (a === null) return null;
     const x = a[this.i];
-    if (x !== null || (this.c.bits[this.i] & BIT_APP_PENDING) === 0) return x;
+    if (x !== null || (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_PENDING) === 0) return x;
     return this.makeApp(a);
   }
 
   /** Calls the table's deferred factory for the bound connection (see BIT_APP_PENDING). */
   private makeApp(a: (AppAnalyzer | null)[]): AppAnalyzer | null {
-    this.c.bits[this.i] &= ~BIT_APP_PENDING;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] &= ~BIT_APP_PENDING;
     const maker = this.c.appMaker;
     const made = maker === null ? null : maker(this);
     a[this.i] = made;
@@ -259,42 +259,42 @@ export class Conn {
   }
   /** The history letters (a shared string, history-strings.ts, or one kept apart past its cap). */
   get history(): string {
-    const id = this.c.histId[this.i];
+    const id = this.c.si[this.i * SlotI.STRIDE + SlotI.HIST_ID];
     return id >= 0 ? historyText(id) : this.c.historyOverflow.get(this.i)!;
   }
   set history(v: string) {
     const id = historyId(v);
-    this.c.histId[this.i] = id;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.HIST_ID] = id;
     if (id < 0) {
       this.c.markExtras(this.i);
       this.c.historyOverflow.set(this.i, v);
     }
   }
   get missedBytes(): number {
-    return this.c.missedBytes[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.MISSED_BYTES];
   }
   set missedBytes(v: number) {
-    this.c.missedBytes[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.MISSED_BYTES] = v;
   }
   get origPort(): number {
-    return this.c.origPort[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.ORIG_PORT];
   }
   set origPort(v: number) {
-    this.c.origPort[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.ORIG_PORT] = v;
   }
   get respPort(): number {
-    return this.c.respPort[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.RESP_PORT];
   }
   set respPort(v: number) {
-    this.c.respPort[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.RESP_PORT] = v;
   }
   /** Outer and inner VLAN ids + 1 (0: none), as outer * 8192 + inner (see setVlans). */
   get vlans(): number {
-    return this.c.vlans[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.VLANS];
   }
   /** Uid of the tunnel the first packet came through, null when none. */
   get tunnelParent(): string | null {
-    if ((this.c.bits[this.i] & BIT_EXTRAS) === 0) return null;
+    if ((this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_EXTRAS) === 0) return null;
     return this.c.tunnelParent.get(this.i) ?? null;
   }
   set tunnelParent(v: string | null) {
@@ -307,55 +307,55 @@ export class Conn {
   }
   /** Index of the input file of the first packet. */
   get source(): number {
-    return this.c.source[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.SOURCE];
   }
   set source(v: number) {
-    this.c.source[this.i] = v;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.SOURCE] = v;
   }
   /** Originator bursts so far (origPayloadAt). */
   get burstCount(): number {
-    return this.c.burstCount[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.BURST_COUNT];
   }
   /** Burst start times in seconds, once there are two (null before). */
   get bursts(): number[] | null {
-    if (this.c.burstCount[this.i] < 2) return null;
+    if (this.c.si[this.i * SlotI.STRIDE + SlotI.BURST_COUNT] < 2) return null;
     return this.c.bursts.get(this.i)!;
   }
 
   /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
   get origIsA(): boolean {
-    return (this.c.bits[this.i] & BIT_ORIG_IS_A) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_ORIG_IS_A) !== 0;
   }
   set origIsA(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_ORIG_IS_A : this.c.bits[this.i] & ~BIT_ORIG_IS_A;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_ORIG_IS_A : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_ORIG_IS_A;
   }
   /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
   get sameSides(): boolean {
-    return (this.c.bits[this.i] & BIT_SAME_SIDES) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_SAME_SIDES) !== 0;
   }
   set sameSides(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_SAME_SIDES : this.c.bits[this.i] & ~BIT_SAME_SIDES;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_SAME_SIDES : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_SAME_SIDES;
   }
   /** A TCP timer was armed while processing the packet: the table re-arms the heap entry (otherwise deadlines only move later and the entry is left stale). */
   get timerArmed(): boolean {
-    return (this.c.bits[this.i] & BIT_TIMER_ARMED) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_TIMER_ARMED) !== 0;
   }
   set timerArmed(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_TIMER_ARMED : this.c.bits[this.i] & ~BIT_TIMER_ARMED;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_TIMER_ARMED : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_TIMER_ARMED;
   }
   /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
   get historyIsH(): boolean {
-    return (this.c.bits[this.i] & BIT_HISTORY_IS_H) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_HISTORY_IS_H) !== 0;
   }
   set historyIsH(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_HISTORY_IS_H : this.c.bits[this.i] & ~BIT_HISTORY_IS_H;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_HISTORY_IS_H : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_HISTORY_IS_H;
   }
   /** Emitted and out of the table. */
   get removed(): boolean {
-    return (this.c.bits[this.i] & BIT_REMOVED) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_REMOVED) !== 0;
   }
   set removed(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_REMOVED : this.c.bits[this.i] & ~BIT_REMOVED;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_REMOVED : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_REMOVED;
   }
 
   /** Transport kind, from the IP protocol in the key (as the flow table chose it). */
@@ -370,10 +370,10 @@ export class Conn {
    * and gaps and keeps no out-of-order copies for it; end() is still called.
    */
   get appDone(): boolean {
-    return (this.c.bits[this.i] & BIT_APP_DONE) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_DONE) !== 0;
   }
   set appDone(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_APP_DONE : this.c.bits[this.i] & ~BIT_APP_DONE;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_APP_DONE : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_APP_DONE;
   }
 
   /**
@@ -386,18 +386,18 @@ export class Conn {
     if (apps === null) return;
     let app = apps[this.i];
     if (app === null) {
-      if ((this.c.bits[this.i] & BIT_APP_PENDING) === 0) return;
+      if ((this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_PENDING) === 0) return;
       app = this.makeApp(apps);
       if (app === null) return;
     }
-    const bits = this.c.bits[this.i];
+    const bits = this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
     if ((bits & BIT_APP_DONE) !== 0 || (!fromOrig && (bits & BIT_APP_ORIG_ONLY) !== 0)) return;
     const r = app.payload(fromOrig, buf, off, len, ts) as unknown;
     if (r === false) {
-      this.c.bits[this.i] |= BIT_APP_DONE;
+      this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] |= BIT_APP_DONE;
       if (app.settled !== undefined) apps[this.i] = app.settled();
     }
-    else if (r === APP_ORIG_ONLY) this.c.bits[this.i] |= BIT_APP_ORIG_ONLY;
+    else if (r === APP_ORIG_ONLY) this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] |= BIT_APP_ORIG_ONLY;
   }
 
   /** This connection's TCP state (the object itself for TCP), null for other transports. */
@@ -429,12 +429,12 @@ export class Conn {
   setVlans(vlan: number, innerVlan: number): void {
     const outer = vlan >= 0 ? (vlan & 0xfff) + 1 : 0;
     const inner = innerVlan >= 0 ? (innerVlan & 0xfff) + 1 : 0;
-    this.c.vlans[this.i] = outer * 8192 + inner;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.VLANS] = outer * 8192 + inner;
   }
 
   /** Hash of the key (flow-table.ts buildKey), kept per slot for the hash index. */
   get hash(): number {
-    return this.c.hashes[this.i];
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.HASH];
   }
 
   /** Time of the first packet (seconds, microsecond precision). */
@@ -455,15 +455,15 @@ export class Conn {
   origPayloadAt(sec: number, usec: number, prevSec: number, prevUsec: number): void {
     const c = this.c;
     const s = this.i;
-    const n = c.burstCount[s];
+    const n = c.si[s * SlotI.STRIDE + SlotI.BURST_COUNT];
     if (n !== 0 && (sec - prevSec) * 1e6 + (usec - prevUsec) < BURST_GAP_USEC) return;
-    c.burstCount[s] = n + 1;
+    c.si[s * SlotI.STRIDE + SlotI.BURST_COUNT] = n + 1;
     if (n === 0) {
-      c.burst0Sec[s] = sec;
-      c.burst0Usec[s] = usec;
+      c.su[s * SlotI.STRIDE + SlotI.BURST0_SEC] = sec;
+      c.si[s * SlotI.STRIDE + SlotI.BURST0_USEC] = usec;
     } else if (n === 1) {
       c.markExtras(s);
-      c.bursts.set(s, [c.burst0Sec[s] + c.burst0Usec[s] / 1e6, sec + usec / 1e6]);
+      c.bursts.set(s, [c.su[s * SlotI.STRIDE + SlotI.BURST0_SEC] + c.si[s * SlotI.STRIDE + SlotI.BURST0_USEC] / 1e6, sec + usec / 1e6]);
     } else if (n < MAX_ORIG_BURSTS) {
       c.bursts.get(s)!.push(sec + usec / 1e6);
     }
@@ -486,9 +486,9 @@ export class Conn {
 
   /** Writes the key bytes (see flow-table.ts buildKey) into `out` (40 bytes). */
   keyBytes(out: Uint8Array): void {
-    const keys = this.c.keys;
-    const k = this.i * KEY_WORDS;
-    for (let j = 0; j < KEY_WORDS; j++) putWord(out, 4 * j, keys[k + j]);
+    const si = this.c.si;
+    const k = this.i * SlotI.STRIDE + SlotI.KEY;
+    for (let j = 0; j < KEY_WORDS; j++) putWord(out, 4 * j, si[k + j]);
   }
 
   /**

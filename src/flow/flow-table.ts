@@ -6,10 +6,10 @@
  * and the counterpart type (or the code for one-way messages, which are not reordered) as
  * ports. The key is built from the packet buffer as ten 32-bit words, hashed (FNV-1a) and
  * looked up in an open-addressing Int32Array index of slots, compared word by word with the
- * key columns, so a packet of a known flow allocates nothing.
+ * key in the slot's record, so a packet of a known flow allocates nothing.
  *
- * State lives in columns (flow-columns.ts): one typed array per field, a slot per connection,
- * two endpoint entries per slot for TCP, read and written through one view object
+ * State lives in records of numbers (flow-columns.ts): one per slot (a connection), two
+ * endpoint records per slot for TCP, read and written through one view object
  * (connection.ts, tcp-session.ts) bound to the slot in use. No object exists per connection
  * except what the app layer, reassembly and tunnels need; the uid is recomputed at emission.
  *
@@ -63,20 +63,24 @@ import {
   Transport,
 } from './connection.js';
 import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
-import { FlowColumns, KEY_WORDS } from './flow-columns.js';
+import { FlowColumns, KEY_WORDS, SlotF, SlotI } from './flow-columns.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
 import { isLocalAddr } from './local-nets.js';
 
 /**
  * Default cap on live connections: 2 million. A live connection costs about 470 bytes of
- * columns in the table (flow-columns.ts: key, counters, times, two TCP endpoints, object
+ * records in the table (flow-columns.ts: key, counters, times, two TCP endpoints, object
  * references) plus about 20 bytes of hash index, and what the app layer keeps (about 300
  * more), so the cap bounds the table near 1.6 GB in the worst case; real captures stay far
  * below (tens of thousands of concurrent flows).
  */
 export const MAX_FLOWS_DEFAULT = 2_000_000;
-/** Largest accepted `maxFlows` (2^27 slots: the endpoint columns hold twice as many entries). */
-export const MAX_FLOWS_LIMIT = 134_217_728;
+/**
+ * Largest accepted `maxFlows`: 2^25 slots. The endpoint records hold 2 * 24 32-bit words per
+ * slot in one typed array, which must stay under V8's 2^32-element limit (and its bytes, 6 GiB
+ * of address space at this cap, are only taken when touched).
+ */
+export const MAX_FLOWS_LIMIT = 33_554_432;
 /** Cap on remembered tunnel uids (outer address pairs), so tunnel_parents stay stable. */
 export const MAX_TUNNELS = 65_536;
 
@@ -324,7 +328,7 @@ export class FlowTable {
       { origH: flatAddr(a, 0, alen), origP: conn.origPort, respH: flatAddr(b, 0, alen), respP: conn.respPort },
       PROTO_NAMES[conn.transport],
       this.uidOf(conn),
-      (this.cols.bits[conn.i] & BIT_APP_MIDSTREAM) !== 0,
+      (this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_MIDSTREAM) !== 0,
       conn.startTime,
     );
   }
@@ -394,12 +398,12 @@ export class FlowTable {
     // for the rare paths (getter chains would exhaust TurboFan's inlining budget here).
     const cols = this.cols;
     const s = conn.i;
-    const bits = cols.bits[s];
+    const bits = cols.si[s * SlotI.STRIDE + SlotI.BITS];
     let isOrig = (bits & BIT_SAME_SIDES) !== 0 || this.srcIsA === ((bits & BIT_ORIG_IS_A) !== 0);
     const ipLen = meta.ipLen;
     // Time of the connection's previous packet, for the originator's bursts.
-    const prevSec = cols.lastSec[s];
-    const prevUsec = cols.lastUsec[s];
+    const prevSec = cols.su[s * SlotI.STRIDE + SlotI.LAST_SEC];
+    const prevUsec = cols.si[s * SlotI.STRIDE + SlotI.LAST_USEC];
     let burst = false;
     switch (transport) {
       case Transport.Tcp: {
@@ -423,59 +427,59 @@ export class FlowTable {
       case Transport.Udp: {
         let ulen = meta.payloadWireLen;
         if (meta.l4Off + 8 <= buf.length) ulen = buf.readUInt16BE(meta.l4Off + 4) - 8;
-        cols.lastSec[s] = sec;
-        cols.lastUsec[s] = usec;
+        cols.su[s * SlotI.STRIDE + SlotI.LAST_SEC] = sec;
+        cols.si[s * SlotI.STRIDE + SlotI.LAST_USEC] = usec;
         if (isOrig) {
-          if ((cols.histSeen[s] & HIST_ORIG_DATA_PKT) === 0) conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
-          const r = cols.reqLen[s];
-          cols.reqLen[s] = r < 0 ? ulen : r + ulen;
+          if ((cols.si[s * SlotI.STRIDE + SlotI.HIST_SEEN] & HIST_ORIG_DATA_PKT) === 0) conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
+          const r = cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN];
+          cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN] = r < 0 ? ulen : r + ulen;
           burst = ulen > 0;
         } else {
-          if ((cols.histSeen[s] & HIST_RESP_DATA_PKT) === 0) conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
-          const r = cols.repLen[s];
-          cols.repLen[s] = r < 0 ? ulen : r + ulen;
+          if ((cols.si[s * SlotI.STRIDE + SlotI.HIST_SEEN] & HIST_RESP_DATA_PKT) === 0) conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
+          const r = cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN];
+          cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN] = r < 0 ? ulen : r + ulen;
         }
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       case Transport.Icmp: {
-        cols.lastSec[s] = sec;
-        cols.lastUsec[s] = usec;
+        cols.su[s * SlotI.STRIDE + SlotI.LAST_SEC] = sec;
+        cols.si[s * SlotI.STRIDE + SlotI.LAST_USEC] = usec;
         let len = ipLen - meta.ipHdrLen - 8;
         if (ipLen === 0) len = meta.payloadLen;
         if (isOrig) {
-          const r = cols.reqLen[s];
-          cols.reqLen[s] = r < 0 ? len : r + len;
+          const r = cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN];
+          cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN] = r < 0 ? len : r + len;
         } else {
-          const r = cols.repLen[s];
-          cols.repLen[s] = r < 0 ? len : r + len;
+          const r = cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN];
+          cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN] = r < 0 ? len : r + len;
         }
         burst = true;
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
       default:
-        cols.lastSec[s] = sec;
-        cols.lastUsec[s] = usec;
+        cols.su[s * SlotI.STRIDE + SlotI.LAST_SEC] = sec;
+        cols.si[s * SlotI.STRIDE + SlotI.LAST_USEC] = usec;
         burst = true;
         break;
     }
     // ConnSize sees ICMP packets only when the whole message was captured.
     if (transport !== Transport.Icmp || meta.payloadOff + meta.payloadLen >= meta.ipOff + ipLen) {
       if (isOrig) {
-        cols.origPkts[s]++;
-        cols.origIpBytes[s] += ipLen;
+        cols.sf[s * SlotF.STRIDE + SlotF.ORIG_PKTS]++;
+        cols.sf[s * SlotF.STRIDE + SlotF.ORIG_IP_BYTES] += ipLen;
       } else {
-        cols.respPkts[s]++;
-        cols.respIpBytes[s] += ipLen;
+        cols.sf[s * SlotF.STRIDE + SlotF.RESP_PKTS]++;
+        cols.sf[s * SlotF.STRIDE + SlotF.RESP_IP_BYTES] += ipLen;
       }
     }
     if (isOrig && burst) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
     // Packets only move the inactivity deadline later, so the heap entry is re-armed lazily
     // (when it fires); only a new connection or a newly armed TCP timer needs an entry now.
-    const b = cols.bits[s];
+    const b = cols.si[s * SlotI.STRIDE + SlotI.BITS];
     if (arm || (b & BIT_TIMER_ARMED) !== 0) {
-      cols.bits[s] = b & ~BIT_TIMER_ARMED;
+      cols.si[s * SlotI.STRIDE + SlotI.BITS] = b & ~BIT_TIMER_ARMED;
       this.arm(conn);
     }
   }
@@ -493,7 +497,7 @@ export class FlowTable {
       const s = this.heapC[0];
       this.heapPop();
       // A freed slot's deadline is NaN: its entries are stale.
-      if (this.cols.heapDeadline[s] !== t) continue;
+      if (this.cols.sf[s * SlotF.STRIDE + SlotF.HEAP_DEADLINE] !== t) continue;
       const conn = this.view.bind(s);
       if (conn.removed) continue;
       conn.heapDeadline = Infinity;
@@ -551,13 +555,16 @@ export class FlowTable {
    * check, and only when the check fails sort again with a comparator.
    */
   private liveByStart(): number[] {
-    const { startSec, startUsec, serial, capacity } = this.cols;
+    const { su, si, sf, capacity } = this.cols;
+    const startSec = (s: number): number => su[s * SlotI.STRIDE + SlotI.START_SEC];
+    const startUsec = (s: number): number => si[s * SlotI.STRIDE + SlotI.START_USEC];
+    const serial = (s: number): number => sf[s * SlotF.STRIDE + SlotF.SERIAL];
     const idx = this.index;
     const keys = new Float64Array(this.indexCount);
     let n = 0;
     for (let i = 0; i < idx.length; i++) {
       const e = idx[i];
-      if (e !== 0) keys[n++] = serial[e - 1] * capacity + (e - 1);
+      if (e !== 0) keys[n++] = serial(e - 1) * capacity + (e - 1);
     }
     keys.sort();
     const all: number[] = new Array(n);
@@ -567,10 +574,10 @@ export class FlowTable {
       all[i] = s;
       if (i > 0) {
         const p = all[i - 1];
-        if (startSec[s] < startSec[p] || (startSec[s] === startSec[p] && startUsec[s] < startUsec[p])) ordered = false;
+        if (startSec(s) < startSec(p) || (startSec(s) === startSec(p) && startUsec(s) < startUsec(p))) ordered = false;
       }
     }
-    if (!ordered) all.sort((a, b) => startSec[a] - startSec[b] || startUsec[a] - startUsec[b] || serial[a] - serial[b]);
+    if (!ordered) all.sort((a, b) => startSec(a) - startSec(b) || startUsec(a) - startUsec(b) || serial(a) - serial(b));
     return all;
   }
 
@@ -686,15 +693,16 @@ export class FlowTable {
   private lookup(hash: number): number {
     const idx = this.index;
     const mask = this.indexMask;
-    const hashes = this.cols.hashes;
-    const keys = this.cols.keys;
+    const keys = this.cols.si;
     const w = this.words;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const e = idx[i];
       if (e === 0) return -1;
       const s = e - 1;
-      if (hashes[s] !== hash) continue;
-      const k = s * KEY_WORDS;
+      // The hash sits in the same cache line as the key and the per-packet state.
+      const r = s * SlotI.STRIDE;
+      if (keys[r + SlotI.HASH] !== hash) continue;
+      const k = r + SlotI.KEY;
       if (keys[k] === w[0] && keys[k + 1] === w[1] && keys[k + 2] === w[2] && keys[k + 3] === w[3]) {
         // Equal first words mean equal address lengths: an IPv4 key ends here.
         if (((w[0] >>> 16) & 0xff) === 4) return s;
@@ -727,11 +735,11 @@ export class FlowTable {
     const old = this.index;
     const idx = new Int32Array(size);
     const mask = size - 1;
-    const hashes = this.cols.hashes;
+    const si = this.cols.si;
     for (let j = 0; j < old.length; j++) {
       const e = old[j];
       if (e === 0) continue;
-      let i = hashes[e - 1] & mask;
+      let i = si[(e - 1) * SlotI.STRIDE + SlotI.HASH] & mask;
       while (idx[i] !== 0) i = (i + 1) & mask;
       idx[i] = e;
     }
@@ -743,7 +751,7 @@ export class FlowTable {
   private indexRemove(s: number, hash: number): void {
     const idx = this.index;
     const mask = this.indexMask;
-    const hashes = this.cols.hashes;
+    const si = this.cols.si;
     let i = hash & mask;
     while (idx[i] !== s + 1) i = (i + 1) & mask;
     let j = i;
@@ -751,7 +759,7 @@ export class FlowTable {
       j = (j + 1) & mask;
       const e = idx[j];
       if (e === 0) break;
-      const home = hashes[e - 1] & mask;
+      const home = si[(e - 1) * SlotI.STRIDE + SlotI.HASH] & mask;
       // Entry at j may move to the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
       idx[i] = e;
@@ -778,7 +786,7 @@ export class FlowTable {
     const conn = this.view.bind(slot);
     conn.init(this.words, hash, this.srcIsA, this.sidesEqual, sport, dport, this.ctx.sec, this.ctx.usec, timeout);
     if (transport === Transport.Tcp) conn.initTcp();
-    this.cols.serial[slot] = this.serial++;
+    this.cols.sf[slot * SlotF.STRIDE + SlotF.SERIAL] = this.serial++;
     conn.setVlans(meta.vlan, meta.innerVlan);
     conn.source = meta.fileIndex;
 
@@ -804,7 +812,7 @@ export class FlowTable {
     // The app analyzer is made on first use (Conn.app): most connections of a busy capture never
     // carry payload, and those then hold no analyzer, id object or strings while they live.
     if (this.appFactory !== undefined) {
-      this.cols.bits[slot] |= BIT_APP_PENDING | (transport === Transport.Tcp && !(meta.tcpFlags & SYN) ? BIT_APP_MIDSTREAM : 0);
+      this.cols.si[slot * SlotI.STRIDE + SlotI.BITS] |= BIT_APP_PENDING | (transport === Transport.Tcp && !(meta.tcpFlags & SYN) ? BIT_APP_MIDSTREAM : 0);
     }
 
     this.indexInsert(slot, hash);
@@ -835,7 +843,7 @@ export class FlowTable {
       const t = this.heapT[0];
       const s = this.heapC[0];
       this.heapPop();
-      if (this.cols.heapDeadline[s] !== t) continue;
+      if (this.cols.sf[s * SlotF.STRIDE + SlotF.HEAP_DEADLINE] !== t) continue;
       const c = this.view.bind(s);
       if (c.removed) continue;
       // Entries are re-armed lazily: one behind its connection's real deadline moves there first.

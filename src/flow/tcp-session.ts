@@ -14,7 +14,7 @@
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
 import { Conn, type FlowContext } from './connection.js';
-import { ScaledCounts, type Block, type FlowColumns } from './flow-columns.js';
+import { EpF, EpI, ScaledCounts, SlotF, SlotI, type Block, type FlowColumns } from './flow-columns.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -90,105 +90,105 @@ export class TcpEndpoint {
 
   /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
   get bits(): number {
-    return this.c.epBits[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.BITS];
   }
   set bits(v: number) {
-    this.c.epBits[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v;
   }
   /** `state` in bits 0-2 and `prevState` in bits 3-5 (TcpState values fit in 3 bits). */
   get states(): number {
-    return this.c.epStates[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.STATES];
   }
   set states(v: number) {
-    this.c.epStates[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = v;
   }
   /**
    * Sequence numbers are kept as signed 32-bit values (`| 0`); `>>> 0` reads them back as
    * unsigned. Relative sequence numbers (reassembly, FIN, history) are doubles.
    */
   get startSeq(): number {
-    return this.c.startSeq[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.START_SEQ];
   }
   set startSeq(v: number) {
-    this.c.startSeq[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.START_SEQ] = v;
   }
   get lastSeq(): number {
-    return this.c.lastSeq[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.LAST_SEQ];
   }
   set lastSeq(v: number) {
-    this.c.lastSeq[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.LAST_SEQ] = v;
   }
   get ackSeq(): number {
-    return this.c.ackSeq[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.ACK_SEQ];
   }
   set ackSeq(v: number) {
-    this.c.ackSeq[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.ACK_SEQ] = v;
   }
   get seqWraps(): number {
-    return this.c.seqWraps[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.SEQ_WRAPS];
   }
   set seqWraps(v: number) {
-    this.c.seqWraps[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.SEQ_WRAPS] = v;
   }
   get ackWraps(): number {
-    return this.c.ackWraps[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.ACK_WRAPS];
   }
   set ackWraps(v: number) {
-    this.c.ackWraps[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.ACK_WRAPS] = v;
   }
   get nBlocks(): number {
-    return this.c.nBlocks[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.N_BLOCKS];
   }
   set nBlocks(v: number) {
-    this.c.nBlocks[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.N_BLOCKS] = v;
   }
   get blockBytes(): number {
-    return this.c.blockBytes[this.e];
+    return this.c.ei[this.e * EpI.STRIDE + EpI.BLOCK_BYTES];
   }
   set blockBytes(v: number) {
-    this.c.blockBytes[this.e] = v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BLOCK_BYTES] = v;
   }
   get finSeq(): number {
-    return this.c.finSeq[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.FIN_SEQ];
   }
   set finSeq(v: number) {
-    this.c.finSeq[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.FIN_SEQ] = v;
   }
   get histLastSyn(): number {
-    return this.c.histLastSyn[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_SYN];
   }
   set histLastSyn(v: number) {
-    this.c.histLastSyn[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_SYN] = v;
   }
   get histLastFin(): number {
-    return this.c.histLastFin[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_FIN];
   }
   set histLastFin(v: number) {
-    this.c.histLastFin[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_FIN] = v;
   }
   get histLastRst(): number {
-    return this.c.histLastRst[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_RST];
   }
   set histLastRst(v: number) {
-    this.c.histLastRst[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_RST] = v;
   }
   get lastReassem(): number {
-    return this.c.lastReassem[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.LAST_REASSEM];
   }
   set lastReassem(v: number) {
-    this.c.lastReassem[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.LAST_REASSEM] = v;
   }
   get trimSeq(): number {
-    return this.c.trimSeq[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ];
   }
   set trimSeq(v: number) {
-    this.c.trimSeq[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ] = v;
   }
   get maxUpper(): number {
-    return this.c.maxUpper[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER];
   }
   set maxUpper(v: number) {
-    this.c.maxUpper[this.e] = v;
+    this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER] = v;
   }
   /** Gap, retransmission and zero-window counters, allocated on the first such event. */
   get scaledCounts(): ScaledCounts | null {
@@ -217,58 +217,58 @@ export class TcpEndpoint {
 
   /** This endpoint is the originator's (changes when the roles flip). */
   get isOrig(): boolean {
-    return (this.c.epBits[this.e] & EP_ORIG) !== 0;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0;
   }
   set isOrig(v: boolean) {
-    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_ORIG : this.c.epBits[this.e] & ~EP_ORIG;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_ORIG : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_ORIG;
   }
 
   /** ConnectionClosed ran for this endpoint. */
   get didClose(): boolean {
-    return (this.c.epBits[this.e] & EP_DID_CLOSE) !== 0;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_DID_CLOSE) !== 0;
   }
   set didClose(v: boolean) {
-    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_DID_CLOSE : this.c.epBits[this.e] & ~EP_DID_CLOSE;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_DID_CLOSE : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_DID_CLOSE;
   }
 
   /** Reassembly given up for this side (above_hole_data_without_any_acks). */
   get skipDeliveries(): boolean {
-    return (this.c.epBits[this.e] & EP_SKIP_DELIVERIES) !== 0;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0;
   }
   set skipDeliveries(v: boolean) {
-    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_SKIP_DELIVERIES : this.c.epBits[this.e] & ~EP_SKIP_DELIVERIES;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_SKIP_DELIVERIES : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_SKIP_DELIVERIES;
   }
 
   /** State of this endpoint (Zeek's TCP_Endpoint::state). */
   get state(): TcpState {
-    return (this.c.epStates[this.e] & 7) as TcpState;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & 7) as TcpState;
   }
   set state(v: TcpState) {
-    this.c.epStates[this.e] = (this.c.epStates[this.e] & ~7) | v;
+    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & ~7) | v;
   }
 
   /** State before the last change (Zeek's prev_state). */
   get prevState(): TcpState {
-    return ((this.c.epStates[this.e] >> 3) & 7) as TcpState;
+    return ((this.c.ei[this.e * EpI.STRIDE + EpI.STATES] >> 3) & 7) as TcpState;
   }
   set prevState(v: TcpState) {
-    this.c.epStates[this.e] = (this.c.epStates[this.e] & ~(7 << 3)) | (v << 3);
+    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & ~(7 << 3)) | (v << 3);
   }
 
   /** A FIN was seen from this side (Zeek's FIN_cnt > 0; only that is ever asked). */
   get finSeen(): boolean {
-    return (this.c.epBits[this.e] & EP_FIN_SEEN) !== 0;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_FIN_SEEN) !== 0;
   }
   set finSeen(v: boolean) {
-    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_FIN_SEEN : this.c.epBits[this.e] & ~EP_FIN_SEEN;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_FIN_SEEN : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_FIN_SEEN;
   }
 
   /** End of this side's stream seen (TCP_Reassembler::CheckEOF). */
   get didEof(): boolean {
-    return (this.c.epBits[this.e] & EP_DID_EOF) !== 0;
+    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_DID_EOF) !== 0;
   }
   set didEof(v: boolean) {
-    this.c.epBits[this.e] = v ? this.c.epBits[this.e] | EP_DID_EOF : this.c.epBits[this.e] & ~EP_DID_EOF;
+    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_DID_EOF : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_DID_EOF;
   }
 
 
@@ -277,27 +277,27 @@ export class TcpEndpoint {
   ackFull(): number {
     const c = this.c;
     const e = this.e;
-    return c.ackWraps[e] * TWO32 + (c.ackSeq[e] >>> 0);
+    return c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0);
   }
 
   lastFull(): number {
     const c = this.c;
     const e = this.e;
-    return c.seqWraps[e] * TWO32 + (c.lastSeq[e] >>> 0);
+    return c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] >>> 0);
   }
 
   updateLastSeq(seq: number): void {
     const c = this.c;
     const e = this.e;
-    if (seq >>> 0 < c.lastSeq[e] >>> 0) c.seqWraps[e]++;
-    c.lastSeq[e] = seq;
+    if (seq >>> 0 < c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] >>> 0) c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS]++;
+    c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] = seq;
   }
 
   updateAckSeq(seq: number): void {
     const c = this.c;
     const e = this.e;
-    if (seq >>> 0 < c.ackSeq[e] >>> 0) c.ackWraps[e]++;
-    c.ackSeq[e] = seq;
+    if (seq >>> 0 < c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0) c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS]++;
+    c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] = seq;
   }
 
   /** None of this endpoint's data has been acknowledged (one octet allowed for the SYN). */
@@ -327,7 +327,7 @@ export class TcpEndpoint {
   }
 
   hasBlocks(): boolean {
-    return this.c.maxUpper[this.e] > this.c.trimSeq[this.e];
+    return this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER] > this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ];
   }
 }
 
@@ -376,68 +376,68 @@ export class TcpSession extends Conn {
 
   /** The originator's endpoint (side 1 once the roles flipped). */
   get orig(): TcpEndpoint {
-    return (this.c.bits[this.i] & BIT_FLIPPED) !== 0 ? this.epB : this.epA;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_FLIPPED) !== 0 ? this.epB : this.epA;
   }
   /** The responder's endpoint. */
   get resp(): TcpEndpoint {
-    return (this.c.bits[this.i] & BIT_FLIPPED) !== 0 ? this.epA : this.epB;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_FLIPPED) !== 0 ? this.epA : this.epB;
   }
 
   /** Analyzer timers (absolute times, Infinity when not armed). */
   get attemptAt(): number {
-    return this.c.attemptAt[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.ATTEMPT_AT];
   }
   set attemptAt(v: number) {
-    this.c.attemptAt[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.ATTEMPT_AT] = v;
   }
   get expireAt(): number {
-    return this.c.expireAt[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.EXPIRE_AT];
   }
   set expireAt(v: number) {
-    this.c.expireAt[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.EXPIRE_AT] = v;
   }
   get deleteAt(): number {
-    return this.c.deleteAt[this.i];
+    return this.c.sf[this.i * SlotF.STRIDE + SlotF.DELETE_AT];
   }
   set deleteAt(v: number) {
-    this.c.deleteAt[this.i] = v;
+    this.c.sf[this.i * SlotF.STRIDE + SlotF.DELETE_AT] = v;
   }
 
   /** Zeek's is_active: cleared once the connection finished or was rejected. */
   get isActive(): boolean {
-    return (this.c.bits[this.i] & BIT_ACTIVE) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_ACTIVE) !== 0;
   }
   set isActive(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_ACTIVE : this.c.bits[this.i] & ~BIT_ACTIVE;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_ACTIVE : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_ACTIVE;
   }
   /** The connection did not start with a proper handshake (Zeek's is_partial). */
   get isPartial(): boolean {
-    return (this.c.bits[this.i] & BIT_PARTIAL) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_PARTIAL) !== 0;
   }
   set isPartial(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_PARTIAL : this.c.bits[this.i] & ~BIT_PARTIAL;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_PARTIAL : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_PARTIAL;
   }
   /** A close waits for data still pending reassembly. */
   get closeDeferred(): boolean {
-    return (this.c.bits[this.i] & BIT_CLOSE_DEFERRED) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_CLOSE_DEFERRED) !== 0;
   }
   set closeDeferred(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_CLOSE_DEFERRED : this.c.bits[this.i] & ~BIT_CLOSE_DEFERRED;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_CLOSE_DEFERRED : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_CLOSE_DEFERRED;
   }
   /** The deferred close is a normal finish (connection_finished). */
   get deferredGenEvent(): boolean {
-    return (this.c.bits[this.i] & BIT_DEFERRED_GEN_EVENT) !== 0;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_DEFERRED_GEN_EVENT) !== 0;
   }
   set deferredGenEvent(v: boolean) {
-    this.c.bits[this.i] = v ? this.c.bits[this.i] | BIT_DEFERRED_GEN_EVENT : this.c.bits[this.i] & ~BIT_DEFERRED_GEN_EVENT;
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_DEFERRED_GEN_EVENT : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_DEFERRED_GEN_EVENT;
   }
 
   /** Which sides sent a packet while the PIA looked at the start (ORIG_SEEN | RESP_SEEN). */
   get firstPacketSeen(): number {
-    return (this.c.bits[this.i] >> FIRST_SEEN_SHIFT) & 3;
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] >> FIRST_SEEN_SHIFT) & 3;
   }
   set firstPacketSeen(v: number) {
-    this.c.bits[this.i] = (this.c.bits[this.i] & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
+    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~(3 << FIRST_SEEN_SHIFT)) | ((v & 3) << FIRST_SEEN_SHIFT);
   }
 
   override get tcp(): TcpSession | null {
@@ -509,7 +509,7 @@ export class TcpSession extends Conn {
     const endpoint = isOrig ? this.orig : this.resp;
     const peer = endpoint.peer;
 
-    this.setPartialStatus(flags, (this.c.epBits[endpoint.e] & EP_ORIG) !== 0);
+    this.setPartialStatus(flags, (this.c.ei[endpoint.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0);
     let segLen = len;
     if (flags & SYN) segLen++;
     if (flags & FIN) segLen++;
@@ -522,7 +522,7 @@ export class TcpSession extends Conn {
     const c = this.c;
     const e = endpoint.e;
     const pe = peer.e;
-    let relSeq = this.relativeSeq(endpoint, baseSeq, c.lastSeq[e], c.seqWraps[e]);
+    let relSeq = this.relativeSeq(endpoint, baseSeq, c.ei[e * EpI.STRIDE + EpI.LAST_SEQ], c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS]);
     if (relSeq < 0) {
       underflow = true;
     }
@@ -533,9 +533,9 @@ export class TcpSession extends Conn {
       this.scaled(endpoint, 'W', 2);
     }
 
-    if ((c.epBits[e] & c.epBits[pe] & EP_DID_CLOSE) === 0) {
-      c.lastSec[this.i] = this.ctx.sec;
-      c.lastUsec[this.i] = this.ctx.usec;
+    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & c.ei[pe * EpI.STRIDE + EpI.BITS] & EP_DID_CLOSE) === 0) {
+      c.su[this.i * SlotI.STRIDE + SlotI.LAST_SEC] = this.ctx.sec;
+      c.si[this.i * SlotI.STRIDE + SlotI.LAST_USEC] = this.ctx.usec;
     }
 
     if (flags & FIN) {
@@ -545,17 +545,17 @@ export class TcpSession extends Conn {
 
     let relAck = 0;
     if (flags & ACK) {
-      if ((c.epStates[pe] & 7) === TcpState.Inactive) {
+      if ((c.ei[pe * EpI.STRIDE + EpI.STATES] & 7) === TcpState.Inactive) {
         relAck = 1;
         peer.startSeq = (ackSeq - 1) | 0;
         peer.ackSeq = peer.startSeq;
         peer.lastSeq = peer.startSeq;
       } else {
-        relAck = this.relativeSeq(peer, ackSeq, c.ackSeq[pe], c.ackWraps[pe]);
+        relAck = this.relativeSeq(peer, ackSeq, c.ei[pe * EpI.STRIDE + EpI.ACK_SEQ], c.ei[pe * EpI.STRIDE + EpI.ACK_WRAPS]);
         if (relAck < 0) {
           relAck = 0;
         } else if (!(flags & RST)) {
-          const deltaAck = seqDelta(ackSeq, c.ackSeq[pe]);
+          const deltaAck = seqDelta(ackSeq, c.ei[pe * EpI.STRIDE + EpI.ACK_SEQ]);
           if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
             // a broken ack rather than a large connection landing on 0
           } else if (deltaAck > 0) {
@@ -585,7 +585,7 @@ export class TcpSession extends Conn {
     }
     this.checkEof(endpoint);
     if (doClose) this.connectionClosed(endpoint, peer, genEvent);
-    return (this.c.epBits[endpoint.e] & EP_ORIG) !== 0;
+    return (this.c.ei[endpoint.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0;
   }
 
   private setPartialStatus(flags: number, isOrig: boolean): void {
@@ -597,7 +597,7 @@ export class TcpSession extends Conn {
   }
 
   private initEndpoint(ep: TcpEndpoint, flags: number, firstSeq: number, lastSeq: number): void {
-    switch ((this.c.epStates[ep.e] & 7) as TcpState) {
+    switch ((this.c.ei[ep.e * EpI.STRIDE + EpI.STATES] & 7) as TcpState) {
       case TcpState.Inactive:
         if (flags & SYN) {
           ep.ackSeq = firstSeq;
@@ -646,7 +646,7 @@ export class TcpSession extends Conn {
     } else if (delta > 0) {
       if (cur >>> 0 < last >>> 0) wraps++;
     }
-    const start = this.c.startSeq[ep.e];
+    const start = this.c.ei[ep.e * EpI.STRIDE + EpI.START_SEQ];
     if (wraps === 0) {
       delta = seqDelta(cur, start);
       return delta;
@@ -691,7 +691,7 @@ export class TcpSession extends Conn {
       conn.historyIsH = false;
       this.firstPacketSeen |= ORIG_SEEN;
     }
-    if ((this.c.epBits[ep.e] & EP_ORIG) === 0) {
+    if ((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) === 0) {
       mask <<= 16;
       if ((conn.histSeen & mask) !== 0) return true; // seen: no need for the lower-case letter
       code = LOWER[code] ?? code.toLowerCase();
@@ -700,7 +700,7 @@ export class TcpSession extends Conn {
   }
 
   private epAddHistory(ep: TcpEndpoint, code: string): void {
-    this.addHistory((this.c.epBits[ep.e] & EP_ORIG) !== 0 ? code : (LOWER[code] ?? code.toLowerCase()));
+    this.addHistory((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0 ? code : (LOWER[code] ?? code.toLowerCase()));
   }
 
   /**
@@ -727,7 +727,7 @@ export class TcpSession extends Conn {
       thresh = sc.win0Thresh;
     }
     if (cnt === thresh) {
-      this.addHistory((this.c.epBits[ep.e] & EP_ORIG) !== 0 ? letter : (LOWER[letter] ?? letter.toLowerCase()));
+      this.addHistory((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0 ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
         if (kind === 0) sc.gapCnt = 0;
@@ -947,11 +947,11 @@ export class TcpSession extends Conn {
       this.missedBytes += len;
     }
     const app = this.app;
-    if (app !== null && len > 0 && !this.appDone) app.gap((this.c.epBits[ep.e] & EP_ORIG) !== 0, len);
+    if (app !== null && len > 0 && !this.appDone) app.gap((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, len);
   }
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
-    if (len > 0) this.appPayload((this.c.epBits[ep.e] & EP_ORIG) !== 0, buf, off, len, this.ctx.ts);
+    if (len > 0) this.appPayload((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, buf, off, len, this.ctx.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
@@ -965,7 +965,7 @@ export class TcpSession extends Conn {
         const skip = ep.lastReassem - b.seq;
         const n = b.upper - ep.lastReassem;
         if (b.data) this.deliver(ep, b.data, skip, n);
-        else if (this.app !== null && !this.appDone) this.app.gap((this.c.epBits[ep.e] & EP_ORIG) !== 0, n);
+        else if (this.app !== null && !this.appDone) this.app.gap((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, n);
         ep.lastReassem = b.upper;
       }
     }
@@ -977,9 +977,9 @@ export class TcpSession extends Conn {
     // Per data packet: the columns are read directly (see TcpEndpoint.ackFull).
     const c = this.c;
     const e = ep.e;
-    if ((c.epBits[e] & EP_SKIP_DELIVERIES) !== 0) return;
+    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0) return;
     let upper = seq + len;
-    const ack = c.ackWraps[e] * TWO32 + (c.ackSeq[e] >>> 0) - (c.startSeq[e] >>> 0);
+    const ack = c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0) - (c.ei[e * EpI.STRIDE + EpI.START_SEQ] >>> 0);
     if (seq < ack) {
       if (upper <= ack) return; // already delivered and acked
       const d = ack - seq;
@@ -987,7 +987,7 @@ export class TcpSession extends Conn {
       off += d;
       len -= d;
     }
-    const trim = c.trimSeq[e];
+    const trim = c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ];
     if (upper <= trim) return;
     if (seq < trim) {
       const d = trim - seq;
@@ -996,12 +996,12 @@ export class TcpSession extends Conn {
       len -= d;
     }
     upper = seq + len;
-    if (upper > c.maxUpper[e]) c.maxUpper[e] = upper;
-    const last = c.lastReassem[e];
+    if (upper > c.ef[e * EpF.STRIDE + EpF.MAX_UPPER]) c.ef[e * EpF.STRIDE + EpF.MAX_UPPER] = upper;
+    const last = c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM];
     if (seq <= last) {
       if (upper > last) {
         const skip = last - seq;
-        c.lastReassem[e] = upper;
+        c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM] = upper;
         this.deliver(ep, buf, off + skip, len - skip);
         this.drainBlocks(ep);
         if (ep.noDataAcked() && ep.size() > TCP_MAX_INITIAL_WINDOW && ep.lastReassem > ep.trimSeq) {
@@ -1012,7 +1012,7 @@ export class TcpSession extends Conn {
     } else {
       this.insertBlock(ep, seq, upper, buf, off);
     }
-    if (c.nBlocks[e] > 0 && ep.noDataAcked() && c.maxUpper[e] - c.lastReassem[e] > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
+    if (c.ei[e * EpI.STRIDE + EpI.N_BLOCKS] > 0 && ep.noDataAcked() && c.ef[e * EpF.STRIDE + EpF.MAX_UPPER] - c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM] > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side, and says so (a weird).
       this.ctx.onCap('above_hole_data_without_any_acks');
       ep.blocks = null;
@@ -1061,13 +1061,13 @@ export class TcpSession extends Conn {
     // Per packet with an ACK: the columns are read directly (see TcpEndpoint.ackFull).
     const c = this.c;
     const e = ep.e;
-    if ((c.epBits[e] & EP_FIN_SEEN) !== 0 && seq >= c.finSeq[e]) seq = c.finSeq[e] - 1;
-    if (seq <= c.trimSeq[e]) return;
+    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & EP_FIN_SEEN) !== 0 && seq >= c.ef[e * EpF.STRIDE + EpF.FIN_SEQ]) seq = c.ef[e * EpF.STRIDE + EpF.FIN_SEQ] - 1;
+    if (seq <= c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ]) return;
     // Reassembler::TrimToSeq -> DataBlockList::Trim
-    if (seq > c.lastReassem[e]) this.undelivered(ep, seq);
-    if (seq > c.trimSeq[e]) c.trimSeq[e] = seq;
+    if (seq > c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM]) this.undelivered(ep, seq);
+    if (seq > c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ]) c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ] = seq;
     // Blocks entirely below the trim point are dropped.
-    if (c.nBlocks[e] > 0) {
+    if (c.ei[e * EpI.STRIDE + EpI.N_BLOCKS] > 0) {
       const blocks = ep.blocks!;
       while (blocks.length > 0 && blocks[0].upper <= seq) {
         const b = blocks.shift()!;
@@ -1145,9 +1145,9 @@ export class TcpSession extends Conn {
   nextTimer(): number {
     const c = this.c;
     const s = this.i;
-    let t = c.deleteAt[s];
-    if (c.attemptAt[s] < t) t = c.attemptAt[s];
-    if (c.expireAt[s] < t) t = c.expireAt[s];
+    let t = c.sf[s * SlotF.STRIDE + SlotF.DELETE_AT];
+    if (c.sf[s * SlotF.STRIDE + SlotF.ATTEMPT_AT] < t) t = c.sf[s * SlotF.STRIDE + SlotF.ATTEMPT_AT];
+    if (c.sf[s * SlotF.STRIDE + SlotF.EXPIRE_AT] < t) t = c.sf[s * SlotF.STRIDE + SlotF.EXPIRE_AT];
     return t;
   }
 }
