@@ -151,6 +151,43 @@ export function shardOfAddress(addr: string, n: number): number {
   return (h >>> 0) % n;
 }
 
+/**
+ * shardOfAddress of the address text in bytes [s, e) (one byte per character, as Zeek's reader
+ * makes an address string: latin1), without building the string: a raw TSV line can be
+ * routed by its `id.orig_h` column to the shard its parsed record will belong to.
+ */
+export function shardOfAddressBytes(buf: Uint8Array, s: number, e: number, n: number): number {
+  if (n <= 1) return 0;
+  // dottedQuad over bytes.
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  let quad = true;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c >= 0x30 && c <= 0x39) {
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3 || part > 255) {
+        quad = false;
+        break;
+      }
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      quad = false;
+      break;
+    }
+  }
+  if (quad && dots === 3 && digits > 0) return ipv4ShardHash(v * 256 + part) % n;
+  let h = 0x811c9dc5 | 0;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return (h >>> 0) % n;
+}
+
 /** Shard of a conn record among n (see detectionShardKey). */
 export function shardOfConn(r: ConnRecord, n: number, isInternal: (ip: string) => boolean): number {
   return shardOfAddress(detectionShardKey(r, isInternal), n);

@@ -63,6 +63,8 @@ export interface WorkerInit {
   captures?: boolean;
   /** Sharded mode: send this shard's conn records to the main thread (it has a conn consumer). */
   forwardConns?: boolean;
+  /** With forwardConns: also those of captures (default true; false when a run is read again). */
+  captureConns?: boolean;
 }
 
 const port = parentPort;
@@ -78,7 +80,9 @@ const cap$ = init.mode === 'capture' || (init.mode === 'sharded' && init.capture
       ...(await import('../ingest/decode/packet-decoder.js')),
     }
   : null;
-const zeek$ = init.mode === 'zeek' || init.mode === 'sharded' ? await import('../ingest/zeek/reader.js') : null;
+const zeek$ = init.mode === 'zeek' || init.mode === 'sharded'
+  ? { ...(await import('../ingest/zeek/reader.js')), ...(await import('./zeek-line-filter.js')) }
+  : null;
 const det$ = init.mode === 'sharded'
   ? { ...(await import('../detect/engine.js')), ...(await import('../detect/shard.js')), ...(await import('../detect/config.js')) }
   : null;
@@ -284,6 +288,7 @@ function readZeekFileFor(
   m: Extract<ToWorker, { type: 'zeek-file' | 'shard-zeek-file' }>,
   sink: RecordSink,
   anomalies: AnomalyCounter,
+  lineFilter?: import('./zeek-line-filter.js').ShardLineFilter,
 ): Promise<ZeekFileStats> {
   if (!zeek$) throw new Error('Zeek work sent to a capture worker');
   return zeek$.readZeekFile(m.file, sink, {
@@ -291,6 +296,7 @@ function readZeekFileFor(
     sourceIndexOf: () => m.source,
     maxBadLinesInARow: m.maxBadLinesInARow,
     maxBadShare: m.maxBadShare,
+    lineFilter,
   });
 }
 
@@ -332,6 +338,11 @@ interface ShardState {
   /** Conn records for the main thread (forwardConns only). */
   conns: ConnRecord[];
   peers: (MessagePort | null)[];
+  isInternal: (ip: string) => boolean;
+  /** Conn records go to the main thread now (forwardConns, per input). */
+  forwarding: boolean;
+  /** The Zeek file being read (tags forwarded conn records), or undefined. */
+  fileNo: number | undefined;
   peerEnds: number;
   peersDone: Promise<void>;
   endPeers: () => void;
@@ -360,7 +371,7 @@ function shardState(): ShardState | null {
   const outbox: RecordBatch[] = Array.from({ length: n }, () => newBatch());
   const conns: ConnRecord[] = [];
   const toEngine = (r: ConnRecord): void => {
-    if (forward) {
+    if (st.forwarding) {
       conns.push(r);
       if (conns.length >= init.partRecords) flushConns();
     }
@@ -381,6 +392,9 @@ function shardState(): ShardState | null {
     outbox,
     conns,
     peers: [],
+    isInternal,
+    forwarding: forward && init.captureConns !== false,
+    fileNo: undefined,
     peerEnds: 0,
     peersDone,
     endPeers,
@@ -435,7 +449,7 @@ function flushRouted(): void {
 function flushConns(): void {
   const s = det!;
   if (s.conns.length === 0) return;
-  send({ type: 'conns', recs: s.conns.splice(0) });
+  send({ type: 'conns', recs: s.conns.splice(0), fileNo: s.fileNo });
 }
 
 function onPeers(ports: (MessagePort | null)[]): void {
@@ -461,23 +475,88 @@ function onPeers(ports: (MessagePort | null)[]): void {
 
 async function onShardZeekFile(m: Extract<ToWorker, { type: 'shard-zeek-file' }>): Promise<void> {
   const s = det!;
-  // Every worker reads every line: only the reporting one sends the accounting, so the
-  // reader's anomalies (identical in every worker) are counted once.
+  // Without split, every worker reads every line: only the reporting one sends the
+  // accounting, so the reader's anomalies (identical in every worker) are counted once.
   const anomalies = new AnomalyCounter();
   if (!zeek$) throw new Error('Zeek work sent to a capture worker');
   const byKind: [number, number, number, number] = [0, 0, 0, 0];
   const keep = s.keep;
-  const sink: RecordSink = m.report
-    ? {
-        conn: (r) => (byKind[0]++, keep.conn(r)),
-        dns: (r) => (byKind[1]++, keep.dns(r)),
-        http: (r) => (byKind[2]++, keep.http(r)),
-        ssl: (r) => (byKind[3]++, keep.ssl(r)),
-      }
-    : keep;
-  const st = await readZeekFileFor(m, sink, anomalies);
-  if (!m.report) return;
-  sendZeekDone(m.fileNo, st, anomalies, byKind);
+  s.forwarding = init.forwardConns === true && m.forward;
+  s.fileNo = m.fileNo;
+  if (!m.split) {
+    const sink: RecordSink = m.report
+      ? {
+          conn: (r) => (byKind[0]++, keep.conn(r)),
+          dns: (r) => (byKind[1]++, keep.dns(r)),
+          http: (r) => (byKind[2]++, keep.http(r)),
+          ssl: (r) => (byKind[3]++, keep.ssl(r)),
+        }
+      : keep;
+    const st = await readZeekFileFor(m, sink, anomalies);
+    flushFileConns();
+    if (!m.report) return;
+    sendZeekDone(m.fileNo, st, anomalies, byKind);
+    return;
+  }
+  // Split: this worker parses only its own TSV data lines (the filter's key is the record's
+  // shard key), and checks that each record it parsed is its own; lines every worker reads
+  // (JSON logs) are kept by their record's key as above. Every worker reports.
+  const d = det$!;
+  const n = s.n;
+  const self = s.self;
+  const isInternal = s.isInternal;
+  const filter = new zeek$.ShardLineFilter(self, n, isInternal);
+  const own: [number, number, number, number] = [0, 0, 0, 0];
+  let mismatch = 0;
+  const engine = s.engine;
+  const toEngine = s.own.conn;
+  const sink: RecordSink = {
+    conn: (r) => {
+      if (!filter.fromLine) return void (byKind[0]++, keep.conn(r));
+      if (d.shardOfAddress(d.detectionShardKey(r, isInternal), n) !== self) return void mismatch++;
+      own[0]++;
+      toEngine(r);
+    },
+    dns: (r) => {
+      if (!filter.fromLine) return void (byKind[1]++, keep.dns(r));
+      if (d.shardOfAddress(r.origH, n) !== self) return void mismatch++;
+      own[1]++;
+      engine.dns(r);
+    },
+    http: (r) => {
+      if (!filter.fromLine) return void (byKind[2]++, keep.http(r));
+      if (d.shardOfAddress(r.origH, n) !== self) return void mismatch++;
+      own[2]++;
+      engine.http(r);
+    },
+    ssl: (r) => {
+      if (!filter.fromLine) return void (byKind[3]++, keep.ssl(r));
+      if (d.shardOfAddress(r.origH, n) !== self) return void mismatch++;
+      own[3]++;
+      engine.ssl(r);
+    },
+  };
+  const st = await readZeekFileFor(m, sink, anomalies, filter);
+  flushFileConns();
+  const { truncated, abandoned, ...plain } = st;
+  send({
+    type: 'zeek-done',
+    fileNo: m.fileNo,
+    stats: plain as unknown as Record<string, unknown>,
+    truncated: dumpError(truncated),
+    abandoned: dumpError(abandoned),
+    anomalies: dumpAnomalies(anomalies),
+    byKind,
+    split: { kept: filter.kept, refused: filter.refused, mismatch, own },
+  });
+}
+
+/** The conn records of the file just read go out tagged with it (before its zeek-done). */
+function flushFileConns(): void {
+  const s = det!;
+  if (s.forwarding) flushConns();
+  s.forwarding = false;
+  s.fileNo = undefined;
 }
 
 function onShardStep(m: Extract<ToWorker, { type: 'shard-aggregates' | 'shard-globals' | 'shard-finish' }>): void {

@@ -107,6 +107,17 @@ export interface DecodeCounts {
   nonIpOther: number;
 }
 
+/** What one worker did with a file read split (`shard-zeek-file` with `split`). */
+export interface SplitReport {
+  /** TSV data lines it parsed, and left to the others. */
+  kept: number;
+  refused: number;
+  /** Records of parsed lines that belonged to another shard (0 unless the line key is wrong). */
+  mismatch: number;
+  /** Records of its parsed lines by kind (the lines read by every worker are counted in byKind). */
+  own: [number, number, number, number];
+}
+
 // ---- main -> worker ----
 export type ToWorker =
   /**
@@ -119,8 +130,23 @@ export type ToWorker =
   | { type: 'end-file'; fileIndex: number }
   | { type: 'finish'; lastFileName: string; clock: number }
   | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
-  /** Sharded detection: every worker reads the file, keeps its own sources' records; `report`: send the file's accounting. */
-  | { type: 'shard-zeek-file'; fileNo: number; file: string; source: number; report: boolean; maxBadLinesInARow?: number; maxBadShare?: number }
+  /**
+   * Sharded detection: every worker reads the file and keeps its own sources' records;
+   * `report`: send the file's accounting. `split`: parse only this shard's TSV data lines
+   * (ShardLineFilter), and every worker reports (the main thread checks and merges).
+   * `forward`: send this file's conn records to the main thread (forwardConns).
+   */
+  | {
+      type: 'shard-zeek-file';
+      fileNo: number;
+      file: string;
+      source: number;
+      report: boolean;
+      split: boolean;
+      forward: boolean;
+      maxBadLinesInARow?: number;
+      maxBadShare?: number;
+    }
   /** Sharded detection: a port to every other worker (null for itself), for records of their sources. */
   | { type: 'peers'; ports: (MessagePort | null)[] }
   | { type: 'shard-aggregates' }
@@ -145,9 +171,11 @@ export type FromWorker =
       anomalies: AnomalyDump;
       /** Sharded mode: records of the file by kind [conn, dns, http, ssl] (the reader's sink counts them). */
       byKind?: [number, number, number, number];
+      /** Split reading: this worker's share of the TSV data lines (see ShardLineFilter). */
+      split?: SplitReport;
     }
   /** Sharded detection with a conn consumer in the main thread: this shard's conn records. */
-  | { type: 'conns'; recs: ConnRecord[] }
+  | { type: 'conns'; recs: ConnRecord[]; fileNo?: number }
   | { type: 'shard-aggregates'; aggregates: ShardAggregates }
   | { type: 'shard-keyhosts'; keyHosts: CountList }
   | { type: 'shard-findings'; findings: Finding[]; stats: DetectionStats; anomalies: AnomalyDump }

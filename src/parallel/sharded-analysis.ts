@@ -22,7 +22,7 @@
  * the engine's findings do not depend on (test/parallel/record-order.test.ts).
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { AnomalyCounter } from '../core/anomaly.js';
+import { AnomalyCounter } from '../core/anomaly.js';
 import type { Finding } from '../core/finding.js';
 import type { ConnRecord, RecordSink } from '../core/records.js';
 import type { DetectConfig } from '../detect/config.js';
@@ -32,7 +32,7 @@ import { mergeAggregates, mergeShardFindings, mergeShardStats, sumCounts, type C
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
-import type { FromWorker } from './protocol.js';
+import type { AnomalyDump, FromWorker } from './protocol.js';
 import { DEFAULT_INTERNAL_NETWORKS } from '../detect/cidr.js';
 import { internalV4Ranges } from './shard.js';
 import { mergeAnomalies, WorkerPool } from './worker-pool.js';
@@ -54,6 +54,11 @@ export interface ShardedAnalysisOptions {
   /** Zeek log files and directories, in the order given (not `-`: standard input runs in one thread). */
   zeekInputs: string[];
   zeek?: Omit<ZeekReadOptions, 'anomalies' | 'stdin'>;
+  /**
+   * Each worker parses only its own sources' TSV lines of every Zeek file (default true);
+   * false: every worker parses every line and drops the other shards' records.
+   */
+  splitZeek?: boolean;
 }
 
 export interface ShardedAnalysisResult {
@@ -61,6 +66,25 @@ export interface ShardedAnalysisResult {
   detection: DetectionStats;
   capture: ParallelCaptureResult | null;
   zeek: ZeekReadStats | null;
+  /** Why the run was read a second time without split Zeek reading (SplitFallback), or null. */
+  readAgain: string | null;
+}
+
+/**
+ * Raised by a split Zeek reading whose outcome cannot be merged exactly (a bad or short line,
+ * an anomaly, a truncated or abandoned file, or a record whose line key was not its own):
+ * the run is read again without split, from the start.
+ */
+class SplitFallback extends Error {
+  constructor(readonly fileNo: number, why: string) {
+    super(`split reading of Zeek file ${fileNo} not exact: ${why}`);
+  }
+}
+
+/** What a second attempt must not do again: the first attempt did it already. */
+interface Replay {
+  /** Zeek files the first attempt merged and reported (their accounting, anomalies and conns). */
+  zeekFilesDone: number;
 }
 
 /**
@@ -69,18 +93,45 @@ export interface ShardedAnalysisResult {
  *   conditions: no cap hit)
  */
 export async function analyzeSharded(opts: ShardedAnalysisOptions): Promise<ShardedAnalysisResult> {
-  const n = Math.max(1, opts.workers);
-  const anomalies = opts.anomalies;
   // Fail on a bad configuration here, with the caller's stack, not in n workers.
   const maxFindings = normalizeDetectConfig(opts.detect).caps.maxFindingsPerDetector;
+  try {
+    return await attempt(opts, maxFindings, opts.splitZeek !== false, null);
+  } catch (e) {
+    if (!(e instanceof SplitFallback)) throw e;
+    // Everything is read again, each worker parsing every Zeek line as before split reading;
+    // what the first attempt already reported (captures, the Zeek files before this one) is
+    // not reported twice.
+    const r = await attempt(opts, maxFindings, false, { zeekFilesDone: e.fileNo });
+    r.readAgain = e.message;
+    return r;
+  }
+}
+
+async function attempt(opts: ShardedAnalysisOptions, maxFindings: number, split: boolean, replay: Replay | null): Promise<ShardedAnalysisResult> {
+  const n = Math.max(1, opts.workers);
+  const anomalies = opts.anomalies;
   const pool = new WorkerPool(n, 'sharded', () => {}, {
     shards: n,
     detect: opts.detect,
     captures: opts.captures.length > 0,
     forwardConns: opts.onConn !== undefined,
+    captureConns: replay === null,
   });
   const onConn = opts.onConn;
-  if (onConn) pool.onConns = (recs) => { for (const r of recs) onConn(r); };
+  // Split reading holds a file's conn records until the file is merged (test hook only).
+  const held = new Map<number, ConnRecord[][]>();
+  if (onConn) {
+    pool.onConns = (recs, fileNo) => {
+      if (split && fileNo !== undefined) {
+        let h = held.get(fileNo);
+        if (!h) held.set(fileNo, (h = []));
+        h.push(recs);
+        return;
+      }
+      for (const r of recs) onConn(r);
+    };
+  }
   let capture: ParallelCaptureResult | null = null;
   let zeek: ZeekReadStats | null = null;
   try {
@@ -94,11 +145,13 @@ export async function analyzeSharded(opts: ShardedAnalysisOptions): Promise<Shar
       // read from the IP header), and fragment ticks keep every worker's reassembler expiring
       // at the same packet times (capture-parallel.ts).
       const internalV4 = internalV4Ranges(opts.detect?.internalNetworks ?? DEFAULT_INTERNAL_NETWORKS);
-      capture = await analyzeCapturesParallel(opts.captures, none, { ...opts.capture, anomalies, workers: n, pool, internalV4 });
+      const capOpts = replay ? { signal: opts.capture?.signal } : opts.capture;
+      const capAnomalies = replay ? new AnomalyCounter() : anomalies;
+      capture = await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
     }
-    if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts);
+    if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts, split, replay, held);
     const merged = await mergeSteps(pool, n, maxFindings, anomalies);
-    return { findings: merged.findings, detection: merged.detection, capture, zeek };
+    return { findings: merged.findings, detection: merged.detection, capture, zeek, readAgain: null };
   } finally {
     await pool.close();
   }
@@ -137,51 +190,142 @@ function collector(pool: WorkerPool): { next: () => Promise<{ i: number; m: From
   };
 }
 
+/** Skipped-line reasons that come from lines every worker reads alike (never a parsed data line). */
+const SHARED_SKIPS = new Set(['empty_line', 'other_log']);
+
 /**
  * Zeek logs: the files listed as readZeekLogs lists them; each goes to every worker, each
- * keeps its own sources' records. Worker 0 reports each file's accounting, in file order.
+ * keeps its own sources' records. Without split, worker 0 reports each file's accounting; with
+ * split, every worker parses only its own TSV data lines and reports, and the file's
+ * accounting is worker 0's plus the others' lines and records (mergeSplitFile). Files are
+ * reported in file order.
  */
-async function readZeekSharded(pool: WorkerPool, n: number, opts: ShardedAnalysisOptions): Promise<ZeekReadStats> {
+async function readZeekSharded(
+  pool: WorkerPool,
+  n: number,
+  opts: ShardedAnalysisOptions,
+  split: boolean,
+  replay: Replay | null,
+  held: Map<number, ConnRecord[][]>,
+): Promise<ZeekReadStats> {
   const out = emptyZeekReadStats();
   const budget = { left: MAX_DIRECTORY_FILES };
   const files: string[] = [];
+  const listAnomalies = replay ? new AnomalyCounter() : opts.anomalies;
   for (const input of opts.zeekInputs) {
-    if (await isDirectory(input)) files.push(...(await listZeekLogFiles(input, out, budget, opts.anomalies)));
+    if (await isDirectory(input)) files.push(...(await listZeekLogFiles(input, out, budget, listAnomalies)));
     else files.push(input);
   }
   const z = opts.zeek ?? {};
+  const onConn = opts.onConn;
+  const skip = replay?.zeekFilesDone ?? 0;
   const q = collector(pool);
   let posted = 0;
   const post = (): void => {
     const f = files[posted];
     const source = z.sourceIndexOf?.(f) ?? 0;
     for (let w = 0; w < n; w++) {
-      pool.post(w, { type: 'shard-zeek-file', fileNo: posted, file: f, source, report: w === 0, maxBadLinesInARow: z.maxBadLinesInARow, maxBadShare: z.maxBadShare });
+      pool.post(w, {
+        type: 'shard-zeek-file',
+        fileNo: posted,
+        file: f,
+        source,
+        report: w === 0,
+        split,
+        forward: posted >= skip,
+        maxBadLinesInARow: z.maxBadLinesInARow,
+        maxBadShare: z.maxBadShare,
+      });
     }
     posted++;
   };
+  const reports = new Map<number, ZeekDone[]>();
   for (let done = 0; done < files.length; ) {
     while (posted < files.length && posted < done + ZEEK_FILES_AHEAD && !z.signal?.aborted) post();
     if (posted === done) break; // aborted: the files not handed out are not read
-    const { m } = await q.next();
+    const { i, m } = await q.next();
     if (m.type !== 'zeek-done') continue;
-    mergeAnomalies(opts.anomalies, m.anomalies);
-    const st = m.stats as unknown as ZeekFileStats;
-    const truncated = reviveError(m.truncated);
-    const abandoned = reviveError(m.abandoned);
-    if (truncated) st.truncated = truncated;
-    if (abandoned) st.abandoned = abandoned;
-    addTotals(out, st);
-    const k = out.totals.byKind;
-    const b = m.byKind ?? [0, 0, 0, 0];
-    k.conn += b[0];
-    k.dns += b[1];
-    k.http += b[2];
-    k.ssl += b[3];
-    z.onFile?.(st);
-    done++;
+    let got = reports.get(m.fileNo);
+    if (!got) reports.set(m.fileNo, (got = []));
+    got[i] = m;
+    // Each worker reads the files in order, so the next file to report is complete first.
+    for (;;) {
+      const r = reports.get(done);
+      const need = split ? n : 1;
+      if (!r || Object.keys(r).length < need) break;
+      reports.delete(done);
+      const merged = split ? mergeSplitFile(done, r, z.signal?.aborted === true) : { st: fileStats(r[0]), byKind: r[0].byKind, anomalies: [r[0].anomalies] };
+      if (done >= skip) {
+        for (const a of merged.anomalies) mergeAnomalies(opts.anomalies, a);
+        const h = held.get(done);
+        if (h && onConn) for (const recs of h) for (const c of recs) onConn(c);
+      }
+      held.delete(done);
+      addTotals(out, merged.st);
+      const k = out.totals.byKind;
+      const b = merged.byKind ?? [0, 0, 0, 0];
+      k.conn += b[0];
+      k.dns += b[1];
+      k.http += b[2];
+      k.ssl += b[3];
+      if (done >= skip) z.onFile?.(merged.st);
+      done++;
+      if (done >= files.length) break;
+    }
   }
   return out;
+}
+
+type ZeekDone = Extract<FromWorker, { type: 'zeek-done' }>;
+
+/** A worker's file statistics with their errors revived. */
+function fileStats(m: ZeekDone): ZeekFileStats {
+  const st = m.stats as unknown as ZeekFileStats;
+  const truncated = reviveError(m.truncated);
+  const abandoned = reviveError(m.abandoned);
+  if (truncated) st.truncated = truncated;
+  if (abandoned) st.abandoned = abandoned;
+  return st;
+}
+
+/**
+ * One file read split, from every worker's report. When no worker's filter saw a data line
+ * (JSON, a log Konseki does not read, no data), every worker read the same lines: worker 0's
+ * report is the file's. Otherwise the merge is exact only for a file without bad or short
+ * lines, anomalies or early ends (such a file's lines are all records, or empty or other-log
+ * lines every worker counted alike): worker 0's statistics plus every other worker's parsed
+ * lines and records. Anything else raises SplitFallback: the bad-line budget and anomaly
+ * samples follow the order of all lines, which no single worker saw.
+ * @param aborted the run was interrupted (workers may have stopped at different chunks): merged as it is
+ */
+function mergeSplitFile(fileNo: number, r: ZeekDone[], aborted: boolean): { st: ZeekFileStats; byKind: [number, number, number, number]; anomalies: AnomalyDump[] } {
+  const byKind: [number, number, number, number] = [...(r[0].byKind ?? [0, 0, 0, 0])];
+  let filtered = 0;
+  for (const m of r) {
+    const sp = m.split!;
+    filtered += sp.kept + sp.refused;
+    for (let k = 0; k < 4; k++) byKind[k] += sp.own[k];
+  }
+  const st = fileStats(r[0]);
+  if (filtered === 0) return { st, byKind, anomalies: [r[0].anomalies] };
+  if (!aborted) {
+    for (const m of r) {
+      const w = m.stats as unknown as ZeekFileStats;
+      let why: string | null = null;
+      if (m.split!.mismatch > 0) why = `${m.split!.mismatch} records of another shard`;
+      else if (m.truncated || m.abandoned) why = 'truncated or abandoned';
+      else if (w.badLines > 0 || w.shortLines > 0) why = 'bad or short lines';
+      else if (m.anomalies.counts.length > 0) why = 'anomalies';
+      else if (Object.keys(w.skipped).some((k) => !SHARED_SKIPS.has(k))) why = 'skipped lines';
+      if (why !== null) throw new SplitFallback(fileNo, why);
+    }
+  }
+  for (let k = 1; k < r.length; k++) {
+    const w = r[k].stats as unknown as ZeekFileStats;
+    st.linesRead += r[k].split!.kept;
+    st.records += w.records;
+  }
+  return { st, byKind, anomalies: aborted ? r.map((m) => m.anomalies) : [r[0].anomalies] };
 }
 
 /** The three merge steps of shard.ts, over the workers. */

@@ -66,7 +66,7 @@ export class WorkerPool {
   private onFailure: ((e: Error) => void) | null = null;
   private onMessage: (i: number, m: FromWorker) => void;
   /** Receives the conn records sharded workers forward (whatever stage the pool is in). */
-  onConns: ((recs: ConnRecord[]) => void) | null = null;
+  onConns: ((recs: ConnRecord[], fileNo: number | undefined) => void) | null = null;
 
   /**
    * @param n number of workers
@@ -83,7 +83,7 @@ export class WorkerPool {
       const w = new Worker(workerScript(), { workerData: init });
       w.on('message', (m: FromWorker) => {
         if (m.type === 'error') this.fail(new Error(`analysis worker ${i} failed: ${m.message}`));
-        else if (m.type === 'conns') this.onConns?.(m.recs);
+        else if (m.type === 'conns') this.onConns?.(m.recs, m.fileNo);
         else this.onMessage(i, m);
       });
       w.on('error', (e) => this.fail(new Error(`analysis worker ${i} failed: ${e.stack ?? e.message}`)));
