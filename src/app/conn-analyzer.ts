@@ -14,7 +14,7 @@
  * request).
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
-import { APP_ORIG_ONLY, type AppAnalyzer, type ConnId, type ConnRecord, type RecordSink, type Transport } from '../core/records.js';
+import { APP_ORIG_ONLY, type AppAnalyzer, type ConnId, type ConnIdSource, type ConnRecord, type RecordSink, type Transport } from '../core/records.js';
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
 import { DnsAnalyzer } from './dns/dns-analyzer.js';
 import type { EntropySlab } from './entropy.js';
@@ -61,7 +61,29 @@ export interface AppContext {
   entropy: EntropySlab | null;
   /** Data connections announced by FTP control connections. */
   expected: ExpectedConns;
+  /**
+   * Where analyzers made by the lazy factory read their addresses and uid (the first flow
+   * table that called it); null until then.
+   */
+  ids: ConnIdSource | null;
 }
+
+/**
+ * A connection's address strings and uid once something needed them: a parser started (its
+ * records carry them), an anomaly was described. `h` is the handle they were read by (-1 when
+ * they were given), so that they can be let go again once nothing will read them.
+ */
+export class IdStrings {
+  constructor(
+    readonly origH: string,
+    readonly respH: string,
+    readonly uid: string,
+    readonly h: number,
+  ) {}
+}
+
+/** What ConnAnalyzer.id holds once it has the strings: its own, or the ConnRecord's at end(). */
+type IdText = IdStrings | ConnRecord;
 
 /** UDP ports Zeek's DNS analyzer is registered for (DNS::ports). */
 function isDnsPort(p: number): boolean {
@@ -112,15 +134,23 @@ class SshPair {
   readonly r = new SshWalker();
 }
 
-/** Fixed facts about the connection (ConnAnalyzer.flags). */
+/**
+ * ConnAnalyzer.st: the mode (bits 0-2), fixed facts about the connection, and the Det bits
+ * from DetShift up, in one small integer (one field instead of three per live connection).
+ */
 const enum Flag {
-  Tcp = 1,
+  ModeMask = 7,
+  Tcp = 8,
   /** First TCP packet was not a SYN (Zeek's partial connection). */
-  Midstream = 2,
+  Midstream = 16,
+  /** Nothing will read the addresses any more (detection gave up with no parser). */
+  NoAddr = 32,
+  DetShift = 8,
+  LowMask = 0xff,
 }
 
 /**
- * Detection state packed in one small integer (ConnAnalyzer.det): payload packets looked at per
+ * Detection state packed in one small integer (ConnAnalyzer.det, 16 bits): payload packets looked at per
  * direction (7 bits each, DETECT_MAX_PACKETS fits) and whether a direction is ruled out. In Text
  * mode the same field counts the packets watched for STARTTLS / FTP data channels.
  */
@@ -170,22 +200,22 @@ const settledByMilli: (SettledAnalyzer | undefined)[] = [];
  * One per connection, kept small: numbers for the state, and parsers created only once their
  * protocol is detected (most connections never get one). Nothing here is allocated per packet.
  *
- * The analyzer is also the connection's ConnId for its parsers and their records: the flow
- * table's ConnId object is read once in the constructor and not kept, so each live connection
- * carries one object here, not two (their survival to the old generation is most of the app
- * layer's garbage-collection cost). The address strings are let go once nothing more will be
- * parsed (most connections), so that they do not live on with the connection.
+ * The analyzer is also the connection's ConnId for its parsers and their records. Made by the
+ * lazy factory (the flow table's way), it holds the ports as numbers and only a handle for the
+ * addresses and uid, which it reads from the flow table when first needed (a parser starts,
+ * an anomaly is described) and from the ConnRecord at end(): most connections never build
+ * those strings. Each live connection thus carries one object of nine fields here (their
+ * survival to the old generation is most of the app layer's garbage-collection cost, and at
+ * 500k live connections, most of its memory). Strings read by handle are let go again once
+ * nothing more will be parsed.
  */
 export class ConnAnalyzer implements AppAnalyzer, ConnId {
   // Field order is memory order (class fields are laid out as declared): what payload() reads
   // on every call comes first, next to the object header, so that a call on a connection that
   // is not in the CPU cache costs one cache-line fetch rather than two or three.
   private readonly ctx: AppContext;
-  private mode = Mode.Detect;
-  /** Flag bits. */
-  private readonly flags: number;
-  /** Det bits; see Det. */
-  private det = 0;
+  /** Mode, Flag bits and Det bits; see Flag. */
+  private st = 0;
   /** Entropy sample: a histogram slot or an Ent state; see Ent for entV. */
   private entSlot: number = Ent.Pending;
   /** HTTP parser, kept after a CONNECT/Upgrade for its end-of-connection records. */
@@ -199,36 +229,74 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   private entV = 0;
   /** Confirmed services in confirmation order, 4 bits each (first in the low bits); 0 = none. */
   private services = 0;
-  origH: string;
-  readonly origP: number;
-  respH: string;
-  readonly respP: number;
-  private readonly uid: string;
+  /** origP << 16 | respP (an int32, so a small integer). */
+  private readonly ports: number;
+  /** The address strings and uid (IdText), or the handle to read them by from ctx.ids. */
+  private id: IdText | number;
 
-  /** @param startTs the connection's first packet time, when the analyzer is made later than that */
-  constructor(ctx: AppContext, id: ConnId, proto: Transport, uid: string, midstream = false, startTs?: number) {
+  /**
+   * @param id the address strings and uid, or a handle to read them by from ctx.ids
+   * @param startTs the connection's first packet time, when the analyzer is made later than that
+   */
+  constructor(ctx: AppContext, id: IdStrings | number, origP: number, respP: number, proto: Transport, midstream = false, startTs?: number) {
     this.ctx = ctx;
-    this.uid = uid;
-    this.origH = id.origH;
-    this.origP = id.origP;
-    this.respH = id.respH;
-    this.respP = id.respP;
+    this.id = id;
+    this.ports = (origP << 16) | respP;
     const tcp = proto === 'tcp';
-    this.flags = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
+    this.st = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
     if (ctx.entropy === null) this.entSlot = Ent.Off;
     if (tcp && ctx.expected.size > 0) {
-      const svc = ctx.expected.take(id.origH, id.respH, id.respP, startTs);
+      const svc = ctx.expected.take(this.origH, this.respH, respP, startTs);
       if (svc !== 0) {
         // An announced FTP data channel: its content is file data, nothing to detect.
         this.confirm(svc);
         this.stopDetection();
       }
     }
-    if (!tcp && (isDnsPort(id.respP) || isDnsPort(id.origP))) this.startDns();
+    if (!tcp && (isDnsPort(respP) || isDnsPort(origP))) this.startDns();
+  }
+
+  get origP(): number {
+    return this.ports >>> 16;
+  }
+  get respP(): number {
+    return this.ports & 0xffff;
+  }
+  get origH(): string {
+    return this.idText().origH;
+  }
+  get respH(): string {
+    return this.idText().respH;
+  }
+  get uid(): string {
+    return this.idText().uid;
+  }
+
+  /** The strings of the id, read by handle on first use. */
+  private idText(): IdText {
+    const id = this.id;
+    if (typeof id !== 'number') return id;
+    const src = this.ctx.ids!;
+    const t = new IdStrings(src.origH(id), src.respH(id), src.uid(id), id);
+    this.id = t;
+    return t;
+  }
+
+  private get mode(): Mode {
+    return (this.st & Flag.ModeMask) as Mode;
+  }
+  private set mode(m: Mode) {
+    this.st = (this.st & ~Flag.ModeMask) | m;
+  }
+  private get det(): number {
+    return this.st >>> Flag.DetShift;
+  }
+  private set det(v: number) {
+    this.st = (this.st & Flag.LowMask) | (v << Flag.DetShift);
   }
 
   private get tcp(): boolean {
-    return (this.flags & Flag.Tcp) !== 0;
+    return (this.st & Flag.Tcp) !== 0;
   }
 
   /**
@@ -311,6 +379,8 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   }
 
   end(conn: ConnRecord): void {
+    // The handle may be stale from here on (the flow table freed the slot): the record has the strings.
+    if (typeof this.id === 'number') this.id = conn;
     const http = this.http;
     if (http !== null) http.end(http.lastTs);
     // In Detect mode aux holds detection buffers, which end() has no use for.
@@ -376,7 +446,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
       }
       const slot = slab.allocFor(len);
       if (slot < 0) {
-        new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', this.origH === '' ? `conn ${this.uid}` : undefined);
+        new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', (this.st & Flag.NoAddr) !== 0 ? `conn ${this.uid}` : undefined);
         this.sampleDone(0, 0);
         return;
       }
@@ -387,7 +457,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     if (slot < 0) {
       // A small sample outgrew its cell and no histogram was free (the slab released the cell).
       this.entSlot = Ent.Pending;
-      new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', this.origH === '' ? `conn ${this.uid}` : undefined);
+      new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', (this.st & Flag.NoAddr) !== 0 ? `conn ${this.uid}` : undefined);
       this.sampleDone(0, 0);
       return;
     }
@@ -398,7 +468,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
 
   /** This analyzer as the connection's ConnId, or null once the addresses were let go. */
   private idOrNull(): ConnId | null {
-    return this.origH === '' ? null : this;
+    return (this.st & Flag.NoAddr) !== 0 ? null : this;
   }
 
   private confirm(svc: Svc): void {
@@ -523,10 +593,11 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     this.resetDetection();
     this.mode = Mode.Off;
     // Without a parser (a CONNECT tunnel's HTTP) to write records, nothing reads the addresses
-    // any more; end() needs only the responder port.
+    // any more; end() needs only the responder port. Strings read by handle are let go.
     if (this.http === null) {
-      this.origH = '';
-      this.respH = '';
+      this.st |= Flag.NoAddr;
+      const id = this.id;
+      if (id instanceof IdStrings && id.h >= 0) this.id = id.h;
     }
   }
 
@@ -555,7 +626,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   }
 
   private start(m: Mode): void {
-    if ((this.flags & Flag.Midstream) !== 0 && (m === Mode.Http || m === Mode.Text)) {
+    if ((this.st & Flag.Midstream) !== 0 && (m === Mode.Http || m === Mode.Text)) {
       // Zeek's line-based analyzers skip partial connections (HTTP's SetSkipPartial): the
       // request that opened the connection is missing, so pairing would be off.
       if (m === Mode.Text) this.unconfirm(this.lastConfirmed());

@@ -5,8 +5,8 @@
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { KonsekiError, ErrorCodes } from '../core/errors.js';
-import type { AppAnalyzerFactory, ConnId, RecordSink, Transport } from '../core/records.js';
-import { ConnAnalyzer, type AppContext } from './conn-analyzer.js';
+import type { AppAnalyzerFactory, ConnId, ConnIdSource, RecordSink, Transport } from '../core/records.js';
+import { ConnAnalyzer, IdStrings, type AppContext } from './conn-analyzer.js';
 import { EntropySlab } from './entropy.js';
 import { ExpectedConns } from './expected-conns.js';
 
@@ -49,11 +49,21 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     entropyMinBytes: o.entropyMinBytes,
     entropy: o.entropySampleBytes > 0 ? new EntropySlab(o.entropySampleBytes) : null,
     expected: new ExpectedConns(anomalies),
+    ids: null,
   };
-  return (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => {
+  const factory: AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;
-    return new ConnAnalyzer(ctx, id, proto, uid, midstream === true, startTs);
+    return new ConnAnalyzer(ctx, new IdStrings(id.origH, id.respH, uid, -1), id.origP, id.respP, proto, midstream === true, startTs);
   };
+  factory.lazy = (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number) => {
+    if (proto !== 'tcp' && proto !== 'udp') return null;
+    // Analyzers keep a handle into the first source only (one flow table per factory is the
+    // normal case); another table's connections get their strings at once.
+    if (ctx.ids === null) ctx.ids = ids;
+    const id = ids === ctx.ids ? handle : new IdStrings(ids.origH(handle), ids.respH(handle), ids.uid(handle), -1);
+    return new ConnAnalyzer(ctx, id, origP, respP, proto, midstream, startTs);
+  };
+  return factory;
 }
 
 export type { AppContext };

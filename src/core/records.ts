@@ -195,7 +195,26 @@ export const APP_ORIG_ONLY: unique symbol = Symbol('app-orig-only');
  * `startTs` is the connection's first packet time: the flow table may call the factory later
  * than that (at the first payload byte, or at the end for a connection that carried none).
  */
-export type AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => AppAnalyzer | null;
+export interface AppAnalyzerFactory {
+  (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number): AppAnalyzer | null;
+  /**
+   * Optional, the same call without the id strings: a flow table that has this calls it
+   * instead, with the ports and a `handle` by which the analyzer reads the addresses and uid
+   * from `ids` when it needs them (most connections never do, and then hold no strings).
+   */
+  lazy?: (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number) => AppAnalyzer | null;
+}
+
+/**
+ * A live connection's addresses and uid, read on demand from the flow table's state by the
+ * handle it gave the connection's analyzer (AppAnalyzerFactory.lazy). A handle is valid while
+ * the connection lives, up to its analyzer's end(), which gets them in the ConnRecord instead.
+ */
+export interface ConnIdSource {
+  origH(handle: number): string;
+  respH(handle: number): string;
+  uid(handle: number): string;
+}
 
 /**
  * An http.log row with every field unset or empty, for a parser to fill (the capture's HTTP

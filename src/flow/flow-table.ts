@@ -46,7 +46,7 @@
  */
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { createHash } from 'node:crypto';
-import type { AppAnalyzer, AppAnalyzerFactory, ConnRecord, Transport as TransportName } from '../core/records.js';
+import type { AppAnalyzer, AppAnalyzerFactory, ConnIdSource, ConnRecord, Transport as TransportName } from '../core/records.js';
 import type { PacketMeta } from '../core/packet.js';
 import { ipToString } from '../core/ip.js';
 import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
@@ -285,6 +285,17 @@ export class FlowTable {
   /** Address scratch for a deferred app analyzer (makeApp), apart from toRecord's. */
   private readonly appAddrA = new Uint8Array(16);
   private readonly appAddrB = new Uint8Array(16);
+  /** A view for idSource, apart from the table's (which may be bound to another slot then). */
+  private readonly idView: Conn;
+  /**
+   * A live connection's id strings by slot, for analyzers made by AppAnalyzerFactory.lazy:
+   * they hold the slot and build the strings only when they need them (most never do).
+   */
+  private readonly idSource: ConnIdSource = {
+    origH: (slot) => this.slotAddr(slot, true),
+    respH: (slot) => this.slotAddr(slot, false),
+    uid: (slot) => this.uidOf(this.idView.bind(slot)),
+  };
 
   // Lazy timer heap: parallel arrays of deadline and slot.
   private heapT: number[] = [];
@@ -311,6 +322,7 @@ export class FlowTable {
     this.ctx = new FlowContext(this.tcpTimeout, (code) => anomalies.add(code));
     this.cols = new FlowColumns(this.maxFlows + 1, this.appFactory !== undefined);
     this.view = new TcpSession(this.cols, this.ctx);
+    this.idView = new Conn(this.cols);
     const factory = this.appFactory;
     if (factory !== undefined) this.cols.appMaker = (conn) => this.makeApp(factory, conn);
   }
@@ -320,6 +332,11 @@ export class FlowTable {
    * uid and midstream flag as at its first packet, built from its columns.
    */
   private makeApp(factory: AppAnalyzerFactory, conn: Conn): AppAnalyzer | null {
+    const lazy = factory.lazy;
+    if (lazy !== undefined) {
+      const midstream = (this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_MIDSTREAM) !== 0;
+      return lazy(this.idSource, conn.i, conn.origPort, conn.respPort, PROTO_NAMES[conn.transport], midstream, conn.startTime);
+    }
     const alen = conn.addrLen;
     const a = this.appAddrA;
     const b = this.appAddrB;
@@ -331,6 +348,15 @@ export class FlowTable {
       (this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_MIDSTREAM) !== 0,
       conn.startTime,
     );
+  }
+
+  /** Originator's (orig) or responder's address of the connection in `slot`, as text. */
+  private slotAddr(slot: number, orig: boolean): string {
+    const v = this.idView.bind(slot);
+    const a = this.appAddrA;
+    const b = this.appAddrB;
+    v.writeAddresses(a, b);
+    return flatAddr(orig ? a : b, 0, v.addrLen);
   }
 
   /**
