@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CELL_BYTES, EntropySlab } from '../../src/app/entropy.js';
+import { CELL_BYTES, EntropySlab, SMALL_CELL_BYTES } from '../../src/app/entropy.js';
 
 /** Straightforward reference: byte histogram, plug-in entropy plus Miller-Madow, in thousandths. */
 function reference(b: Buffer): number {
@@ -44,7 +44,11 @@ describe('EntropySlab', () => {
 
   it('keeps a small sample as raw bytes and moves it to a histogram when it grows, same value', () => {
     const slab = new EntropySlab(1024);
-    for (const pieces of [[5], [CELL_BYTES], [100, 100, 56], [100, 100, 57], [3, 250, 700], [200, 824]]) {
+    const S = SMALL_CELL_BYTES;
+    const pieceLists = [[5], [CELL_BYTES], [100, 100, 56], [100, 100, 57], [3, 250, 700], [200, 824]];
+    // Small cell, then a cell, then a histogram, with each move exactly at and just past the sizes.
+    pieceLists.push([40], [S], [40, S - 40], [40, S - 39], [40, 100, CELL_BYTES - 140], [40, 100, CELL_BYTES - 139], [S, CELL_BYTES - S], [10, 300], [1, 1, 1, 1000]);
+    for (const pieces of pieceLists) {
       let slot = slab.allocFor(pieces[0]);
       let n = 0;
       let off = 11;
@@ -61,6 +65,38 @@ describe('EntropySlab', () => {
     const big = slab.allocFor(CELL_BYTES + 1);
     expect(slab.addAt(big, 0, data, 0, CELL_BYTES + 1)).toBe(big);
     expect(slab.milliValue(big, CELL_BYTES + 1)).toBe(reference(data.subarray(0, CELL_BYTES + 1)));
+  });
+
+  it('keeps thousands of interleaved samples apart while they move between cell sizes and histograms', () => {
+    const slab = new EntropySlab(1024);
+    const n = 5000; // more than one block of each cell size
+    const slots = new Array<number>(n);
+    const lens = new Array<number>(n).fill(0);
+    const starts = new Array<number>(n);
+    let x = 12345;
+    const rnd = (m: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % m;
+    };
+    for (let i = 0; i < n; i++) starts[i] = rnd(4000);
+    let lost = 0;
+    // Round after round, every sample grows by a small piece (1..48 bytes) until 1024 bytes.
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < n; i++) {
+        const take = Math.min(1 + rnd(48), 1024 - lens[i]);
+        if (take <= 0) continue;
+        const off = starts[i] + lens[i];
+        if (lens[i] === 0) slots[i] = slab.allocFor(take);
+        slots[i] = slab.addAt(slots[i], lens[i], data, off, take);
+        if (slots[i] < 0) lost++;
+        lens[i] += take;
+      }
+      if (round === 1 || round === 8 || round === 29) {
+        expect(lost).toBe(0);
+        for (let i = 0; i < n; i += 7) expect(slab.milliValue(slots[i], lens[i]), `sample ${i} at round ${round}`).toBe(reference(data.subarray(starts[i], starts[i] + lens[i])));
+      }
+    }
+    for (let i = 0; i < n; i++) slab.release(slots[i]);
   });
 
   it('gives a sample built in slab pieces the value of the same bytes in one piece', () => {
