@@ -103,17 +103,26 @@ export function analyzeBeats(
 ): BeaconEstimate | null {
   const n = ts.length;
   if (n < w.minBeats) return null;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b] || a - b);
-  const raw: number[] = [];
-  for (let i = 1; i < n; i++) raw.push(ts[order[i]] - ts[order[i - 1]]);
-  const rawSorted = sortedCopy(raw);
+  // Most groups are stored in time order already: sort (stably) only when they are not.
+  let inOrder = true;
+  for (let i = 1; i < n; i++) {
+    if (ts[i] < ts[i - 1]) {
+      inOrder = false;
+      break;
+    }
+  }
+  const order = inOrder ? null : Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b] || a - b);
+  const at = (i: number): number => (order === null ? i : order[i]);
+  const rawSorted = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) rawSorted[i - 1] = ts[at(i)] - ts[at(i - 1)];
+  rawSorted.sort();
   // Connections opened together (a burst per callback) are one callback.
   const gap = Math.min(w.maxMergeGap, 0.1 * quantileSorted(rawSorted, 0.75));
   const bTs: number[] = [];
   const bSize: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = ts[order[i]];
-    const sz = sizes ? sizes[order[i]] : 0;
+    const t = ts[at(i)];
+    const sz = sizes ? sizes[at(i)] : 0;
     if (bTs.length > 0 && t - bTs[bTs.length - 1] <= gap) {
       bSize[bSize.length - 1] += sz;
       continue;
@@ -256,6 +265,8 @@ export interface BeaconResult {
  * source and run-length encoded: consecutive beats of a pair with the same (key, name,
  * proxied) are one segment, so a pair whose beats all share a key is one entry. Segment j
  * covers beats [from[j], to[j]) of pair[j], or the pair's failed attempts when from[j] is -1.
+ * Each distinct key has a slot (slot[j]; keys[s] in first-seen order) with the number of
+ * beats or failed attempts under it (counts[s]), so grouping looks up no string.
  */
 interface Items {
   pair: PairState[];
@@ -264,10 +275,26 @@ interface Items {
   key: string[];
   name: (string | null)[];
   proxied: boolean[];
+  slot: number[];
+  keys: string[];
+  counts: number[];
+}
+
+/** Slot of a key in `it` (a new one on first sight). */
+function slotOf(it: Items, slots: Map<string, number>, key: string): number {
+  let s = slots.get(key);
+  if (s === undefined) {
+    s = it.keys.length;
+    slots.set(key, s);
+    it.keys.push(key);
+    it.counts.push(0);
+  }
+  return s;
 }
 
 function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
-  const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [] };
+  const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [], slot: [], keys: [], counts: [] };
+  const slots = new Map<string, number>();
   const uids = ctx.uids;
   // All pairs are one source's: its DNS answers are looked up once (ctx.nameFor's fallback).
   const srcAnswers = pairs.length > 0 ? ctx.dnsNamesBySrc.get(pairs[0].src) : undefined;
@@ -298,23 +325,33 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
       const key = name ?? p.dst;
       if (open >= 0 && it.to[open] === i && it.key[open] === key && it.name[open] === name && it.proxied[open] === proxied) {
         it.to[open] = i + 1;
+        it.counts[it.slot[open]]++;
         continue;
       }
       open = it.pair.length;
+      // A pair's segments nearly always share the key of the one before.
+      const s = open > 0 && it.key[open - 1] === key ? it.slot[open - 1] : slotOf(it, slots, key);
       it.pair.push(p);
       it.from.push(i);
       it.to.push(i + 1);
       it.key.push(key);
       it.name.push(name);
       it.proxied.push(proxied);
+      it.slot.push(s);
+      it.counts[s]++;
     }
     if (considered && (p.fTs !== null || nb > 0)) {
+      const key = dnsUsable ?? p.dst;
+      const j = it.pair.length;
+      const s = j > 0 && it.key[j - 1] === key ? it.slot[j - 1] : slotOf(it, slots, key);
       it.pair.push(p);
       it.from.push(-1);
       it.to.push(-1);
-      it.key.push(dnsUsable ?? p.dst);
+      it.key.push(key);
       it.name.push(dnsUsable);
       it.proxied.push(false);
+      it.slot.push(s);
+      it.counts[s] += p.failedCount;
     }
   }
   return it;
@@ -324,26 +361,24 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
  * Build the groups of one source's items. Only groups that can be scored (enough beats or
  * failed attempts) are built.
  */
-function groupsOf(ctx: DetectContext, it: Items): Map<string, Group> {
+function groupsOf(ctx: DetectContext, it: Items): Group[] {
   const t = ctx.cfg.t;
   const need = Math.min(t.beaconMinBeats, t.beaconMinFailedAttempts);
-  const counts = new Map<string, number>();
+  const counts = it.counts;
+  // Groups by slot; listed in the order they are made (the first item of each key).
+  const bySlot: (Group | undefined)[] = new Array(counts.length);
+  const groups: Group[] = [];
   const len = it.pair.length;
   for (let j = 0; j < len; j++) {
-    const key = it.key[j];
-    const from = it.from[j];
-    counts.set(key, (counts.get(key) ?? 0) + (from >= 0 ? it.to[j] - from : it.pair[j].failedCount));
-  }
-  const groups = new Map<string, Group>();
-  for (let j = 0; j < len; j++) {
-    const key = it.key[j];
-    if ((counts.get(key) ?? 0) < need) continue;
+    const s = it.slot[j];
+    if (counts[s] < need) continue;
     const p = it.pair[j];
     const proxied = it.proxied[j];
-    let g = groups.get(key);
+    let g = bySlot[s];
     if (!g) {
-      g = newGroup(p.src, key, it.name[j], proxied ? 'outbound' : p.dir);
-      groups.set(key, g);
+      g = newGroup(p.src, it.key[j], it.name[j], proxied ? 'outbound' : p.dir);
+      bySlot[s] = g;
+      groups.push(g);
     }
     const nb = p.beatCount;
     const from = it.from[j];
@@ -400,7 +435,7 @@ function pairsBySource(pairs: Iterable<PairState>): [string, PairState[]][] {
 export function beaconKeyHosts(ctx: DetectContext, pairs: Iterable<PairState>): Map<string, number> {
   const keyHosts = new Map<string, number>();
   for (const [, ps] of pairsBySource(pairs)) {
-    for (const k of new Set<string>(itemsOf(ctx, ps).key)) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
+    for (const k of itemsOf(ctx, ps).keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }
   return keyHosts;
 }
@@ -420,8 +455,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, g
     const it = itemsOf(ctx, ps);
     items.push(it);
     if (globalKeyHosts) continue;
-    const keys = new Set<string>(it.key);
-    for (const k of keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
+    for (const k of it.keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }
   const population = ctx.internalHosts.size;
   const weights = {
@@ -438,7 +472,7 @@ export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, g
   for (let si = 0; si < items.length; si++) {
     const it = items[si]!;
     items[si] = null;
-    for (const g of groupsOf(ctx, it).values()) {
+    for (const g of groupsOf(ctx, it)) {
       let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
       let retry = false;
       if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {
