@@ -75,14 +75,17 @@ export const enum SlotI {
   HIST_SEEN = 14,
   /** History as a shared-string id (history-strings.ts), -1 when kept in `historyOverflow`. */
   HIST_ID = 15,
-  // 64-bit fields (SlotF) take words 16-41.
-  ORIG_PORT = 42,
-  RESP_PORT = 43,
-  VLANS = 44,
-  SOURCE = 45,
-  BURST_COUNT = 46,
-  BURST0_SEC = 47,
-  BURST0_USEC = 48,
+  // 64-bit counters (SlotF.ORIG_PKTS to REP_LEN) take words 16-27.
+  BURST_COUNT = 28,
+  BURST0_SEC = 29,
+  BURST0_USEC = 30,
+  SOURCE = 31,
+  // Words 0-31 (128 bytes) hold everything a packet of a known connection reads or writes;
+  // the rest is read at creation, on timers and at emission. Timers and other 64-bit fields
+  // (SlotF.INACTIVITY_TIMEOUT to SERIAL) take words 32-45.
+  ORIG_PORT = 46,
+  RESP_PORT = 47,
+  VLANS = 48,
   START_SEC = 49,
   START_USEC = 50,
 }
@@ -96,14 +99,14 @@ export const enum SlotF {
   RESP_IP_BYTES = 11,
   REQ_LEN = 12,
   REP_LEN = 13,
-  INACTIVITY_TIMEOUT = 14,
-  HEAP_DEADLINE = 15,
-  MISSED_BYTES = 16,
-  ATTEMPT_AT = 17,
-  EXPIRE_AT = 18,
-  DELETE_AT = 19,
+  INACTIVITY_TIMEOUT = 16,
+  HEAP_DEADLINE = 17,
+  MISSED_BYTES = 18,
+  ATTEMPT_AT = 19,
+  EXPIRE_AT = 20,
+  DELETE_AT = 21,
   /** Order of creation (the tie-break between equal start times when flushing). */
-  SERIAL = 20,
+  SERIAL = 22,
 }
 
 /** TCP endpoint record layout (endpoint 2 * slot + side), as 32-bit words (view `ei`). */
