@@ -16,7 +16,7 @@
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { APP_ORIG_ONLY, type AppAnalyzer, type ConnId, type ConnIdSource, type ConnRecord, type RecordSink, type Transport } from '../core/records.js';
 import { classifyText, isDnsMessage, isNtp, isHttpReply, isHttpRequest, isQuicInitial, isSshBanner, isSslv2ClientHello, isTlsAlert, isTlsHandshake } from './detect.js';
-import { DnsAnalyzer } from './dns/dns-analyzer.js';
+import { DnsAnalyzer, isMulticast } from './dns/dns-analyzer.js';
 import type { EntropySlab } from './entropy.js';
 import { Weird } from './weird.js';
 import { ftpDataEndpoint, type ExpectedConns } from './expected-conns.js';
@@ -370,7 +370,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
         (this.aux as TlsAnalyzer).gap(fromOrig, len);
         return;
       case Mode.Dns:
-        (this.aux as DnsAnalyzer).gap(fromOrig);
+        (this.aux as DnsAnalyzer | null)?.gap(fromOrig);
         return;
       case Mode.Ssh:
         this.mode = Mode.Off;
@@ -526,9 +526,17 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     if ((fromOrig ? det & Det.PacketMask : (det >>> Det.RShift) & Det.PacketMask) >= DETECT_PACKETS) this.stopDetection();
   }
 
+  /** DNS from here on; its analyzer is made at the first message (feedDns). */
   private startDns(): void {
-    this.aux = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', this.uid);
+    if (this.mode === Mode.Detect) this.aux = null;
     this.mode = Mode.Dns;
+  }
+
+  private newDns(): DnsAnalyzer {
+    // The responder's address is read once here, without keeping its string.
+    const id = this.id;
+    const respH = typeof id === 'number' ? this.ctx.ids!.respH(id) : id.respH;
+    return new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', isMulticast(respH));
   }
 
   private detectTcp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
@@ -643,7 +651,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
         this.aux = new TlsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.uid, 't');
         return;
       case Mode.Dns:
-        this.aux = new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', this.uid);
+        this.aux = this.newDns();
         return;
       case Mode.Ssh:
         this.aux = new SshPair();
@@ -692,10 +700,16 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   }
 
   private feedDns(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
-    const d = this.aux as DnsAnalyzer;
+    let d = this.aux as DnsAnalyzer | null;
+    if (d === null) this.aux = d = this.newDns();
     if (this.tcp) d.tcpData(fromOrig, buf, off, len, ts);
     else d.message(buf, off, len, ts);
     if (d.validMessages > 0) this.confirm(Svc.Dns);
+    // Over UDP an analyzer with nothing pending holds nothing a new one would not (each
+    // datagram is a whole message, and the service is confirmed here): let it go until the
+    // next message, so that the many DNS connections waiting out their inactivity timeout
+    // after their reply keep no parser.
+    if (!this.tcp && d.idle) this.aux = null;
   }
 
   private feedSsh(fromOrig: boolean, buf: Buffer, off: number, len: number): void {

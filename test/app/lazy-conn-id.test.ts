@@ -126,6 +126,31 @@ describe('analyzers made by the lazy factory', () => {
     expect(sink.httpRecs.map((r) => [r.uid, r.origH, r.respH, r.host])).toEqual([[UID, ORIG, RESP, 'lazy.example']]);
   });
 
+  it('a UDP DNS connection pairs every exchange though its parser is let go between them', () => {
+    const q = (id: number) => {
+      const b = Buffer.from(QUERY);
+      b.writeUInt16BE(id, 0);
+      return b;
+    };
+    const reply = (id: number) => {
+      const b = Buffer.concat([Buffer.from([0, 0, 0x81, 0x80]), QUERY.subarray(4)]);
+      b.writeUInt16BE(id, 0);
+      return b;
+    };
+    const { c, sink, reads } = run(true, 53, 'udp', [[true, q(1)], [false, reply(1)], [true, q(2)], [true, q(3)], [false, reply(3)], [false, reply(2)], [true, q(4)]]);
+    expect(c.service).toBe('dns');
+    // ts of each query, rcode of its reply (the fourth query is logged unanswered at end()).
+    expect(sink.dnsRecs.map((d) => [d.transId, d.ts, d.rcode])).toEqual([[1, 100, 0], [3, 103, 0], [2, 102, 0], [4, 106, null]]);
+    expect(sink.dnsRecs.every((d) => d.uid === UID && d.origH === ORIG && d.respH === RESP)).toBe(true);
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it('describes a DNS anomaly with the connection, read when it happens', () => {
+    const { anomalies } = run(true, 53, 'udp', [[true, QUERY.subarray(0, 20)]]);
+    expect(anomalies.toJSON()).toEqual({ DNS_label_len_gt_pkt: 1 });
+    expect(anomalies.samples[0].message).toBe(`DNS_label_len_gt_pkt: conn ${UID} ${ORIG}:50123 > ${RESP}:53`);
+  });
+
   it('no analyzer for transports other than TCP and UDP', () => {
     const f = createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter());
     expect(f.lazy!(new OneConnSource(), 7, 8, 0, 'icmp', false, 0)).toBeNull();

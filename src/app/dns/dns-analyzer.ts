@@ -17,6 +17,11 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
+
+/** The connection a DnsAnalyzer belongs to: its id and uid, read when a record or an anomaly needs them. */
+export interface DnsConnId extends ConnId {
+  readonly uid: string;
+}
 import { emptyDnsRecord } from '../../core/records.js';
 import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
@@ -82,31 +87,52 @@ class TcpFramer {
 /** The message every DnsAnalyzer parses into (parsing is synchronous; records copy what they keep). */
 const scratchMessage = newDnsMessage();
 
-export class DnsAnalyzer {
+/**
+ * Also the DnsParseContext of its messages: the Weird that describes an anomaly with the
+ * connection is made at the first one (most connections never have any).
+ */
+export class DnsAnalyzer implements DnsParseContext {
   private pendingQuery: Session | null = null;
   /** Created on first use: most connections carry one query and its reply (the fast path). */
   private pendingQueries: Map<number, Session[]> | null = null;
   private pendingReplies: Map<number, Session[]> | null = null;
   private readonly multicast: boolean;
   private readonly netbios: boolean;
-  private readonly ctx: DnsParseContext;
+  private weird: Weird | null = null;
   private origFramer: TcpFramer | null = null;
   private respFramer: TcpFramer | null = null;
   /** Messages that parsed (header and question); Zeek confirms the analyzer on the first. */
   validMessages = 0;
   invalidMessages = 0;
 
+  /**
+   * @param id the connection, read for each record (its strings may be built only then)
+   * @param multicast whether the responder is a multicast address (isMulticast of id.respH)
+   */
   constructor(
     private readonly sink: RecordSink,
-    anomalies: AnomalyCounter,
-    private readonly id: ConnId,
+    private readonly anomalies: AnomalyCounter,
+    private readonly id: DnsConnId,
     private readonly proto: Transport,
-    private readonly uid: string,
+    multicast: boolean = isMulticast(id.respH),
     private readonly source?: number,
   ) {
-    this.multicast = isMulticast(id.respH);
+    this.multicast = multicast;
     this.netbios = id.respP === 137 || id.origP === 137;
-    this.ctx = new Weird(anomalies, id, uid);
+  }
+
+  /** Count one anomaly of this connection (DnsParseContext). */
+  add(code: string, detail?: string): void {
+    let w = this.weird;
+    if (w === null) this.weird = w = new Weird(this.anomalies, this.id, this.id.uid);
+    w.add(code, detail);
+  }
+
+  /** Nothing waits for a message any more (a new analyzer would do the same from here on, over UDP). */
+  get idle(): boolean {
+    const q = this.pendingQueries;
+    const r = this.pendingReplies;
+    return this.pendingQuery === null && (q === null || q.size === 0) && (r === null || r.size === 0);
   }
 
   /**
@@ -115,13 +141,13 @@ export class DnsAnalyzer {
    *          until the next message is parsed (what a record keeps is copied out of it)
    */
   message(buf: Buffer, off: number, len: number, ts: number): DnsMessage | null {
-    const msg = parseDnsMessage(buf, off, len, this.ctx, scratchMessage);
+    const msg = parseDnsMessage(buf, off, len, this, scratchMessage);
     if (msg === null) {
       this.invalidMessages++;
       return null;
     }
     if (msg.opcode !== Opcode.Query && msg.opcode !== Opcode.Update && msg.opcode !== Opcode.Notify && !this.netbios) {
-      this.ctx.add('DNS_unknown_opcode');
+      this.add('DNS_unknown_opcode');
       this.invalidMessages++;
       return null;
     }
@@ -179,7 +205,7 @@ export class DnsAnalyzer {
   gap(fromOrig: boolean): void {
     const f = fromOrig ? this.origFramer : this.respFramer;
     if (f !== null && (f.pending !== null || f.halfLen >= 0)) {
-      this.ctx.add('dns_tcp_message_gap');
+      this.add('dns_tcp_message_gap');
       f.pending = null;
       f.halfLen = -1;
     }
@@ -203,7 +229,7 @@ export class DnsAnalyzer {
   private recordOf(s: Session): DnsRecord {
     let r = s.rec;
     if (r === null) {
-      r = emptyDnsRecord(this.id, s.ts, this.uid, this.proto, s.transId);
+      r = emptyDnsRecord(this.id, s.ts, this.id.uid, this.proto, s.transId);
       if (this.source !== undefined) r.source = this.source;
       s.rec = r;
       const f = s.qFlags;
@@ -327,13 +353,13 @@ export class DnsAnalyzer {
     if (q === undefined) {
       if (map.size > MAX_PENDING_IDS) {
         // Zeek: "Throw away all unmatched on assumption they'll never be matched" (they are logged).
-        this.ctx.add('dns_pending_ids_limit');
+        this.add('dns_pending_ids_limit');
         this.flushAll(map);
       }
       q = [];
       map.set(id, q);
     } else if (q.length > MAX_PENDING_MSGS) {
-      this.ctx.add('dns_pending_msgs_limit');
+      this.add('dns_pending_msgs_limit');
       for (const x of q) this.emit(x);
       q.length = 0;
     }

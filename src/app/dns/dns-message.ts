@@ -25,7 +25,6 @@
  *   which by itself rules out loops;
  * - at most MAX_ANSWERS answer records are rendered per message.
  */
-import type { Weird } from '../weird.js';
 import { ipv4ToString, ipv6ToString } from '../../core/ip.js';
 import { RrType } from './dns-names.js';
 
@@ -134,8 +133,10 @@ export function bytesToText(buf: Buffer, start: number, end: number): string {
   }
 }
 
-/** Where anomalies go (with the connection they belong to). */
-export type DnsParseContext = Weird;
+/** Where anomalies go (with the connection they belong to): a Weird, or what makes one when needed. */
+export interface DnsParseContext {
+  add(code: string, detail?: string): void;
+}
 
 /**
  * Read a (possibly compressed) name at `cur.pos` and advance past it. Returns the dotted text
