@@ -151,38 +151,39 @@ export function shardOfAddress(addr: string, n: number): number {
   return (h >>> 0) % n;
 }
 
-/**
- * shardOfAddress of the address text in bytes [s, e) (one byte per character, as Zeek's reader
- * makes an address string: latin1), without building the string: a raw TSV line can be
- * routed by its `id.orig_h` column to the shard its parsed record will belong to.
- */
-export function shardOfAddressBytes(buf: Uint8Array, s: number, e: number, n: number): number {
-  if (n <= 1) return 0;
-  // dottedQuad over bytes.
+/** The 32-bit value of a dotted quad in bytes [s, e), as dottedQuad reads its text; -1 when it is not one. */
+export function dottedQuadBytes(buf: Uint8Array, s: number, e: number): number {
   let v = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
-  let quad = true;
   for (let i = s; i < e; i++) {
     const c = buf[i];
     if (c >= 0x30 && c <= 0x39) {
       part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) {
-        quad = false;
-        break;
-      }
+      if (++digits > 3 || part > 255) return -1;
     } else if (c === 0x2e && digits > 0 && dots < 3) {
       v = v * 256 + part;
       part = 0;
       digits = 0;
       dots++;
     } else {
-      quad = false;
-      break;
+      return -1;
     }
   }
-  if (quad && dots === 3 && digits > 0) return ipv4ShardHash(v * 256 + part) % n;
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
+
+/**
+ * shardOfAddress of the address text in bytes [s, e) (one byte per character, as Zeek's reader
+ * makes an address string: latin1), without building the string: a raw TSV line can be
+ * routed by its `id.orig_h` column to the shard its parsed record will belong to.
+ * @param v4 dottedQuadBytes of the same bytes, when the caller has it
+ */
+export function shardOfAddressBytes(buf: Uint8Array, s: number, e: number, n: number, v4 = dottedQuadBytes(buf, s, e)): number {
+  if (n <= 1) return 0;
+  if (v4 >= 0) return ipv4ShardHash(v4) % n;
   let h = 0x811c9dc5 | 0;
   for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
   return (h >>> 0) % n;

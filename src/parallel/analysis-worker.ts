@@ -84,7 +84,7 @@ const zeek$ = init.mode === 'zeek' || init.mode === 'sharded'
   ? { ...(await import('../ingest/zeek/reader.js')), ...(await import('./zeek-line-filter.js')) }
   : null;
 const det$ = init.mode === 'sharded'
-  ? { ...(await import('../detect/engine.js')), ...(await import('../detect/shard.js')), ...(await import('../detect/config.js')) }
+  ? { ...(await import('../detect/engine.js')), ...(await import('../detect/shard.js')), ...(await import('../detect/config.js')), ...(await import('./shard.js')), ...(await import('../detect/cidr.js')) }
   : null;
 
 function send(m: FromWorker, transfer?: ArrayBuffer[]): void {
@@ -339,6 +339,8 @@ interface ShardState {
   conns: ConnRecord[];
   peers: (MessagePort | null)[];
   isInternal: (ip: string) => boolean;
+  /** The same test on IPv4 values (internalV4Ranges). */
+  internalV4: import('./shard.js').InternalV4;
   /** Conn records go to the main thread now (forwardConns, per input). */
   forwarding: boolean;
   /** The Zeek file being read (tags forwarded conn records), or undefined. */
@@ -393,6 +395,7 @@ function shardState(): ShardState | null {
     conns,
     peers: [],
     isInternal,
+    internalV4: det$.internalV4Ranges(init.detect?.internalNetworks ?? det$.DEFAULT_INTERNAL_NETWORKS),
     forwarding: forward && init.captureConns !== false,
     fileNo: undefined,
     peerEnds: 0,
@@ -505,7 +508,7 @@ async function onShardZeekFile(m: Extract<ToWorker, { type: 'shard-zeek-file' }>
   const n = s.n;
   const self = s.self;
   const isInternal = s.isInternal;
-  const filter = new zeek$.ShardLineFilter(self, n, isInternal);
+  const filter = new zeek$.ShardLineFilter(self, n, isInternal, s.internalV4);
   const own: [number, number, number, number] = [0, 0, 0, 0];
   let mismatch = 0;
   const engine = s.engine;

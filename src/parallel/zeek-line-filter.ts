@@ -14,7 +14,8 @@
  * worker also checks that every record it parsed is its own (analysis-worker.ts), so a key
  * that differed from the record's would not go unnoticed.
  */
-import { detectionShardKey, shardOfAddress, shardOfAddressBytes } from '../detect/shard.js';
+import { detectionShardKey, dottedQuadBytes, shardOfAddress, shardOfAddressBytes } from '../detect/shard.js';
+import type { InternalV4 } from './shard.js';
 import type { ZeekRecordKind } from '../ingest/zeek/log-types.js';
 import type { TsvLineFilter } from '../ingest/zeek/parser.js';
 import { tsvFieldStart } from '../ingest/zeek/route.js';
@@ -40,11 +41,14 @@ export class ShardLineFilter implements TsvLineFilter {
    * @param self this worker's shard
    * @param n number of shards
    * @param isInternal the run's internal-network test (for active-FTP data connections)
+   * @param internalV4 the same test on an IPv4 address's value (internalV4Ranges): an internal
+   *   originator is the key whatever the service, so its line needs no service check
    */
   constructor(
     private readonly self: number,
     private readonly n: number,
     private readonly isInternal: (ip: string) => boolean,
+    private readonly internalV4: InternalV4 | null = null,
   ) {}
 
   block(fields: readonly string[], sep: number, kind: ZeekRecordKind): void {
@@ -76,13 +80,14 @@ export class ShardLineFilter implements TsvLineFilter {
     }
     let j = i;
     while (j < e && buf[j] !== sep) j++;
+    const v4 = dottedQuadBytes(buf, i, j);
     const svc = this.svcCol;
-    if (svc >= 0) {
+    if (svc >= 0 && !(v4 >= 0 && this.internalV4 !== null && this.internalV4(v4))) {
       // Zeek writes service after id.orig_h: go on from there.
       const a = svc > col ? tsvFieldStart(buf, i, e, svc - col, sep) : tsvFieldStart(buf, s, e, svc, sep);
       if (a >= 0 && this.maybeFtpData(buf, a, e)) return this.exactShard(buf, s, e, i, j, a);
     }
-    return shardOfAddressBytes(buf, i, j, this.n);
+    return shardOfAddressBytes(buf, i, j, this.n, v4);
   }
 
   /** detectionShardKey over the strings the reader would make (rare: active-FTP data candidates). */

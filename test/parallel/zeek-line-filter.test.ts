@@ -15,6 +15,8 @@ import { detectionShardKey, shardOfAddress, shardOfAddressBytes } from '../../sr
 import { ZeekLogParser } from '../../src/ingest/zeek/parser.js';
 import { readZeekFile } from '../../src/ingest/zeek/reader.js';
 import { ShardLineFilter } from '../../src/parallel/zeek-line-filter.js';
+import { internalV4Ranges, type InternalV4 } from '../../src/parallel/shard.js';
+import { DEFAULT_INTERNAL_NETWORKS } from '../../src/detect/cidr.js';
 import { ROOT } from './compiled-tree.js';
 
 const CORPUS = path.resolve(ROOT, '../shared/corpus');
@@ -31,8 +33,8 @@ class Recording extends ShardLineFilter {
 }
 
 /** Pairs of (shard from the raw line, shard of its record) over one input. */
-function pairsOf(lines: string, n: number): [number, number][] {
-  const f = new Recording(0, n, isInternal);
+function pairsOf(lines: string, n: number, v4: InternalV4 | null = null): [number, number][] {
+  const f = new Recording(0, n, isInternal, v4);
   const out: [number, number][] = [];
   const note = (r: { origH: string; respH: string; service?: string | null }): void => void out.push([f.last, shardOfAddress(detectionShardKey(r, isInternal), n)]);
   const sink: RecordSink = { conn: note, dns: note, http: note, ssl: note };
@@ -83,8 +85,8 @@ describe('ShardLineFilter', () => {
       '1.0\tC5\t93.184.216.34\t20\t10.0.0.7\t40004\ttcp\tftp\t1.0',
       '',
     ].join('\n');
-    for (const n of [2, 3, 5, 7]) {
-      const pairs = pairsOf(lines, n);
+    for (const [n, v4] of [2, 3, 5, 7].flatMap((k) => [[k, null], [k, internalV4Ranges(DEFAULT_INTERNAL_NETWORKS)]] as const)) {
+      const pairs = pairsOf(lines, n, v4);
       expect(pairs).toHaveLength(5);
       for (const [raw, rec] of pairs) expect(raw).toBe(rec);
       // The data connections (C1 to C3) belong to the client's shard.
@@ -115,7 +117,7 @@ describe('ShardLineFilter', () => {
     let lines = 0;
     for (const file of all) {
       for (const n of [2, 5]) {
-        const f = new Recording(0, n, isInternal);
+        const f = new Recording(0, n, isInternal, internalV4Ranges(DEFAULT_INTERNAL_NETWORKS));
         const bad: string[] = [];
         const note = (r: { origH: string; respH: string; service?: string | null }): void => {
           const want = shardOfAddress(detectionShardKey(r, isInternal), n);
