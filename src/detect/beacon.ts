@@ -297,7 +297,7 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
   const slots = new Map<string, number>();
   const uids = ctx.uids;
   // All pairs are one source's: its DNS answers are looked up once (ctx.nameFor's fallback).
-  const srcAnswers = pairs.length > 0 ? ctx.dnsNamesBySrc.get(pairs[0].src) : undefined;
+  const srcAnswers = pairs.length > 0 ? ctx.dnsAnswersOf(pairs[0].src) : undefined;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     // Beats of traffic not considered count only through a proxy that names the host.

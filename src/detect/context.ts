@@ -44,8 +44,23 @@ export function directionOfClasses(co: number, cr: number): Direction | null {
   return cr === IP_CLASS_INTERNAL ? 'inbound' : 'external';
 }
 
+/**
+ * Addresses the table of interned addresses may hold: what the state that adds them may add
+ * in all (two per pair and per upload aggregate, one per DNS-answer entry, DNS-lookup group
+ * and DNS-tunnel aggregate), so it is never the limit hit first.
+ */
+export function addressTableMax(caps: ResolvedDetectConfig['caps']): number {
+  return 4 * caps.maxPairs + caps.maxDnsAddresses + caps.maxDnsBeaconGroups + caps.maxDnsDomains;
+}
+
+/** Set a[id] in an array indexed by address id, keeping it dense (no holes: V8 keeps it fast). */
+export function setById<T>(a: (T | undefined)[], id: number, v: T): void {
+  while (a.length <= id) a.push(undefined);
+  a[id] = v;
+}
+
 /** A DNS answer remembered for the name join. */
-interface DnsName {
+export interface DnsName {
   name: string;
   ts: number;
 }
@@ -60,17 +75,21 @@ export class DetectContext {
   /**
    * Addresses of the tracked pairs as small integer ids, with their class (id-tables.ts):
    * a connection between known addresses is classified and its pair found without a string
-   * lookup. Only addresses of tracked pairs are added (at most two per pair), so this holds
-   * at most 2 x caps.maxPairs addresses; other addresses are classified through a cache.
+   * lookup, and per-source state (DNS answers and trackers, uploads) is found by id. An
+   * address is added only when state keyed by it is made (at most two per pair or upload
+   * aggregate, one per DNS-answer entry, DNS-lookup group or DNS-tunnel aggregate), so the
+   * table's limit, the sum of those caps (addressTableMax), is never the one hit first;
+   * other addresses are classified through a cache.
    */
   readonly addrs: AddressTable;
   /**
-   * Names from DNS answers, `src` -> `addr` -> name (what this source resolved) and
-   * `addr` -> name (what anyone resolved): the answer with the latest timestamp wins (ties:
-   * the smaller name), so the join does not depend on record order. Two levels, so a lookup
-   * builds no key string. Both together are capped by caps.maxDnsAddresses entries.
+   * Names from DNS answers, `src` -> `addr` -> name (what this source resolved; the source by
+   * its interned id, see dnsAnswersOf()) and `addr` -> name (what anyone resolved): the answer
+   * with the latest timestamp wins (ties: the smaller name), so the join does not depend on
+   * record order. No key string is built per lookup. Both together are capped by
+   * caps.maxDnsAddresses entries.
    */
-  readonly dnsNamesBySrc = new Map<string, Map<string, DnsName>>();
+  private readonly dnsNamesBySrc: (Map<string, DnsName> | undefined)[] = [];
   readonly dnsNames = new Map<string, DnsName>();
   /** Entries in dnsNamesBySrc and dnsNames together (the cap counts both). */
   private dnsEntries = 0;
@@ -84,7 +103,7 @@ export class DetectContext {
     readonly cfg: ResolvedDetectConfig,
     readonly anomalies: AnomalyCounter,
   ) {
-    this.addrs = new AddressTable(2 * cfg.caps.maxPairs);
+    this.addrs = new AddressTable(addressTableMax(cfg.caps));
     const max = cfg.caps.maxUidNames;
     this.uids = new UidJoin(max, cfg.caps.maxUidJoinWindow, () =>
       this.capHit('detect_uid_names_cap', `more than ${max} TLS/HTTP connections waiting for their conn row; later ones are grouped by address`),
@@ -143,6 +162,26 @@ export class DetectContext {
     return this.classify(ip) === IP_CLASS_INTERNAL;
   }
 
+  /** isInternal(ip), given its id in addrs (-1 when not interned: then classified by text). */
+  isInternalId(id: number, ip: string): boolean {
+    return (id >= 0 ? this.addrs.cls[id] : this.classify(ip)) === IP_CLASS_INTERNAL;
+  }
+
+  /**
+   * The id of an address in addrs, added (with its class) when `id` is -1 and it is not there
+   * yet; -1 (counted as detect_addresses_cap) when the table is full, which its limit keeps
+   * from happening before the caps of the state that adds addresses.
+   */
+  internAddress(ip: string, id: number = this.addrs.find(ip)): number {
+    if (id >= 0) return id;
+    const at = this.addrs;
+    id = at.find(ip);
+    if (id >= 0) return id;
+    id = at.add(ip, this.classify(ip));
+    if (id < 0) this.capHit('detect_addresses_cap', `more than ${at.max} addresses; state for later ones is not kept`);
+    return id;
+  }
+
   isNonRoutable(ip: string): boolean {
     return this.classify(ip) === IP_CLASS_NON_ROUTABLE;
   }
@@ -199,9 +238,18 @@ export class DetectContext {
   private lastDomain = '';
   private readonly domainMemo = new Map<string, string>();
 
-  /** Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins). */
-  noteDnsAnswer(src: string, addr: string, name: string, ts: number): void {
-    let bySrc = this.dnsNamesBySrc.get(src);
+  /** DNS answers `src` received: address -> name (the latest answer). */
+  dnsAnswersOf(src: string): Map<string, DnsName> | undefined {
+    const id = this.addrs.find(src);
+    return id >= 0 && id < this.dnsNamesBySrc.length ? this.dnsNamesBySrc[id] : undefined;
+  }
+
+  /**
+   * Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins).
+   * @param srcId src's id in addrs, -1 when not interned
+   */
+  noteDnsAnswer(src: string, addr: string, name: string, ts: number, srcId: number = this.addrs.find(src)): void {
+    let bySrc = srcId >= 0 && srcId < this.dnsNamesBySrc.length ? this.dnsNamesBySrc[srcId] : undefined;
     const cur = bySrc?.get(addr);
     if (cur !== undefined) {
       // Known to this source, hence to anyone: two updates, no new entry.
@@ -215,7 +263,11 @@ export class DetectContext {
       this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
       return;
     }
-    if (!bySrc) this.dnsNamesBySrc.set(src, (bySrc = new Map()));
+    if (!bySrc) {
+      srcId = this.internAddress(src, srcId);
+      if (srcId < 0) return;
+      setById(this.dnsNamesBySrc, srcId, (bySrc = new Map()));
+    }
     // Not in bySrc (looked up above): set without a second lookup.
     bySrc.set(addr, { name, ts });
     this.dnsEntries++;
@@ -244,7 +296,7 @@ export class DetectContext {
   nameForRef(ref: number, src: string, addr: string): string | null {
     const n = this.uids.nameOf(ref);
     if (n !== null) return n;
-    return (this.dnsNamesBySrc.get(src)?.get(addr) ?? this.dnsNames.get(addr))?.name ?? null;
+    return (this.dnsAnswersOf(src)?.get(addr) ?? this.dnsNames.get(addr))?.name ?? null;
   }
 
   /** Periodic-by-design reason for a destination, or null. */

@@ -24,7 +24,7 @@ import type { DnsRecord } from '../core/records.js';
 import type { BeaconWeights } from './beacon.js';
 import { analyzeBeats } from './beacon.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmt, fmtDuration, looksLikeAddress, sourceBit } from './context.js';
+import { buildFinding, fmt, fmtDuration, looksLikeAddress, setById, sourceBit } from './context.js';
 import { normalizeName } from './domains.js';
 import { prevalenceFactor } from './scores.js';
 
@@ -94,8 +94,8 @@ export interface DnsBeaconPrevalence {
 
 export class DnsBeaconTracker {
   /** Groups by source, then name (name groups) or registered domain (domain groups): no key string per lookup. */
-  private readonly byName = new Map<string, Map<string, DnsLookupGroup>>();
-  private readonly byDomain = new Map<string, Map<string, DnsLookupGroup>>();
+  private readonly byName: (Map<string, DnsLookupGroup> | undefined)[] = [];
+  private readonly byDomain: (Map<string, DnsLookupGroup> | undefined)[] = [];
   private readonly groups: DnsLookupGroup[] = [];
 
   constructor(private readonly ctx: DetectContext) {}
@@ -103,31 +103,37 @@ export class DnsBeaconTracker {
   /**
    * Note one query under its name and, when it is a subdomain, under its registered domain.
    * @param name normalizeName(r.query), when the caller has it already
+   * @param srcId the querier's id in ctx.addrs (-1 when not interned), when the caller has it
    */
-  onDns(r: DnsRecord, name: string | null = normalizeName(r.query)): void {
+  onDns(r: DnsRecord, name: string | null = normalizeName(r.query), srcId: number = this.ctx.addrs.find(r.origH)): void {
     const ctx = this.ctx;
-    if (!ctx.isInternal(r.origH)) return;
+    if (!ctx.isInternalId(srcId, r.origH)) return;
     if (!name || !isTrackedName(name)) return;
     const domain = ctx.registeredDomain(name);
     const tid = r.transId !== null && r.transId >= 0 ? r.transId : -1;
-    this.add(r, name, false, tid, name);
-    if (domain !== name) this.add(r, domain, true, tid, name);
+    srcId = this.add(r, name, false, tid, name, srcId);
+    if (domain !== name) this.add(r, domain, true, tid, name, srcId);
   }
 
-  private add(r: DnsRecord, key: string, byDomain: boolean, tid: number, name: string): void {
+  /** @returns the querier's id (interned when a group was made for it), -1 when not interned */
+  private add(r: DnsRecord, key: string, byDomain: boolean, tid: number, name: string, srcId: number): number {
     const ctx = this.ctx;
     const caps = ctx.cfg.caps;
     const index = byDomain ? this.byDomain : this.byName;
-    let bySrc = index.get(r.origH);
+    let bySrc = srcId >= 0 && srcId < index.length ? index[srcId] : undefined;
     let g = bySrc?.get(key);
     if (!g) {
       if (this.groups.length >= caps.maxDnsBeaconGroups) {
         ctx.capHit('detect_dns_beacon_groups_cap', `more than ${caps.maxDnsBeaconGroups} (host, DNS name) groups; later ones are not checked for periodic lookups`);
-        return;
+        return srcId;
+      }
+      if (bySrc === undefined) {
+        srcId = ctx.internAddress(r.origH, srcId);
+        if (srcId < 0) return srcId;
+        setById(index, srcId, (bySrc = new Map()));
       }
       const k = (byDomain ? 'd|' : 'n|') + r.origH + '|' + key;
       g = { src: r.origH, key, byDomain, ts: [], tid: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false, k };
-      if (bySrc === undefined) index.set(r.origH, (bySrc = new Map()));
       bySrc.set(key, g);
       this.groups.push(g);
     }
@@ -140,10 +146,11 @@ export class DnsBeaconTracker {
     if (g.ts.length >= caps.maxDnsBeaconLookups) {
       if (g.dropped === 0) ctx.capHit('detect_dns_beacon_lookups_cap', `more than ${caps.maxDnsBeaconLookups} lookups of ${key} by ${r.origH}; the first ones are analysed`);
       g.dropped++;
-      return;
+      return srcId;
     }
     g.ts.push(r.ts);
     g.tid.push(tid);
+    return srcId;
   }
 
   /** Number of groups held (for tests and memory figures). */

@@ -12,7 +12,7 @@
 import type { Finding } from '../core/finding.js';
 import type { DnsRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmt, sourceBit } from './context.js';
+import { buildFinding, fmt, setById, sourceBit } from './context.js';
 import { normalizeName } from './domains.js';
 import { labelScore, rareQtypeScore, shannonEntropy, uniqueSubdomainScore, weighted } from './scores.js';
 
@@ -43,24 +43,32 @@ interface DnsAgg {
 
 export class DnsTunnelTracker {
   /** Aggregates by source, then registered domain (no key string per query), and in creation order. */
-  private readonly aggIndex = new Map<string, Map<string, DnsAgg>>();
+  private readonly aggIndex: (Map<string, DnsAgg> | undefined)[] = [];
   private readonly aggs: DnsAgg[] = [];
   private namesStored = 0;
 
   constructor(private readonly ctx: DetectContext) {}
 
-  /** @param name normalizeName(r.query), when the caller has it already */
-  onDns(r: DnsRecord, name: string | null = normalizeName(r.query)): void {
+  /**
+   * @param name normalizeName(r.query), when the caller has it already
+   * @param srcId the querier's id in ctx.addrs (-1 when not interned), when the caller has it
+   */
+  onDns(r: DnsRecord, name: string | null = normalizeName(r.query), srcId: number = this.ctx.addrs.find(r.origH)): void {
     const ctx = this.ctx;
-    if (!ctx.isInternal(r.origH)) return;
+    if (!ctx.isInternalId(srcId, r.origH)) return;
     if (!name || name.indexOf('.') < 0 || name.endsWith('.arpa') || name.endsWith('.local')) return;
     const domain = ctx.registeredDomain(name);
-    let bySrc = this.aggIndex.get(r.origH);
+    let bySrc = srcId >= 0 && srcId < this.aggIndex.length ? this.aggIndex[srcId] : undefined;
     let a = bySrc?.get(domain);
     if (!a) {
       if (this.aggs.length >= ctx.cfg.caps.maxDnsDomains) {
         ctx.capHit('detect_dns_domains_cap', `more than ${ctx.cfg.caps.maxDnsDomains} (host, domain) pairs; later ones are not tracked`);
         return;
+      }
+      if (bySrc === undefined) {
+        srcId = ctx.internAddress(r.origH, srcId);
+        if (srcId < 0) return;
+        setById(this.aggIndex, srcId, (bySrc = new Map()));
       }
       a = {
         src: r.origH,
@@ -79,7 +87,6 @@ export class DnsTunnelTracker {
         resolver: r.respH,
         longest: '',
       };
-      if (bySrc === undefined) this.aggIndex.set(r.origH, (bySrc = new Map()));
       bySrc.set(domain, a);
       this.aggs.push(a);
     }

@@ -208,14 +208,22 @@ export class DetectionEngine implements RecordSink {
     ctx.stats.dns++;
     if (!ctx.seeTs(r.ts)) return this.bad('dns', r.uid, `timestamp ${String(r.ts)} is not a number`);
     const q = normalizeName(r.query);
+    // The querier's id, looked up once for the three trackers (-1 when not interned yet).
+    let srcId = ctx.addrs.find(r.origH);
     if (q) {
       for (const a of r.answers) {
         // Answers mix addresses and CNAME targets; only addresses join connections.
-        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) ctx.noteDnsAnswer(r.origH, a, q, r.ts);
+        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) {
+          ctx.noteDnsAnswer(r.origH, a, q, r.ts, srcId);
+          if (srcId < 0) srcId = ctx.addrs.find(r.origH);
+        }
       }
     }
-    if (this.on.has('beacon')) this.dnsBeacon.onDns(r, q);
-    if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r, q);
+    if (this.on.has('beacon')) {
+      this.dnsBeacon.onDns(r, q, srcId);
+      if (srcId < 0) srcId = ctx.addrs.find(r.origH);
+    }
+    if (this.on.has('dns_tunnel')) this.dnsTunnel.onDns(r, q, srcId);
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onDns(r);
   }
 
