@@ -272,6 +272,12 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     return this.idText().uid;
   }
 
+  /** Lets go of strings read by handle (they are read again if needed). */
+  private dropIdStrings(): void {
+    const id = this.id;
+    if (id instanceof IdStrings && id.h >= 0) this.id = id.h;
+  }
+
   /** The strings of the id, read by handle on first use. */
   private idText(): IdText {
     const id = this.id;
@@ -604,8 +610,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     // any more; end() needs only the responder port. Strings read by handle are let go.
     if (this.http === null) {
       this.st |= Flag.NoAddr;
-      const id = this.id;
-      if (id instanceof IdStrings && id.h >= 0) this.id = id.h;
+      this.dropIdStrings();
     }
   }
 
@@ -708,8 +713,11 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     // Over UDP an analyzer with nothing pending holds nothing a new one would not (each
     // datagram is a whole message, and the service is confirmed here): let it go until the
     // next message, so that the many DNS connections waiting out their inactivity timeout
-    // after their reply keep no parser.
-    if (!this.tcp && d.idle) this.aux = null;
+    // after their reply keep no parser, nor the strings its records needed.
+    if (!this.tcp && d.idle) {
+      this.aux = null;
+      this.dropIdStrings();
+    }
   }
 
   private feedSsh(fromOrig: boolean, buf: Buffer, off: number, len: number): void {
