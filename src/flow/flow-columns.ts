@@ -1,8 +1,8 @@
 /**
- * Live connection state in fixed-size records: one record of numbers per slot (a connection)
- * and one per TCP endpoint (2 * slot + side, the two endpoints of a slot side by side), each
- * kind in one ArrayBuffer read through typed-array views at `index * STRIDE + FIELD` (the
- * SlotI / SlotF / EpI / EpF layouts below). Objects stay out of the records: the app analyzers
+ * Live connection state in fixed-size records: one record of numbers per slot (a connection),
+ * the two TCP endpoint records inside it, all in one ArrayBuffer read through typed-array
+ * views at `slot * STRIDE + FIELD` (the SlotI / SlotF layouts below) and, for an endpoint
+ * whose record starts at word `e`, `e + EpI field` or `(e >> 1) + EpF field`. Objects stay out of the records: the app analyzers
  * in one plain array (only with an app layer), and the rare ones (a history past the
  * shared-string cap, tunnel parent, burst times, TCP out-of-order blocks and scaled-history
  * counters) in maps by slot or endpoint, which a slot bit says to clear when the slot is freed.
@@ -10,14 +10,15 @@
  * Why numbers outside objects: one object graph per connection (a session and two endpoint
  * objects, about 800 bytes of heap) made the garbage collector the largest single cost of the
  * flow table, and the heap about twice the live state. Numbers in typed arrays are outside
- * the JS heap, are never traced, and cost 4 or 8 bytes each: 208 + 2 * 96 bytes per slot.
+ * the JS heap, are never traced, and cost 4 or 8 bytes each: 400 bytes per slot.
  *
  * Why records rather than one array per field: packets arrive for tens of thousands of
  * connections in no order, so each packet's state is cold in the CPU cache. With one array per
  * field a TCP packet touched about 30 cache lines in 30 arrays (each a miss: lookup alone took
  * 0.7 us per packet on the 2 GB benchmark capture); in a record the fields a packet uses sit in
  * a few adjacent lines, and the first line (hash, bits, key, last time, history) is loaded by
- * the lookup itself.
+ * the lookup itself. The endpoints sit in the same record, after the connection's fields, so
+ * a TCP packet's state is one span of memory (one page, adjacent lines).
  *
  * Slots are handed out from a free list (most recently freed first, so the touched part of
  * the buffers stays near the live peak). The buffers double when full while small, then grow
@@ -63,8 +64,8 @@ export const KEY_WORDS = 10;
  * history), so a lookup that finds its slot has also loaded the line the rest starts with.
  */
 export const enum SlotI {
-  /** 32-bit words per slot (208 bytes; a multiple of 8 so the 64-bit view lines up). */
-  STRIDE = 52,
+  /** 32-bit words per slot (400 bytes; even, so the 64-bit view lines up). */
+  STRIDE = 100,
   HASH = 0,
   /** Boolean state (connection.ts and tcp-session.ts BIT_* masks). */
   BITS = 1,
@@ -88,11 +89,14 @@ export const enum SlotI {
   VLANS = 48,
   START_SEC = 49,
   START_USEC = 50,
+  // word 51 unused
+  /** The two TCP endpoint records (EpI.STRIDE words each), side 0 then side 1. */
+  EP0 = 52,
 }
 
 /** Slot record layout, as 64-bit words (view `sf`). */
 export const enum SlotF {
-  STRIDE = 26,
+  STRIDE = 50,
   ORIG_PKTS = 8,
   ORIG_IP_BYTES = 9,
   RESP_PKTS = 10,
@@ -109,7 +113,7 @@ export const enum SlotF {
   SERIAL = 22,
 }
 
-/** TCP endpoint record layout (endpoint 2 * slot + side), as 32-bit words (view `ei`). */
+/** TCP endpoint record layout, as 32-bit words from the endpoint's first word (view `si`). */
 export const enum EpI {
   /** 32-bit words per endpoint (96 bytes); the two endpoints of a slot are adjacent. */
   STRIDE = 24,
@@ -126,7 +130,7 @@ export const enum EpI {
   // word 9 unused; 64-bit fields (EpF) take words 10-23.
 }
 
-/** TCP endpoint record layout, as 64-bit words (view `ef`). */
+/** TCP endpoint record layout, as 64-bit words from the endpoint's first word / 2 (view `sf`). */
 export const enum EpF {
   STRIDE = 12,
   FIN_SEQ = 5,
@@ -136,6 +140,11 @@ export const enum EpF {
   LAST_REASSEM = 9,
   TRIM_SEQ = 10,
   MAX_UPPER = 11,
+}
+
+/** The slot of the endpoint whose record starts at word `e`. */
+export function slotOfEndpoint(e: number): number {
+  return Math.floor(e / SlotI.STRIDE);
 }
 
 /** First capacity, in slots. */
@@ -159,7 +168,7 @@ export class FlowColumns {
   private freeList: Int32Array;
   private nFree = 0;
 
-  // ---- per slot: one record of SlotI.STRIDE words, three views of the same bytes ----
+  // ---- per slot: one record of SlotI.STRIDE words (endpoints included), three views ----
   si: Int32Array;
   su: Uint32Array;
   sf: Float64Array;
@@ -176,10 +185,7 @@ export class FlowColumns {
   tunnelParent = new Map<number, string>();
   bursts = new Map<number, number[]>();
 
-  // ---- per endpoint (2 * slot + side): one record of EpI.STRIDE words, two views ----
-  ei: Int32Array;
-  ef: Float64Array;
-  // ---- rare per-endpoint objects, by endpoint index (the slot's BIT_EXTRAS says it has any) ----
+  // ---- rare per-endpoint objects, by the endpoint's first word (the slot's BIT_EXTRAS says it has any) ----
   blocks = new Map<number, Block[]>();
   scaledCounts = new Map<number, ScaledCounts>();
 
@@ -193,9 +199,6 @@ export class FlowColumns {
     this.si = new Int32Array(sb);
     this.su = new Uint32Array(sb);
     this.sf = new Float64Array(sb);
-    const eb = new ArrayBuffer(2 * n * EpI.STRIDE * 4);
-    this.ei = new Int32Array(eb);
-    this.ef = new Float64Array(eb);
   }
 
   /**
@@ -219,10 +222,11 @@ export class FlowColumns {
       this.historyOverflow.delete(s);
       this.tunnelParent.delete(s);
       this.bursts.delete(s);
-      this.blocks.delete(2 * s);
-      this.blocks.delete(2 * s + 1);
-      this.scaledCounts.delete(2 * s);
-      this.scaledCounts.delete(2 * s + 1);
+      const e = s * SlotI.STRIDE + SlotI.EP0;
+      this.blocks.delete(e);
+      this.blocks.delete(e + EpI.STRIDE);
+      this.scaledCounts.delete(e);
+      this.scaledCounts.delete(e + EpI.STRIDE);
     }
     // NaN matches no heap entry: entries left for this slot are recognised as stale.
     this.sf[s * SlotF.STRIDE + SlotF.HEAP_DEADLINE] = NaN;
@@ -245,29 +249,24 @@ export class FlowColumns {
     this.si = si;
     this.su = new Uint32Array(sb);
     this.sf = new Float64Array(sb);
-    const eb = new ArrayBuffer(2 * n * EpI.STRIDE * 4);
-    const ei = new Int32Array(eb);
-    ei.set(this.ei);
-    this.ei = ei;
-    this.ef = new Float64Array(eb);
   }
 
   /** Resets the TCP endpoint records of slot `s` (side 0 starts as the originator). */
   initEndpoints(s: number, epOrigBit: number): void {
-    const ei = this.ei;
-    const ef = this.ef;
+    const si = this.si;
+    const sf = this.sf;
     for (let side = 0; side < 2; side++) {
-      const w = (2 * s + side) * EpI.STRIDE;
-      ei.fill(0, w, w + EpF.FIN_SEQ * 2);
-      ei[w + EpI.BITS] = side === 0 ? epOrigBit : 0;
-      const f = (2 * s + side) * EpF.STRIDE;
-      ef[f + EpF.FIN_SEQ] = 0;
-      ef[f + EpF.HIST_LAST_SYN] = 0;
-      ef[f + EpF.HIST_LAST_FIN] = 0;
-      ef[f + EpF.HIST_LAST_RST] = 0;
-      ef[f + EpF.LAST_REASSEM] = 1;
-      ef[f + EpF.TRIM_SEQ] = 1;
-      ef[f + EpF.MAX_UPPER] = 0;
+      const w = s * SlotI.STRIDE + SlotI.EP0 + side * EpI.STRIDE;
+      si.fill(0, w, w + EpF.FIN_SEQ * 2);
+      si[w + EpI.BITS] = side === 0 ? epOrigBit : 0;
+      const f = w >> 1;
+      sf[f + EpF.FIN_SEQ] = 0;
+      sf[f + EpF.HIST_LAST_SYN] = 0;
+      sf[f + EpF.HIST_LAST_FIN] = 0;
+      sf[f + EpF.HIST_LAST_RST] = 0;
+      sf[f + EpF.LAST_REASSEM] = 1;
+      sf[f + EpF.TRIM_SEQ] = 1;
+      sf[f + EpF.MAX_UPPER] = 0;
     }
   }
 }

@@ -14,7 +14,7 @@
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
 import { Conn, type FlowContext } from './connection.js';
-import { EpF, EpI, ScaledCounts, SlotF, SlotI, type Block, type FlowColumns } from './flow-columns.js';
+import { EpF, EpI, ScaledCounts, SlotF, SlotI, slotOfEndpoint, type Block, type FlowColumns } from './flow-columns.js';
 
 export const enum TcpState {
   Inactive = 0,
@@ -78,8 +78,9 @@ const EP_DID_EOF = 1 << 3;
 const EP_FIN_SEEN = 1 << 4;
 
 /**
- * A view of one TCP endpoint's state in the table's columns (flow-columns.ts, index
- * 2 * slot + side). The session view owns two, bound with it.
+ * A view of one TCP endpoint's state in its slot's record (flow-columns.ts: `e` is the
+ * endpoint's first 32-bit word there, EpI / EpF give the fields). The session view owns two,
+ * bound with it.
  */
 export class TcpEndpoint {
   /** The endpoint index this view reads. */
@@ -90,105 +91,105 @@ export class TcpEndpoint {
 
   /** Boolean state packed in one small integer (the EP_* masks), read through the accessors. */
   get bits(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.BITS];
+    return this.c.si[this.e + EpI.BITS];
   }
   set bits(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v;
+    this.c.si[this.e + EpI.BITS] = v;
   }
   /** `state` in bits 0-2 and `prevState` in bits 3-5 (TcpState values fit in 3 bits). */
   get states(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.STATES];
+    return this.c.si[this.e + EpI.STATES];
   }
   set states(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = v;
+    this.c.si[this.e + EpI.STATES] = v;
   }
   /**
    * Sequence numbers are kept as signed 32-bit values (`| 0`); `>>> 0` reads them back as
    * unsigned. Relative sequence numbers (reassembly, FIN, history) are doubles.
    */
   get startSeq(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.START_SEQ];
+    return this.c.si[this.e + EpI.START_SEQ];
   }
   set startSeq(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.START_SEQ] = v;
+    this.c.si[this.e + EpI.START_SEQ] = v;
   }
   get lastSeq(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.LAST_SEQ];
+    return this.c.si[this.e + EpI.LAST_SEQ];
   }
   set lastSeq(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.LAST_SEQ] = v;
+    this.c.si[this.e + EpI.LAST_SEQ] = v;
   }
   get ackSeq(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.ACK_SEQ];
+    return this.c.si[this.e + EpI.ACK_SEQ];
   }
   set ackSeq(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.ACK_SEQ] = v;
+    this.c.si[this.e + EpI.ACK_SEQ] = v;
   }
   get seqWraps(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.SEQ_WRAPS];
+    return this.c.si[this.e + EpI.SEQ_WRAPS];
   }
   set seqWraps(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.SEQ_WRAPS] = v;
+    this.c.si[this.e + EpI.SEQ_WRAPS] = v;
   }
   get ackWraps(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.ACK_WRAPS];
+    return this.c.si[this.e + EpI.ACK_WRAPS];
   }
   set ackWraps(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.ACK_WRAPS] = v;
+    this.c.si[this.e + EpI.ACK_WRAPS] = v;
   }
   get nBlocks(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.N_BLOCKS];
+    return this.c.si[this.e + EpI.N_BLOCKS];
   }
   set nBlocks(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.N_BLOCKS] = v;
+    this.c.si[this.e + EpI.N_BLOCKS] = v;
   }
   get blockBytes(): number {
-    return this.c.ei[this.e * EpI.STRIDE + EpI.BLOCK_BYTES];
+    return this.c.si[this.e + EpI.BLOCK_BYTES];
   }
   set blockBytes(v: number) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BLOCK_BYTES] = v;
+    this.c.si[this.e + EpI.BLOCK_BYTES] = v;
   }
   get finSeq(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.FIN_SEQ];
+    return this.c.sf[(this.e >> 1) + EpF.FIN_SEQ];
   }
   set finSeq(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.FIN_SEQ] = v;
+    this.c.sf[(this.e >> 1) + EpF.FIN_SEQ] = v;
   }
   get histLastSyn(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_SYN];
+    return this.c.sf[(this.e >> 1) + EpF.HIST_LAST_SYN];
   }
   set histLastSyn(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_SYN] = v;
+    this.c.sf[(this.e >> 1) + EpF.HIST_LAST_SYN] = v;
   }
   get histLastFin(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_FIN];
+    return this.c.sf[(this.e >> 1) + EpF.HIST_LAST_FIN];
   }
   set histLastFin(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_FIN] = v;
+    this.c.sf[(this.e >> 1) + EpF.HIST_LAST_FIN] = v;
   }
   get histLastRst(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_RST];
+    return this.c.sf[(this.e >> 1) + EpF.HIST_LAST_RST];
   }
   set histLastRst(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.HIST_LAST_RST] = v;
+    this.c.sf[(this.e >> 1) + EpF.HIST_LAST_RST] = v;
   }
   get lastReassem(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.LAST_REASSEM];
+    return this.c.sf[(this.e >> 1) + EpF.LAST_REASSEM];
   }
   set lastReassem(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.LAST_REASSEM] = v;
+    this.c.sf[(this.e >> 1) + EpF.LAST_REASSEM] = v;
   }
   get trimSeq(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ];
+    return this.c.sf[(this.e >> 1) + EpF.TRIM_SEQ];
   }
   set trimSeq(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ] = v;
+    this.c.sf[(this.e >> 1) + EpF.TRIM_SEQ] = v;
   }
   get maxUpper(): number {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER];
+    return this.c.sf[(this.e >> 1) + EpF.MAX_UPPER];
   }
   set maxUpper(v: number) {
-    this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER] = v;
+    this.c.sf[(this.e >> 1) + EpF.MAX_UPPER] = v;
   }
   /** Gap, retransmission and zero-window counters, allocated on the first such event. */
   get scaledCounts(): ScaledCounts | null {
@@ -199,7 +200,7 @@ export class TcpEndpoint {
       this.c.scaledCounts.delete(this.e);
       return;
     }
-    this.c.markExtras(this.e >> 1);
+    this.c.markExtras(slotOfEndpoint(this.e));
     this.c.scaledCounts.set(this.e, v);
   }
   /** Kept out-of-order blocks, allocated on the first one. */
@@ -211,64 +212,64 @@ export class TcpEndpoint {
       this.c.blocks.delete(this.e);
       return;
     }
-    this.c.markExtras(this.e >> 1);
+    this.c.markExtras(slotOfEndpoint(this.e));
     this.c.blocks.set(this.e, v);
   }
 
   /** This endpoint is the originator's (changes when the roles flip). */
   get isOrig(): boolean {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0;
+    return (this.c.si[this.e + EpI.BITS] & EP_ORIG) !== 0;
   }
   set isOrig(v: boolean) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_ORIG : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_ORIG;
+    this.c.si[this.e + EpI.BITS] = v ? this.c.si[this.e + EpI.BITS] | EP_ORIG : this.c.si[this.e + EpI.BITS] & ~EP_ORIG;
   }
 
   /** ConnectionClosed ran for this endpoint. */
   get didClose(): boolean {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_DID_CLOSE) !== 0;
+    return (this.c.si[this.e + EpI.BITS] & EP_DID_CLOSE) !== 0;
   }
   set didClose(v: boolean) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_DID_CLOSE : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_DID_CLOSE;
+    this.c.si[this.e + EpI.BITS] = v ? this.c.si[this.e + EpI.BITS] | EP_DID_CLOSE : this.c.si[this.e + EpI.BITS] & ~EP_DID_CLOSE;
   }
 
   /** Reassembly given up for this side (above_hole_data_without_any_acks). */
   get skipDeliveries(): boolean {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0;
+    return (this.c.si[this.e + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0;
   }
   set skipDeliveries(v: boolean) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_SKIP_DELIVERIES : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_SKIP_DELIVERIES;
+    this.c.si[this.e + EpI.BITS] = v ? this.c.si[this.e + EpI.BITS] | EP_SKIP_DELIVERIES : this.c.si[this.e + EpI.BITS] & ~EP_SKIP_DELIVERIES;
   }
 
   /** State of this endpoint (Zeek's TCP_Endpoint::state). */
   get state(): TcpState {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & 7) as TcpState;
+    return (this.c.si[this.e + EpI.STATES] & 7) as TcpState;
   }
   set state(v: TcpState) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & ~7) | v;
+    this.c.si[this.e + EpI.STATES] = (this.c.si[this.e + EpI.STATES] & ~7) | v;
   }
 
   /** State before the last change (Zeek's prev_state). */
   get prevState(): TcpState {
-    return ((this.c.ei[this.e * EpI.STRIDE + EpI.STATES] >> 3) & 7) as TcpState;
+    return ((this.c.si[this.e + EpI.STATES] >> 3) & 7) as TcpState;
   }
   set prevState(v: TcpState) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.STATES] = (this.c.ei[this.e * EpI.STRIDE + EpI.STATES] & ~(7 << 3)) | (v << 3);
+    this.c.si[this.e + EpI.STATES] = (this.c.si[this.e + EpI.STATES] & ~(7 << 3)) | (v << 3);
   }
 
   /** A FIN was seen from this side (Zeek's FIN_cnt > 0; only that is ever asked). */
   get finSeen(): boolean {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_FIN_SEEN) !== 0;
+    return (this.c.si[this.e + EpI.BITS] & EP_FIN_SEEN) !== 0;
   }
   set finSeen(v: boolean) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_FIN_SEEN : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_FIN_SEEN;
+    this.c.si[this.e + EpI.BITS] = v ? this.c.si[this.e + EpI.BITS] | EP_FIN_SEEN : this.c.si[this.e + EpI.BITS] & ~EP_FIN_SEEN;
   }
 
   /** End of this side's stream seen (TCP_Reassembler::CheckEOF). */
   get didEof(): boolean {
-    return (this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & EP_DID_EOF) !== 0;
+    return (this.c.si[this.e + EpI.BITS] & EP_DID_EOF) !== 0;
   }
   set didEof(v: boolean) {
-    this.c.ei[this.e * EpI.STRIDE + EpI.BITS] = v ? this.c.ei[this.e * EpI.STRIDE + EpI.BITS] | EP_DID_EOF : this.c.ei[this.e * EpI.STRIDE + EpI.BITS] & ~EP_DID_EOF;
+    this.c.si[this.e + EpI.BITS] = v ? this.c.si[this.e + EpI.BITS] | EP_DID_EOF : this.c.si[this.e + EpI.BITS] & ~EP_DID_EOF;
   }
 
 
@@ -277,27 +278,27 @@ export class TcpEndpoint {
   ackFull(): number {
     const c = this.c;
     const e = this.e;
-    return c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0);
+    return c.si[e + EpI.ACK_WRAPS] * TWO32 + (c.si[e + EpI.ACK_SEQ] >>> 0);
   }
 
   lastFull(): number {
     const c = this.c;
     const e = this.e;
-    return c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] >>> 0);
+    return c.si[e + EpI.SEQ_WRAPS] * TWO32 + (c.si[e + EpI.LAST_SEQ] >>> 0);
   }
 
   updateLastSeq(seq: number): void {
     const c = this.c;
     const e = this.e;
-    if (seq >>> 0 < c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] >>> 0) c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS]++;
-    c.ei[e * EpI.STRIDE + EpI.LAST_SEQ] = seq;
+    if (seq >>> 0 < c.si[e + EpI.LAST_SEQ] >>> 0) c.si[e + EpI.SEQ_WRAPS]++;
+    c.si[e + EpI.LAST_SEQ] = seq;
   }
 
   updateAckSeq(seq: number): void {
     const c = this.c;
     const e = this.e;
-    if (seq >>> 0 < c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0) c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS]++;
-    c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] = seq;
+    if (seq >>> 0 < c.si[e + EpI.ACK_SEQ] >>> 0) c.si[e + EpI.ACK_WRAPS]++;
+    c.si[e + EpI.ACK_SEQ] = seq;
   }
 
   /** None of this endpoint's data has been acknowledged (one octet allowed for the SYN). */
@@ -327,7 +328,7 @@ export class TcpEndpoint {
   }
 
   hasBlocks(): boolean {
-    return this.c.ef[this.e * EpF.STRIDE + EpF.MAX_UPPER] > this.c.ef[this.e * EpF.STRIDE + EpF.TRIM_SEQ];
+    return this.c.sf[(this.e >> 1) + EpF.MAX_UPPER] > this.c.sf[(this.e >> 1) + EpF.TRIM_SEQ];
   }
 }
 
@@ -363,8 +364,9 @@ export class TcpSession extends Conn {
 
   override bind(s: number): this {
     this.i = s;
-    this.epA.e = 2 * s;
-    this.epB.e = 2 * s + 1;
+    const e = s * SlotI.STRIDE + SlotI.EP0;
+    this.epA.e = e;
+    this.epB.e = e + EpI.STRIDE;
     return this;
   }
 
@@ -509,7 +511,7 @@ export class TcpSession extends Conn {
     const endpoint = isOrig ? this.orig : this.resp;
     const peer = endpoint.peer;
 
-    this.setPartialStatus(flags, (this.c.ei[endpoint.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0);
+    this.setPartialStatus(flags, (this.c.si[endpoint.e + EpI.BITS] & EP_ORIG) !== 0);
     let segLen = len;
     if (flags & SYN) segLen++;
     if (flags & FIN) segLen++;
@@ -522,7 +524,7 @@ export class TcpSession extends Conn {
     const c = this.c;
     const e = endpoint.e;
     const pe = peer.e;
-    let relSeq = this.relativeSeq(endpoint, baseSeq, c.ei[e * EpI.STRIDE + EpI.LAST_SEQ], c.ei[e * EpI.STRIDE + EpI.SEQ_WRAPS]);
+    let relSeq = this.relativeSeq(endpoint, baseSeq, c.si[e + EpI.LAST_SEQ], c.si[e + EpI.SEQ_WRAPS]);
     if (relSeq < 0) {
       underflow = true;
     }
@@ -533,7 +535,7 @@ export class TcpSession extends Conn {
       this.scaled(endpoint, 'W', 2);
     }
 
-    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & c.ei[pe * EpI.STRIDE + EpI.BITS] & EP_DID_CLOSE) === 0) {
+    if ((c.si[e + EpI.BITS] & c.si[pe + EpI.BITS] & EP_DID_CLOSE) === 0) {
       c.su[this.i * SlotI.STRIDE + SlotI.LAST_SEC] = this.ctx.sec;
       c.si[this.i * SlotI.STRIDE + SlotI.LAST_USEC] = this.ctx.usec;
     }
@@ -545,17 +547,17 @@ export class TcpSession extends Conn {
 
     let relAck = 0;
     if (flags & ACK) {
-      if ((c.ei[pe * EpI.STRIDE + EpI.STATES] & 7) === TcpState.Inactive) {
+      if ((c.si[pe + EpI.STATES] & 7) === TcpState.Inactive) {
         relAck = 1;
         peer.startSeq = (ackSeq - 1) | 0;
         peer.ackSeq = peer.startSeq;
         peer.lastSeq = peer.startSeq;
       } else {
-        relAck = this.relativeSeq(peer, ackSeq, c.ei[pe * EpI.STRIDE + EpI.ACK_SEQ], c.ei[pe * EpI.STRIDE + EpI.ACK_WRAPS]);
+        relAck = this.relativeSeq(peer, ackSeq, c.si[pe + EpI.ACK_SEQ], c.si[pe + EpI.ACK_WRAPS]);
         if (relAck < 0) {
           relAck = 0;
         } else if (!(flags & RST)) {
-          const deltaAck = seqDelta(ackSeq, c.ei[pe * EpI.STRIDE + EpI.ACK_SEQ]);
+          const deltaAck = seqDelta(ackSeq, c.si[pe + EpI.ACK_SEQ]);
           if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
             // a broken ack rather than a large connection landing on 0
           } else if (deltaAck > 0) {
@@ -585,7 +587,7 @@ export class TcpSession extends Conn {
     }
     this.checkEof(endpoint);
     if (doClose) this.connectionClosed(endpoint, peer, genEvent);
-    return (this.c.ei[endpoint.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0;
+    return (this.c.si[endpoint.e + EpI.BITS] & EP_ORIG) !== 0;
   }
 
   private setPartialStatus(flags: number, isOrig: boolean): void {
@@ -597,7 +599,7 @@ export class TcpSession extends Conn {
   }
 
   private initEndpoint(ep: TcpEndpoint, flags: number, firstSeq: number, lastSeq: number): void {
-    switch ((this.c.ei[ep.e * EpI.STRIDE + EpI.STATES] & 7) as TcpState) {
+    switch ((this.c.si[ep.e + EpI.STATES] & 7) as TcpState) {
       case TcpState.Inactive:
         if (flags & SYN) {
           ep.ackSeq = firstSeq;
@@ -646,7 +648,7 @@ export class TcpSession extends Conn {
     } else if (delta > 0) {
       if (cur >>> 0 < last >>> 0) wraps++;
     }
-    const start = this.c.ei[ep.e * EpI.STRIDE + EpI.START_SEQ];
+    const start = this.c.si[ep.e + EpI.START_SEQ];
     if (wraps === 0) {
       delta = seqDelta(cur, start);
       return delta;
@@ -691,7 +693,7 @@ export class TcpSession extends Conn {
       conn.historyIsH = false;
       this.firstPacketSeen |= ORIG_SEEN;
     }
-    if ((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) === 0) {
+    if ((this.c.si[ep.e + EpI.BITS] & EP_ORIG) === 0) {
       mask <<= 16;
       if ((conn.histSeen & mask) !== 0) return true; // seen: no need for the lower-case letter
       code = LOWER[code] ?? code.toLowerCase();
@@ -700,7 +702,7 @@ export class TcpSession extends Conn {
   }
 
   private epAddHistory(ep: TcpEndpoint, code: string): void {
-    this.addHistory((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0 ? code : (LOWER[code] ?? code.toLowerCase()));
+    this.addHistory((this.c.si[ep.e + EpI.BITS] & EP_ORIG) !== 0 ? code : (LOWER[code] ?? code.toLowerCase()));
   }
 
   /**
@@ -727,7 +729,7 @@ export class TcpSession extends Conn {
       thresh = sc.win0Thresh;
     }
     if (cnt === thresh) {
-      this.addHistory((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0 ? letter : (LOWER[letter] ?? letter.toLowerCase()));
+      this.addHistory((this.c.si[ep.e + EpI.BITS] & EP_ORIG) !== 0 ? letter : (LOWER[letter] ?? letter.toLowerCase()));
       const next = thresh * HISTORY_SCALING_BASE;
       if (next > 0xffffffff) {
         if (kind === 0) sc.gapCnt = 0;
@@ -947,11 +949,11 @@ export class TcpSession extends Conn {
       this.missedBytes += len;
     }
     const app = this.app;
-    if (app !== null && len > 0 && !this.appDone) app.gap((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, len);
+    if (app !== null && len > 0 && !this.appDone) app.gap((this.c.si[ep.e + EpI.BITS] & EP_ORIG) !== 0, len);
   }
 
   private deliver(ep: TcpEndpoint, buf: Buffer, off: number, len: number): void {
-    if (len > 0) this.appPayload((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, buf, off, len, this.ctx.ts);
+    if (len > 0) this.appPayload((this.c.si[ep.e + EpI.BITS] & EP_ORIG) !== 0, buf, off, len, this.ctx.ts);
   }
 
   /** Deliver kept blocks that now touch the in-order point. */
@@ -965,7 +967,7 @@ export class TcpSession extends Conn {
         const skip = ep.lastReassem - b.seq;
         const n = b.upper - ep.lastReassem;
         if (b.data) this.deliver(ep, b.data, skip, n);
-        else if (this.app !== null && !this.appDone) this.app.gap((this.c.ei[ep.e * EpI.STRIDE + EpI.BITS] & EP_ORIG) !== 0, n);
+        else if (this.app !== null && !this.appDone) this.app.gap((this.c.si[ep.e + EpI.BITS] & EP_ORIG) !== 0, n);
         ep.lastReassem = b.upper;
       }
     }
@@ -977,9 +979,9 @@ export class TcpSession extends Conn {
     // Per data packet: the columns are read directly (see TcpEndpoint.ackFull).
     const c = this.c;
     const e = ep.e;
-    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0) return;
+    if ((c.si[e + EpI.BITS] & EP_SKIP_DELIVERIES) !== 0) return;
     let upper = seq + len;
-    const ack = c.ei[e * EpI.STRIDE + EpI.ACK_WRAPS] * TWO32 + (c.ei[e * EpI.STRIDE + EpI.ACK_SEQ] >>> 0) - (c.ei[e * EpI.STRIDE + EpI.START_SEQ] >>> 0);
+    const ack = c.si[e + EpI.ACK_WRAPS] * TWO32 + (c.si[e + EpI.ACK_SEQ] >>> 0) - (c.si[e + EpI.START_SEQ] >>> 0);
     if (seq < ack) {
       if (upper <= ack) return; // already delivered and acked
       const d = ack - seq;
@@ -987,7 +989,7 @@ export class TcpSession extends Conn {
       off += d;
       len -= d;
     }
-    const trim = c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ];
+    const trim = c.sf[(e >> 1) + EpF.TRIM_SEQ];
     if (upper <= trim) return;
     if (seq < trim) {
       const d = trim - seq;
@@ -996,12 +998,12 @@ export class TcpSession extends Conn {
       len -= d;
     }
     upper = seq + len;
-    if (upper > c.ef[e * EpF.STRIDE + EpF.MAX_UPPER]) c.ef[e * EpF.STRIDE + EpF.MAX_UPPER] = upper;
-    const last = c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM];
+    if (upper > c.sf[(e >> 1) + EpF.MAX_UPPER]) c.sf[(e >> 1) + EpF.MAX_UPPER] = upper;
+    const last = c.sf[(e >> 1) + EpF.LAST_REASSEM];
     if (seq <= last) {
       if (upper > last) {
         const skip = last - seq;
-        c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM] = upper;
+        c.sf[(e >> 1) + EpF.LAST_REASSEM] = upper;
         this.deliver(ep, buf, off + skip, len - skip);
         this.drainBlocks(ep);
         if (ep.noDataAcked() && ep.size() > TCP_MAX_INITIAL_WINDOW && ep.lastReassem > ep.trimSeq) {
@@ -1012,7 +1014,7 @@ export class TcpSession extends Conn {
     } else {
       this.insertBlock(ep, seq, upper, buf, off);
     }
-    if (c.ei[e * EpI.STRIDE + EpI.N_BLOCKS] > 0 && ep.noDataAcked() && c.ef[e * EpF.STRIDE + EpF.MAX_UPPER] - c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM] > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
+    if (c.si[e + EpI.N_BLOCKS] > 0 && ep.noDataAcked() && c.sf[(e >> 1) + EpF.MAX_UPPER] - c.sf[(e >> 1) + EpF.LAST_REASSEM] > TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
       // above_hole_data_without_any_acks: Zeek gives up reassembling this side, and says so (a weird).
       this.ctx.onCap('above_hole_data_without_any_acks');
       ep.blocks = null;
@@ -1061,13 +1063,13 @@ export class TcpSession extends Conn {
     // Per packet with an ACK: the columns are read directly (see TcpEndpoint.ackFull).
     const c = this.c;
     const e = ep.e;
-    if ((c.ei[e * EpI.STRIDE + EpI.BITS] & EP_FIN_SEEN) !== 0 && seq >= c.ef[e * EpF.STRIDE + EpF.FIN_SEQ]) seq = c.ef[e * EpF.STRIDE + EpF.FIN_SEQ] - 1;
-    if (seq <= c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ]) return;
+    if ((c.si[e + EpI.BITS] & EP_FIN_SEEN) !== 0 && seq >= c.sf[(e >> 1) + EpF.FIN_SEQ]) seq = c.sf[(e >> 1) + EpF.FIN_SEQ] - 1;
+    if (seq <= c.sf[(e >> 1) + EpF.TRIM_SEQ]) return;
     // Reassembler::TrimToSeq -> DataBlockList::Trim
-    if (seq > c.ef[e * EpF.STRIDE + EpF.LAST_REASSEM]) this.undelivered(ep, seq);
-    if (seq > c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ]) c.ef[e * EpF.STRIDE + EpF.TRIM_SEQ] = seq;
+    if (seq > c.sf[(e >> 1) + EpF.LAST_REASSEM]) this.undelivered(ep, seq);
+    if (seq > c.sf[(e >> 1) + EpF.TRIM_SEQ]) c.sf[(e >> 1) + EpF.TRIM_SEQ] = seq;
     // Blocks entirely below the trim point are dropped.
-    if (c.ei[e * EpI.STRIDE + EpI.N_BLOCKS] > 0) {
+    if (c.si[e + EpI.N_BLOCKS] > 0) {
       const blocks = ep.blocks!;
       while (blocks.length > 0 && blocks[0].upper <= seq) {
         const b = blocks.shift()!;
