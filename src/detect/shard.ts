@@ -49,7 +49,8 @@ import type { PairState } from './pairs.js';
 /** What DetectionEngine.shardAccess() opens to this module. */
 export interface ShardAccess {
   ctx: DetectContext;
-  pairs: Map<string, PairState>;
+  /** Every pair's view (the engine's pair table itself: no Map is built for the merge). */
+  pairs: { values(): IterableIterator<PairState> };
   exfil: ExfilTracker;
   dnsBeacon: DnsBeaconTracker;
   setGlobals(g: FinishGlobals): void;
