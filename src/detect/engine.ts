@@ -312,7 +312,7 @@ export class DetectionEngine implements RecordSink {
     this.settle();
     return {
       ctx: this.ctx,
-      pairs: this.pairs.asMap(),
+      pairs: this.pairs,
       exfil: this.exfil,
       dnsBeacon: this.dnsBeacon,
       setGlobals: (g) => void (this.globals = g),
