@@ -34,6 +34,7 @@ import type { RecordMapper } from './mapper.js';
 import { sslMapper } from './ssl.js';
 import { scanState, scanTo } from './scan.js';
 import type { TsvPrefixParser } from './tsv-fast.js';
+import { jsonKeyTable, readJsonFields, type JsonKeyTable } from './json-fast.js';
 import { unescapeTsvBytes } from './values.js';
 
 /** Error codes of the Zeek reader beyond those in core/errors.ts. */
@@ -118,7 +119,8 @@ export interface ZeekParserOptions {
   maxBadShare?: number;
   /**
    * Use the straight-line parsers of tsv-fast.ts for the columns Zeek writes first (default
-   * true). false reads every line with the generic loop: the reference the tests compare with.
+   * true), and the byte-level JSON reader of json-fast.ts. false reads every TSV line with the
+   * generic loop and every JSON line with JSON.parse: the reference the tests compare with.
    */
   prefixParsers?: boolean;
   /**
@@ -156,6 +158,18 @@ const MAPPERS: Record<ZeekRecordKind, RecordMapper<unknown>> = {
   http: httpMapper as RecordMapper<unknown>,
   ssl: sslMapper as RecordMapper<unknown>,
 };
+
+/** The byte-level JSON reader's key table of each log, built on first use. */
+const JSON_KEY_TABLES = new Map<ZeekRecordKind, JsonKeyTable | null>();
+
+function jsonKeyTableOf(kind: ZeekRecordKind): JsonKeyTable | null {
+  let t = JSON_KEY_TABLES.get(kind);
+  if (t === undefined) {
+    t = jsonKeyTable(MAPPERS[kind]);
+    JSON_KEY_TABLES.set(kind, t);
+  }
+  return t;
+}
 
 /** Parser states. */
 const START: number = 0;
@@ -217,6 +231,8 @@ export class ZeekLogParser {
   private prefix: TsvPrefixParser<unknown> | null = null;
   private prefixColumns = 0;
   private jsonCodes: ReadonlyMap<string, number> = new Map();
+  /** The byte-level JSON reader's key table for this file's log (json-fast.ts), null when it is off. */
+  private jsonKeys: JsonKeyTable | null = null;
   private open = false;
 
   constructor(file: string, sink: RecordSink, opts: ZeekParserOptions, stats?: ZeekFileStats) {
@@ -662,6 +678,15 @@ export class ZeekLogParser {
   }
 
   private jsonLine(buf: Buffer, s: number, e: number): void {
+    const table = this.jsonKeys;
+    if (table !== null && buf[s] === 0x7b) {
+      // The byte-level reader first (json-fast.ts); JSON.parse below has the final word when it gives up.
+      const rec = this.mapper!.create(this.source);
+      if (readJsonFields(rec, this.mapper!, table, buf, s, e)) {
+        this.finish(rec);
+        return;
+      }
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(utf8(buf, s, e));
@@ -687,6 +712,7 @@ export class ZeekLogParser {
       }
       this.mapper = MAPPERS[kind];
       this.jsonCodes = this.mapper.codes;
+      if (this.usePrefix) this.jsonKeys = jsonKeyTableOf(kind);
       this.open = OPEN_CONNECTION_LOGS.has(type!);
       this.stats.openConnections = this.open;
     }
