@@ -147,6 +147,21 @@ export class DetectContext {
     return c;
   }
 
+  /**
+   * iocForAddress(ip), given its id in addrs (-1 when not interned): kept per id, so the
+   * addresses of tracked pairs are matched once whatever the cache holds.
+   */
+  iocForAddressId(id: number, ip: string): Indicator | null {
+    if (id < 0) return this.iocForAddress(ip);
+    let v = id < this.iocById.length ? this.iocById[id] : undefined;
+    if (v === undefined) {
+      v = this.cfg.iocIps.get(ip) ?? null;
+      setById(this.iocById, id, v);
+    }
+    return v;
+  }
+  private readonly iocById: (Indicator | null | undefined)[] = [];
+
   /** Indicator (IP or CIDR) holding an address, cached like the address class. */
   iocForAddress(ip: string): Indicator | null {
     let v = this.ipIoc.get(ip);

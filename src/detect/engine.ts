@@ -13,7 +13,7 @@ import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '.
 import { beaconFindings } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
-import { DetectContext, directionOfClasses, hostOnly, IP_CLASS_EXTERNAL, IP_CLASS_INTERNAL, sourceBit } from './context.js';
+import { DetectContext, directionOfClasses, hostOnly, sourceBit } from './context.js';
 import { DnsBeaconTracker, mergeDnsBeacons } from './dns-beacon.js';
 import { DnsTunnelTracker } from './dns-tunnel.js';
 import { normalizeName } from './domains.js';
@@ -150,9 +150,9 @@ export class DetectionEngine implements RecordSink {
   /** @param oId, rId the addresses' ids (ctx.addrs), -1 when not interned */
   private analyzeConn(r: ConnRecord, dir: Direction, oId: number, rId: number): void {
     const ctx = this.ctx;
-    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r);
+    if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onConn(r, oId, rId);
     const considered = ctx.considered(dir);
-    if (this.on.has('cleartext_exfil')) this.exfil.onConn(r, dir);
+    if (this.on.has('cleartext_exfil')) this.exfil.onConn(r, dir, oId, rId);
     // Scans and password guessing from internal sources count in any direction (scan.ts).
     if (this.on.has('scan')) this.scan.onConn(r, dir);
     if (this.on.has('brute_force')) this.bruteForce.onConn(r, dir);
@@ -173,16 +173,13 @@ export class DetectionEngine implements RecordSink {
         ctx.capHit('detect_pairs_cap', `more than ${caps.maxPairs} host pairs; later pairs are not tracked`);
         return ctx.uids.forget(r.uid);
       }
-      // Routable addresses only here: the class follows from the direction.
-      const at = ctx.addrs;
-      if (oId < 0) oId = at.add(r.origH, dir === 'outbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
-      if (rId < 0) rId = at.add(r.respH, dir === 'inbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
-      if (oId < 0 || rId < 0) {
-        // Cannot happen below maxPairs (two addresses per pair at most): kept as a guard.
-        ctx.capHit('detect_addresses_cap', `more than ${at.max} addresses; later pairs are not tracked`);
-        return ctx.uids.forget(r.uid);
-      }
-      id = pairs.add(oId, rId, dir);
+      // An address not interned when the record came in may have been since (by the upload
+      // tracker): internAddress() looks again before adding it.
+      oId = ctx.internAddress(r.origH, oId);
+      rId = oId < 0 ? -1 : ctx.internAddress(r.respH, rId);
+      if (rId < 0) return ctx.uids.forget(r.uid);
+      id = pairs.find(oId, rId);
+      if (id < 0) id = pairs.add(oId, rId, dir);
     }
     const ob = r.origBytes ?? 0;
     const rb = r.respBytes ?? 0;

@@ -23,7 +23,8 @@
 import type { Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, HttpRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmtBytes, hostOnly, sourceBit } from './context.js';
+import { buildFinding, directionOfClasses, fmtBytes, hostOnly, sourceBit } from './context.js';
+import { IdPairTable } from './id-tables.js';
 import type { PairState } from './pairs.js';
 import { contentSeen, TopCounter } from './pairs.js';
 import { clamp01 } from './stats.js';
@@ -65,22 +66,27 @@ interface ExfilAgg {
 }
 
 export class ExfilTracker {
-  /** Aggregates by source, then destination (no key string per record), and in creation order. */
-  private readonly aggIndex = new Map<string, Map<string, ExfilAgg>>();
+  /** Aggregates in creation order, found by the interned ids of source and destination. */
+  private readonly aggIds = new IdPairTable();
   private readonly aggs: ExfilAgg[] = [];
   /** Any http record seen (sharded detection sets it from every shard: src/detect/shard.ts). */
   httpSeen = false;
 
   constructor(private readonly ctx: DetectContext) {}
 
-  private agg(src: string, dst: string): ExfilAgg | null {
-    let bySrc = this.aggIndex.get(src);
-    let a = bySrc?.get(dst);
+  /** @param srcId, dstId the addresses' ids in ctx.addrs (-1 when not interned) */
+  private agg(src: string, dst: string, srcId: number, dstId: number): ExfilAgg | null {
+    const i = srcId >= 0 && dstId >= 0 ? this.aggIds.get(srcId, dstId) : -1;
+    let a = i >= 0 ? this.aggs[i] : undefined;
     if (!a) {
-      if (this.aggs.length >= this.ctx.cfg.caps.maxPairs) {
-        this.ctx.capHit('detect_exfil_pairs_cap', `more than ${this.ctx.cfg.caps.maxPairs} upload pairs; later ones are not tracked`);
+      const ctx = this.ctx;
+      if (this.aggs.length >= ctx.cfg.caps.maxPairs) {
+        ctx.capHit('detect_exfil_pairs_cap', `more than ${ctx.cfg.caps.maxPairs} upload pairs; later ones are not tracked`);
         return null;
       }
+      srcId = ctx.internAddress(src, srcId);
+      dstId = srcId < 0 ? -1 : ctx.internAddress(dst, dstId);
+      if (dstId < 0) return null;
       a = {
         src,
         dst,
@@ -107,8 +113,7 @@ export class ExfilTracker {
         proxied: false,
         downBytes: 0,
       };
-      if (bySrc === undefined) this.aggIndex.set(src, (bySrc = new Map()));
-      bySrc.set(dst, a);
+      this.aggIds.set(srcId, dstId, this.aggs.length);
       this.aggs.push(a);
     }
     return a;
@@ -121,8 +126,11 @@ export class ExfilTracker {
     a.sources |= sourceBit(source);
   }
 
-  /** @param dir the connection's direction (DetectContext.direction) */
-  onConn(r: ConnRecord, dir: Direction): void {
+  /**
+   * @param dir the connection's direction (DetectContext.direction)
+   * @param oId, rId the addresses' ids in ctx.addrs (-1 when not interned)
+   */
+  onConn(r: ConnRecord, dir: Direction, oId = -1, rId = -1): void {
     const ctx = this.ctx;
     const svc = (r.service ?? '').toLowerCase();
     if (svc && ENCRYPTED_SERVICES.test(svc)) return;
@@ -130,12 +138,16 @@ export class ExfilTracker {
     const ri = dir === 'inbound' || dir === 'internal';
     let src = r.origH;
     let dst = r.respH;
+    let srcId = oId;
+    let dstId = rId;
     let up = r.origBytes ?? 0;
     let down = r.respBytes ?? 0;
     if (/\bftp-data\b/.test(svc) && !oi && ri) {
       // Active FTP: the server opened the data connection; the client's upload is respBytes.
       src = r.respH;
       dst = r.origH;
+      srcId = rId;
+      dstId = oId;
       up = r.respBytes ?? 0;
       down = r.origBytes ?? 0;
     } else if (!oi || !ctx.considered(dir)) {
@@ -153,7 +165,7 @@ export class ExfilTracker {
       else if (r.proto === 'tcp' && !ENCRYPTED_PORTS.has(r.respP)) kind = typeof e === 'number' ? 'opaque' : 'maybe';
     }
     if (kind === null) return;
-    const a = this.agg(src, dst);
+    const a = this.agg(src, dst, srcId, dstId);
     if (!a) return;
     a.conns++;
     a.downBytes += down;
@@ -192,12 +204,15 @@ export class ExfilTracker {
   onHttp(r: HttpRecord): void {
     this.httpSeen = true;
     const ctx = this.ctx;
-    const dir = ctx.direction(r.origH, r.respH);
+    const at = ctx.addrs;
+    const oId = at.find(r.origH);
+    const rId = at.find(r.respH);
+    const dir = directionOfClasses(oId >= 0 ? at.cls[oId] : ctx.classify(r.origH), rId >= 0 ? at.cls[rId] : ctx.classify(r.respH)) ?? ctx.direction(r.origH, r.respH);
     const uri = r.uri ?? '';
     const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
     if (!ctx.considered(dir) && !(dir === 'internal' && proxied)) return;
     if (r.method === 'CONNECT') return;
-    const a = this.agg(r.origH, r.respH);
+    const a = this.agg(r.origH, r.respH, oId, rId);
     if (!a) return;
     a.httpRequests++;
     if (r.requestBodyLen > 0 && r.requestBodyLen < Infinity) {

@@ -104,9 +104,10 @@ export class IocTracker {
     }
   }
 
-  onConn(r: ConnRecord): void {
-    const ri = this.ctx.iocForAddress(r.respH);
-    const oi = this.ctx.iocForAddress(r.origH);
+  /** @param oId, rId the addresses' ids in ctx.addrs (-1 when not interned) */
+  onConn(r: ConnRecord, oId = -1, rId = -1): void {
+    const ri = this.ctx.iocForAddressId(rId, r.respH);
+    const oi = this.ctx.iocForAddressId(oId, r.origH);
     // The common case (no match) allocates nothing.
     if (!ri && !oi) return;
     const dest = { ip: r.respH, port: r.respP, host: null, transport: r.proto, app: r.service };

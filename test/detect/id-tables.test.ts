@@ -5,6 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ConnRecord } from '../../src/core/records.js';
+import { DetectionEngine } from '../../src/detect/index.js';
 import { AddressTable, canonicalIpv4, IdPairTable } from '../../src/detect/id-tables.js';
 
 describe('canonicalIpv4', () => {
@@ -97,5 +99,25 @@ describe('IdPairTable', () => {
       }),
       { numRuns: 20 },
     );
+  });
+});
+
+describe('DetectionEngine on interned addresses', () => {
+  const base: ConnRecord = {
+    ts: 1767225600, uid: 'C0', origH: '10.0.0.5', origP: 40000, respH: '198.51.100.9', respP: 80, proto: 'tcp', service: 'http',
+    duration: 1, origBytes: 4000, respBytes: 300, connState: 'SF', localOrig: null, localResp: null, missedBytes: 0,
+    history: 'ShADadFf', origPkts: 6, origIpBytes: 4300, respPkts: 5, respIpBytes: 600, tunnelParents: [], vlan: null,
+    innerVlan: null, communityId: null,
+  };
+
+  it('keeps one pair per address pair whichever tracker interns the addresses first', () => {
+    const e = new DetectionEngine();
+    // The upload tracker sees the first connection of a new pair before the pair index does.
+    for (let i = 0; i < 5; i++) e.conn({ ...base, ts: base.ts + 60 * i, uid: `C${i}` });
+    // A DNS querier interned by the DNS trackers, then its connections.
+    e.dns({ ts: base.ts, uid: 'D0', origH: '10.0.0.6', origP: 5353, respH: '10.0.0.53', respP: 53, proto: 'udp', transId: 1, rtt: null, query: 'example.com', qclass: 1, qclassName: 'C_INTERNET', qtype: 1, qtypeName: 'A', rcode: 0, rcodeName: 'NOERROR', AA: false, TC: false, RD: true, RA: true, Z: 0, answers: ['198.51.100.9'], TTLs: [60], rejected: false });
+    for (let i = 0; i < 3; i++) e.conn({ ...base, origH: '10.0.0.6', ts: base.ts + 60 * i, uid: `E${i}` });
+    expect(e.stats().pairs).toBe(2);
+    expect(e.stats().conn).toBe(8);
   });
 });
