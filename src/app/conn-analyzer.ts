@@ -66,7 +66,12 @@ export interface AppContext {
    * table that called it); null until then.
    */
   ids: ConnIdSource | null;
+  /** The record of the connection whose end() is running (for analyzers that hold a handle). */
+  endRec: ConnRecord | null;
 }
+
+/** ConnAnalyzer.id during end(): read the strings from AppContext.endRec. */
+const ENDING = -1;
 
 /**
  * A connection's address strings and uid once something needed them: a parser started (its
@@ -84,6 +89,7 @@ export class IdStrings {
 
 /** What ConnAnalyzer.id holds once it has the strings: its own, or the ConnRecord's at end(). */
 type IdText = IdStrings | ConnRecord;
+
 
 /** UDP ports Zeek's DNS analyzer is registered for (DNS::ports). */
 function isDnsPort(p: number): boolean {
@@ -282,6 +288,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   private idText(): IdText {
     const id = this.id;
     if (typeof id !== 'number') return id;
+    if (id === ENDING) return this.ctx.endRec!;
     const src = this.ctx.ids!;
     const t = new IdStrings(src.origH(id), src.respH(id), src.uid(id), id);
     this.id = t;
@@ -385,8 +392,19 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   }
 
   end(conn: ConnRecord): void {
-    // The handle may be stale from here on (the flow table freed the slot): the record has the strings.
-    if (typeof this.id === 'number') this.id = conn;
+    // The handle may be stale from here on (the flow table freed the slot): the record has the
+    // strings. It is lent through the context for the length of the call, not stored here: a
+    // young record referenced from an old analyzer would survive the next scavenges.
+    const lent = typeof this.id === 'number';
+    if (lent) {
+      this.ctx.endRec = conn;
+      this.id = ENDING;
+    }
+    this.finish(conn);
+    if (lent) this.ctx.endRec = null;
+  }
+
+  private finish(conn: ConnRecord): void {
     const http = this.http;
     if (http !== null) http.end(http.lastTs);
     // In Detect mode aux holds detection buffers, which end() has no use for.

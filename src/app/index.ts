@@ -50,6 +50,7 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     entropy: o.entropySampleBytes > 0 ? new EntropySlab(o.entropySampleBytes) : null,
     expected: new ExpectedConns(anomalies),
     ids: null,
+    endRec: null,
   };
   const factory: AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;
