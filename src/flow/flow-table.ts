@@ -66,6 +66,7 @@ import { TcpSession, TcpState, type TcpEndpoint } from './tcp-session.js';
 import { FlowColumns, KEY_WORDS, SlotF, SlotI } from './flow-columns.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
 import { isLocalAddr } from './local-nets.js';
+import { addrText } from './addr-text.js';
 
 /**
  * Default cap on live connections: 2 million. A live connection costs about 470 bytes of
@@ -76,9 +77,9 @@ import { isLocalAddr } from './local-nets.js';
  */
 export const MAX_FLOWS_DEFAULT = 2_000_000;
 /**
- * Largest accepted `maxFlows`: 2^25 slots. The endpoint records hold 2 * 24 32-bit words per
- * slot in one typed array, which must stay under V8's 2^32-element limit (and its bytes, 6 GiB
- * of address space at this cap, are only taken when touched).
+ * Largest accepted `maxFlows`: 2^25 slots. The slot records (flow-columns.ts) hold 100 32-bit
+ * words per slot in one typed array, which must stay under V8's 2^32-element limit (and its
+ * bytes, 13 GiB of address space at this cap, are only taken when touched).
  */
 export const MAX_FLOWS_LIMIT = 33_554_432;
 /** Cap on remembered tunnel uids (outer address pairs), so tunnel_parents stay stable. */
@@ -210,29 +211,6 @@ function base62Words(w: number[], prefix: string): string {
 }
 
 
-const addrScratch = Buffer.alloc(64);
-
-/**
- * Address text as one flat string, for strings kept as long as the connection: text built
- * with `+` is a chain of cons strings once 13 characters or longer (about twice the memory).
- */
-function flatAddr(buf: Uint8Array, off: number, len: number): string {
-  const out = addrScratch;
-  if (len !== 4) {
-    const n = out.write(ipToString(buf, off, len), 0, 'latin1');
-    return out.toString('latin1', 0, n);
-  }
-  let o = 0;
-  for (let i = 0; i < 4; i++) {
-    if (i > 0) out[o++] = 0x2e; // '.'
-    const v = buf[off + i];
-    if (v >= 100) out[o++] = 0x30 + Math.floor(v / 100);
-    if (v >= 10) out[o++] = 0x30 + (Math.floor(v / 10) % 10);
-    out[o++] = 0x30 + (v % 10);
-  }
-  return out.toString('latin1', 0, o);
-}
-
 export class FlowTable {
   readonly stats: FlowTableStats = {
     packets: 0,
@@ -342,7 +320,7 @@ export class FlowTable {
     const b = this.appAddrB;
     conn.writeAddresses(a, b);
     return factory(
-      { origH: flatAddr(a, 0, alen), origP: conn.origPort, respH: flatAddr(b, 0, alen), respP: conn.respPort },
+      { origH: addrText(a, 0, alen), origP: conn.origPort, respH: addrText(b, 0, alen), respP: conn.respPort },
       PROTO_NAMES[conn.transport],
       this.uidOf(conn),
       (this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_MIDSTREAM) !== 0,
@@ -356,7 +334,7 @@ export class FlowTable {
     const a = this.appAddrA;
     const b = this.appAddrB;
     v.writeAddresses(a, b);
-    return flatAddr(orig ? a : b, 0, v.addrLen);
+    return addrText(orig ? a : b, 0, v.addrLen);
   }
 
   /**
@@ -961,9 +939,9 @@ export class FlowTable {
     const rec: ConnRecord = {
       ts: conn.startTime,
       uid: this.uidOf(conn),
-      origH: ipToString(origAddr, 0, alen),
+      origH: addrText(origAddr, 0, alen),
       origP: conn.origPort,
-      respH: ipToString(respAddr, 0, alen),
+      respH: addrText(respAddr, 0, alen),
       respP: conn.respPort,
       proto: PROTO_NAMES[conn.transport],
       service: null,
