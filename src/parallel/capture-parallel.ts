@@ -351,7 +351,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
 }
 
 /** Puts the workers' decode counts for one file into the reader's accounting. */
-function patchCounts(st: CaptureStats, all: DecodeCounts[]): void {
+export function patchCounts(st: CaptureStats, all: DecodeCounts[]): void {
   st.ip = 0;
   st.nonIp = 0;
   st.anomalies = 0;

@@ -31,6 +31,7 @@ import type { DetectionStats } from '../detect/engine.js';
 import { mergeAggregates, mergeShardFindings, mergeShardStats, sumCounts, type CountList, type ShardAggregates } from '../detect/shard.js';
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
+import { walkableInWorkers, walkCapturesInWorkers } from './capture-walk.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
 import type { AnomalyDump, FromWorker } from './protocol.js';
 import { DEFAULT_INTERNAL_NETWORKS } from '../detect/cidr.js';
@@ -59,6 +60,11 @@ export interface ShardedAnalysisOptions {
    * false: every worker parses every line and drops the other shards' records.
    */
   splitZeek?: boolean;
+  /**
+   * Each worker walks every capture file itself and decodes its own shard's frames (default
+   * true, files only: capture-walk.ts); false: the main thread walks and sends frame batches.
+   */
+  walkCaptures?: boolean;
 }
 
 export interface ShardedAnalysisResult {
@@ -147,7 +153,9 @@ async function attempt(opts: ShardedAnalysisOptions, maxFindings: number, split:
       const internalV4 = internalV4Ranges(opts.detect?.internalNetworks ?? DEFAULT_INTERNAL_NETWORKS);
       const capOpts = replay ? { signal: opts.capture?.signal } : opts.capture;
       const capAnomalies = replay ? new AnomalyCounter() : anomalies;
-      capture = await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
+      capture = opts.walkCaptures !== false && walkableInWorkers(opts.captures)
+        ? await walkCapturesInWorkers(opts.captures, pool, { ...capOpts, anomalies: capAnomalies, workers: n, internalV4 })
+        : await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
     }
     if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts, split, replay, held);
     const merged = await mergeSteps(pool, n, maxFindings, anomalies);
