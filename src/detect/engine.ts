@@ -271,7 +271,7 @@ export class DetectionEngine implements RecordSink {
     };
     // Internal hosts per destination address (prevalence for per-address detectors).
     const g = this.globals;
-    const hostsPerDest = g?.hostsPerDest ?? hostsPerDestination(this.pairs.values());
+    const hostsPerDest = g?.hostsPerDest ?? this.pairs.hostsPerDestination();
     const beacon = beaconFindings(ctx, this.pairs.values(), g?.beaconKeyHosts);
     if (this.on.has('beacon')) {
       // Periodic DNS lookups are beacons too; one finding per (source, name), the higher score.
@@ -284,7 +284,8 @@ export class DetectionEngine implements RecordSink {
     // Any reported port finding (low or above) makes uploads on that pair "over a C2-like channel".
     for (const f of portFindings) if (f.score >= 20 && f.destIp) c2Pairs.add(f.srcIp + '|' + f.destIp);
     if (this.on.has('cleartext_exfil')) keep('cleartext_exfil', this.exfil.findings(this.pairs, c2Pairs));
-    if (this.on.has('long_connection')) keep('long_connection', longConnectionFindings(ctx, this.pairs.values(), hostsPerDest));
+    // Only pairs over the first threshold can make a long_connection finding.
+    if (this.on.has('long_connection')) keep('long_connection', longConnectionFindings(ctx, this.pairs.longerThan(ctx.cfg.t.longConn1), hostsPerDest));
     if (this.on.has('dns_tunnel')) keep('dns_tunnel', this.dnsTunnel.findings());
     if (this.on.has('ioc_match')) keep('ioc_match', this.ioc.findings());
     if (this.on.has('scan')) keep('scan', this.scan.findings());

@@ -213,7 +213,6 @@ export class PairIndex implements UidJoinOwner {
   /** Ports (port * 4 + PROTO_CODE) and services after the first one (made on the second). */
   private readonly portsMore: (SmallCounter<number> | null)[] = [];
   private readonly svcMore: (SmallCounter<string> | null)[] = [];
-  private readonly views: PairState[] = [];
 
   /** @param addrs the engine's interned addresses (the ids given to find() and add()) */
   constructor(readonly addrs: AddressTable) {}
@@ -398,15 +397,9 @@ export class PairIndex implements UidJoinOwner {
     if (uid === (k.s[row * NS + S_MAX_DUR_UID] ?? '')) k.n[row * NI + I_MAX_DUR_REF] = ref;
   }
 
-  /** The view of pair `id` (made once, on first use). */
+  /** A view of pair `id` (a new object on each call: views are not kept). */
   state(id: number): PairState {
-    let v = this.views[id];
-    if (v === undefined) {
-      while (this.views.length < id) this.views.push(new PairState(this, this.views.length));
-      v = new PairState(this, id);
-      this.views.push(v);
-    }
-    return v;
+    return new PairState(this, id);
   }
 
   /** Pair of two address texts, or undefined. */
@@ -417,10 +410,43 @@ export class PairIndex implements UidJoinOwner {
     return id < 0 ? undefined : this.state(id);
   }
 
-  /** Every pair's view, in creation order. */
+  /** A view of every pair, in creation order (made on each call). */
   values(): IterableIterator<PairState> {
-    if (this.count > 0) this.state(this.count - 1);
-    return this.views.values();
+    const out: PairState[] = new Array(this.count);
+    for (let id = 0; id < this.count; id++) out[id] = new PairState(this, id);
+    return out.values();
+  }
+
+  /**
+   * Internal hosts per destination address over outbound pairs, as engine.ts's
+   * hostsPerDestination() counts them (same keys, same insertion order), from the columns.
+   */
+  hostsPerDestination(): Map<string, number> {
+    const perDst = new Int32Array(this.addrs.size);
+    const order: number[] = [];
+    const out = DIRECTIONS.indexOf('outbound');
+    for (let id = 0; id < this.count; id++) {
+      const n = this.chunks[id >> PAIR_SHIFT].n;
+      const io = (id & PAIR_ROW) * NI;
+      if (n[io + I_DIR] !== out) continue;
+      const d = n[io + I_DST];
+      if (perDst[d]++ === 0) order.push(d);
+    }
+    const m = new Map<string, number>();
+    const text = this.addrs.text;
+    for (const d of order) m.set(text[d], perDst[d]);
+    return m;
+  }
+
+  /** Views of the pairs whose longest or summed connection time reaches `min` seconds, in creation order. */
+  longerThan(min: number): PairState[] {
+    const out: PairState[] = [];
+    for (let id = 0; id < this.count; id++) {
+      const f = this.chunks[id >> PAIR_SHIFT].f;
+      const fo = (id & PAIR_ROW) * NF;
+      if (f[fo + F_MAX_DUR] >= min || f[fo + F_SUM_DUR] >= min) out.push(new PairState(this, id));
+    }
+    return out;
   }
 
   /** The pairs as a Map keyed `src|dst`, built on each call (for the cross-shard merge). */
@@ -450,27 +476,34 @@ export class PairIndex implements UidJoinOwner {
  * PairIndex columns (made by PairIndex.state(), not while records stream in).
  */
 export class PairState {
-  readonly src: string;
-  readonly dst: string;
-  readonly dir: Direction;
   private readonly k: PairChunk;
-  private readonly fo: number;
-  private readonly io: number;
-  private readonly so: number;
+  private readonly row: number;
 
   constructor(
     private readonly ix: PairIndex,
     readonly id: number,
   ) {
-    const k = ix.chunk(id);
-    const row = id & PAIR_ROW;
-    this.k = k;
-    this.fo = row * NF;
-    this.io = row * NI;
-    this.so = row * NS;
-    this.src = ix.addrs.text[k.n[this.io + I_SRC]];
-    this.dst = ix.addrs.text[k.n[this.io + I_DST]];
-    this.dir = DIRECTIONS[k.n[this.io + I_DIR]];
+    this.k = ix.chunk(id);
+    this.row = id & PAIR_ROW;
+  }
+
+  private get fo(): number {
+    return this.row * NF;
+  }
+  private get io(): number {
+    return this.row * NI;
+  }
+  private get so(): number {
+    return this.row * NS;
+  }
+  get src(): string {
+    return this.ix.addrs.text[this.k.n[this.io + I_SRC]];
+  }
+  get dst(): string {
+    return this.ix.addrs.text[this.k.n[this.io + I_DST]];
+  }
+  get dir(): Direction {
+    return DIRECTIONS[this.k.n[this.io + I_DIR]];
   }
 
   /** Failed attempts: start times, or null when none is stored. */
