@@ -343,7 +343,12 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
     if (considered && (p.fTs !== null || nb > 0)) {
       const key = dnsUsable ?? p.dst;
       const j = it.pair.length;
-      const s = j > 0 && it.key[j - 1] === key ? it.slot[j - 1] : slotOf(it, slots, key);
+      const same = j > 0 && it.key[j - 1] === key;
+      // Without failed attempts, the failed-attempt entry of a pair with beats only names its
+      // key (for prevalence) and may make its group: when the pair's last beat segment has the
+      // same key (it always comes right before), that segment does both already.
+      if (same && p.fTs === null && p.failedDropped === 0) continue;
+      const s = same ? it.slot[j - 1] : slotOf(it, slots, key);
       it.pair.push(p);
       it.from.push(-1);
       it.to.push(-1);
