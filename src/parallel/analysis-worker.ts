@@ -7,10 +7,12 @@
  * parts; a shared credit counter stops it (Atomics.wait) while MAX_PARTS_IN_FLIGHT parts
  * are waiting in the main thread, so memory stays bounded however far ahead it gets.
  * Sharded mode (sharded-analysis.ts): the worker also owns a DetectionEngine for its share of
- * the source addresses (src/detect/shard.ts). Capture records of other shards' sources go
- * straight to their owner through a MessagePort, one message per packet batch; every Zeek
- * file is read by every worker, each keeping its own sources' records; only aggregates and
- * findings go to the main thread.
+ * the source addresses (src/detect/shard.ts). It decodes the frame batches of its shard (or,
+ * with walkCaptures, walks every capture file itself: capture-walk.ts); capture records of
+ * other shards' sources go straight to their owner through a MessagePort, one message per
+ * batch or read chunk. Every Zeek file
+ * is read by every worker, each parsing only its own sources' TSV lines (zeek-line-filter.ts);
+ * only accounting, aggregates and findings go to the main thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { DetectConfig } from '../detect/config.js';
@@ -320,8 +322,9 @@ async function onWalkFile(m: Extract<ToWorker, { type: 'walk-file' }>): Promise<
         if (lastFrame.fragment && n > 1) decoder.expireFragments(meta.tsSec + meta.tsNsec / 1e9, file, meta.fileOffset);
         if (walk.clock > before) table.advanceTime(walk.clock);
       }
-      // Another shard's frame: the reader's counts are replaced by the workers' (walk-done).
-      return DecodeStatus.NonIp;
+      // Another shard's frame: the reader's counts are replaced by the workers' (walk-done);
+      // Fragment is the status the reader counts most cheaply (no per-ethertype map).
+      return DecodeStatus.Fragment;
     },
   };
   // The container's anomalies (identical in every worker): the reporting worker's count.

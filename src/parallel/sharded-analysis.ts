@@ -1,24 +1,25 @@
 /**
  * The whole analysis on N workers, detection included: each worker owns the sources whose
  * address hashes to it (src/detect/shard.ts) and runs its own DetectionEngine on their
- * records. The main thread walks capture containers (capture-parallel.ts), hands out Zeek
- * files, and merges: cross-source aggregates in two small rounds, then the findings.
+ * records. The main thread hands out capture and Zeek files and merges: each file's
+ * accounting, cross-source aggregates in two small rounds, then the findings.
  *
  *  main thread                                    worker k of N
  *  ───────────                                    ─────────────
- *  captures: walk, frame batches by address pair  decode, flows, app layer; records of
- *    (capture-parallel.ts)                  ────► sources of shard j ≠ k go to worker j
- *                                                 through a MessagePort, one message per batch
- *  Zeek logs: file f to every worker        ────► read all of f, keep the records of shard k
- *    (worker 0 reports the accounting)
+ *  captures: walk, frame batches by internal ────► decode, flows, app layer; records of
+ *    host or address pair (capture-parallel.ts)     sources of shard j ≠ k go to worker j
+ *    (or, walkCaptures: every worker walks f)       (MessagePort, one message per batch)
+ *  Zeek logs: file f to every worker        ────► gunzip and split all of f, parse only the
+ *    (every worker reports; merged here)            TSV lines of shard k's sources
  *  1. aggregates ◄── per destination / name / host counts, DNS answers, time span
  *     merge, send back ──►  2. sources per beacon group key ◄──  sum, send back ──►
  *  3. findings ◄── each shard's, merged and sorted by (score desc, finding_id), capped
  *
- * Reading every Zeek file in every worker costs the gunzip and parse N times but moves no
- * record between threads (a structured clone of a record costs about as much as parsing its
- * line); detection, the larger part, is split N ways. Records of one shard reach its engine
- * in file order and line order, as in one thread; capture records arrive batch by batch, which
+ * Split Zeek reading (zeek-line-filter.ts) parses each line once, in the worker that owns
+ * its record; a file with bad lines cannot be merged exactly (the per-file error budget
+ * follows all of its lines), so the run is then read again with every worker parsing every
+ * line and keeping its own records (SplitFallback). Records of one shard reach its engine in
+ * file order and line order, as in one thread; capture records arrive chunk by chunk, which
  * the engine's findings do not depend on (test/parallel/record-order.test.ts).
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -61,8 +62,10 @@ export interface ShardedAnalysisOptions {
    */
   splitZeek?: boolean;
   /**
-   * Each worker walks every capture file itself and decodes its own shard's frames (default
-   * true, files only: capture-walk.ts); false: the main thread walks and sends frame batches.
+   * Each worker walks every capture file itself and decodes its own shard's frames (files
+   * only: capture-walk.ts). Default false, the main thread walks and sends frame batches: on
+   * the 2 GB capture the walk in every worker cost 1.3 to 1.6 s more CPU in all than the
+   * main thread's walk and frame copy (bench/README-parallel.md, session 3).
    */
   walkCaptures?: boolean;
 }
@@ -153,7 +156,7 @@ async function attempt(opts: ShardedAnalysisOptions, maxFindings: number, split:
       const internalV4 = internalV4Ranges(opts.detect?.internalNetworks ?? DEFAULT_INTERNAL_NETWORKS);
       const capOpts = replay ? { signal: opts.capture?.signal } : opts.capture;
       const capAnomalies = replay ? new AnomalyCounter() : anomalies;
-      capture = opts.walkCaptures !== false && walkableInWorkers(opts.captures)
+      capture = opts.walkCaptures === true && walkableInWorkers(opts.captures)
         ? await walkCapturesInWorkers(opts.captures, pool, { ...capOpts, anomalies: capAnomalies, workers: n, internalV4 })
         : await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
     }
