@@ -27,7 +27,7 @@
  * `Number()` on its text, which follows the same rules as `JSON.parse`.
  */
 import type { RecordMapper } from './mapper.js';
-import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, TOKEN_CACHE, V4_CACHE_BITS, V4_KEYS, V4_STRS } from './values.js';
+import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, TOKEN_CACHE, v4Text } from './values.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -38,13 +38,16 @@ const BACKSLASH = 0x5c;
 const TOKEN = 0;
 /** Values that rarely repeat (uids, URIs, community ids): built, not cached. */
 const UNIQUE = 1;
-/** Addresses: dotted quads from the reader's integer-keyed IPv4 cache. */
+/** Addresses: dotted quads from the integer-keyed IPv4 cache (values.ts' v4Text). */
 const ADDRESS = 2;
 
 const UNIQUE_FIELDS = new Set(['uid', 'uri', 'community_id']);
 const ADDRESS_FIELDS = new Set(['id.orig_h', 'id.resp_h']);
 
-/** Exact powers of ten (all representable as doubles up to 1e22). */
+/**
+ * Exact powers of ten (all representable as doubles up to 1e22). The same as values.ts' table,
+ * kept here: read through an import, it cost the JSON reader about 3% more CPU.
+ */
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /**
@@ -102,6 +105,24 @@ function blanks(buf: Buffer, i: number, e: number): number {
 
 /** Where the last value reader stopped. */
 let pos = 0;
+/** The FNV-1a hash of the bytes plainTo last read. */
+let plainHash = 0;
+
+/**
+ * The index of the quote that closes the string from `i` (after its opening quote) when it holds
+ * only printable ASCII without a backslash (hashed into `plainHash` on the way), else -1.
+ */
+function plainTo(buf: Buffer, i: number, e: number): number {
+  let h = HASH_SEED;
+  let c = buf[i];
+  while (c !== QUOTE) {
+    if (c < 0x20 || c > 0x7e || c === BACKSLASH || i >= e) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+    c = buf[++i];
+  }
+  plainHash = h;
+  return i;
+}
 
 /**
  * Sets the record's mapped fields from the JSON object in bytes [s, e) (`buf[s]` is `{`). As for
@@ -135,14 +156,10 @@ export function readJsonFields<R>(rec: R, mapper: RecordMapper<R>, table: JsonKe
       }
     }
     if (slot < 0) {
-      let h = HASH_SEED;
-      let c = buf[i];
-      while (c !== QUOTE) {
-        if (c < 0x20 || c > 0x7e || c === BACKSLASH || i >= e) return false;
-        h = Math.imul(h ^ c, 0x01000193);
-        c = buf[++i];
-      }
+      i = plainTo(buf, ks, e);
+      if (i < 0) return false;
       const kn = i - ks;
+      const h = plainHash;
       // The key's slot: equal bytes, or an empty slot (a key we do not map).
       slot = (h ^ (h >>> 15)) & table.mask;
       for (;;) {
@@ -168,15 +185,13 @@ export function readJsonFields<R>(rec: R, mapper: RecordMapper<R>, table: JsonKe
     if (buf[i] !== COLON) return false;
     i = blanks(buf, i + 1, e);
     if (code !== 0) {
+      const bit = 1 << code;
+      if ((seen & bit) !== 0) return false;
+      seen |= bit;
       prev = slot;
       guess = next[slot];
     } else {
       guess = -1;
-    }
-    if (code !== 0) {
-      const bit = 1 << code;
-      if ((seen & bit) !== 0) return false;
-      seen |= bit;
     }
     // The value.
     let c = buf[i];
@@ -213,27 +228,21 @@ export function readJsonFields<R>(rec: R, mapper: RecordMapper<R>, table: JsonKe
 }
 
 /**
- * A string value from `i` (after its opening quote), or undefined when it holds anything but
+ * A string value from `s` (after its opening quote), or undefined when it holds anything but
  * printable ASCII without a backslash. Sets `pos` after the closing quote.
  */
-function stringAt(buf: Buffer, i: number, e: number, kind: number): string | undefined {
-  const s = i;
-  let h = HASH_SEED;
-  let c = buf[i];
-  while (c !== QUOTE) {
-    if (c < 0x20 || c > 0x7e || c === BACKSLASH || i >= e) return undefined;
-    h = Math.imul(h ^ c, 0x01000193);
-    c = buf[++i];
-  }
+function stringAt(buf: Buffer, s: number, e: number, kind: number): string | undefined {
+  const i = plainTo(buf, s, e);
+  if (i < 0) return undefined;
   pos = i + 1;
   const n = i - s;
   if (kind === ADDRESS) {
     const ip = dottedQuad(buf, s, i);
-    if (ip !== -1) return v4Text(buf, s, i, ip);
+    if (ip !== -1) return v4Text(buf, s, i, ip | 0);
   } else if (kind === UNIQUE || n > MAX_CACHED_STRING) {
     return latin1(buf, s, i);
   }
-  h = Math.imul(h ^ n, 0x01000193);
+  const h = Math.imul(plainHash ^ n, 0x01000193);
   const hit = TOKEN_CACHE.find(buf, s, n, h);
   if (hit !== null) return hit;
   const str = latin1(buf, s, i);
@@ -303,18 +312,6 @@ function dottedQuad(buf: Buffer, s: number, e: number): number {
     }
   }
   return i === e ? ip : -1;
-}
-
-/** The text of the dotted quad [s, e) whose value is ip, from the shared IPv4 cache (values.ts). */
-function v4Text(buf: Buffer, s: number, e: number, ip: number): string {
-  const key = ip | 0;
-  const slot = Math.imul(key, 0x9e3779b1) >>> (32 - V4_CACHE_BITS);
-  const k = V4_STRS[slot];
-  if (k !== undefined && V4_KEYS[slot] === key) return k;
-  const str = latin1(buf, s, e);
-  V4_KEYS[slot] = key;
-  V4_STRS[slot] = str;
-  return str;
 }
 
 /**

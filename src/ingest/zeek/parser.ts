@@ -159,17 +159,13 @@ const MAPPERS: Record<ZeekRecordKind, RecordMapper<unknown>> = {
   ssl: sslMapper as RecordMapper<unknown>,
 };
 
-/** The byte-level JSON reader's key table of each log, built on first use. */
-const JSON_KEY_TABLES = new Map<ZeekRecordKind, JsonKeyTable | null>();
-
-function jsonKeyTableOf(kind: ZeekRecordKind): JsonKeyTable | null {
-  let t = JSON_KEY_TABLES.get(kind);
-  if (t === undefined) {
-    t = jsonKeyTable(MAPPERS[kind]);
-    JSON_KEY_TABLES.set(kind, t);
-  }
-  return t;
-}
+/** The byte-level JSON reader's key table of each log (json-fast.ts). */
+const JSON_KEY_TABLES: Record<ZeekRecordKind, JsonKeyTable | null> = {
+  conn: jsonKeyTable(MAPPERS.conn),
+  dns: jsonKeyTable(MAPPERS.dns),
+  http: jsonKeyTable(MAPPERS.http),
+  ssl: jsonKeyTable(MAPPERS.ssl),
+};
 
 /** Parser states. */
 const START: number = 0;
@@ -712,7 +708,7 @@ export class ZeekLogParser {
       }
       this.mapper = MAPPERS[kind];
       this.jsonCodes = this.mapper.codes;
-      if (this.usePrefix) this.jsonKeys = jsonKeyTableOf(kind);
+      if (this.usePrefix) this.jsonKeys = JSON_KEY_TABLES[kind];
       this.open = OPEN_CONNECTION_LOGS.has(type!);
       this.stats.openConnections = this.open;
     }

@@ -24,9 +24,7 @@ import {
   tsvString,
   tsvStringList,
   tsvTransport,
-  V4_CACHE_BITS,
-  V4_KEYS,
-  V4_STRS,
+  v4Text,
 } from './values.js';
 
 /**
@@ -180,15 +178,8 @@ export function scanAddr(buf: Buffer, s: number, e: number, sep: number): string
     }
   }
   if (dots !== 3 || digits === 0 || oct > 255) return scanAddrText(buf, s, e, sep);
-  ip = (ip << 8) | oct;
   scanState.end = i;
-  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_CACHE_BITS);
-  const k = V4_STRS[slot];
-  if (k !== undefined && V4_KEYS[slot] === ip) return k;
-  const str = latin1(buf, s, i);
-  V4_KEYS[slot] = ip;
-  V4_STRS[slot] = str;
-  return str;
+  return v4Text(buf, s, i, (ip << 8) | oct);
 }
 
 /** An address that is not a plain dotted quad (IPv6, or malformed), through the byte-keyed cache. */

@@ -25,7 +25,7 @@
  */
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../core/records.js';
 import { scanAddr, scanIntervalList, scanState, scanString, scanStringList, scanToken } from './scan.js';
-import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE, V4_CACHE_BITS, V4_KEYS, V4_STRS } from './values.js';
+import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE, v4Text } from './values.js';
 
 /** Fills the prefix of a record from a line; returns where the prefix ended, or -1 (see the module comment). */
 export type TsvPrefixParser<R> = (r: R, buf: Buffer, s: number, e: number) => number;
@@ -166,13 +166,7 @@ function addrAt(buf: Buffer, i: number, e: number): string | null {
     }
   }
   end = i;
-  const slot = Math.imul(ip, 0x9e3779b1) >>> (32 - V4_CACHE_BITS);
-  const k = V4_STRS[slot];
-  if (k !== undefined && V4_KEYS[slot] === ip) return k;
-  const str = latin1(buf, s, i);
-  V4_KEYS[slot] = ip;
-  V4_STRS[slot] = str;
-  return str;
+  return v4Text(buf, s, i, ip);
 }
 
 function addrSlow(buf: Buffer, s: number, e: number): string | null {
