@@ -5,64 +5,25 @@
  * JSON's grammar rejects or that need more than 2^53, exponents, -0, null, duplicate and unknown
  * keys, nested objects, whitespace, arrays of anything, broken lines, any chunking).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnomalyCounter } from '../../../src/core/anomaly.js';
-import { ZeekLogParser } from '../../../src/ingest/zeek/index.js';
 import { connMapper } from '../../../src/ingest/zeek/conn.js';
 import { dnsMapper } from '../../../src/ingest/zeek/dns.js';
 import { httpMapper } from '../../../src/ingest/zeek/http.js';
 import { sslMapper } from '../../../src/ingest/zeek/ssl.js';
 import { jsonKeyTable, readJsonFields } from '../../../src/ingest/zeek/json-fast.js';
 import type { RecordMapper } from '../../../src/ingest/zeek/mapper.js';
-import { CollectingSink, corpus, HAVE_CORPUS } from './helpers.js';
+import { corpus, expectSameBothWays, filesUnder, HAVE_CORPUS, loadLog } from './helpers.js';
 
-function parse(data: Buffer, fast: boolean, file: string, split?: number) {
-  const sink = new CollectingSink();
-  const anomalies = new AnomalyCounter();
-  const p = new ZeekLogParser(file, sink, { anomalies, prefixParsers: fast });
-  const step = split ?? data.length;
-  for (let i = 0; i < data.length; i += step) p.push(data.subarray(i, i + step));
-  p.end();
-  return { records: sink.all(), stats: p.stats, anomalies: anomalies.toJSON() };
-}
-
-/** Both ways, the same outcome; returns the record count. */
-function expectSameBothWays(data: Buffer, file: string, split?: number): number {
-  const reference = parse(data, false, file, split);
-  const fast = parse(data, true, file, split);
-  expect(fast.records).toStrictEqual(reference.records);
-  expect(fast.stats).toStrictEqual(reference.stats);
-  expect(fast.anomalies).toStrictEqual(reference.anomalies);
-  return reference.records.length;
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
-
-function load(file: string): Buffer {
-  const raw = readFileSync(file);
-  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-}
-
-const isJsonLog = (f: string) => /(conn|dns|http|ssl)[^/]*\.(log|json)(\.gz)?$/.test(f) && load(f)[0] === 0x7b;
+const isJsonLog = (f: string) => /(conn|dns|http|ssl)[^/]*\.(log|json)(\.gz)?$/.test(f) && loadLog(f)[0] === 0x7b;
 
 describe.skipIf(!HAVE_CORPUS)('byte-level JSON reader on the corpus', () => {
   it('gives the records, statistics and anomalies of JSON.parse on every conn/dns/http/ssl JSON log', () => {
     const files = [...filesUnder(corpus('zeek-logs')), ...filesUnder(corpus('malformed'))].filter(isJsonLog);
     expect(files.length).toBeGreaterThan(8);
     let records = 0;
-    for (const f of files) records += expectSameBothWays(load(f), path.basename(f));
+    for (const f of files) records += expectSameBothWays(loadLog(f), path.basename(f));
     expect(records).toBeGreaterThan(20_000);
   });
 
@@ -74,7 +35,7 @@ describe.skipIf(!HAVE_CORPUS)('byte-level JSON reader on the corpus', () => {
       [corpus('zeek-logs/rita-json-all-fields/ssl.log'), sslMapper as RecordMapper<unknown>],
     ];
     for (const [file, mapper] of cases) {
-      const data = load(file);
+      const data = loadLog(file);
       const table = jsonKeyTable(mapper)!;
       let lines = 0;
       let taken = 0;

@@ -4,61 +4,25 @@
  * log of the corpus and on generated lines full of edge cases (unset and empty values, escapes,
  * non-ASCII bytes, long numbers, IPv6, bad values, short and long lines, carried lines).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnomalyCounter } from '../../../src/core/anomaly.js';
-import { ZeekLogParser } from '../../../src/ingest/zeek/index.js';
 import { connMapper } from '../../../src/ingest/zeek/conn.js';
 import { dnsMapper } from '../../../src/ingest/zeek/dns.js';
 import { httpMapper } from '../../../src/ingest/zeek/http.js';
 import { sslMapper } from '../../../src/ingest/zeek/ssl.js';
 import { connTsvPrefix, dnsTsvPrefix, httpTsvLong, httpTsvPrefix, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
-import { CollectingSink, corpus, HAVE_CORPUS } from './helpers.js';
+import { corpus, expectSameBothWays, filesUnder, HAVE_CORPUS, loadLog } from './helpers.js';
 
-function parse(data: Buffer, prefixParsers: boolean, split?: number) {
-  const sink = new CollectingSink();
-  const anomalies = new AnomalyCounter();
-  const p = new ZeekLogParser('x.log', sink, { anomalies, prefixParsers });
-  const step = split ?? data.length;
-  for (let i = 0; i < data.length; i += step) p.push(data.subarray(i, i + step));
-  p.end();
-  return { records: sink.all(), stats: p.stats, anomalies: anomalies.toJSON() };
-}
-
-/** Both ways, the same outcome; returns the record count. */
-function expectSameBothWays(data: Buffer, split?: number): number {
-  const generic = parse(data, false, split);
-  const fast = parse(data, true, split);
-  expect(fast.records).toStrictEqual(generic.records);
-  expect(fast.stats).toStrictEqual(generic.stats);
-  expect(fast.anomalies).toStrictEqual(generic.anomalies);
-  return generic.records.length;
-}
-
-function tsvLogsUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsvLogsUnder(p));
-    else if (/^(conn|dns|http|ssl|open_conn|open_http|open_ssl)[._]/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-function load(file: string): Buffer {
-  const raw = readFileSync(file);
-  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-}
+const tsvLogsUnder = (dir: string) =>
+  filesUnder(dir).filter((f) => /^(conn|dns|http|ssl|open_conn|open_http|open_ssl)[._]/.test(path.basename(f)));
 
 describe.skipIf(!HAVE_CORPUS)('prefix parsers on the corpus', () => {
   it('give the records, statistics and anomalies of the generic loop on every conn/dns/http/ssl log', () => {
-    const files = [...tsvLogsUnder(corpus('zeek-logs')), ...tsvLogsUnder(corpus('malformed'))].filter((f) => load(f)[0] !== 0x7b);
+    const files = [...tsvLogsUnder(corpus('zeek-logs')), ...tsvLogsUnder(corpus('malformed'))].filter((f) => loadLog(f)[0] !== 0x7b);
     expect(files.length).toBeGreaterThan(20);
     let records = 0;
-    for (const f of files) records += expectSameBothWays(load(f));
+    for (const f of files) records += expectSameBothWays(loadLog(f));
     expect(records).toBeGreaterThan(70_000);
   });
 
@@ -70,7 +34,7 @@ describe.skipIf(!HAVE_CORPUS)('prefix parsers on the corpus', () => {
       { file: corpus('zeek-logs/rita-proxy-beacon-tsv/ssl.log'), mapper: sslMapper, fn: sslTsvPrefix },
     ] as const;
     for (const c of cases) {
-      const data = load(c.file);
+      const data = loadLog(c.file);
       let lines = 0;
       let taken = 0;
       for (let p = 0; ; ) {
@@ -150,7 +114,7 @@ describe('prefix parsers on generated lines', () => {
           // 'latin1' keeps \u00e9 and \u00ff as the single bytes e9 and ff: not UTF-8, as in a broken log.
           const data = Buffer.from(text, text.includes('\u00ff') ? 'latin1' : 'utf8');
           expectSameBothWays(data);
-          expectSameBothWays(data, split);
+          expectSameBothWays(data, 'x.log', split);
         }),
         { numRuns: 150 },
       );
