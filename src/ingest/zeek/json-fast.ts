@@ -242,12 +242,7 @@ function stringAt(buf: Buffer, s: number, e: number, kind: number): string | und
   } else if (kind === UNIQUE || n > MAX_CACHED_STRING) {
     return latin1(buf, s, i);
   }
-  const h = Math.imul(plainHash ^ n, 0x01000193);
-  const hit = TOKEN_CACHE.find(buf, s, n, h);
-  if (hit !== null) return hit;
-  const str = latin1(buf, s, i);
-  TOKEN_CACHE.store(str);
-  return str;
+  return TOKEN_CACHE.intern(buf, s, n, Math.imul(plainHash ^ n, 0x01000193));
 }
 
 /**

@@ -53,8 +53,8 @@ export function codeMap(names: readonly string[]): Map<string, number> {
 export const ID_CODE_LAST = 6;
 const TS = 1, UID = 2, ORIG_H = 3, ORIG_P = 4, RESP_H = 5; // and RESP_P = 6
 
-/** The fields the six shared columns fill. */
-interface IdFields {
+/** The fields the six shared columns fill (also by tsv-fast.ts' idPrefix). */
+export interface IdFields {
   ts: number;
   uid: string;
   origH: string;

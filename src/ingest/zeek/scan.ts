@@ -220,12 +220,7 @@ export function scanToken(buf: Buffer, s: number, e: number, sep: number): strin
   const n = i - s;
   if (plain && n <= MAX_CACHED_STRING) {
     h = Math.imul(h ^ n, 0x01000193);
-    if (esc) return decodedToken(buf, s, i, h);
-    const hit = TOKEN_CACHE.find(buf, s, n, h);
-    if (hit !== null) return hit;
-    const str = latin1(buf, s, i);
-    TOKEN_CACHE.store(str);
-    return str;
+    return esc ? decodedToken(buf, s, i, h) : TOKEN_CACHE.intern(buf, s, n, h);
   }
   return tsvString(buf, s, i, esc);
 }

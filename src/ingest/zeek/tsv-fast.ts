@@ -24,6 +24,7 @@
  * loops stop there without a bounds test.
  */
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../core/records.js';
+import type { IdFields } from './mapper.js';
 import { scanAddr, scanIntervalList, scanState, scanString, scanStringList, scanToken } from './scan.js';
 import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE, v4Text } from './values.js';
 
@@ -195,12 +196,7 @@ function tokenAt(buf: Buffer, i: number, e: number): string {
   end = i;
   const n = i - s;
   if (n > MAX_CACHED_STRING) return latin1(buf, s, i);
-  h = Math.imul(h ^ n, 0x01000193);
-  const hit = TOKEN_CACHE.find(buf, s, n, h);
-  if (hit !== null) return hit;
-  const str = latin1(buf, s, i);
-  TOKEN_CACHE.store(str);
-  return str;
+  return TOKEN_CACHE.intern(buf, s, n, Math.imul(h ^ n, 0x01000193));
 }
 
 /** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */
@@ -282,12 +278,7 @@ function listAt(buf: Buffer, i: number, e: number): string[] {
       end = scanState.end;
       return l;
     }
-    h = Math.imul(h ^ n, 0x01000193);
-    let str = TOKEN_CACHE.find(buf, es, n, h);
-    if (str === null) {
-      str = latin1(buf, es, i);
-      TOKEN_CACHE.store(str);
-    }
+    const str = TOKEN_CACHE.intern(buf, es, n, Math.imul(h ^ n, 0x01000193));
     if (last && out === null) {
       end = i;
       return [str];
@@ -322,16 +313,6 @@ function intervalsAt(buf: Buffer, i: number, e: number): number[] | null {
     if (last) return out;
     i = end + 1;
   }
-}
-
-/** The fields every mapped log starts with. */
-interface IdFields {
-  ts: number;
-  uid: string;
-  origH: string;
-  origP: number;
-  respH: string;
-  respP: number;
 }
 
 /** ts uid id.orig_h id.orig_p id.resp_h id.resp_p: the index after resp_p's TAB, or -1. */

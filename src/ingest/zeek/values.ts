@@ -301,6 +301,18 @@ export class ByteStringCache {
   store(str: string): void {
     this.slots[this.lastSlot] = str;
   }
+
+  /**
+   * The string of the n bytes at s (hash h, as for `find`): the cached one, or their latin1
+   * text, stored. For bytes whose latin1 text is their value (plain printable ASCII).
+   */
+  intern(buf: Buffer, s: number, n: number, h: number): string {
+    const hit = this.find(buf, s, n, h);
+    if (hit !== null) return hit;
+    const str = latin1(buf, s, s + n);
+    this.slots[this.lastSlot] = str;
+    return str;
+  }
 }
 
 /**
@@ -399,12 +411,7 @@ export function tsvToken(buf: Buffer, s: number, e: number, esc: boolean): strin
     }
     if (plain) {
       h = Math.imul(h ^ n, 0x01000193);
-      if (esc) return decodedToken(buf, s, e, h);
-      const hit = TOKEN_CACHE.find(buf, s, n, h);
-      if (hit !== null) return hit;
-      const str = latin1(buf, s, e);
-      TOKEN_CACHE.store(str);
-      return str;
+      return esc ? decodedToken(buf, s, e, h) : TOKEN_CACHE.intern(buf, s, n, h);
     }
   }
   return tsvString(buf, s, e, esc);
