@@ -193,7 +193,10 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
     return k === undefined ? new Batch(BATCH_BYTES) : new Batch(BATCH_BYTES, slotBufs[w][k], k);
   };
   for (let i = 0; i < n; i++) batches.push(newBatch(i));
-  let clock = -Infinity;
+  // In a typed array, not a closure variable: V8 would box a new heap number for the closure
+  // slot on (nearly) every packet, the time rising with each.
+  const clockCell = new Float64Array(1);
+  clockCell[0] = -Infinity;
   let curIndex = 0;
   let curName = '';
   const sendBatch = (w: number): void => {
@@ -252,7 +255,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       }
       const dv = b.dv;
       const o = b.used;
-      dv.setFloat64(o + OFF_CLOCK, clock, true);
+      dv.setFloat64(o + OFF_CLOCK, clockCell[0], true);
       dv.setFloat64(o + OFF_TS_SEC, m.tsSec, true);
       dv.setUint32(o + OFF_TS_NSEC, m.tsNsec, true);
       dv.setUint32(o + OFF_CAPLEN, caplen, true);
@@ -267,8 +270,8 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
         // The decoder's reassembler time (packet-decoder.ts), not the flow table's.
         if (lastFrame.fragment && n > 1) addFragmentTick(w, m.tsSec + m.tsNsec / 1e9, m.fileOffset);
         const t = zeekTime(m.tsSec, m.tsNsec);
-        if (t > clock) {
-          clock = t;
+        if (t > clockCell[0]) {
+          clockCell[0] = t;
           // The other shards' tables see time move on at this packet, as one table would.
           for (let v = 0; v < n; v++) if (v !== w) addTick(v, t);
         }
@@ -323,7 +326,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       result.captures.push(st);
       opts.onCapture?.(input, st);
     }
-    for (let w = 0; w < n; w++) pool.post(w, { type: 'finish', lastFileName: inputs.length > 0 ? inputs[inputs.length - 1].path : '', clock });
+    for (let w = 0; w < n; w++) pool.post(w, { type: 'finish', lastFileName: inputs.length > 0 ? inputs[inputs.length - 1].path : '', clock: clockCell[0] });
     while (fedSeq < sentSeq) {
       await waitForMessage();
       drain();
