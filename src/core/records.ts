@@ -61,6 +61,14 @@ export interface ConnRecord extends ConnId {
   origBursts?: number[];
   /** Total number of originator bursts (not capped); set together with `origBursts`. */
   origBurstCount?: number;
+  /**
+   * Number of the responder's bursts, captures only: `origBursts`' rule seen from the
+   * responder (a responder packet carrying payload after at least BURST_GAP of silence in both
+   * directions, or its first one). A session driven from the far side (a reverse shell's
+   * commands) takes its turns here. Set only when at least 2; no start times are kept. Like
+   * `origBursts`, not a conn.log column (not in the TSV, JSON or CSV flow outputs).
+   */
+  respBurstCount?: number;
   /** Index of the input this record came from (for `input_source`). */
   source?: number;
 }

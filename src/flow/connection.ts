@@ -46,6 +46,7 @@ export class FlowContext {
  * in both directions before an originator payload packet starts a new burst. 1 s separates the
  * request/response exchanges of a beacon or heartbeat inside one long-lived connection (Merlin
  * over QUIC every 15 s, a RAT heartbeat every 10 s) while keeping one exchange one burst.
+ * Responder bursts (ConnRecord.respBurstCount) use the same gap, seen from the responder.
  */
 export const BURST_GAP_USEC = 1_000_000;
 /** At most this many burst start times are kept per connection (a sample; the count goes on). */
@@ -139,6 +140,7 @@ export class Conn {
     c.si[s * SlotI.STRIDE + SlotI.VLANS] = 0;
     c.si[s * SlotI.STRIDE + SlotI.SOURCE] = 0;
     c.si[s * SlotI.STRIDE + SlotI.BURST_COUNT] = 0;
+    c.si[s * SlotI.STRIDE + SlotI.RESP_BURST_COUNT] = 0;
     c.sf[s * SlotF.STRIDE + SlotF.ATTEMPT_AT] = Infinity;
     c.sf[s * SlotF.STRIDE + SlotF.EXPIRE_AT] = Infinity;
     c.sf[s * SlotF.STRIDE + SlotF.DELETE_AT] = Infinity;
@@ -316,6 +318,10 @@ export class Conn {
   get burstCount(): number {
     return this.c.si[this.i * SlotI.STRIDE + SlotI.BURST_COUNT];
   }
+  /** Responder bursts so far (respPayloadAt). */
+  get respBurstCount(): number {
+    return this.c.si[this.i * SlotI.STRIDE + SlotI.RESP_BURST_COUNT];
+  }
   /** Burst start times in seconds, once there are two (null before). */
   get bursts(): number[] | null {
     if (this.c.si[this.i * SlotI.STRIDE + SlotI.BURST_COUNT] < 2) return null;
@@ -467,6 +473,17 @@ export class Conn {
     } else if (n < MAX_ORIG_BURSTS) {
       c.bursts.get(s)!.push(sec + usec / 1e6);
     }
+  }
+
+  /**
+   * A responder packet with payload arrived at (sec, usec), the connection's previous packet
+   * at (prevSec, prevUsec): origPayloadAt's rule seen from the responder, counted only (no
+   * start times are kept).
+   */
+  respPayloadAt(sec: number, usec: number, prevSec: number, prevUsec: number): void {
+    const k = this.i * SlotI.STRIDE + SlotI.RESP_BURST_COUNT;
+    const n = this.c.si[k];
+    if (n === 0 || (sec - prevSec) * 1e6 + (usec - prevUsec) >= BURST_GAP_USEC) this.c.si[k] = n + 1;
   }
 
   /** Zeek's Session::CheckHistory: add `code` the first time `mask` is seen. Returns true if seen before. */

@@ -80,7 +80,8 @@ export const enum SlotI {
   BURST_COUNT = 28,
   BURST0_SEC = 29,
   BURST0_USEC = 30,
-  SOURCE = 31,
+  /** Responder bursts so far (connection.ts respPayloadAt). */
+  RESP_BURST_COUNT = 31,
   // Words 0-31 (128 bytes) hold everything a packet of a known connection reads or writes;
   // the rest is read at creation, on timers and at emission. Timers and other 64-bit fields
   // (SlotF.INACTIVITY_TIMEOUT to SERIAL) take words 32-45.
@@ -89,7 +90,8 @@ export const enum SlotI {
   VLANS = 48,
   START_SEC = 49,
   START_USEC = 50,
-  // word 51 unused
+  /** Index of the input file of the first packet (read at emission only). */
+  SOURCE = 51,
   /** The two TCP endpoint records (EpI.STRIDE words each), side 0 then side 1. */
   EP0 = 52,
 }

@@ -32,6 +32,10 @@
  * connection): an originator packet with payload starts a burst when the connection was quiet
  * in both directions for BURST_GAP_USEC before it (connection.ts origPayloadAt). TCP and UDP
  * count packets with payload (length from the headers); ICMP and other protocols every packet.
+ * Responder bursts (ConnRecord.respBurstCount, the turns of a session driven from the far
+ * side, as a reverse shell's commands) follow the same rule for responder packets and are only
+ * counted (respPayloadAt). Neither is a conn.log column: the TSV, JSON and CSV flow outputs
+ * print the Zeek fields only.
  *
  * Where we differ from Zeek, on purpose:
  * - Checksums are not verified (as `zeek -C`): captures taken with checksum offloading would
@@ -437,12 +441,12 @@ export class FlowTable {
           if ((cols.si[s * SlotI.STRIDE + SlotI.HIST_SEEN] & HIST_ORIG_DATA_PKT) === 0) conn.checkHistory(HIST_ORIG_DATA_PKT, 'D');
           const r = cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN];
           cols.sf[s * SlotF.STRIDE + SlotF.REQ_LEN] = r < 0 ? ulen : r + ulen;
-          burst = ulen > 0;
         } else {
           if ((cols.si[s * SlotI.STRIDE + SlotI.HIST_SEEN] & HIST_RESP_DATA_PKT) === 0) conn.checkHistory(HIST_RESP_DATA_PKT, 'd');
           const r = cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN];
           cols.sf[s * SlotF.STRIDE + SlotF.REP_LEN] = r < 0 ? ulen : r + ulen;
         }
+        burst = ulen > 0;
         if (meta.payloadLen > 0) conn.appPayload(isOrig, buf, meta.payloadOff, meta.payloadLen, ts);
         break;
       }
@@ -478,7 +482,10 @@ export class FlowTable {
         cols.sf[s * SlotF.STRIDE + SlotF.RESP_IP_BYTES] += ipLen;
       }
     }
-    if (isOrig && burst) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+    if (burst) {
+      if (isOrig) conn.origPayloadAt(sec, usec, prevSec, prevUsec);
+      else conn.respPayloadAt(sec, usec, prevSec, prevUsec);
+    }
     // Packets only move the inactivity deadline later, so the heap entry is re-armed lazily
     // (when it fires); only a new connection or a newly armed TCP timer needs an entry now.
     const b = cols.si[s * SlotI.STRIDE + SlotI.BITS];
@@ -973,6 +980,8 @@ export class FlowTable {
       rec.origBursts = conn.bursts;
       rec.origBurstCount = conn.burstCount;
     }
+    const respBursts = conn.respBurstCount;
+    if (respBursts >= 2) rec.respBurstCount = respBursts;
     return rec;
   }
 
