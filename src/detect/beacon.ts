@@ -280,6 +280,9 @@ interface Items {
   counts: number[];
 }
 
+/** No name ref (NO_INFO is -1, refs are >= 0). */
+const NO_REF = -2;
+
 /** Slot of a key in `it` (a new one on first sight). */
 function slotOf(it: Items, slots: Map<string, number>, key: string): number {
   let s = slots.get(key);
@@ -305,24 +308,35 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
     const dnsName = considered ? ((srcAnswers?.get(p.dst) ?? ctx.dnsNames.get(p.dst))?.name ?? null) : null;
     const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
     const nb = p.beatCount;
+    const dst = p.dst;
     // Open segment: -1 when none.
     let open = -1;
+    // What a name ref gives (skip, name, proxied) depends on the ref alone: a pair's beats
+    // mostly repeat the one before, so it is worked out once per run of equal refs.
+    let lastRef = NO_REF;
+    let skip = false;
+    let name: string | null = null;
+    let proxied = false;
     for (let i = 0; i < nb; i++) {
       const ref = p.beatRef(i);
-      let name: string | null;
-      let proxied = false;
-      if (ref === NO_INFO) {
-        if (!considered) continue;
-        name = dnsUsable;
-      } else {
-        const infoName = uids.nameOf(ref);
-        const infoProxied = refProxied(ref);
-        if (!considered && !(infoProxied && infoName)) continue;
-        name = infoName ?? dnsName;
-        if (name && looksLikeAddress(name)) name = null;
-        proxied = infoProxied && !considered;
+      if (ref !== lastRef) {
+        lastRef = ref;
+        skip = false;
+        proxied = false;
+        if (ref === NO_INFO) {
+          skip = !considered;
+          name = dnsUsable;
+        } else {
+          const infoName = uids.nameOf(ref);
+          const infoProxied = refProxied(ref);
+          skip = !considered && !(infoProxied && infoName);
+          name = infoName ?? dnsName;
+          if (name && looksLikeAddress(name)) name = null;
+          proxied = infoProxied && !considered;
+        }
       }
-      const key = name ?? p.dst;
+      if (skip) continue;
+      const key = name ?? dst;
       if (open >= 0 && it.to[open] === i && it.key[open] === key && it.name[open] === name && it.proxied[open] === proxied) {
         it.to[open] = i + 1;
         it.counts[it.slot[open]]++;
