@@ -281,6 +281,8 @@ function skipString(buf: Buffer, i: number, e: number): string | undefined {
  * The bytes [s, e) as a dotted quad in Zeek's form (four octets 0..255, no leading zeros) as an
  * unsigned 32-bit integer, or -1 when they are not one. Every 32-bit address is a valid value,
  * so -1 (255.255.255.255 as a signed integer) is told apart by returning the unsigned value.
+ * scan.ts' scanAddr reads the same form, but its loop (a separator test per byte) made this
+ * reader 4% to 30% slower on conn lines.
  */
 function dottedQuad(buf: Buffer, s: number, e: number): number {
   let ip = 0;
