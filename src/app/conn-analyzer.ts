@@ -106,6 +106,17 @@ function textStart(b: Buffer, p: number, end: number): boolean {
   return true;
 }
 
+/**
+ * Whether the first payload of a TCP connection, from the responder, does nothing in a new
+ * analyzer but rule the responder out (detectTcp: no protocol recognised from it, long enough
+ * and not text): the state a ConnAnalyzer made with `respRuledOut` starts in.
+ */
+export function responderRuledOut(b: Buffer, off: number, len: number): boolean {
+  const end = off + len;
+  if (len < DETECT_MIN_BYTES || textStart(b, off, end)) return false;
+  return !(isTlsHandshake(b, off, end, 2) || isSshBanner(b, off, end) || isHttpReply(b, off, end) || classifyText(null, 0, 0, b, off, end) !== Svc.None);
+}
+
 /** Bytes one direction sent while the protocol is still unknown (created only when needed). */
 class DetectBuf {
   /** Starts small (most buffered first segments are a few bytes) and doubles up to DETECT_WINDOW. */
@@ -243,13 +254,16 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
   /**
    * @param id the address strings and uid, or a handle to read them by from ctx.ids
    * @param startTs the connection's first packet time, when the analyzer is made later than that
+   * @param respRuledOut the responder's first payload was skipped (responderRuledOut): start
+   *        as detectTcp left a new analyzer after it (one responder packet, responder out)
    */
-  constructor(ctx: AppContext, id: IdStrings | number, origP: number, respP: number, proto: Transport, midstream = false, startTs?: number) {
+  constructor(ctx: AppContext, id: IdStrings | number, origP: number, respP: number, proto: Transport, midstream = false, startTs?: number, respRuledOut = false) {
     this.ctx = ctx;
     this.id = id;
     this.ports = (origP << 16) | respP;
     const tcp = proto === 'tcp';
     this.st = (tcp ? Flag.Tcp : 0) | (midstream ? Flag.Midstream : 0);
+    if (tcp && respRuledOut) this.det = Det.RDead | (1 << Det.RShift);
     if (ctx.entropy === null) this.entSlot = Ent.Off;
     if (tcp && ctx.expected.size > 0) {
       const svc = ctx.expected.take(this.origH, this.respH, respP, startTs);

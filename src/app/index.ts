@@ -6,7 +6,7 @@
 import type { AnomalyCounter } from '../core/anomaly.js';
 import { KonsekiError, ErrorCodes } from '../core/errors.js';
 import type { AppAnalyzerFactory, ConnId, ConnIdSource, RecordSink, Transport } from '../core/records.js';
-import { ConnAnalyzer, IdStrings, type AppContext } from './conn-analyzer.js';
+import { ConnAnalyzer, IdStrings, responderRuledOut, type AppContext } from './conn-analyzer.js';
 import { EntropySlab } from './entropy.js';
 import { ExpectedConns } from './expected-conns.js';
 
@@ -56,14 +56,16 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     if (proto !== 'tcp' && proto !== 'udp') return null;
     return new ConnAnalyzer(ctx, new IdStrings(id.origH, id.respH, uid, -1), id.origP, id.respP, proto, midstream === true, startTs);
   };
-  factory.lazy = (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number) => {
+  factory.lazy = (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number, respOut?: boolean) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;
     // Analyzers keep a handle into the first source only (one flow table per factory is the
     // normal case); another table's connections get their strings at once.
     if (ctx.ids === null) ctx.ids = ids;
     const id = ids === ctx.ids ? handle : new IdStrings(ids.origH(handle), ids.respH(handle), ids.uid(handle), -1);
-    return new ConnAnalyzer(ctx, id, origP, respP, proto, midstream, startTs);
+    return new ConnAnalyzer(ctx, id, origP, respP, proto, midstream, startTs, respOut === true);
   };
+  // With data-channel announcements waiting, every analyzer call keeps their clock: no skipping.
+  factory.respRuledOut = (buf: Buffer, off: number, len: number) => ctx.expected.size === 0 && responderRuledOut(buf, off, len);
   return factory;
 }
 

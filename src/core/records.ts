@@ -210,7 +210,14 @@ export interface AppAnalyzerFactory {
    * instead, with the ports and a `handle` by which the analyzer reads the addresses and uid
    * from `ids` when it needs them (most connections never do, and then hold no strings).
    */
-  lazy?: (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number) => AppAnalyzer | null;
+  lazy?: (ids: ConnIdSource, handle: number, origP: number, respP: number, proto: Transport, midstream: boolean, startTs: number, respRuledOut?: boolean) => AppAnalyzer | null;
+  /**
+   * Optional: whether the first payload of a TCP connection, when it comes from the responder,
+   * would only rule the responder's bytes out of the analyzer's interest. A flow table may then
+   * keep that as a bit, not make the analyzer, skip the responder's payload, and call `lazy`
+   * later (first originator byte, gap or end) with `respRuledOut` true: the same analyzer state.
+   */
+  respRuledOut?: (buf: Buffer, off: number, len: number) => boolean;
 }
 
 /**

@@ -72,6 +72,11 @@ export const BIT_APP_MIDSTREAM = 1 << 7;
  * TcpSession's bits (8-14) and flow-columns' BIT_EXTRAS (15).
  */
 const BIT_APP_ORIG_ONLY = 1 << 16;
+/**
+ * The analyzer is still pending and the responder's first payload ruled the responder out
+ * (AppAnalyzerFactory.respRuledOut): its payload is skipped until the analyzer is made.
+ */
+export const BIT_APP_RESP_OUT = 1 << 17;
 
 const keyScratch = new Uint8Array(40);
 
@@ -392,7 +397,17 @@ export class Conn {
     if (apps === null) return;
     let app = apps[this.i];
     if (app === null) {
-      if ((this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_PENDING) === 0) return;
+      const pending = this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
+      if ((pending & BIT_APP_PENDING) === 0) return;
+      if (!fromOrig) {
+        if ((pending & BIT_APP_RESP_OUT) !== 0) return;
+        const ruledOut = this.c.appRespRuledOut;
+        if (ruledOut !== null && this.ipProto === 6 && ruledOut(buf, off, len)) {
+          // No analyzer while only the responder spoke, and what it said rules it out.
+          this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = pending | BIT_APP_RESP_OUT;
+          return;
+        }
+      }
       app = this.makeApp(apps);
       if (app === null) return;
     }

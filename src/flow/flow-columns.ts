@@ -181,6 +181,8 @@ export class FlowColumns {
    * BIT_APP_PENDING), from the view bound to it; set by the table that owns the columns.
    */
   appMaker: ((conn: Conn) => AppAnalyzer | null) | null = null;
+  /** AppAnalyzerFactory.respRuledOut of the table's factory, when it has one. */
+  appRespRuledOut: ((buf: Buffer, off: number, len: number) => boolean) | null = null;
 
   // ---- rare per-slot objects, by slot (the slot's BIT_EXTRAS says it has any) ----
   historyOverflow = new Map<number, string>();

@@ -57,6 +57,7 @@ import { communityIdV1, icmpCounterpart } from '../core/community-id.js';
 import {
   BIT_APP_MIDSTREAM,
   BIT_APP_PENDING,
+  BIT_APP_RESP_OUT,
   BIT_ORIG_IS_A,
   BIT_SAME_SIDES,
   BIT_TIMER_ARMED,
@@ -306,7 +307,10 @@ export class FlowTable {
     this.view = new TcpSession(this.cols, this.ctx);
     this.idView = new Conn(this.cols);
     const factory = this.appFactory;
-    if (factory !== undefined) this.cols.appMaker = (conn) => this.makeApp(factory, conn);
+    if (factory !== undefined) {
+      this.cols.appMaker = (conn) => this.makeApp(factory, conn);
+      if (factory.lazy !== undefined && factory.respRuledOut !== undefined) this.cols.appRespRuledOut = factory.respRuledOut;
+    }
   }
 
   /**
@@ -316,8 +320,9 @@ export class FlowTable {
   private makeApp(factory: AppAnalyzerFactory, conn: Conn): AppAnalyzer | null {
     const lazy = factory.lazy;
     if (lazy !== undefined) {
-      const midstream = (this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_MIDSTREAM) !== 0;
-      return lazy(this.idSource, conn.i, conn.origPort, conn.respPort, PROTO_NAMES[conn.transport], midstream, conn.startTime);
+      const bits = this.cols.si[conn.i * SlotI.STRIDE + SlotI.BITS];
+      const midstream = (bits & BIT_APP_MIDSTREAM) !== 0;
+      return lazy(this.idSource, conn.i, conn.origPort, conn.respPort, PROTO_NAMES[conn.transport], midstream, conn.startTime, (bits & BIT_APP_RESP_OUT) !== 0);
     }
     const alen = conn.addrLen;
     const a = this.appAddrA;

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { AnomalyCounter } from '../../src/core/anomaly.js';
 import type { AppAnalyzer, ConnIdSource, ConnRecord, Transport } from '../../src/core/records.js';
 import { createAppAnalyzerFactory } from '../../src/app/index.js';
+import { responderRuledOut } from '../../src/app/conn-analyzer.js';
 import { CollectSink } from './helpers.js';
+import { clientHello, record as tlsRecord, serverHello, sni } from './tls-bytes.js';
 
 /**
  * The lazy factory (AppAnalyzerFactory.lazy): the analyzer holds a handle and reads the
@@ -149,6 +151,47 @@ describe('analyzers made by the lazy factory', () => {
     const { anomalies } = run(true, 53, 'udp', [[true, QUERY.subarray(0, 20)]]);
     expect(anomalies.toJSON()).toEqual({ DNS_label_len_gt_pkt: 1 });
     expect(anomalies.samples[0].message).toBe(`DNS_label_len_gt_pkt: conn ${UID} ${ORIG}:50123 > ${RESP}:53`);
+  });
+
+  it('a first responder payload that rules the responder out can be skipped: the analyzer made later starts in the same state', () => {
+    const bulk = Buffer.alloc(1400, 0xee);
+    expect(responderRuledOut(bulk, 0, bulk.length)).toBe(true);
+    expect(responderRuledOut(bulk, 0, 15)).toBe(false); // too short to rule anything out
+    expect(responderRuledOut(Buffer.from(OK, 'latin1'), 0, OK.length)).toBe(false);
+    const banner = Buffer.from('SSH-2.0-OpenSSH_9.0\r\n', 'latin1');
+    expect(responderRuledOut(banner, 0, banner.length)).toBe(false);
+    const sh = Buffer.from(tlsRecord(22, serverHello(0xc02f)));
+    expect(responderRuledOut(sh, 0, sh.length)).toBe(false);
+
+    const ch = Buffer.from(tlsRecord(22, clientHello({ ciphers: [0xc02f], extensions: [sni('late.example')] })));
+    const f = createAppAnalyzerFactory(new CollectSink(), new AnomalyCounter());
+    expect(f.respRuledOut!(bulk, 0, bulk.length)).toBe(true);
+    // Skipped responder bytes, then the client: as if the analyzer had seen the responder first.
+    for (const steps of [
+      [[true, ch]],
+      [[true, bulk]],
+      [[true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n']],
+      [],
+    ] as Step[][]) {
+      const skipped = (() => {
+        const sink = new CollectSink();
+        const g = createAppAnalyzerFactory(sink, new AnomalyCounter());
+        const src = new OneConnSource();
+        const a = g.lazy!(src, 7, 50123, 443, 'tcp', false, 99, true)!;
+        let ts = 102; // after the two responder segments run() hands over at 100 and 101
+        for (const [o, x] of steps) {
+          const b = typeof x === 'string' ? Buffer.from(x, 'latin1') : x;
+          a.payload(o, b, 0, b.length, ts++);
+        }
+        const c = record(443, 'tcp');
+        a.end(c);
+        return { c, sink };
+      })();
+      const seen = run(true, 443, 'tcp', [[false, bulk], [false, bulk], ...steps]);
+      expect(skipped.c).toEqual(seen.c);
+      expect(skipped.sink.sslRecs).toEqual(seen.sink.sslRecs);
+      expect(skipped.sink.httpRecs).toEqual(seen.sink.httpRecs);
+    }
   });
 
   it('no analyzer for transports other than TCP and UDP', () => {
