@@ -15,8 +15,8 @@
  * corroboratedScore(n): medium with one, high with two.
  *
  * A clear-text unknown protocol on an unregistered port scores 0.3; when the session takes
- * turns (data both ways and the originator speaking again after an idle gap, as a shell
- * does between commands) it scores 0.5: interactive traffic on a non-standard port is the
+ * turns (data both ways and one side speaking again after an idle gap, as a shell does
+ * between commands) it scores 0.5: interactive traffic on a non-standard port is the
  * backdoor signature of Zhang & Paxson ("Detecting Backdoors", USENIX Security 2000), and
  * Suricata/ET flag clear-text command shells (ATTACK_RESPONSE rules) the same way.
  */
@@ -40,8 +40,17 @@ export const UNKNOWN_ON_WEB_PORT_SCORE = 0.35;
 export const UNKNOWN_CLEARTEXT_SCORE = 0.3;
 /**
  * Clear-text unknown protocol on an unregistered port with turns: data both ways and at
- * least INTERACTIVE_MIN_TURNS originator bursts (origBurstCount, captures only), e.g. a
- * reverse shell answering commands.
+ * least INTERACTIVE_MIN_TURNS bursts on one side (captures only). Turns are the MAX of the
+ * originator's and the responder's bursts (origBurstCount, respBurstCount), the side that
+ * drives the session: a shell reached by connecting in takes its commands from the
+ * originator, a reverse shell (Aurora: the victim connects out, the attacker types) from the
+ * responder, and in both the other side answers at once (no burst of its own). Not the sum:
+ * one request and its answer are a burst on each side, so a single exchange would count
+ * two. A client-driven protocol gives the same count as before (its server answers within
+ * the 1 s gap: one responder burst). What else reaches 2 responder turns: a server that
+ * speaks again after 1 s of silence on both sides (a push, or an answer slower than 1 s
+ * after its first payload), i.e. a clear-text protocol driven from the far side at least
+ * once, which on an unregistered port is the reverse-shell shape.
  */
 export const INTERACTIVE_CLEARTEXT_SCORE = 0.5;
 export const INTERACTIVE_MIN_TURNS = 2;
@@ -168,10 +177,12 @@ export class PortTracker {
       !REGISTERED_PORTS.has(r.respP) &&
       r.respP < 49152
     ) {
-      const turns = r.origBurstCount ?? 0;
+      const origTurns = r.origBurstCount ?? 0;
+      const respTurns = r.respBurstCount ?? 0;
+      const turns = Math.max(origTurns, respTurns);
       mm =
         turns >= INTERACTIVE_MIN_TURNS && (r.respBytes ?? 0) > 0
-          ? [`clear-text interactive session of an unknown protocol on ${r.respP}/tcp (${turns} turns)`, INTERACTIVE_CLEARTEXT_SCORE]
+          ? [`clear-text interactive session of an unknown protocol on ${r.respP}/tcp (${turns} turns${respTurns > origTurns ? ' from the responder' : ''})`, INTERACTIVE_CLEARTEXT_SCORE]
           : [`clear-text unknown protocol on ${r.respP}/tcp`, UNKNOWN_CLEARTEXT_SCORE];
     }
     if (!sig && !mm) return;

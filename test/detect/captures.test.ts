@@ -65,11 +65,11 @@ describe.skipIf(!existsSync(C2))('C2 captures end to end (skipped: ../shared/cor
     expect(p).toBeDefined();
     expect(p.srcIp).toBe('192.168.100.206');
     expect(p.destIp).toBe('192.168.100.202');
-    expect(p.evidence).toContain('clear-text unknown protocol on 4321/tcp');
-    // Low, not medium: the shell's turns are driven by the attacker (the responder), so the
-    // victim never speaks after a quiet gap (one originator burst), and 4321 is no listed
-    // backdoor port; the content signal (the cmd.exe banner) is not exposed to detectors.
-    expect(p.score).toBeGreaterThanOrEqual(LOW);
+    // Medium: the shell's turns are driven by the attacker (the responder: the stage, then the
+    // typed command after 6.8 s of silence), which the victim answers at once (one
+    // originator burst); 4321 is no listed backdoor port.
+    expect(p.evidence).toContain('clear-text interactive session of an unknown protocol on 4321/tcp (2 turns from the responder)');
+    expect(p.score).toBeGreaterThanOrEqual(MEDIUM);
   });
 
   it('ppa-rat-c2-exfil-port4433: the screenshot uploads to 172.16.0.111:4433 are found as uploads', async () => {

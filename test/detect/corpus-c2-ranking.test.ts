@@ -35,7 +35,7 @@ const CASES: Case[] = [
   { file: 'slips-beacon-https-periodic-2s/test-cc-capture-1.pcap', cfg: CTU, detector: 'beacon', src: '147.32.80.37', dst: '141.193.213.21', port: 443, min: 90 },
   { file: 'slips-beacon-https-semiperiodic-2to3s/test-cc-capture-2.pcap', cfg: CTU, detector: 'beacon', src: '147.32.80.37', dst: '141.193.213.20', port: 443, min: 70 },
   { file: 'slips-ssh-bruteforce-port902/malicious-ssh-bruteforce.pcap', cfg: { ...CTU, ...LAN }, detector: 'brute_force', src: '147.32.80.40', dst: '147.32.80.37', port: 902, min: 45 },
-  { file: 'ppa-aurora-metasploit-reverse-shell-4321/aurora.pcapng', cfg: LAN, detector: 'suspicious_port', src: '192.168.100.206', dst: '192.168.100.202', port: 4321, min: 20 },
+  { file: 'ppa-aurora-metasploit-reverse-shell-4321/aurora.pcapng', cfg: LAN, detector: 'suspicious_port', src: '192.168.100.206', dst: '192.168.100.202', port: 4321, min: 50 },
   { file: 'ppa-rat-c2-exfil-port4433/ratinfected.pcapng', cfg: LAN, detector: 'beacon', src: '172.16.0.114', dst: '172.16.0.111', port: 4433, min: 70 },
   { file: 'ppa-cryptowall4-http-c2/cryptowall4_c2.pcapng', cfg: {}, detector: 'http_checkin', src: '192.168.122.145', dst: '184.170.149.44', port: 80, min: 45 },
   { file: 'zeek-merlin-c2-quic/merlinc2_Zeek_example.pcapng', cfg: {}, detector: 'beacon', src: '10.0.0.4', dst: '24.199.110.233', port: 443, min: 70 },

@@ -147,6 +147,11 @@ describe('clear-text unknown protocol on an unregistered port: a session that ta
     ['low-entropy data, 2 turns, answered', { origPayloadEntropy: 4.1, origBurstCount: 2, origBursts: [START, START + 7] }, 'clear-text interactive session of an unknown protocol on 4321/tcp (2 turns)', INTERACTIVE_CLEARTEXT_SCORE],
     ['low-entropy data, 12 turns, answered', { origPayloadEntropy: 3.5, origBurstCount: 12 }, 'clear-text interactive session of an unknown protocol on 4321/tcp (12 turns)', INTERACTIVE_CLEARTEXT_SCORE],
     ['low-entropy data, 5 turns, nothing answered', { origPayloadEntropy: 4.1, origBurstCount: 5, respBytes: 0 }, 'clear-text unknown protocol on 4321/tcp', UNKNOWN_CLEARTEXT_SCORE],
+    // A reverse shell (Aurora): the attacker on the responder side types, the victim answers at once.
+    ['low-entropy data, 2 responder turns (reverse shell)', { origPayloadEntropy: 4.1, respBurstCount: 2 }, 'clear-text interactive session of an unknown protocol on 4321/tcp (2 turns from the responder)', INTERACTIVE_CLEARTEXT_SCORE],
+    // Turns are the larger side's count, not the sum (a request and its answer are one turn).
+    ['low-entropy data, 4 originator and 3 responder turns', { origPayloadEntropy: 4.1, origBurstCount: 4, respBurstCount: 3 }, 'clear-text interactive session of an unknown protocol on 4321/tcp (4 turns)', INTERACTIVE_CLEARTEXT_SCORE],
+    ['low-entropy data, 3 responder turns, nothing answered', { origPayloadEntropy: 4.1, respBurstCount: 3, respBytes: 0 }, 'clear-text unknown protocol on 4321/tcp', UNKNOWN_CLEARTEXT_SCORE],
     ['encrypted-looking data, 5 turns', { origPayloadEntropy: 7.9, origBurstCount: 5 }, null, 0],
     ['entropy unknown (Zeek logs), 5 turns', { origBurstCount: 5 }, null, 0],
   ] as const)('%s', (_name, extra, text, strength) => {
