@@ -448,34 +448,39 @@ function pairsBySource(pairs: Iterable<PairState>): [string, PairState[]][] {
 }
 
 /**
- * Sources reaching each group key (the beacon prevalence count) over these pairs only: one
- * shard's share when detection is sharded by source (src/detect/shard.ts sums the shares).
+ * The first pass of beaconFindings: each source's items (sources in address order) and the
+ * sources reaching each group key over these pairs (the beacon prevalence count). Sharded
+ * detection (src/detect/shard.ts) takes keyHosts as the shard's share, sums the shares and
+ * hands the pass back to beaconFindings, so the items are made once per shard. Single use:
+ * beaconFindings releases the items as it goes.
  */
-export function beaconKeyHosts(ctx: DetectContext, pairs: Iterable<PairState>): Map<string, number> {
+export interface BeaconFirstPass {
+  items: (Items | null)[];
+  keyHosts: Map<string, number>;
+}
+
+export function beaconFirstPass(ctx: DetectContext, pairs: Iterable<PairState>): BeaconFirstPass {
   const keyHosts = new Map<string, number>();
+  const items: (Items | null)[] = [];
   for (const [, ps] of pairsBySource(pairs)) {
-    for (const k of itemsOf(ctx, ps).keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
+    const it = itemsOf(ctx, ps);
+    items.push(it);
+    for (const k of it.keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
   }
-  return keyHosts;
+  return { items, keyHosts };
 }
 
 /**
+ * @param pass beaconFirstPass() of the pairs
  * @param globalKeyHosts sources per group key over the whole input, when this engine holds
- *   only some sources (sharded detection); by default counted from `pairs`
+ *   only some sources (sharded detection); by default the pass's own count
  */
-export function beaconFindings(ctx: DetectContext, pairs: Iterable<PairState>, globalKeyHosts?: Map<string, number>): BeaconResult {
+export function beaconFindings(ctx: DetectContext, pass: BeaconFirstPass, globalKeyHosts?: Map<string, number>): BeaconResult {
   const t = ctx.cfg.t;
-  const sources = pairsBySource(pairs);
   // Prevalence: how many internal sources reach each group key (first pass). The items are
   // kept for the second pass: at most one entry per stored beat, usually one per pair.
-  const keyHosts = globalKeyHosts ?? new Map<string, number>();
-  const items: (Items | null)[] = [];
-  for (const [, ps] of sources) {
-    const it = itemsOf(ctx, ps);
-    items.push(it);
-    if (globalKeyHosts) continue;
-    for (const k of it.keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
-  }
+  const keyHosts = globalKeyHosts ?? pass.keyHosts;
+  const items = pass.items;
   const population = ctx.internalHosts.size;
   const weights = {
     timing: t.beaconWeightTiming,

@@ -10,7 +10,7 @@
 import { AnomalyCounter } from '../core/anomaly.js';
 import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '../core/records.js';
-import { beaconFindings } from './beacon.js';
+import { beaconFindings, beaconFirstPass } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
 import { DetectContext, directionOfClasses, hostOnly, sourceBit } from './context.js';
@@ -272,7 +272,10 @@ export class DetectionEngine implements RecordSink {
     // Internal hosts per destination address (prevalence for per-address detectors).
     const g = this.globals;
     const hostsPerDest = g?.hostsPerDest ?? this.pairs.hostsPerDestination();
-    const beacon = beaconFindings(ctx, this.pairs.values(), g?.beaconKeyHosts);
+    // A sharded merge's first pass is used once (beaconFindings releases its items).
+    const pass = g?.beaconFirstPass ?? beaconFirstPass(ctx, this.pairs.values());
+    if (g) g.beaconFirstPass = undefined;
+    const beacon = beaconFindings(ctx, pass, g?.beaconKeyHosts);
     if (this.on.has('beacon')) {
       // Periodic DNS lookups are beacons too; one finding per (source, name), the higher score.
       const suffixes = ctx.cfg.suffixes;

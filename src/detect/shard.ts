@@ -20,9 +20,9 @@
  *      hosts per destination address (pairs), and hosts per DNS name / registered domain
  *      (DNS-lookup beacons). mergeAggregates() sums or unites them (order-independent:
  *      sums, unions, and "latest answer wins" with the smaller name on a tie).
- *   2. applyGlobals(engine, merged) sets them in each shard, then shardBeaconKeys(engine) gives
- *      the shard's sources per beacon group key (it needs the merged DNS names first);
- *      sumCounts() adds the shards' counts.
+ *   2. applyGlobals(engine, merged) sets them in each shard and gives the shard's sources per
+ *      beacon group key (beacon's first pass: it needs the merged DNS names first; its items
+ *      are kept for step 3); sumCounts() adds the shards' counts.
  *   3. finishShard(engine, merged, keyHosts) runs the detectors; mergeShardFindings() puts
  *      the shards' findings together, sorted by (score desc, finding_id), and applies the
  *      per-detector finding cap.
@@ -39,7 +39,7 @@
 import type { AnomalyCounter } from '../core/anomaly.js';
 import type { DetectorId, Finding } from '../core/finding.js';
 import type { ConnRecord } from '../core/records.js';
-import { beaconKeyHosts } from './beacon.js';
+import { beaconFirstPass, type BeaconFirstPass } from './beacon.js';
 import type { DetectContext } from './context.js';
 import type { DnsBeaconPrevalence, DnsBeaconTracker } from './dns-beacon.js';
 import { byScoreThenId, hostsPerDestination, type DetectionEngine, type DetectionStats } from './engine.js';
@@ -61,6 +61,8 @@ export interface FinishGlobals {
   hostsPerDest: Map<string, number>;
   beaconKeyHosts: Map<string, number>;
   dnsBeacon: DnsBeaconPrevalence;
+  /** The beacon first pass applyGlobals made (its items serve finish(): made once per shard). */
+  beaconFirstPass?: BeaconFirstPass;
 }
 
 /** Keys and counts as two parallel arrays (cheap to send between threads). */
@@ -323,18 +325,27 @@ export function applyGlobals(engine: DetectionEngine, g: GlobalAggregates): Coun
       ctx.dnsNames.set(g.dnsAddrs[i], { name: g.dnsNames[i], ts: g.dnsTs[i] });
     }
   }
-  return toCountList(beaconKeyHosts(ctx, a.pairs.values()));
+  const pass = beaconFirstPass(ctx, a.pairs.values());
+  firstPasses.set(engine, pass);
+  return toCountList(pass.keyHosts);
 }
 
+/** applyGlobals' beacon first pass per engine, until finishShard hands it to finish(). */
+const firstPasses = new WeakMap<DetectionEngine, BeaconFirstPass>();
+
 /**
- * Step 3: the shard's findings, scored with the whole input's prevalence counts.
+ * Step 3: the shard's findings, scored with the whole input's prevalence counts (the beacon
+ * items of applyGlobals' first pass are reused, not made again).
  * @param keyHosts sumCounts() of every shard's applyGlobals() result
  */
 export function finishShard(engine: DetectionEngine, g: GlobalAggregates, keyHosts: CountList): Finding[] {
+  const pass = firstPasses.get(engine);
+  firstPasses.delete(engine);
   engine.shardAccess().setGlobals({
     hostsPerDest: toMap(g.hostsPerDest),
     beaconKeyHosts: toMap(keyHosts),
     dnsBeacon: { hosts: toMap(g.dnsHosts), queriers: g.dnsQueriers },
+    beaconFirstPass: pass,
   });
   return engine.finish();
 }
