@@ -177,17 +177,31 @@ export class DetectContext {
     return this.classify(ip) === IP_CLASS_INTERNAL;
   }
 
+  /** Class of an address (IP_CLASS_*) given its id in addrs: cached there, or classify(ip) when the id is -1. */
+  classOf(id: number, ip: string): number {
+    return id >= 0 ? this.addrs.cls[id] : this.classify(ip);
+  }
+
   /** isInternal(ip), given its id in addrs (-1 when not interned: then classified by text). */
   isInternalId(id: number, ip: string): boolean {
-    return (id >= 0 ? this.addrs.cls[id] : this.classify(ip)) === IP_CLASS_INTERNAL;
+    return this.classOf(id, ip) === IP_CLASS_INTERNAL;
+  }
+
+  /**
+   * Direction of a connection given its addresses' ids in addrs (-1 when not interned), or
+   * null when either address is non-routable: no string lookup for an interned address.
+   */
+  directionOf(oId: number, orig: string, rId: number, resp: string): Direction | null {
+    return directionOfClasses(this.classOf(oId, orig), this.classOf(rId, resp));
   }
 
   /**
    * The id of an address in addrs, added (with its class) when `id` is -1 and it is not there
    * yet; -1 (counted as detect_addresses_cap) when the table is full, which its limit keeps
    * from happening before the caps of the state that adds addresses.
+   * @param id the id the caller found (-1: looked up here, as it may have been added since)
    */
-  internAddress(ip: string, id: number = this.addrs.find(ip)): number {
+  internAddress(ip: string, id = -1): number {
     if (id >= 0) return id;
     const at = this.addrs;
     id = at.find(ip);
@@ -197,20 +211,11 @@ export class DetectContext {
     return id;
   }
 
-  isNonRoutable(ip: string): boolean {
-    return this.classify(ip) === IP_CLASS_NON_ROUTABLE;
-  }
-
   direction(orig: string, resp: string): Direction {
     const oi = this.isInternal(orig);
     const ri = this.isInternal(resp);
     if (oi) return ri ? 'internal' : 'outbound';
     return ri ? 'inbound' : 'external';
-  }
-
-  /** direction(), or null when either address is non-routable (one class lookup per address). */
-  routedDirection(orig: string, resp: string): Direction | null {
-    return directionOfClasses(this.classify(orig), this.classify(resp));
   }
 
   considered(dir: Direction): boolean {

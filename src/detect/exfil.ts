@@ -23,7 +23,7 @@
 import type { Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, HttpRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, directionOfClasses, fmtBytes, hostOnly, sourceBit } from './context.js';
+import { buildFinding, fmtBytes, hostOnly, sourceBit } from './context.js';
 import { IdPairTable } from './id-tables.js';
 import type { PairState } from './pairs.js';
 import { contentSeen, TopCounter } from './pairs.js';
@@ -207,7 +207,7 @@ export class ExfilTracker {
     const at = ctx.addrs;
     const oId = at.find(r.origH);
     const rId = at.find(r.respH);
-    const dir = directionOfClasses(oId >= 0 ? at.cls[oId] : ctx.classify(r.origH), rId >= 0 ? at.cls[rId] : ctx.classify(r.respH)) ?? ctx.direction(r.origH, r.respH);
+    const dir = ctx.directionOf(oId, r.origH, rId, r.respH) ?? ctx.direction(r.origH, r.respH);
     const uri = r.uri ?? '';
     const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
     if (!ctx.considered(dir) && !(dir === 'internal' && proxied)) return;

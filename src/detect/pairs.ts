@@ -449,13 +449,6 @@ export class PairIndex implements UidJoinOwner {
     return out;
   }
 
-  /** The pairs as a Map keyed `src|dst`, built on each call (for the cross-shard merge). */
-  asMap(): Map<string, PairState> {
-    const m = new Map<string, PairState>();
-    for (const p of this.values()) m.set(p.src + '|' + p.dst, p);
-    return m;
-  }
-
   /** Internals for the PairState views. */
   beatsOf(id: number): number[] | null {
     return this.beats[id];
@@ -615,10 +608,6 @@ export class PairState {
   /** Name ref of beat i (uid-join.ts). */
   beatRef(i: number): number {
     return i === 0 ? this.k.n[this.io + I_REF0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 3];
-  }
-  /** True when a stored beat has this uid hash (PairIndex.hasBeatHash). */
-  hasBeatHash(hash: number): boolean {
-    return this.ix.hasBeatHash(this.id, hash);
   }
 }
 
