@@ -7,12 +7,11 @@
  * parts; a shared credit counter stops it (Atomics.wait) while MAX_PARTS_IN_FLIGHT parts
  * are waiting in the main thread, so memory stays bounded however far ahead it gets.
  * Sharded mode (sharded-analysis.ts): the worker also owns a DetectionEngine for its share of
- * the source addresses (src/detect/shard.ts). It decodes the frame batches of its shard (or,
- * with walkCaptures, walks every capture file itself: capture-walk.ts); capture records of
- * other shards' sources go straight to their owner through a MessagePort, one message per
- * batch or read chunk. Every Zeek file
- * is read by every worker, each parsing only its own sources' TSV lines (zeek-line-filter.ts);
- * only accounting, aggregates and findings go to the main thread.
+ * the source addresses (src/detect/shard.ts). It decodes the frame batches of its shard;
+ * capture records of other shards' sources go straight to their owner through a MessagePort,
+ * one message per batch. Every Zeek file is read by every worker, each parsing only its own
+ * sources' TSV lines (zeek-line-filter.ts); only accounting, aggregates and findings go to
+ * the main thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { DetectConfig } from '../detect/config.js';
@@ -232,9 +231,8 @@ function onEndFile(fileIndex: number): void {
   send({ type: 'file-counts', fileIndex, counts });
 }
 
-function onFinish(lastFileName: string, given: number | null): void {
+function onFinish(lastFileName: string, clock: number): void {
   const s = captureState();
-  const clock = given ?? walk.clock;
   s.decoder.flush(lastFileName);
   // The packets of the other shards after this shard's last one move time on too.
   s.table.advanceTime(clock);
@@ -250,104 +248,6 @@ function onFinish(lastFileName: string, given: number | null): void {
     send({ type: 'final-part', batch: { kinds: all.kinds.slice(i, i + FINAL_PART_RECORDS), recs: all.recs.slice(i, i + FINAL_PART_RECORDS) } });
   }
   send({ type: 'finished', batch: newBatch(), flowStats: { ...s.table.stats }, anomalies: dumpAnomalies(s.anomalies) });
-}
-
-// ---------------------------------------------------------------- captures walked in the worker
-
-/** Newest packet time of every keyed frame walked so far, in any shard (as the main thread's `clock`). */
-const walk = { clock: -Infinity, aborted: false };
-
-/** Packet time as the flow table sees it (libpcap microseconds, as FlowTable's zeekTime). */
-function zeekTime(tsSec: number, tsNsec: number): number {
-  return tsSec + Math.floor(tsNsec / 1000) / 1e6;
-}
-
-/**
- * Sharded detection: reads a whole capture file and decodes only this shard's frames (the
- * frame key of capture-parallel.ts), so nothing is copied or sent per packet. Every worker
- * sees every frame, so it moves its flow table's clock and expires its reassembler's
- * datagrams at each keyed frame of the other shards itself: the same calls the clock and
- * fragment ticks of the main-thread walk make.
- */
-async function onWalkFile(m: Extract<ToWorker, { type: 'walk-file' }>): Promise<void> {
-  const s = captureState();
-  const d = det$!;
-  const sh = det!;
-  if (!cap$) throw new Error('capture work sent to a Zeek worker');
-  const input = { ...(await import('../ingest/input.js')), ...(await import('../ingest/capture-reader.js')) };
-  const counts = { ip: 0, nonIp: 0, anomalies: 0, fragments: 0, nonIpOther: 0, byEt: new Map<number, number>() };
-  const n = sh.n;
-  const self = sh.self;
-  const internalV4 = sh.internalV4;
-  const decoder = s.decoder;
-  const table = s.table;
-  const frameShardKey = d.frameShardKey;
-  const shardOf = d.shardOf;
-  const lastFrame = d.lastFrame;
-  const walkDecoder = {
-    decode(meta: PacketMeta, file: string): DecodeStatus {
-      const key = frameShardKey(meta.linktype, meta.buf, meta.frameOff, meta.caplen, internalV4, meta.wirelen);
-      const before = walk.clock;
-      if (key >= 0) {
-        const t = zeekTime(meta.tsSec, meta.tsNsec);
-        if (t > before) walk.clock = t;
-      }
-      if (shardOf(key, n) === self) {
-        const st = decoder.decode(meta, file);
-        switch (st) {
-          case DecodeStatus.Ip:
-            counts.ip++;
-            table.advanceTime(before);
-            table.addPacket(meta);
-            break;
-          case DecodeStatus.NonIp: {
-            counts.nonIp++;
-            const c = counts.byEt.get(meta.ethertype);
-            if (c !== undefined) counts.byEt.set(meta.ethertype, c + 1);
-            else if (counts.byEt.size < MAX_NON_IP_KEYS) counts.byEt.set(meta.ethertype, 1);
-            else counts.nonIpOther++;
-            break;
-          }
-          case DecodeStatus.Fragment:
-            counts.fragments++;
-            break;
-          default:
-            counts.anomalies++;
-            break;
-        }
-        return st;
-      }
-      if (key >= 0) {
-        // The decoder's reassembler time (packet-decoder.ts), not the flow table's.
-        if (lastFrame.fragment && n > 1) decoder.expireFragments(meta.tsSec + meta.tsNsec / 1e9, file, meta.fileOffset);
-        if (walk.clock > before) table.advanceTime(walk.clock);
-      }
-      // Another shard's frame: the reader's counts are replaced by the workers' (walk-done);
-      // Fragment is the status the reader counts most cheaply (no per-ethertype map).
-      return DecodeStatus.Fragment;
-    },
-  };
-  // The container's anomalies (identical in every worker): the reporting worker's count.
-  const containerAnomalies = new AnomalyCounter();
-  const chunkPool = new input.ChunkPool(m.chunkSize);
-  const reader = new input.CaptureReader(m.path, m.fileIndex, () => {}, { anomalies: containerAnomalies, decoder: walkDecoder, meta: s.meta, onChunkReleased: chunkPool.release });
-  const info: import('../ingest/input.js').InputInfo = { name: m.path, compressed: false, bytes: 0 };
-  let inputError: import('../core/errors.js').KonsekiError | undefined;
-  try {
-    for await (const chunk of input.readInputChunks(m.path, info, m.chunkSize, undefined, chunkPool)) {
-      const more = reader.push(chunk) && !walk.aborted;
-      flushRouted();
-      if (!more) break;
-    }
-  } catch (e) {
-    inputError = input.toInputError(e, info);
-  }
-  const st = reader.end(inputError, info.compressed);
-  flushRouted();
-  const dc: DecodeCounts = { ip: counts.ip, nonIp: counts.nonIp, anomalies: counts.anomalies, fragments: counts.fragments, nonIpByEthertype: [...counts.byEt], nonIpOther: counts.nonIpOther };
-  if (!m.report) return void send({ type: 'walk-done', fileIndex: m.fileIndex, counts: dc });
-  const { error, ...plain } = st;
-  send({ type: 'walk-done', fileIndex: m.fileIndex, counts: dc, stats: plain as unknown as Record<string, unknown>, error: dumpError(error), anomalies: dumpAnomalies(containerAnomalies) });
 }
 
 // ---------------------------------------------------------------- Zeek mode
@@ -701,14 +601,7 @@ port.on('message', (m: ToWorker) => {
         onEndFile(m.fileIndex);
         break;
       case 'finish':
-        if (m.clock === null) inOrder(() => onFinish(m.lastFileName, null));
-        else onFinish(m.lastFileName, m.clock);
-        break;
-      case 'walk-file':
-        inOrder(() => onWalkFile(m));
-        break;
-      case 'abort':
-        walk.aborted = true;
+        onFinish(m.lastFileName, m.clock);
         break;
       case 'zeek-file':
         zeekChain = zeekChain.then(() => onZeekFile(m)).catch((e) => send({ type: 'error', message: (e as Error).stack ?? String(e) }));

@@ -354,7 +354,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
 }
 
 /** Puts the workers' decode counts for one file into the reader's accounting. */
-export function patchCounts(st: CaptureStats, all: DecodeCounts[]): void {
+function patchCounts(st: CaptureStats, all: DecodeCounts[]): void {
   st.ip = 0;
   st.nonIp = 0;
   st.anomalies = 0;

@@ -128,15 +128,7 @@ export type ToWorker =
   /** The worker's shared batch slots (BATCH_BYTES each), sent once before its first batch. */
   | { type: 'batch-slots'; bufs: SharedArrayBuffer[] }
   | { type: 'end-file'; fileIndex: number }
-  /** `clock` null: the worker walked the captures itself and knows the last packet time. */
-  | { type: 'finish'; lastFileName: string; clock: number | null }
-  /**
-   * Sharded detection: walk this capture file in the worker (every worker reads all of it and
-   * decodes its own shard's frames); `report`: send the container's accounting.
-   */
-  | { type: 'walk-file'; fileIndex: number; path: string; report: boolean; chunkSize: number }
-  /** Stop walking between chunks (SIGINT). */
-  | { type: 'abort' }
+  | { type: 'finish'; lastFileName: string; clock: number }
   | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
   /**
    * Sharded detection: every worker reads the file and keeps its own sources' records;
@@ -167,12 +159,6 @@ export type FromWorker =
   /** `slot`: the shared batch slot the batch came in, free again (-1: none). */
   | { type: 'records'; seq: number; batch: RecordBatch; slot: number }
   | { type: 'file-counts'; fileIndex: number; counts: DecodeCounts }
-  /**
-   * A capture walked in the worker: its own frames' decode counts; the reporting worker adds
-   * the reader's accounting (CaptureStats as plain data, its error apart) and the container's
-   * anomalies.
-   */
-  | { type: 'walk-done'; fileIndex: number; counts: DecodeCounts; stats?: Record<string, unknown>; error?: ErrorDump; anomalies?: AnomalyDump }
   | { type: 'final-part'; batch: RecordBatch }
   | { type: 'finished'; batch: RecordBatch; flowStats: FlowTableStats; anomalies: AnomalyDump }
   | { type: 'zeek-part'; fileNo: number; batch: RecordBatch }

@@ -8,7 +8,7 @@
  *  ───────────                                    ─────────────
  *  captures: walk, frame batches by internal ────► decode, flows, app layer; records of
  *    host or address pair (capture-parallel.ts)     sources of shard j ≠ k go to worker j
- *    (or, walkCaptures: every worker walks f)       (MessagePort, one message per batch)
+ *                                                   (MessagePort, one message per batch)
  *  Zeek logs: file f to every worker        ────► gunzip and split all of f, parse only the
  *    (every worker reports; merged here)            TSV lines of shard k's sources
  *  1. aggregates ◄── per destination / name / host counts, DNS answers, time span
@@ -32,7 +32,6 @@ import type { DetectionStats } from '../detect/engine.js';
 import { mergeAggregates, mergeShardFindings, mergeShardStats, sumCounts, type CountList, type ShardAggregates } from '../detect/shard.js';
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
-import { walkableInWorkers, walkCapturesInWorkers } from './capture-walk.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
 import type { AnomalyDump, FromWorker } from './protocol.js';
 import { DEFAULT_INTERNAL_NETWORKS } from '../detect/cidr.js';
@@ -61,13 +60,6 @@ export interface ShardedAnalysisOptions {
    * false: every worker parses every line and drops the other shards' records.
    */
   splitZeek?: boolean;
-  /**
-   * Each worker walks every capture file itself and decodes its own shard's frames (files
-   * only: capture-walk.ts). Default false, the main thread walks and sends frame batches: on
-   * the 2 GB capture the walk in every worker cost 1.3 to 1.6 s more CPU in all than the
-   * main thread's walk and frame copy (bench/README-parallel.md, session 3).
-   */
-  walkCaptures?: boolean;
 }
 
 export interface ShardedAnalysisResult {
@@ -156,9 +148,7 @@ async function attempt(opts: ShardedAnalysisOptions, maxFindings: number, split:
       const internalV4 = internalV4Ranges(opts.detect?.internalNetworks ?? DEFAULT_INTERNAL_NETWORKS);
       const capOpts = replay ? { signal: opts.capture?.signal } : opts.capture;
       const capAnomalies = replay ? new AnomalyCounter() : anomalies;
-      capture = opts.walkCaptures === true && walkableInWorkers(opts.captures)
-        ? await walkCapturesInWorkers(opts.captures, pool, { ...capOpts, anomalies: capAnomalies, workers: n, internalV4 })
-        : await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
+      capture = await analyzeCapturesParallel(opts.captures, none, { ...capOpts, anomalies: capAnomalies, workers: n, pool, internalV4 });
     }
     if (opts.zeekInputs.length > 0) zeek = await readZeekSharded(pool, n, opts, split, replay, held);
     const merged = await mergeSteps(pool, n, maxFindings, anomalies);
