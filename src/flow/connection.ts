@@ -301,7 +301,7 @@ export class Conn {
   }
   /** Uid of the tunnel the first packet came through, null when none. */
   get tunnelParent(): string | null {
-    if ((this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_EXTRAS) === 0) return null;
+    if (!this.hasBit(BIT_EXTRAS)) return null;
     return this.c.tunnelParent.get(this.i) ?? null;
   }
   set tunnelParent(v: string | null) {
@@ -333,40 +333,50 @@ export class Conn {
     return this.c.bursts.get(this.i)!;
   }
 
+  /** Whether this connection's state bit `mask` is set. */
+  private hasBit(mask: number): boolean {
+    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & mask) !== 0;
+  }
+  /** Sets or clears this connection's state bit `mask`. */
+  private setBit(mask: number, v: boolean): void {
+    const k = this.i * SlotI.STRIDE + SlotI.BITS;
+    this.c.si[k] = v ? this.c.si[k] | mask : this.c.si[k] & ~mask;
+  }
+
   /** Whether the originator is side A of the key (the first address/port pair); the addresses live only in the key words. */
   get origIsA(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_ORIG_IS_A) !== 0;
+    return this.hasBit(BIT_ORIG_IS_A);
   }
   set origIsA(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_ORIG_IS_A : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_ORIG_IS_A;
+    this.setBit(BIT_ORIG_IS_A, v);
   }
   /** Both key sides are the same address and port: every packet is from the originator (Zeek). */
   get sameSides(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_SAME_SIDES) !== 0;
+    return this.hasBit(BIT_SAME_SIDES);
   }
   set sameSides(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_SAME_SIDES : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_SAME_SIDES;
+    this.setBit(BIT_SAME_SIDES, v);
   }
   /** A TCP timer was armed while processing the packet: the table re-arms the heap entry (otherwise deadlines only move later and the entry is left stale). */
   get timerArmed(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_TIMER_ARMED) !== 0;
+    return this.hasBit(BIT_TIMER_ARMED);
   }
   set timerArmed(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_TIMER_ARMED : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_TIMER_ARMED;
+    this.setBit(BIT_TIMER_ARMED, v);
   }
   /** history === 'H' (a connection that began with a SYN-ACK), kept as a flag for the hot path. */
   get historyIsH(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_HISTORY_IS_H) !== 0;
+    return this.hasBit(BIT_HISTORY_IS_H);
   }
   set historyIsH(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_HISTORY_IS_H : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_HISTORY_IS_H;
+    this.setBit(BIT_HISTORY_IS_H, v);
   }
   /** Emitted and out of the table. */
   get removed(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_REMOVED) !== 0;
+    return this.hasBit(BIT_REMOVED);
   }
   set removed(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_REMOVED : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_REMOVED;
+    this.setBit(BIT_REMOVED, v);
   }
 
   /** Transport kind, from the IP protocol in the key (as the flow table chose it). */
@@ -381,10 +391,10 @@ export class Conn {
    * and gaps and keeps no out-of-order copies for it; end() is still called.
    */
   get appDone(): boolean {
-    return (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & BIT_APP_DONE) !== 0;
+    return this.hasBit(BIT_APP_DONE);
   }
   set appDone(v: boolean) {
-    this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = v ? this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] | BIT_APP_DONE : this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] & ~BIT_APP_DONE;
+    this.setBit(BIT_APP_DONE, v);
   }
 
   /**
