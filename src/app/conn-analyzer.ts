@@ -484,8 +484,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
       }
       const slot = slab.allocFor(len);
       if (slot < 0) {
-        new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', (this.st & Flag.NoAddr) !== 0 ? `conn ${this.uid}` : undefined);
-        this.sampleDone(0, 0);
+        this.sampleLost();
         return;
       }
       this.entSlot = slot;
@@ -494,9 +493,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     const slot = slab.addAt(this.entSlot, this.entV, buf, off, take);
     if (slot < 0) {
       // A small sample outgrew its cell and no histogram was free (the slab released the cell).
-      this.entSlot = Ent.Pending;
-      new Weird(this.ctx.anomalies, this.idOrNull(), this.uid).add('entropy_sample_slots_exhausted', (this.st & Flag.NoAddr) !== 0 ? `conn ${this.uid}` : undefined);
-      this.sampleDone(0, 0);
+      this.sampleLost();
       return;
     }
     this.entSlot = slot;
@@ -504,9 +501,15 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     if (this.entV >= slab.cap) this.sampleDone(slab.milliValue(this.entSlot, this.entV), this.entV);
   }
 
-  /** This analyzer as the connection's ConnId, or null once the addresses were let go. */
-  private idOrNull(): ConnId | null {
-    return (this.st & Flag.NoAddr) !== 0 ? null : this;
+  /**
+   * No slot was free for the sample (it holds none now): counted, described with the connection
+   * (by uid alone once the addresses were let go), and no entropy for this connection.
+   */
+  private sampleLost(): void {
+    this.entSlot = Ent.Pending;
+    const noAddr = (this.st & Flag.NoAddr) !== 0;
+    new Weird(this.ctx.anomalies, noAddr ? null : this, this.uid).add('entropy_sample_slots_exhausted', noAddr ? `conn ${this.uid}` : undefined);
+    this.sampleDone(0, 0);
   }
 
   private confirm(svc: Svc): void {
