@@ -17,16 +17,16 @@
  */
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import type { ConnId, DnsRecord, RecordSink, Transport } from '../../core/records.js';
-
-/** The connection a DnsAnalyzer belongs to: its id and uid, read when a record or an anomaly needs them. */
-export interface DnsConnId extends ConnId {
-  readonly uid: string;
-}
 import { emptyDnsRecord } from '../../core/records.js';
 import { GrowBuffer } from '../grow-buffer.js';
 import { Weird } from '../weird.js';
 import { decodeNetbiosName, newDnsMessage, Opcode, parseDnsMessage, type DnsMessage, type DnsParseContext } from './dns-message.js';
 import { opcodeName, qclassName, qtypeName, rcodeName } from './dns-names.js';
+
+/** The connection a DnsAnalyzer belongs to: its id and uid, read when a record or an anomaly needs them. */
+export interface DnsConnId extends ConnId {
+  readonly uid: string;
+}
 
 /** Zeek's DNS::max_pending_query_ids: distinct pending ids per connection before flushing them. */
 export const MAX_PENDING_IDS = 50;
@@ -114,7 +114,7 @@ export class DnsAnalyzer implements DnsParseContext {
     private readonly anomalies: AnomalyCounter,
     private readonly id: DnsConnId,
     private readonly proto: Transport,
-    multicast: boolean = isMulticast(id.respH),
+    multicast: boolean,
     private readonly source?: number,
   ) {
     this.multicast = multicast;
