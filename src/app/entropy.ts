@@ -36,7 +36,8 @@ export const CELL_BYTES = 256;
  */
 export const SMALL_CELL_BYTES = 64;
 /** Cells per block (1 MiB per block of cells, 256 KiB per block of small cells). */
-const CELL_BLOCK = 4096;
+const CELL_BLOCK_SHIFT = 12;
+const CELL_BLOCK = 1 << CELL_BLOCK_SHIFT;
 /** Samples held as raw bytes at once, per cell size; beyond it a sample takes the next size up. */
 export const MAX_ENTROPY_CELLS = 262144;
 /** Slot numbers from here on name cells (slot - CELL_BASE), below it histograms. */
@@ -44,27 +45,43 @@ const CELL_BASE = MAX_ENTROPY_SLOTS;
 /** Slot numbers from here on name small cells (slot - SMALL_BASE). */
 const SMALL_BASE = CELL_BASE + MAX_ENTROPY_CELLS;
 
-/** Cells of one size in blocks, reused through a free list. */
+/**
+ * Cells of one size in blocks, reused through a free list, named by slot number: the pool's
+ * cells are the slots from `slotBase` on.
+ */
 class CellPool {
-  readonly blocks: Buffer[] = [];
+  private readonly blocks: Buffer[] = [];
   private readonly free: number[] = [];
   private handed = 0;
 
-  constructor(readonly bytes: number) {}
+  constructor(
+    readonly bytes: number,
+    private readonly slotBase: number,
+  ) {}
 
-  /** A cell number, or -1 when MAX_ENTROPY_CELLS are in use. */
+  /** A cell's slot, or -1 when MAX_ENTROPY_CELLS are in use. */
   alloc(): number {
     const f = this.free.pop();
     if (f !== undefined) return f;
     if (this.handed >= MAX_ENTROPY_CELLS) return -1;
     const c = this.handed++;
     if ((c & (CELL_BLOCK - 1)) === 0) this.blocks.push(Buffer.alloc(CELL_BLOCK * this.bytes));
-    return c;
+    return this.slotBase + c;
+  }
+
+  /** The block holding a cell's bytes. */
+  block(slot: number): Buffer {
+    return this.blocks[(slot - this.slotBase) >>> CELL_BLOCK_SHIFT];
+  }
+
+  /** Where a cell's bytes start in its block. */
+  offset(slot: number): number {
+    return ((slot - this.slotBase) & (CELL_BLOCK - 1)) * this.bytes;
   }
 
   /** A cell's length is its owner's count: no zeroing. */
-  release(c: number): void {
-    this.free.push(c);
+  release(slot: number): void {
+    this.free.push(slot);
   }
 }
 /** Segments shorter than this are counted byte by byte (the copy would cost more than it saves). */
@@ -147,8 +164,13 @@ export class EntropySlab {
     for (let k = 2; k <= cap; k++) this.klogk[k] = k * Math.log2(k);
   }
 
-  private readonly cells = new CellPool(CELL_BYTES);
-  private readonly smallCells = new CellPool(SMALL_CELL_BYTES);
+  private readonly cells = new CellPool(CELL_BYTES, CELL_BASE);
+  private readonly smallCells = new CellPool(SMALL_CELL_BYTES, SMALL_BASE);
+
+  /** The pool of a cell's slot (slot >= CELL_BASE). */
+  private poolOf(slot: number): CellPool {
+    return slot >= SMALL_BASE ? this.smallCells : this.cells;
+  }
 
   /**
    * A slot for a sample whose first piece is `len` bytes: the smallest raw-byte cell it fits
@@ -157,12 +179,12 @@ export class EntropySlab {
    */
   allocFor(len: number): number {
     if (len <= SMALL_CELL_BYTES) {
-      const c = this.smallCells.alloc();
-      if (c >= 0) return SMALL_BASE + c;
+      const s = this.smallCells.alloc();
+      if (s >= 0) return s;
     }
     if (len <= CELL_BYTES) {
-      const c = this.cells.alloc();
-      if (c >= 0) return CELL_BASE + c;
+      const s = this.cells.alloc();
+      if (s >= 0) return s;
     }
     return this.alloc();
   }
@@ -179,25 +201,22 @@ export class EntropySlab {
       this.add(slot, b, off, take);
       return slot;
     }
-    const small = slot >= SMALL_BASE;
-    const pool = small ? this.smallCells : this.cells;
-    const c = slot - (small ? SMALL_BASE : CELL_BASE);
-    const size = pool.bytes;
-    const cells = pool.blocks[c >>> 12];
-    const base = (c & (CELL_BLOCK - 1)) * size;
-    if (n + take <= size) {
+    const pool = this.poolOf(slot);
+    const cells = pool.block(slot);
+    const base = pool.offset(slot);
+    if (n + take <= pool.bytes) {
       b.copy(cells, base + n, off, off + take);
       return slot;
     }
-    if (small && n + take <= CELL_BYTES) {
+    if (pool === this.smallCells && n + take <= CELL_BYTES) {
       const to = this.cells.alloc();
       if (to >= 0) {
-        const tb = this.cells.blocks[to >>> 12];
-        const tbase = (to & (CELL_BLOCK - 1)) * CELL_BYTES;
+        const tb = this.cells.block(to);
+        const tbase = this.cells.offset(to);
         cells.copy(tb, tbase, base, base + n);
         b.copy(tb, tbase + n, off, off + take);
-        pool.release(c);
-        return CELL_BASE + to;
+        pool.release(slot);
+        return to;
       }
     }
     const h = this.alloc();
@@ -207,7 +226,7 @@ export class EntropySlab {
       countBytes(hb, hbase, cells, base, n);
       countBytes(hb, hbase, b, off, take);
     }
-    pool.release(c);
+    pool.release(slot);
     return h;
   }
 
@@ -232,10 +251,8 @@ export class EntropySlab {
   milliValue(slot: number, n: number): number {
     if (n === 0) return 0;
     if (slot >= CELL_BASE) {
-      const small = slot >= SMALL_BASE;
-      const pool = small ? this.smallCells : this.cells;
-      const c = slot - (small ? SMALL_BASE : CELL_BASE);
-      return this.milliValueOf(pool.blocks[c >>> 12], (c & (CELL_BLOCK - 1)) * pool.bytes, n);
+      const pool = this.poolOf(slot);
+      return this.milliValueOf(pool.block(slot), pool.offset(slot), n);
     }
     return histogramMilli(this.blocks[slot >>> 12], (slot & (BLOCK_SLOTS - 1)) << 8, n, this.klogk);
   }
@@ -260,12 +277,8 @@ export class EntropySlab {
 
   /** Zero the slot and make it available again. */
   release(slot: number): void {
-    if (slot >= SMALL_BASE) {
-      this.smallCells.release(slot - SMALL_BASE);
-      return;
-    }
     if (slot >= CELL_BASE) {
-      this.cells.release(slot - CELL_BASE);
+      this.poolOf(slot).release(slot);
       return;
     }
     const c = this.blocks[slot >>> 12];
