@@ -20,9 +20,10 @@
  *      hosts per destination address (pairs), and hosts per DNS name / registered domain
  *      (DNS-lookup beacons). mergeAggregates() sums or unites them (order-independent:
  *      sums, unions, and "latest answer wins" with the smaller name on a tie).
- *   2. applyGlobals(engine, merged) sets them in each shard and gives the shard's sources per
- *      beacon group key (beacon's first pass: it needs the merged DNS names first; its items
- *      are kept for step 3); sumCounts() adds the shards' counts.
+ *   2. applyGlobals(engine, merged) sets them in each shard (globalsForShard(merged, k): all
+ *      shard k lacks, without its own DNS answers) and gives the shard's sources per beacon
+ *      group key (beacon's first pass: it needs the merged DNS names first; its items are
+ *      kept for step 3); sumCounts() adds the shards' counts.
  *   3. finishShard(engine, merged, keyHosts) runs the detectors; mergeShardFindings() puts
  *      the shards' findings together, sorted by (score desc, finding_id), and applies the
  *      per-detector finding cap.
@@ -85,6 +86,8 @@ export interface ShardAggregates {
   hostsPerDest: CountList;
   dnsHosts: CountList;
   dnsQueriers: number;
+  /** Merged aggregates only: the part (shard) whose answer each DNS entry is, -1 when unknown. */
+  dnsFrom?: number[];
 }
 
 /** ShardAggregates of the whole input (the shape is the same). */
@@ -259,8 +262,9 @@ export function mergeAggregates(parts: ShardAggregates[]): GlobalAggregates {
   let httpSeen = false;
   let dnsQueriers = 0;
   const hosts = new Set<string>();
-  const names = new Map<string, { name: string; ts: number }>();
-  for (const p of parts) {
+  const names = new Map<string, { name: string; ts: number; from: number }>();
+  for (let pi = 0; pi < parts.length; pi++) {
+    const p = parts[pi];
     if (p.minTs < minTs) minTs = p.minTs;
     if (p.maxTs > maxTs) maxTs = p.maxTs;
     anyProxiedUid ||= p.anyProxiedUid;
@@ -272,20 +276,23 @@ export function mergeAggregates(parts: ShardAggregates[]): GlobalAggregates {
       const name = p.dnsNames[i];
       const ts = p.dnsTs[i];
       const cur = names.get(p.dnsAddrs[i]);
-      if (!cur) names.set(p.dnsAddrs[i], { name, ts });
+      if (!cur) names.set(p.dnsAddrs[i], { name, ts, from: pi });
       else if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
         cur.name = name;
         cur.ts = ts;
+        cur.from = pi;
       }
     }
   }
   const dnsAddrs: string[] = [];
   const dnsNames: string[] = [];
   const dnsTs: number[] = [];
+  const dnsFrom: number[] = [];
   for (const [addr, d] of names) {
     dnsAddrs.push(addr);
     dnsNames.push(d.name);
     dnsTs.push(d.ts);
+    dnsFrom.push(d.from);
   }
   return {
     minTs,
@@ -299,7 +306,29 @@ export function mergeAggregates(parts: ShardAggregates[]): GlobalAggregates {
     hostsPerDest: sumCounts(parts.map((p) => p.hostsPerDest)),
     dnsHosts: sumCounts(parts.map((p) => p.dnsHosts)),
     dnsQueriers,
+    dnsFrom,
   };
+}
+
+/**
+ * What applyGlobals needs to be sent for shard k: the merged aggregates without the DNS
+ * entries that are shard k's own answers (it holds them already: setting them again changes
+ * nothing). With N shards each is sent about (N-1)/N of the answers instead of all.
+ * @param g mergeAggregates() of every shard's aggregates, in shard order
+ */
+export function globalsForShard(g: GlobalAggregates, k: number): GlobalAggregates {
+  const from = g.dnsFrom;
+  if (!from) return g;
+  const dnsAddrs: string[] = [];
+  const dnsNames: string[] = [];
+  const dnsTs: number[] = [];
+  for (let i = 0; i < from.length; i++) {
+    if (from[i] === k) continue;
+    dnsAddrs.push(g.dnsAddrs[i]);
+    dnsNames.push(g.dnsNames[i]);
+    dnsTs.push(g.dnsTs[i]);
+  }
+  return { ...g, dnsAddrs, dnsNames, dnsTs, dnsFrom: undefined };
 }
 
 /**

@@ -29,7 +29,7 @@ import type { ConnRecord, RecordSink } from '../core/records.js';
 import type { DetectConfig } from '../detect/config.js';
 import { normalizeDetectConfig } from '../detect/config.js';
 import type { DetectionStats } from '../detect/engine.js';
-import { mergeAggregates, mergeShardFindings, mergeShardStats, sumCounts, type CountList, type ShardAggregates } from '../detect/shard.js';
+import { globalsForShard, mergeAggregates, mergeShardFindings, mergeShardStats, sumCounts, type CountList, type ShardAggregates } from '../detect/shard.js';
 import type { ZeekFileStats } from '../ingest/zeek/parser.js';
 import { MAX_DIRECTORY_FILES, addTotals, emptyZeekReadStats, isDirectory, listZeekLogFiles, type ZeekReadOptions, type ZeekReadStats } from '../ingest/zeek/reader.js';
 import { analyzeCapturesParallel, type ParallelCaptureInput, type ParallelCaptureOptions, type ParallelCaptureResult } from './capture-parallel.js';
@@ -345,7 +345,8 @@ async function mergeSteps(pool: WorkerPool, n: number, maxFindings: number, anom
   for (let w = 0; w < n; w++) pool.post(w, { type: 'shard-aggregates' });
   const aggs: ShardAggregates[] = (await gather('shard-aggregates')).map((m) => m.aggregates);
   const globals = mergeAggregates(aggs);
-  for (let w = 0; w < n; w++) pool.post(w, { type: 'shard-globals', globals });
+  // Worker w holds its own DNS answers already: it is sent the others' (globalsForShard).
+  for (let w = 0; w < n; w++) pool.post(w, { type: 'shard-globals', globals: globalsForShard(globals, w) });
   const keyHosts: CountList = sumCounts((await gather('shard-keyhosts')).map((m) => m.keyHosts));
   for (let w = 0; w < n; w++) pool.post(w, { type: 'shard-finish', keyHosts });
   const parts = await gather('shard-findings');
