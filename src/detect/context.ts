@@ -10,7 +10,7 @@ import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
 import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
-import { AddressTable } from './id-tables.js';
+import { AddressTable, NameTable } from './id-tables.js';
 import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
@@ -53,6 +53,15 @@ export function addressTableMax(caps: ResolvedDetectConfig['caps']): number {
   return 4 * caps.maxPairs + caps.maxDnsAddresses + caps.maxDnsBeaconGroups + caps.maxDnsDomains;
 }
 
+/**
+ * DNS names the name table may hold: what the state that adds them may add in all (one per
+ * DNS-lookup group, name or registered domain, and one per DNS-tunnel aggregate), so it is
+ * never the limit hit first.
+ */
+export function nameTableMax(caps: ResolvedDetectConfig['caps']): number {
+  return caps.maxDnsBeaconGroups + caps.maxDnsDomains;
+}
+
 /** Set a[id] in an array indexed by address id, keeping it dense (no holes: V8 keeps it fast). */
 export function setById<T>(a: (T | undefined)[], id: number, v: T): void {
   while (a.length <= id) a.push(undefined);
@@ -83,6 +92,13 @@ export class DetectContext {
    */
   readonly addrs: AddressTable;
   /**
+   * Normalised DNS names as small integer ids, with their registered domain (id-tables.ts):
+   * the DNS trackers find their groups by (querier id, name or domain id). A name is added
+   * only when state keyed by it is made, so the table's limit (nameTableMax) is never the one
+   * hit first; other names are looked up and given their domain through registeredDomain().
+   */
+  readonly names: NameTable;
+  /**
    * Names from DNS answers, `src` -> `addr` -> name (what this source resolved; the source by
    * its interned id, see dnsAnswersOf()) and `addr` -> name (what anyone resolved): the answer
    * with the latest timestamp wins (ties: the smaller name), so the join does not depend on
@@ -104,6 +120,7 @@ export class DetectContext {
     readonly anomalies: AnomalyCounter,
   ) {
     this.addrs = new AddressTable(addressTableMax(cfg.caps));
+    this.names = new NameTable(nameTableMax(cfg.caps));
     const max = cfg.caps.maxUidNames;
     this.uids = new UidJoin(max, cfg.caps.maxUidJoinWindow, () =>
       this.capHit('detect_uid_names_cap', `more than ${max} TLS/HTTP connections waiting for their conn row; later ones are grouped by address`),
@@ -257,6 +274,47 @@ export class DetectContext {
   private lastDomainName = '';
   private lastDomain = '';
   private readonly domainMemo = new Map<string, string>();
+
+  /**
+   * Id of a normalised DNS name in names, -1 when it has none; the last name asked for is
+   * remembered (the DNS trackers ask for the name of one record one after the other).
+   */
+  nameId(name: string): number {
+    if (name !== this.lastName) {
+      this.lastName = name;
+      this.lastNameId = this.names.find(name);
+    }
+    return this.lastNameId;
+  }
+  private lastName = '';
+  private lastNameId = -1;
+
+  /** registeredDomain(name), given the name's id (-1 when it has none): kept per id. */
+  registeredDomainOf(name: string, id: number): string {
+    return id >= 0 ? this.names.domain[id] : this.registeredDomain(name);
+  }
+
+  /** Id of `domain`, the registered domain of a name whose id is `nameId` (-1 when it has none); -1 when the domain has none. */
+  domainIdOf(domain: string, nameId: number): number {
+    return nameId >= 0 ? this.names.domainId(nameId) : this.names.find(domain);
+  }
+
+  /**
+   * The id of a normalised DNS name in names, added (with its registered domain) when `id`
+   * is -1 and it is not there yet; -1 (counted as detect_dns_name_table_cap) when the table is
+   * full, which its limit keeps from happening before the caps of the state that adds names.
+   * @param id the id the caller found (-1: looked up here)
+   */
+  internName(name: string, id = -1): number {
+    if (id >= 0) return id;
+    const nt = this.names;
+    id = nt.find(name);
+    if (id >= 0) return id;
+    id = nt.add(name, this.registeredDomain(name));
+    if (id < 0) this.capHit('detect_dns_name_table_cap', `more than ${nt.max} DNS names; state for later ones is not kept`);
+    else if (name === this.lastName) this.lastNameId = id;
+    return id;
+  }
 
   /** DNS answers `src` received: address -> name (the latest answer). */
   dnsAnswersOf(src: string): Map<string, DnsName> | undefined {

@@ -24,7 +24,8 @@ import type { DnsRecord } from '../core/records.js';
 import type { BeaconWeights } from './beacon.js';
 import { analyzeBeats } from './beacon.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmt, fmtDuration, looksLikeAddress, setById, sourceBit } from './context.js';
+import { buildFinding, fmt, fmtDuration, looksLikeAddress, sourceBit } from './context.js';
+import { IdPairTable } from './id-tables.js';
 import { normalizeName } from './domains.js';
 import { prevalenceFactor } from './scores.js';
 
@@ -93,9 +94,12 @@ export interface DnsBeaconPrevalence {
 }
 
 export class DnsBeaconTracker {
-  /** Groups by source, then name (name groups) or registered domain (domain groups): no key string per lookup. */
-  private readonly byName: (Map<string, DnsLookupGroup> | undefined)[] = [];
-  private readonly byDomain: (Map<string, DnsLookupGroup> | undefined)[] = [];
+  /**
+   * Group indexes by (querier id, name id) for name groups and (querier id, domain id) for
+   * domain groups (ids of ctx.addrs and ctx.names): no string looked up per group.
+   */
+  private readonly byName = new IdPairTable();
+  private readonly byDomain = new IdPairTable();
   private readonly groups: DnsLookupGroup[] = [];
 
   constructor(private readonly ctx: DetectContext) {}
@@ -109,32 +113,41 @@ export class DnsBeaconTracker {
     const ctx = this.ctx;
     if (!ctx.isInternalId(srcId, r.origH)) return;
     if (!name || !isTrackedName(name)) return;
-    const domain = ctx.registeredDomain(name);
+    const nameId = ctx.nameId(name);
+    const domain = ctx.registeredDomainOf(name, nameId);
     const tid = r.transId !== null && r.transId >= 0 ? r.transId : -1;
-    srcId = this.add(r, name, false, tid, name, srcId);
-    if (domain !== name) this.add(r, domain, true, tid, name, srcId);
+    srcId = this.add(r, name, nameId, false, tid, name, srcId);
+    // The name may have been added by the call above: its id (and its domain's) asked again.
+    if (domain !== name) this.add(r, domain, ctx.domainIdOf(domain, ctx.nameId(name)), true, tid, name, srcId);
   }
 
-  /** @returns the querier's id (interned when a group was made for it), -1 when not interned */
-  private add(r: DnsRecord, key: string, byDomain: boolean, tid: number, name: string, srcId: number): number {
+  /**
+   * @param keyId the id of `key` in ctx.names, -1 when it has none
+   * @returns the querier's id (interned when a group was made for it), -1 when not interned
+   */
+  private add(r: DnsRecord, key: string, keyId: number, byDomain: boolean, tid: number, name: string, srcId: number): number {
     const ctx = this.ctx;
     const caps = ctx.cfg.caps;
     const index = byDomain ? this.byDomain : this.byName;
-    let bySrc = srcId >= 0 && srcId < index.length ? index[srcId] : undefined;
-    let g = bySrc?.get(key);
+    let gi = srcId >= 0 && keyId >= 0 ? index.get(srcId, keyId) : -1;
+    let g = gi >= 0 ? this.groups[gi] : undefined;
     if (!g) {
       if (this.groups.length >= caps.maxDnsBeaconGroups) {
         ctx.capHit('detect_dns_beacon_groups_cap', `more than ${caps.maxDnsBeaconGroups} (host, DNS name) groups; later ones are not checked for periodic lookups`);
         return srcId;
       }
-      if (bySrc === undefined) {
-        srcId = ctx.internAddress(r.origH, srcId);
-        if (srcId < 0) return srcId;
-        setById(index, srcId, (bySrc = new Map()));
-      }
+      srcId = ctx.internAddress(r.origH, srcId);
+      if (srcId < 0) return srcId;
+      keyId = ctx.internName(key, keyId);
+      if (keyId < 0) return srcId;
+      // Ids given as -1 may belong to an existing group (looked up again, as trackPair does).
+      gi = index.get(srcId, keyId);
+      if (gi >= 0) g = this.groups[gi];
+    }
+    if (!g) {
       const k = (byDomain ? 'd|' : 'n|') + r.origH + '|' + key;
       g = { src: r.origH, key, byDomain, ts: [], tid: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false, k };
-      bySrc.set(key, g);
+      index.set(srcId, keyId, this.groups.length);
       this.groups.push(g);
     }
     g.sources |= sourceBit(r.source);

@@ -12,7 +12,8 @@
 import type { Finding } from '../core/finding.js';
 import type { DnsRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmt, setById, sourceBit } from './context.js';
+import { buildFinding, fmt, sourceBit } from './context.js';
+import { IdPairTable } from './id-tables.js';
 import { normalizeName } from './domains.js';
 import { labelScore, rareQtypeScore, shannonEntropy, uniqueSubdomainScore, weighted } from './scores.js';
 
@@ -42,8 +43,8 @@ interface DnsAgg {
 }
 
 export class DnsTunnelTracker {
-  /** Aggregates by source, then registered domain (no key string per query), and in creation order. */
-  private readonly aggIndex: (Map<string, DnsAgg> | undefined)[] = [];
+  /** Aggregate indexes by (querier id, domain id) (ids of ctx.addrs and ctx.names): no string looked up per query. */
+  private readonly aggIndex = new IdPairTable();
   private readonly aggs: DnsAgg[] = [];
   private namesStored = 0;
 
@@ -57,19 +58,25 @@ export class DnsTunnelTracker {
     const ctx = this.ctx;
     if (!ctx.isInternalId(srcId, r.origH)) return;
     if (!name || name.indexOf('.') < 0 || name.endsWith('.arpa') || name.endsWith('.local')) return;
-    const domain = ctx.registeredDomain(name);
-    let bySrc = srcId >= 0 && srcId < this.aggIndex.length ? this.aggIndex[srcId] : undefined;
-    let a = bySrc?.get(domain);
+    const nameId = ctx.nameId(name);
+    const domain = ctx.registeredDomainOf(name, nameId);
+    let domainId = ctx.domainIdOf(domain, nameId);
+    let ai = srcId >= 0 && domainId >= 0 ? this.aggIndex.get(srcId, domainId) : -1;
+    let a = ai >= 0 ? this.aggs[ai] : undefined;
     if (!a) {
       if (this.aggs.length >= ctx.cfg.caps.maxDnsDomains) {
         ctx.capHit('detect_dns_domains_cap', `more than ${ctx.cfg.caps.maxDnsDomains} (host, domain) pairs; later ones are not tracked`);
         return;
       }
-      if (bySrc === undefined) {
-        srcId = ctx.internAddress(r.origH, srcId);
-        if (srcId < 0) return;
-        setById(this.aggIndex, srcId, (bySrc = new Map()));
-      }
+      srcId = ctx.internAddress(r.origH, srcId);
+      if (srcId < 0) return;
+      domainId = ctx.internName(domain, domainId);
+      if (domainId < 0) return;
+      // Ids given as -1 may belong to an existing aggregate (looked up again, as trackPair does).
+      ai = this.aggIndex.get(srcId, domainId);
+      if (ai >= 0) a = this.aggs[ai];
+    }
+    if (!a) {
       a = {
         src: r.origH,
         domain,
@@ -87,7 +94,7 @@ export class DnsTunnelTracker {
         resolver: r.respH,
         longest: '',
       };
-      bySrc.set(domain, a);
+      this.aggIndex.set(srcId, domainId, this.aggs.length);
       this.aggs.push(a);
     }
     a.queries++;

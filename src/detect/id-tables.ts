@@ -212,3 +212,57 @@ export class IdPairTable {
 function pairHash(a: number, b: number): number {
   return mix32(Math.imul(a, 0x9e3779b1) ^ b);
 }
+
+/**
+ * DNS name -> id (0, 1, 2... in the order of add()), with the name's registered domain kept
+ * per id (worked out once, when the name is added) and the domain's own id once it has one.
+ * One Map lookup per DNS record then finds the name, its domain and the domain's id, and the
+ * DNS trackers find their state by (querier id, name id) in IdPairTables. Holds at most `max`
+ * names: add() returns -1 beyond.
+ */
+export class NameTable {
+  private readonly ids = new Map<string, number>();
+  /** Text of each id. */
+  readonly text: string[] = [];
+  /** Registered domain of each id's name. */
+  readonly domain: string[] = [];
+  /** Id of that domain, -1 while it has none (see domainId()). */
+  private domainIds: number[] = [];
+
+  /** @param max names held at most */
+  constructor(readonly max: number) {}
+
+  get size(): number {
+    return this.text.length;
+  }
+
+  /** Id of a name, or -1 when it was never added. */
+  find(name: string): number {
+    return this.ids.get(name) ?? -1;
+  }
+
+  /**
+   * Add a name that find() did not find.
+   * @param domain its registered domain
+   * @returns its id, or -1 when the table holds `max` names already
+   */
+  add(name: string, domain: string): number {
+    const id = this.text.length;
+    if (id >= this.max) return -1;
+    this.ids.set(name, id);
+    this.text.push(name);
+    this.domain.push(domain);
+    this.domainIds.push(domain === name ? id : -1);
+    return id;
+  }
+
+  /** Id of the registered domain of name `id`, -1 while the domain is not added (looked up again then). */
+  domainId(id: number): number {
+    let d = this.domainIds[id];
+    if (d < 0) {
+      d = this.find(this.domain[id]);
+      if (d >= 0) this.domainIds[id] = d;
+    }
+    return d;
+  }
+}

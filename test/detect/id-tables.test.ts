@@ -6,8 +6,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConnRecord } from '../../src/core/records.js';
+import { AnomalyCounter } from '../../src/core/anomaly.js';
+import { normalizeDetectConfig } from '../../src/detect/config.js';
+import { DetectContext } from '../../src/detect/context.js';
+import { DnsBeaconTracker } from '../../src/detect/dns-beacon.js';
+import { DnsTunnelTracker } from '../../src/detect/dns-tunnel.js';
 import { DetectionEngine } from '../../src/detect/index.js';
-import { AddressTable, canonicalIpv4, IdPairTable } from '../../src/detect/id-tables.js';
+import { AddressTable, canonicalIpv4, IdPairTable, NameTable } from '../../src/detect/id-tables.js';
 
 describe('canonicalIpv4', () => {
   it('gives the 32-bit value of canonical dotted quads', () => {
@@ -71,6 +76,60 @@ describe('AddressTable', () => {
       }),
       { numRuns: 20 },
     );
+  });
+});
+
+describe('NameTable', () => {
+  it('keeps one id per name with its registered domain, and finds the domain\'s id once it has one', () => {
+    const t = new NameTable(10);
+    const a = t.add('a.example.com', 'example.com');
+    expect(t.find('a.example.com')).toBe(a);
+    expect(t.domain[a]).toBe('example.com');
+    expect(t.domainId(a)).toBe(-1);
+    const d = t.add('example.com', 'example.com');
+    expect(t.domainId(d)).toBe(d);
+    expect(t.domainId(a)).toBe(d);
+    expect(t.find('b.example.com')).toBe(-1);
+  });
+
+  it('holds at most its maximum, then add() gives -1', () => {
+    const t = new NameTable(1);
+    expect(t.add('example.com', 'example.com')).toBe(0);
+    expect(t.add('example.org', 'example.org')).toBe(-1);
+    expect(t.find('example.org')).toBe(-1);
+    expect(t.size).toBe(1);
+  });
+});
+
+describe('DNS trackers on interned names', () => {
+  const q = (query: string, origH = '10.0.0.6', ts = 1767225600) => ({
+    ts, uid: 'D0', origH, origP: 5353, respH: '10.0.0.53', respP: 53, proto: 'udp' as const, transId: 1, rtt: null, query, qclass: 1,
+    qclassName: 'C_INTERNET', qtype: 1, qtypeName: 'A', rcode: 0, rcodeName: 'NOERROR', AA: false, TC: false, RD: true, RA: true, Z: 0,
+    answers: [], TTLs: [], rejected: false,
+  });
+
+  it('keep one lookup group per (querier, name) and (querier, domain) whichever tracker adds the name first', () => {
+    const ctx = new DetectContext(normalizeDetectConfig({}), new AnomalyCounter());
+    const tunnel = new DnsTunnelTracker(ctx);
+    const beacon = new DnsBeaconTracker(ctx);
+    // The tunnel tracker adds the domain, the beacon tracker then finds it for its domain group.
+    tunnel.onDns(q('a.example.com'));
+    beacon.onDns(q('a.example.com'));
+    expect(beacon.size).toBe(2);
+    // The domain looked up as a name: a name group of its own, not the domain group.
+    beacon.onDns(q('example.com'));
+    expect(beacon.size).toBe(3);
+    // Again, with the querier's id given as "not known" (-1): the groups are found again.
+    for (let i = 1; i < 5; i++) {
+      beacon.onDns(q('a.example.com', '10.0.0.6', 1767225600 + 60 * i), 'a.example.com', -1);
+      beacon.onDns(q('example.com', '10.0.0.6', 1767225600 + 60 * i));
+    }
+    expect(beacon.size).toBe(3);
+    // Another querier: groups of its own.
+    beacon.onDns(q('a.example.com', '10.0.0.7'));
+    expect(beacon.size).toBe(5);
+    expect(ctx.names.size).toBe(2);
+    expect(ctx.anomalies.total()).toBe(0);
   });
 });
 
