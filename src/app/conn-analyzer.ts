@@ -107,14 +107,49 @@ function textStart(b: Buffer, p: number, end: number): boolean {
 }
 
 /**
+ * Whether a segment no protocol was recognised from rules its direction out of detection: long
+ * enough to rule out every binary protocol we know, and not text (the common case for encrypted
+ * or unknown bulk data), so that there is nothing to wait for in this direction.
+ */
+function rulesOutDirection(b: Buffer, off: number, len: number): boolean {
+  return len >= DETECT_MIN_BYTES && !textStart(b, off, off + len);
+}
+
+/** classifyTcpBytes' result for a clear-text command protocol: Mode.Text, its Svc from this bit up. */
+const TEXT_SVC_SHIFT = 3;
+
+/**
+ * What the first bytes of both directions of a TCP connection say: a Mode (Mode.Detect while
+ * undecided), or for a clear-text command protocol Mode.Text | svc << TEXT_SVC_SHIFT.
+ * @param respP the responder port (TCP DNS is taken on port 53 without a whole message)
+ */
+function classifyTcpBytes(ob: Buffer | null, op: number, oe: number, rb: Buffer | null, rp: number, re: number, respP: number): number {
+  if (ob !== null && oe > op) {
+    if (isTlsHandshake(ob, op, oe, 1) || isSslv2ClientHello(ob, op, oe)) return Mode.Tls;
+    if (isHttpRequest(ob, op, oe)) return Mode.Http;
+    if (isSshBanner(ob, op, oe)) return Mode.Ssh;
+    if (oe - op >= 2) {
+      const mlen = (ob[op] << 8) | ob[op + 1];
+      if (mlen >= 17 && (respP === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
+    }
+  }
+  if (rb !== null && re > rp) {
+    if (isTlsHandshake(rb, rp, re, 2) || (isTlsAlert(rb, rp, re) && ob !== null && oe > op && isTlsHandshake(ob, op, oe, 1))) return Mode.Tls;
+    if (isSshBanner(rb, rp, re)) return Mode.Ssh;
+    if (isHttpReply(rb, rp, re) && (ob === null || oe === op)) return Mode.Http;
+  }
+  const t = classifyText(ob, op, oe, rb, rp, re);
+  return t !== Svc.None ? Mode.Text | (t << TEXT_SVC_SHIFT) : Mode.Detect;
+}
+
+/**
  * Whether the first payload of a TCP connection, from the responder, does nothing in a new
- * analyzer but rule the responder out (detectTcp: no protocol recognised from it, long enough
- * and not text): the state a ConnAnalyzer made with `respRuledOut` starts in.
+ * analyzer but rule the responder out (detectTcp: the same classification, no protocol
+ * recognised, rulesOutDirection): the state a ConnAnalyzer made with `respRuledOut` starts in.
  */
 export function responderRuledOut(b: Buffer, off: number, len: number): boolean {
-  const end = off + len;
-  if (len < DETECT_MIN_BYTES || textStart(b, off, end)) return false;
-  return !(isTlsHandshake(b, off, end, 2) || isSshBanner(b, off, end) || isHttpReply(b, off, end) || classifyText(null, 0, 0, b, off, end) !== Svc.None);
+  // No originator bytes: the responder port is not looked at.
+  return rulesOutDirection(b, off, len) && classifyTcpBytes(null, 0, 0, b, off, off + len, 0) === Mode.Detect;
 }
 
 /** Bytes one direction sent while the protocol is still unknown (created only when needed). */
@@ -607,9 +642,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
         this.dispatch(fromOrig, buf, off, len, ts);
         return;
       }
-      if (len >= DETECT_MIN_BYTES && !textStart(buf, off, off + len)) {
-        // Long enough to rule out every binary protocol we know, and not text: nothing to wait
-        // for in this direction (the common case for encrypted or unknown bulk data).
+      if (rulesOutDirection(buf, off, len)) {
         det |= fromOrig ? Det.ODead : Det.RDead;
         this.det = det;
         if ((det & (Det.ODead | Det.RDead)) === (Det.ODead | Det.RDead)) this.stopDetection();
@@ -649,28 +682,12 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     }
   }
 
-  /** What the first bytes of both directions say; Mode.Detect while undecided. */
+  /** What the first bytes of both directions say (classifyTcpBytes); Mode.Detect while undecided. */
   private classifyTcp(ob: Buffer | null, op: number, oe: number, rb: Buffer | null, rp: number, re: number): Mode {
-    if (ob !== null && oe > op) {
-      if (isTlsHandshake(ob, op, oe, 1) || isSslv2ClientHello(ob, op, oe)) return Mode.Tls;
-      if (isHttpRequest(ob, op, oe)) return Mode.Http;
-      if (isSshBanner(ob, op, oe)) return Mode.Ssh;
-      if (oe - op >= 2) {
-        const mlen = (ob[op] << 8) | ob[op + 1];
-        if (mlen >= 17 && (this.respP === 53 || (oe - op - 2 >= mlen && isDnsMessage(ob, op + 2, op + 2 + mlen)))) return Mode.Dns;
-      }
-    }
-    if (rb !== null && re > rp) {
-      if (isTlsHandshake(rb, rp, re, 2) || (isTlsAlert(rb, rp, re) && ob !== null && oe > op && isTlsHandshake(ob, op, oe, 1))) return Mode.Tls;
-      if (isSshBanner(rb, rp, re)) return Mode.Ssh;
-      if (isHttpReply(rb, rp, re) && (ob === null || oe === op)) return Mode.Http;
-    }
-    const t = classifyText(ob, op, oe, rb, rp, re);
-    if (t !== Svc.None) {
-      this.confirm(t);
-      return Mode.Text;
-    }
-    return Mode.Detect;
+    const m = classifyTcpBytes(ob, op, oe, rb, rp, re, this.respP);
+    if (m < 1 << TEXT_SVC_SHIFT) return m as Mode;
+    this.confirm((m >>> TEXT_SVC_SHIFT) as Svc);
+    return Mode.Text;
   }
 
   private start(m: Mode): void {
