@@ -13,7 +13,7 @@ import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '.
 import { beaconFindings, beaconFirstPass } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
-import { DetectContext, directionOfClasses, hostOnly, sourceBit } from './context.js';
+import { DetectContext, hostOnly, sourceBit } from './context.js';
 import { DnsBeaconTracker, mergeDnsBeacons } from './dns-beacon.js';
 import { DnsTunnelTracker } from './dns-tunnel.js';
 import { normalizeName } from './domains.js';
@@ -108,7 +108,7 @@ export class DetectionEngine implements RecordSink {
     const at = ctx.addrs;
     const oId = at.find(r.origH);
     const rId = at.find(r.respH);
-    const dir = directionOfClasses(oId >= 0 ? at.cls[oId] : ctx.classify(r.origH), rId >= 0 ? at.cls[rId] : ctx.classify(r.respH));
+    const dir = ctx.directionOf(oId, r.origH, rId, r.respH);
     if (dir === null) return ctx.uids.forget(r.uid);
     if (!countOk(r.origBytes) || !countOk(r.respBytes) || !countOk(r.duration) || !countOk(r.origIpBytes)) {
       // Negative or non-finite sizes: count, and go on with them unset.

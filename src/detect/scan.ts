@@ -187,11 +187,22 @@ class ScanGroup {
   ) {}
 }
 
+/** Kinds of group, indexes of ScanTracker.lists and ScanSource.byOn. */
+const HORIZONTAL = 0;
+const VERTICAL = 1;
+const FANOUT = 2;
+const SWEEP = 3;
+
+/** The groups of one source, by kind then what they are on (port key, target, transport, subnet). */
+interface ScanSource {
+  byOn: (Map<string | number, ScanGroup> | null)[];
+}
+
 export class ScanTracker {
-  private readonly horizontal = new Map<string, ScanGroup>();
-  private readonly vertical = new Map<string, ScanGroup>();
-  private readonly fanouts = new Map<string, ScanGroup>();
-  private readonly sweeps = new Map<string, ScanGroup>();
+  /** Groups by source, then kind and what they are on: one lookup by source per probe, no key string. */
+  private readonly bySrc = new Map<string, ScanSource>();
+  /** Groups of each kind in creation order. */
+  private readonly lists: ScanGroup[][] = [[], [], [], []];
   private groups = 0;
   private targetsTotal = 0;
 
@@ -207,38 +218,45 @@ export class ScanTracker {
     const ctx = this.ctx;
     if (r.proto === 'udp' && ((r.respP >= TRACEROUTE_FIRST && r.respP <= TRACEROUTE_LAST) || (r.respP === 53 && ctx.cfg.resolvers.has(r.origH)))) return;
     if (dir !== 'outbound' && dir !== 'internal' && !ctx.considered(dir)) return;
+    const s = this.bySrc.get(r.origH);
     if (echo) {
-      const net = subnetOf(r.respH);
-      this.add(this.sweeps, r.origH + '|' + net, r.origH, net, r.respH, r, dir);
+      this.add(s, SWEEP, subnetOf(r.respH), r.respH, r, dir);
       return;
     }
     const portKey = r.respP * 4 + protoCode(r.proto);
-    this.add(this.horizontal, r.origH + '|' + portKey, r.origH, portKey, r.respH, r, dir);
-    this.add(this.vertical, r.origH + '|' + r.respH, r.origH, r.respH, portKey, r, dir);
+    this.add(s, HORIZONTAL, portKey, r.respH, r, dir);
+    this.add(s, VERTICAL, r.respH, portKey, r, dir);
     if (r.respP >= P2P_MIN_PORT) {
-      const g = this.add(this.fanouts, r.origH + '|' + r.proto, r.origH, r.proto, r.respH, r, dir);
+      const g = this.add(s, FANOUT, r.proto, r.respH, r, dir);
       if (g && (g.ports ??= new Set()).size < P2P_PORTS_CAP) g.ports.add(r.respP);
     }
   }
 
+  /**
+   * Count a probe in the group of r.origH of this kind on `on`, made when new.
+   * @param s the groups of r.origH (bySrc), undefined when it has none yet (looked up again then)
+   */
   private add(
-    m: Map<string, ScanGroup>,
-    key: string,
-    src: string,
+    s: ScanSource | undefined,
+    kind: number,
     on: string | number,
     target: string | number,
     r: ConnRecord,
     dir: Direction,
   ): ScanGroup | null {
     const caps = this.ctx.cfg.caps;
-    let g = m.get(key);
+    // A group made by an earlier call for the same record made the source's entry.
+    s ??= this.bySrc.get(r.origH);
+    let g = s?.byOn[kind]?.get(on);
     if (!g) {
       if (this.groups >= caps.maxScanGroups) {
         this.ctx.capHit('detect_scan_groups_cap', `more than ${caps.maxScanGroups} scan groups (source and port, source and target); later ones are not tracked`);
         return null;
       }
-      g = new ScanGroup(src, on);
-      m.set(key, g);
+      if (s === undefined) this.bySrc.set(r.origH, (s = { byOn: [null, null, null, null] }));
+      g = new ScanGroup(r.origH, on);
+      (s.byOn[kind] ??= new Map()).set(on, g);
+      this.lists[kind].push(g);
       this.groups++;
     }
     g.probes++;
@@ -284,7 +302,7 @@ export class ScanTracker {
     const out: Finding[] = [];
     // Horizontal: gather every port over the threshold per source.
     const bySrc = new Map<string, { g: ScanGroup; n: number }[]>();
-    for (const g of this.horizontal.values()) {
+    for (const g of this.lists[HORIZONTAL]) {
       if (g.targets.size < t.scanMinHosts) continue;
       const n = this.windowCount(g);
       if (n < t.scanMinHosts) continue;
@@ -297,14 +315,14 @@ export class ScanTracker {
       const f = this.horizontalFinding(src, list);
       if (f) out.push(f);
     }
-    for (const g of this.vertical.values()) {
+    for (const g of this.lists[VERTICAL]) {
       if (g.targets.size < t.scanMinPorts) continue;
       const n = this.windowCount(g);
       if (n < t.scanMinPorts) continue;
       const f = this.verticalFinding(g, n);
       if (f) out.push(f);
     }
-    for (const g of this.fanouts.values()) {
+    for (const g of this.lists[FANOUT]) {
       if (g.targets.size < t.scanMinHosts || g.ports === null || g.ports.size < 0.5 * g.targets.size) continue;
       const n = this.windowCount(g);
       if (n < t.scanMinHosts) continue;
@@ -312,7 +330,7 @@ export class ScanTracker {
       if (f) out.push(f);
     }
     const sweepsBySrc = new Map<string, { g: ScanGroup; n: number }[]>();
-    for (const g of this.sweeps.values()) {
+    for (const g of this.lists[SWEEP]) {
       if (g.targets.size < t.scanMinIcmpHosts) continue;
       const n = this.windowCount(g);
       if (n < t.scanMinIcmpHosts) continue;
