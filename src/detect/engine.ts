@@ -29,6 +29,12 @@ import { ScanTracker } from './scan.js';
 import { mergeSessionBeacons, SessionBeaconTracker } from './session-beacon.js';
 import type { FinishGlobals, ShardAccess } from './shard.js';
 
+// Patterns of the record path, made once (a regular expression literal makes a new object
+// each time it is evaluated).
+const DIGITS_AND_DOTS = /^[0-9.]+$/;
+const URL_WITH_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const URL_HOST = /^[a-z][a-z0-9+.-]*:\/\/([^/]+)/i;
+
 /** Figures for the run summary. */
 export interface DetectionStats {
   conn: number;
@@ -210,7 +216,7 @@ export class DetectionEngine implements RecordSink {
     if (q) {
       for (const a of r.answers) {
         // Answers mix addresses and CNAME targets; only addresses join connections.
-        if (a.indexOf(':') >= 0 || /^[0-9.]+$/.test(a)) {
+        if (a.indexOf(':') >= 0 || DIGITS_AND_DOTS.test(a)) {
           ctx.noteDnsAnswer(r.origH, a, q, r.ts, srcId);
           if (srcId < 0) srcId = ctx.addrs.find(r.origH);
         }
@@ -229,13 +235,13 @@ export class DetectionEngine implements RecordSink {
     ctx.stats.http++;
     if (!ctx.seeTs(r.ts)) return this.bad('http', r.uid, `timestamp ${String(r.ts)} is not a number`);
     const uri = r.uri ?? '';
-    const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
+    const proxied = r.method === 'CONNECT' || URL_WITH_SCHEME.test(uri);
     let host = hostOnly(r.host);
     if (!host && proxied && r.method !== 'CONNECT') {
-      const m = /^[a-z][a-z0-9+.-]*:\/\/([^/]+)/i.exec(uri);
+      const m = URL_HOST.exec(uri);
       host = m ? hostOnly(m[1]) : null;
     }
-    if (host && /^[0-9.]+$/.test(host)) host = null;
+    if (host && DIGITS_AND_DOTS.test(host)) host = null;
     ctx.noteUid(r.uid, host, false, proxied);
     if (this.on.has('cleartext_exfil')) this.exfil.onHttp(r);
     if (this.on.has('http_checkin')) this.httpCheckin.onHttp(r, host, proxied);
@@ -247,7 +253,7 @@ export class DetectionEngine implements RecordSink {
     ctx.stats.ssl++;
     if (!ctx.seeTs(r.ts)) return this.bad('ssl', r.uid, `timestamp ${String(r.ts)} is not a number`);
     const sni = normalizeName(r.serverName);
-    ctx.noteUid(r.uid, sni && !/^[0-9.]+$/.test(sni) ? sni : null, true, false);
+    ctx.noteUid(r.uid, sni && !DIGITS_AND_DOTS.test(sni) ? sni : null, true, false);
     if (this.on.has('ioc_match') && this.ioc.enabled) this.ioc.onSsl(r);
   }
 

@@ -65,6 +65,14 @@ interface ExfilAgg {
   downBytes: number;
 }
 
+// Patterns of the record path, made once (a regular expression literal makes a new object
+// each time it is evaluated).
+const FTP_DATA_SERVICE = /\bftp-data\b/;
+const FTP_SERVICE = /\bftp\b/;
+const HTTP_SERVICE = /\bhttp\b/;
+const SMTP_SERVICE = /\bsmtp\b/;
+const URL_WITH_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 export class ExfilTracker {
   /** Aggregates in creation order, found by the interned ids of source and destination. */
   private readonly aggIds = new IdPairTable();
@@ -142,7 +150,7 @@ export class ExfilTracker {
     let dstId = rId;
     let up = r.origBytes ?? 0;
     let down = r.respBytes ?? 0;
-    if (/\bftp-data\b/.test(svc) && !oi && ri) {
+    if (FTP_DATA_SERVICE.test(svc) && !oi && ri) {
       // Active FTP: the server opened the data connection; the client's upload is respBytes.
       src = r.respH;
       dst = r.origH;
@@ -155,10 +163,10 @@ export class ExfilTracker {
       return;
     }
     let kind: 'http' | 'ftp' | 'smtp' | 'clear' | 'maybe' | 'opaque' | 'control' | null = null;
-    if (/\bhttp\b/.test(svc)) kind = 'http';
-    else if (/\bftp-data\b/.test(svc)) kind = 'ftp';
-    else if (/\bftp\b/.test(svc)) kind = 'control';
-    else if (/\bsmtp\b/.test(svc)) kind = 'smtp';
+    if (HTTP_SERVICE.test(svc)) kind = 'http';
+    else if (FTP_DATA_SERVICE.test(svc)) kind = 'ftp';
+    else if (FTP_SERVICE.test(svc)) kind = 'control';
+    else if (SMTP_SERVICE.test(svc)) kind = 'smtp';
     else if (!svc && up > 0 && r.proto !== 'icmp' && contentSeen(r)) {
       const e = r.origPayloadEntropy;
       if (typeof e === 'number' && e < ctx.cfg.t.encryptedEntropy) kind = 'clear';
@@ -209,7 +217,7 @@ export class ExfilTracker {
     const rId = at.find(r.respH);
     const dir = ctx.directionOf(oId, r.origH, rId, r.respH) ?? ctx.direction(r.origH, r.respH);
     const uri = r.uri ?? '';
-    const proxied = r.method === 'CONNECT' || /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
+    const proxied = r.method === 'CONNECT' || URL_WITH_SCHEME.test(uri);
     if (!ctx.considered(dir) && !(dir === 'internal' && proxied)) return;
     if (r.method === 'CONNECT') return;
     const a = this.agg(r.origH, r.respH, oId, rId);
