@@ -66,8 +66,19 @@ function maskedKey(bytes: Uint8Array, prefix: number): string {
   return key;
 }
 
+/** The 32-bit value of 4 address bytes (a signed int32: a small integer key for a Map). */
+function v4Value(b: Uint8Array): number {
+  return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+}
+
+/** An IPv4 value with its bits past `prefix` cleared (the key of its network). */
+function v4Masked(v: number, prefix: number): number {
+  return prefix === 0 ? 0 : v & (-1 << (32 - prefix));
+}
+
 export class CidrSet<V = true> {
-  private readonly v4 = new Map<number, Map<string, V>>();
+  /** IPv4 networks by prefix length, then masked 32-bit value (no key string per lookup). */
+  private readonly v4 = new Map<number, Map<number, V>>();
   private readonly v6 = new Map<number, Map<string, V>>();
   private v4Lengths: number[] = [];
   private v6Lengths: number[] = [];
@@ -82,27 +93,25 @@ export class CidrSet<V = true> {
   }
 
   addParsed(c: ParsedCidr, value: V): void {
-    const byLen = c.bytes.length === 4 ? this.v4 : this.v6;
-    let m = byLen.get(c.prefix);
-    if (!m) {
-      m = new Map();
-      byLen.set(c.prefix, m);
-      // Longest prefix first, so `get` returns the most specific entry.
-      const lens = [...byLen.keys()].sort((a, b) => b - a);
-      if (c.bytes.length === 4) this.v4Lengths = lens;
-      else this.v6Lengths = lens;
+    if (c.bytes.length === 4) {
+      this.v4Lengths = addTo(this.v4, c.prefix, v4Masked(v4Value(c.bytes), c.prefix), value, this.v4Lengths, this);
+    } else {
+      this.v6Lengths = addTo(this.v6, c.prefix, maskedKey(c.bytes, c.prefix), value, this.v6Lengths, this);
     }
-    const key = maskedKey(c.bytes, c.prefix);
-    if (!m.has(key)) this.size++;
-    m.set(key, value);
   }
 
   /** Value of the most specific network holding the address bytes, undefined when none. */
   getBytes(bytes: Uint8Array): V | undefined {
-    const byLen = bytes.length === 4 ? this.v4 : this.v6;
-    const lens = bytes.length === 4 ? this.v4Lengths : this.v6Lengths;
-    for (const len of lens) {
-      const v = byLen.get(len)!.get(maskedKey(bytes, len));
+    if (bytes.length === 4) {
+      const a = v4Value(bytes);
+      for (const len of this.v4Lengths) {
+        const v = this.v4.get(len)!.get(v4Masked(a, len));
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    }
+    for (const len of this.v6Lengths) {
+      const v = this.v6.get(len)!.get(maskedKey(bytes, len));
       if (v !== undefined) return v;
     }
     return undefined;
@@ -151,3 +160,20 @@ export const NON_ROUTABLE_NETWORKS: readonly string[] = [
   '240.0.0.0/4', // reserved
   'ff00::/8', // IPv6 multicast
 ];
+
+/**
+ * Set `key` -> value in the map of prefix length `prefix` (made when new, counted in
+ * set.size when the key is new); returns the prefix lengths, longest first (so `get`
+ * returns the most specific entry).
+ */
+function addTo<K, V>(byLen: Map<number, Map<K, V>>, prefix: number, key: K, value: V, lens: number[], set: { size: number }): number[] {
+  let m = byLen.get(prefix);
+  if (!m) {
+    m = new Map();
+    byLen.set(prefix, m);
+    lens = [...byLen.keys()].sort((a, b) => b - a);
+  }
+  if (!m.has(key)) set.size++;
+  m.set(key, value);
+  return lens;
+}
