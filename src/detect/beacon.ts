@@ -299,13 +299,12 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
   const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [], slot: [], keys: [], counts: [] };
   const slots = new Map<string, number>();
   const uids = ctx.uids;
-  // All pairs are one source's: its DNS answers are looked up once (ctx.nameFor's fallback).
-  const srcAnswers = pairs.length > 0 ? ctx.dnsAnswersOf(pairs[0].src) : undefined;
   for (const p of pairs) {
     const considered = ctx.considered(p.dir);
     // Beats of traffic not considered count only through a proxy that names the host.
     if (!considered && !ctx.anyProxiedUid) continue;
-    const dnsName = considered ? ((srcAnswers?.get(p.dst) ?? ctx.dnsNames.get(p.dst))?.name ?? null) : null;
+    // ctx.nameFor's fallback, by the pair's address ids.
+    const dnsName = considered ? ctx.dnsNameOf(p.srcId, p.dstId, p.dst) : null;
     const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
     const nb = p.beatCount;
     const dst = p.dst;

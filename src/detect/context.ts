@@ -10,7 +10,7 @@ import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
 import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
-import { AddressTable, NameTable } from './id-tables.js';
+import { AddressTable, IdPairTable, NameTable } from './id-tables.js';
 import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
@@ -18,13 +18,9 @@ const ADDRESS_CACHE_MAX = 65_536;
 /** Names whose registered domain is remembered (DetectContext.registeredDomain). */
 const REGISTERED_DOMAIN_MEMO = 16_384;
 
-/** A stored DNS answer takes a later one (the latest answer wins; ties: the smaller name). */
-function updateLatest(cur: DnsName, name: string, ts: number): void {
-  if (ts > cur.ts || (ts === cur.ts && name < cur.name)) {
-    // The same name again (a new string each record) keeps the stored one.
-    if (name !== cur.name) cur.name = name;
-    cur.ts = ts;
-  }
+/** True when an answer (name, ts) takes the place of a stored one (curName, curTs): the latest answer wins, ties the smaller name. */
+function isLater(name: string, ts: number, curName: string, curTs: number): boolean {
+  return ts > curTs || (ts === curTs && name < curName);
 }
 
 /** Bit set of input indexes (inputs 0..30); bit 31 stands for "an input with a higher index". */
@@ -99,15 +95,26 @@ export class DetectContext {
    */
   readonly names: NameTable;
   /**
-   * Names from DNS answers, `src` -> `addr` -> name (what this source resolved; the source by
-   * its interned id, see dnsAnswersOf()) and `addr` -> name (what anyone resolved): the answer
-   * with the latest timestamp wins (ties: the smaller name), so the join does not depend on
-   * record order. No key string is built per lookup. Both together are capped by
-   * caps.maxDnsAddresses entries.
+   * Names from DNS answers, (src, addr) -> name (what this source resolved) and addr -> name
+   * (what anyone resolved), both by interned address ids (an answer's address is interned
+   * with its entry): the answer with the latest timestamp wins (ties: the smaller name), so
+   * the join does not depend on record order. No string is hashed per answer or per lookup,
+   * and an entry is two array slots, not an object. Both together are capped by
+   * caps.maxDnsAddresses entries (which is why an answer adds at most one address per entry
+   * to the address table, whose limit counts them).
    */
-  private readonly dnsNamesBySrc: (Map<string, DnsName> | undefined)[] = [];
-  readonly dnsNames = new Map<string, DnsName>();
-  /** Entries in dnsNamesBySrc and dnsNames together (the cap counts both). */
+  private readonly ansBySrc = new IdPairTable();
+  private readonly ansName: string[] = [];
+  private readonly ansTs: number[] = [];
+  /** What anyone resolved, by address id (undefined: no answer). */
+  private readonly anyName: (string | undefined)[] = [];
+  private readonly anyTs: number[] = [];
+  /**
+   * What anyone resolved, for addresses the address table had no room for: only the sharded
+   * merge (applyGlobals, the other shards' answers) may add here, and only once the table is full.
+   */
+  private readonly anyExtra = new Map<string, DnsName>();
+  /** Entries of ansBySrc and anyName together (the cap counts both). */
   private dnsEntries = 0;
   /** Counters for the run summary. */
   readonly stats = { conn: 0, dns: 0, http: 0, ssl: 0, suppressed: 0, badRecords: 0, duplicateOpen: 0 };
@@ -316,50 +323,107 @@ export class DetectContext {
     return id;
   }
 
-  /** DNS answers `src` received: address -> name (the latest answer). */
-  dnsAnswersOf(src: string): Map<string, DnsName> | undefined {
-    const id = this.addrs.find(src);
-    return id >= 0 && id < this.dnsNamesBySrc.length ? this.dnsNamesBySrc[id] : undefined;
-  }
-
   /**
    * Remember that `src` resolved `addr` to `name` at `ts` (the latest answer wins).
    * @param srcId src's id in addrs, -1 when not interned
    */
   noteDnsAnswer(src: string, addr: string, name: string, ts: number, srcId: number = this.addrs.find(src)): void {
-    let bySrc = srcId >= 0 && srcId < this.dnsNamesBySrc.length ? this.dnsNamesBySrc[srcId] : undefined;
-    const cur = bySrc?.get(addr);
-    if (cur !== undefined) {
+    const at = this.addrs;
+    if (srcId < 0) srcId = at.find(src);
+    let addrId = at.find(addr);
+    const e = srcId >= 0 && addrId >= 0 ? this.ansBySrc.get(srcId, addrId) : -1;
+    if (e >= 0) {
       // Known to this source, hence to anyone: two updates, no new entry.
-      updateLatest(cur, name, ts);
-      const any = this.dnsNames.get(addr);
-      if (any !== undefined) updateLatest(any, name, ts);
-      else this.setLatest(this.dnsNames, addr, name, ts);
+      const names = this.ansName;
+      if (isLater(name, ts, names[e], this.ansTs[e])) {
+        // The same name again (a new string each record) keeps the stored one.
+        if (name !== names[e]) names[e] = name;
+        this.ansTs[e] = ts;
+      }
+      this.setLatest(addrId, name, ts);
       return;
     }
     if (this.dnsEntries >= this.cfg.caps.maxDnsAddresses) {
       this.capHit('detect_dns_addresses_cap', `more than ${this.cfg.caps.maxDnsAddresses} resolved addresses; later ones are grouped by address`);
       return;
     }
-    if (!bySrc) {
-      srcId = this.internAddress(src, srcId);
-      if (srcId < 0) return;
-      setById(this.dnsNamesBySrc, srcId, (bySrc = new Map()));
-    }
-    // Not in bySrc (looked up above): set without a second lookup.
-    bySrc.set(addr, { name, ts });
+    srcId = this.internAddress(src, srcId);
+    if (srcId < 0) return;
+    addrId = this.internAddress(addr, addrId);
+    if (addrId < 0) return;
+    // Not in ansBySrc (one of the two was not interned, or looked up above): no second lookup.
+    this.ansBySrc.set(srcId, addrId, this.ansName.length);
+    this.ansName.push(name);
+    this.ansTs.push(ts);
     this.dnsEntries++;
-    this.setLatest(this.dnsNames, addr, name, ts);
+    this.setLatest(addrId, name, ts);
   }
 
-  private setLatest(m: Map<string, DnsName>, k: string, name: string, ts: number): void {
-    const cur = m.get(k);
-    if (!cur) {
-      m.set(k, { name, ts });
-      this.dnsEntries++;
-    } else {
-      updateLatest(cur, name, ts);
+  /** What anyone resolved `addrId` to takes (name, ts) when later; a new entry is counted. */
+  private setLatest(addrId: number, name: string, ts: number): void {
+    const names = this.anyName;
+    const tss = this.anyTs;
+    while (names.length <= addrId) {
+      names.push(undefined);
+      tss.push(0);
     }
+    const cur = names[addrId];
+    if (cur === undefined) {
+      names[addrId] = name;
+      tss[addrId] = ts;
+      this.dnsEntries++;
+    } else if (isLater(name, ts, cur, tss[addrId])) {
+      if (name !== cur) names[addrId] = name;
+      tss[addrId] = ts;
+    }
+  }
+
+  /**
+   * The name of a DNS answer for a connection from `srcId` to `addrId` (ids in addrs, -1 when
+   * not interned): what this source resolved, else what anyone resolved; null when none.
+   * @param addr the address' text (only read when addrId is -1)
+   */
+  dnsNameOf(srcId: number, addrId: number, addr: string): string | null {
+    if (addrId >= 0) {
+      if (srcId >= 0) {
+        const e = this.ansBySrc.get(srcId, addrId);
+        if (e >= 0) return this.ansName[e];
+      }
+      return addrId < this.anyName.length ? (this.anyName[addrId] ?? null) : null;
+    }
+    return this.anyExtra.size > 0 ? (this.anyExtra.get(addr)?.name ?? null) : null;
+  }
+
+  /** Every address anyone resolved, with the latest answer (for the sharded merge, shard.ts). */
+  forEachDnsAnswer(fn: (addr: string, name: string, ts: number) => void): void {
+    const names = this.anyName;
+    const text = this.addrs.text;
+    for (let id = 0; id < names.length; id++) {
+      const n = names[id];
+      if (n !== undefined) fn(text[id], n, this.anyTs[id]);
+    }
+    for (const [addr, d] of this.anyExtra) fn(addr, d.name, d.ts);
+  }
+
+  /**
+   * Set what anyone resolved `addr` to, whatever is stored (the sharded merge's latest answer
+   * of the whole input, shard.ts). Not counted against caps.maxDnsAddresses: the shard counted
+   * its own answers; an address the table has no room for is kept apart.
+   */
+  setDnsAnswer(addr: string, name: string, ts: number): void {
+    const at = this.addrs;
+    let id = at.find(addr);
+    if (id < 0 && at.size < at.max) id = at.add(addr, this.classify(addr));
+    if (id < 0) {
+      this.anyExtra.set(addr, { name, ts });
+      return;
+    }
+    while (this.anyName.length <= id) {
+      this.anyName.push(undefined);
+      this.anyTs.push(0);
+    }
+    this.anyName[id] = name;
+    this.anyTs[id] = ts;
   }
 
   /**
@@ -374,7 +438,8 @@ export class DetectContext {
   nameForRef(ref: number, src: string, addr: string): string | null {
     const n = this.uids.nameOf(ref);
     if (n !== null) return n;
-    return (this.dnsAnswersOf(src)?.get(addr) ?? this.dnsNames.get(addr))?.name ?? null;
+    const at = this.addrs;
+    return this.dnsNameOf(at.find(src), at.find(addr), addr);
   }
 
   /** Periodic-by-design reason for a destination, or null. */

@@ -492,6 +492,14 @@ export class PairState {
   get src(): string {
     return this.ix.addrs.text[this.k.n[this.io + I_SRC]];
   }
+  /** The originator's id in the address table. */
+  get srcId(): number {
+    return this.k.n[this.io + I_SRC];
+  }
+  /** The responder's id in the address table. */
+  get dstId(): number {
+    return this.k.n[this.io + I_DST];
+  }
   get dst(): string {
     return this.ix.addrs.text[this.k.n[this.io + I_DST]];
   }

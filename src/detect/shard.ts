@@ -233,11 +233,11 @@ export function shardAggregates(engine: DetectionEngine): ShardAggregates {
   const dnsAddrs: string[] = [];
   const dnsNames: string[] = [];
   const dnsTs: number[] = [];
-  for (const [addr, d] of ctx.dnsNames) {
+  ctx.forEachDnsAnswer((addr, name, ts) => {
     dnsAddrs.push(addr);
-    dnsNames.push(d.name);
-    dnsTs.push(d.ts);
-  }
+    dnsNames.push(name);
+    dnsTs.push(ts);
+  });
   const prev = a.dnsBeacon.prevalence();
   return {
     minTs: ctx.minTs,
@@ -345,15 +345,7 @@ export function applyGlobals(engine: DetectionEngine, g: GlobalAggregates): Coun
   // The union of disjoint-by-source sets: the population one engine would count. It was
   // capped per shard already (caps.maxInternalHosts).
   for (const h of g.internalHosts) ctx.internalHosts.add(h);
-  for (let i = 0; i < g.dnsAddrs.length; i++) {
-    const cur = ctx.dnsNames.get(g.dnsAddrs[i]);
-    if (cur) {
-      cur.name = g.dnsNames[i];
-      cur.ts = g.dnsTs[i];
-    } else {
-      ctx.dnsNames.set(g.dnsAddrs[i], { name: g.dnsNames[i], ts: g.dnsTs[i] });
-    }
-  }
+  for (let i = 0; i < g.dnsAddrs.length; i++) ctx.setDnsAnswer(g.dnsAddrs[i], g.dnsNames[i], g.dnsTs[i]);
   const pass = beaconFirstPass(ctx, a.pairs.values());
   firstPasses.set(engine, pass);
   return toCountList(pass.keyHosts);

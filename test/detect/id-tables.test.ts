@@ -180,3 +180,88 @@ describe('DetectionEngine on interned addresses', () => {
     expect(e.stats().conn).toBe(8);
   });
 });
+
+describe('DNS-answer join by address ids', () => {
+  // Texts that are one address apart from their canonical form, and IPv6, among plain quads.
+  const ADDRS = ['10.0.0.1', '010.0.0.1', '10.0.0.2', '192.0.2.7', '2001:db8::1', '2001:db8::01', '198.51.100.3'];
+  const SRCS = ['10.0.0.5', '10.0.0.6', '0010.0.0.6'];
+  const NAMES = ['a.example.com', 'b.example.com', 'c.example.org'];
+
+  /** The join as a Map keyed by address texts: the latest answer wins, ties the smaller name, entries capped. */
+  class MapModel {
+    readonly bySrc = new Map<string, Map<string, { name: string; ts: number }>>();
+    readonly any = new Map<string, { name: string; ts: number }>();
+    entries = 0;
+    capHits = 0;
+    constructor(readonly cap: number) {}
+    private static later(cur: { name: string; ts: number }, name: string, ts: number): void {
+      if (ts > cur.ts || (ts === cur.ts && name < cur.name)) Object.assign(cur, { name, ts });
+    }
+    note(src: string, addr: string, name: string, ts: number): void {
+      const cur = this.bySrc.get(src)?.get(addr);
+      if (cur) {
+        MapModel.later(cur, name, ts);
+        MapModel.later(this.any.get(addr)!, name, ts);
+        return;
+      }
+      if (this.entries >= this.cap) {
+        this.capHits++;
+        return;
+      }
+      if (!this.bySrc.has(src)) this.bySrc.set(src, new Map());
+      this.bySrc.get(src)!.set(addr, { name, ts });
+      this.entries++;
+      const a = this.any.get(addr);
+      if (a) MapModel.later(a, name, ts);
+      else {
+        this.any.set(addr, { name, ts });
+        this.entries++;
+      }
+    }
+    nameFor(src: string, addr: string): string | null {
+      return (this.bySrc.get(src)?.get(addr) ?? this.any.get(addr))?.name ?? null;
+    }
+  }
+
+  it('answers as Maps keyed by the address texts would, cap included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(SRCS.length - 1), fc.nat(ADDRS.length - 1), fc.nat(NAMES.length - 1), fc.nat(4)), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 12 }),
+        (answers, cap) => {
+          const ctx = new DetectContext(normalizeDetectConfig({ caps: { maxDnsAddresses: cap } }), new AnomalyCounter());
+          const model = new MapModel(cap);
+          for (const [s, a, n, ts] of answers) {
+            ctx.noteDnsAnswer(SRCS[s], ADDRS[a], NAMES[n], 1767225600 + ts);
+            model.note(SRCS[s], ADDRS[a], NAMES[n], 1767225600 + ts);
+          }
+          for (const src of [...SRCS, '10.0.0.99']) for (const addr of [...ADDRS, '192.0.2.99']) expect(ctx.nameFor(null, src, addr)).toBe(model.nameFor(src, addr));
+          const seen: [string, string, number][] = [];
+          ctx.forEachDnsAnswer((addr, name, ts) => seen.push([addr, name, ts]));
+          expect(seen.sort()).toEqual([...model.any].map(([addr, d]): [string, string, number] => [addr, d.name, d.ts]).sort());
+          expect(ctx.anomalies.total()).toBe(model.capHits);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the answers set by the sharded merge apart once the address table is full', () => {
+    const caps = { maxPairs: 1, maxDnsAddresses: 2, maxDnsBeaconGroups: 1, maxDnsDomains: 1 };
+    const ctx = new DetectContext(normalizeDetectConfig({ caps }), new AnomalyCounter());
+    ctx.noteDnsAnswer('10.0.0.5', '192.0.2.7', 'a.example.com', 100);
+    // The merge's latest answer replaces the shard's own, whatever its time.
+    ctx.setDnsAnswer('192.0.2.7', 'b.example.com', 50);
+    expect(ctx.nameFor(null, '10.0.0.9', '192.0.2.7')).toBe('b.example.com');
+    // What this source resolved still comes first.
+    expect(ctx.nameFor(null, '10.0.0.5', '192.0.2.7')).toBe('a.example.com');
+    while (ctx.addrs.size < ctx.addrs.max) ctx.addrs.add(`fill-${ctx.addrs.size}`, 2);
+    ctx.setDnsAnswer('198.51.100.3', 'c.example.org', 60);
+    expect(ctx.addrs.find('198.51.100.3')).toBe(-1);
+    expect(ctx.nameFor(null, '10.0.0.5', '198.51.100.3')).toBe('c.example.org');
+    const seen: string[] = [];
+    ctx.forEachDnsAnswer((addr, name) => seen.push(`${addr}=${name}`));
+    expect(seen).toEqual(['192.0.2.7=b.example.com', '198.51.100.3=c.example.org']);
+    expect(ctx.anomalies.total()).toBe(0);
+  });
+});
