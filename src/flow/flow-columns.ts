@@ -17,8 +17,9 @@
  * field a TCP packet touched about 30 cache lines in 30 arrays (each a miss: lookup alone took
  * 0.7 us per packet on the 2 GB benchmark capture); in a record the fields a packet uses sit in
  * a few adjacent lines, and the first line (hash, bits, key, last time, history) is loaded by
- * the lookup itself. The endpoints sit in the same record, after the connection's fields, so
- * a TCP packet's state is one span of memory (one page, adjacent lines).
+ * the lookup itself. The endpoints sit in the same record, right after the per-packet
+ * connection fields (the cold ones follow), so a TCP packet's state is one span of memory
+ * (adjacent lines).
  *
  * Slots are handed out from a free list (most recently freed first, so the touched part of
  * the buffers stays near the live peak). The buffers double when full while small, then grow
@@ -82,18 +83,23 @@ export const enum SlotI {
   BURST0_USEC = 30,
   /** Responder bursts so far (connection.ts respPayloadAt). */
   RESP_BURST_COUNT = 31,
-  // Words 0-31 (128 bytes) hold everything a packet of a known connection reads or writes;
-  // the rest is read at creation, on timers and at emission. Timers and other 64-bit fields
-  // (SlotF.INACTIVITY_TIMEOUT to SERIAL) take words 32-45.
-  ORIG_PORT = 46,
-  RESP_PORT = 47,
-  VLANS = 48,
-  START_SEC = 49,
-  START_USEC = 50,
+  // Words 0-31 (128 bytes) hold everything a packet of a known connection reads or writes
+  // outside TCP.
+  /**
+   * The two TCP endpoint records (EpI.STRIDE words each, words 32-79), side 0 then side 1,
+   * right after the per-packet words: a TCP packet's state is one span of 320 bytes (five or
+   * six cache lines) instead of two spans with the cold fields between them.
+   */
+  EP0 = 32,
+  // The rest is read at creation, on timers and at emission. Timers and other 64-bit fields
+  // (SlotF.INACTIVITY_TIMEOUT to SERIAL) take words 80-93.
+  ORIG_PORT = 94,
+  RESP_PORT = 95,
+  VLANS = 96,
+  START_SEC = 97,
+  START_USEC = 98,
   /** Index of the input file of the first packet (read at emission only). */
-  SOURCE = 51,
-  /** The two TCP endpoint records (EpI.STRIDE words each), side 0 then side 1. */
-  EP0 = 52,
+  SOURCE = 99,
 }
 
 /** Slot record layout, as 64-bit words (view `sf`). */
@@ -105,14 +111,14 @@ export const enum SlotF {
   RESP_IP_BYTES = 11,
   REQ_LEN = 12,
   REP_LEN = 13,
-  INACTIVITY_TIMEOUT = 16,
-  HEAP_DEADLINE = 17,
-  MISSED_BYTES = 18,
-  ATTEMPT_AT = 19,
-  EXPIRE_AT = 20,
-  DELETE_AT = 21,
+  INACTIVITY_TIMEOUT = 40,
+  HEAP_DEADLINE = 41,
+  MISSED_BYTES = 42,
+  ATTEMPT_AT = 43,
+  EXPIRE_AT = 44,
+  DELETE_AT = 45,
   /** Order of creation (the tie-break between equal start times when flushing). */
-  SERIAL = 22,
+  SERIAL = 46,
 }
 
 /** TCP endpoint record layout, as 32-bit words from the endpoint's first word (view `si`). */
