@@ -29,6 +29,8 @@ import {
   OFF_IFINDEX,
   OFF_LINKTYPE,
   OFF_PACKETNO,
+  OFF_REF_OFFSET,
+  OFF_REF_SLOT,
   OFF_TS_NSEC,
   OFF_TS_SEC,
   OFF_WIRELEN,
@@ -36,6 +38,8 @@ import {
   FINAL_PART_RECORDS,
   RecordKind,
   FRAG_TICK_MARK,
+  REF_BYTES,
+  REF_FLAG,
   TICK_BYTES,
   TICK_MARK,
   type AnomalyDump,
@@ -153,6 +157,8 @@ function takeBatch(s: NonNullable<typeof cap>): RecordBatch {
 
 /** Shared batch slots from the main thread ('batch-slots'). */
 let batchSlots: SharedArrayBuffer[] = [];
+/** Views of the shared chunk slots frame references point into ('chunk-slots'). */
+let chunkViews: Buffer[] = [];
 
 function onPackets(seq: number, fileIndex: number, fileName: string, slot: number, given: ArrayBuffer | null, used: number): void {
   const ab: ArrayBuffer | SharedArrayBuffer = given ?? batchSlots[slot];
@@ -169,7 +175,7 @@ function onPackets(seq: number, fileIndex: number, fileName: string, slot: numbe
   const table = s.table;
   let off = 0;
   while (off + TICK_BYTES <= used) {
-    const caplen = dv.getUint32(off + OFF_CAPLEN, true);
+    let caplen = dv.getUint32(off + OFF_CAPLEN, true);
     const clock = dv.getFloat64(off + OFF_CLOCK, true);
     if (caplen === TICK_MARK) {
       table.advanceTime(clock);
@@ -181,8 +187,16 @@ function onPackets(seq: number, fileIndex: number, fileName: string, slot: numbe
       off += TICK_BYTES;
       continue;
     }
-    meta.buf = buf;
-    meta.frameOff = off + PKT_HDR;
+    // A frame reference: the frame lies in a shared chunk slot, not in the batch.
+    const ref = caplen >= REF_FLAG;
+    if (ref) {
+      caplen -= REF_FLAG;
+      meta.buf = chunkViews[dv.getUint32(off + OFF_REF_SLOT, true)];
+      meta.frameOff = dv.getUint32(off + OFF_REF_OFFSET, true);
+    } else {
+      meta.buf = buf;
+      meta.frameOff = off + PKT_HDR;
+    }
     meta.tsSec = dv.getFloat64(off + OFF_TS_SEC, true);
     meta.tsNsec = dv.getUint32(off + OFF_TS_NSEC, true);
     meta.caplen = caplen;
@@ -215,7 +229,7 @@ function onPackets(seq: number, fileIndex: number, fileName: string, slot: numbe
         counts.anomalies++;
         break;
     }
-    off += (PKT_HDR + caplen + 7) & ~7;
+    off += ref ? REF_BYTES : (PKT_HDR + caplen + 7) & ~7;
   }
   if (det) flushRouted();
   // Nothing decoded keeps a view of the batch (the single-threaded reader reuses its chunks
@@ -596,6 +610,9 @@ port.on('message', (m: ToWorker) => {
         break;
       case 'batch-slots':
         batchSlots = m.bufs;
+        break;
+      case 'chunk-slots':
+        chunkViews = m.bufs.map((b) => Buffer.from(b));
         break;
       case 'end-file':
         onEndFile(m.fileIndex);

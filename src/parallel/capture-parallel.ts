@@ -36,11 +36,15 @@ import {
   OFF_IFINDEX,
   OFF_LINKTYPE,
   OFF_PACKETNO,
+  OFF_REF_OFFSET,
+  OFF_REF_SLOT,
   OFF_TS_NSEC,
   OFF_TS_SEC,
   OFF_WIRELEN,
   PKT_HDR,
   FRAG_TICK_MARK,
+  REF_BYTES,
+  REF_FLAG,
   TICK_BYTES,
   TICK_MARK,
   type DecodeCounts,
@@ -59,6 +63,12 @@ export const MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4;
  * batch then gets a buffer of its own, transferred).
  */
 export const BATCH_SLOTS_PER_WORKER = MAX_BATCHES_IN_FLIGHT_PER_WORKER + 2;
+/**
+ * Shared chunk slots (each the read size, shared by every worker): the chunks whose frame
+ * references are in flight (about MAX_BATCHES_IN_FLIGHT_PER_WORKER), the one being walked,
+ * and a spare. With none free, a chunk's frames are copied into the batches as before.
+ */
+export const CHUNK_SLOTS = MAX_BATCHES_IN_FLIGHT_PER_WORKER + 2;
 
 export interface ParallelCaptureInput {
   path: string;
@@ -193,6 +203,46 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
     return k === undefined ? new Batch(BATCH_BYTES) : new Batch(BATCH_BYTES, slotBufs[w][k], k);
   };
   for (let i = 0; i < n; i++) batches.push(newBatch(i));
+  // Shared chunk slots: each read chunk is copied once into a free one, and the frames that
+  // lie whole in it are sent as references (protocol.ts). A slot is free again once every
+  // batch sent up to the end of its chunk has been answered (chunkDoneAt: that sentSeq).
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkBufs: SharedArrayBuffer[] = [];
+  const chunkBytes: Buffer[] = [];
+  const chunkDoneAt: number[] = [];
+  for (let k = 0; k < CHUNK_SLOTS; k++) {
+    const sab = new SharedArrayBuffer(chunkSize);
+    chunkBufs.push(sab);
+    chunkBytes.push(Buffer.from(sab));
+    chunkDoneAt.push(0);
+  }
+  for (let i = 0; i < n; i++) pool.post(i, { type: 'chunk-slots', bufs: chunkBufs });
+  /** The chunk being walked, and its shared slot (-1: its frames are copied). */
+  let curChunk: Buffer | null = null;
+  let curSlot = -1;
+  /** Copies `chunk` into a free shared slot, if any (fedSeq: the batches answered and fed). */
+  const shareChunk = (chunk: Buffer): void => {
+    curChunk = chunk;
+    curSlot = -1;
+    if (chunk.length > chunkSize) return;
+    for (let k = 0; k < CHUNK_SLOTS; k++) {
+      if (chunkDoneAt[k] <= fedSeq) {
+        chunk.copy(chunkBytes[k], 0, 0, chunk.length);
+        chunkDoneAt[k] = Infinity;
+        curSlot = k;
+        return;
+      }
+    }
+  };
+  /** The chunk's walk is over: its references go out now, and the slot frees once answered. */
+  const endChunk = (): void => {
+    if (curSlot >= 0) {
+      for (let w = 0; w < n; w++) sendBatch(w);
+      chunkDoneAt[curSlot] = sentSeq;
+    }
+    curChunk = null;
+    curSlot = -1;
+  };
   // In a typed array, not a closure variable: V8 would box a new heap number for the closure
   // slot on (nearly) every packet, the time rising with each.
   const clockCell = new Float64Array(1);
@@ -242,7 +292,8 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       const w = shardOf(key, n);
       let caplen = m.caplen;
       if (m.frameOff + caplen > m.buf.length) caplen = m.buf.length - m.frameOff;
-      const need = (PKT_HDR + caplen + 7) & ~7;
+      const ref = curSlot >= 0 && m.buf === curChunk;
+      const need = ref ? REF_BYTES : (PKT_HDR + caplen + 7) & ~7;
       let b = batches[w];
       if (b.used + need > b.buf.byteLength) {
         sendBatch(w);
@@ -258,13 +309,18 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       dv.setFloat64(o + OFF_CLOCK, clockCell[0], true);
       dv.setFloat64(o + OFF_TS_SEC, m.tsSec, true);
       dv.setUint32(o + OFF_TS_NSEC, m.tsNsec, true);
-      dv.setUint32(o + OFF_CAPLEN, caplen, true);
+      dv.setUint32(o + OFF_CAPLEN, ref ? caplen + REF_FLAG : caplen, true);
       dv.setUint32(o + OFF_WIRELEN, m.wirelen, true);
       dv.setUint32(o + OFF_LINKTYPE, m.linktype >>> 0, true);
       dv.setUint32(o + OFF_IFINDEX, m.ifIndex, true);
       dv.setUint32(o + OFF_PACKETNO, m.packetNo, true);
       dv.setFloat64(o + OFF_FILEOFFSET, m.fileOffset, true);
-      m.buf.copy(b.bytes, o + PKT_HDR, m.frameOff, m.frameOff + caplen);
+      if (ref) {
+        dv.setUint32(o + OFF_REF_SLOT, curSlot, true);
+        dv.setUint32(o + OFF_REF_OFFSET, m.frameOff, true);
+      } else {
+        m.buf.copy(b.bytes, o + PKT_HDR, m.frameOff, m.frameOff + caplen);
+      }
       b.used = o + need;
       if (key >= 0) {
         // The decoder's reassembler time (packet-decoder.ts), not the flow table's.
@@ -293,14 +349,15 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
       progress?.startFile(input.path, input.compressed ? null : (input.bytes ?? null), k, inputs.length);
       curIndex = input.index;
       curName = input.path;
-      const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
       const chunkPool = new ChunkPool(chunkSize);
       const reader = new CaptureReader(input.path, input.index, () => {}, { anomalies, decoder: shardDecoder, meta, onChunkReleased: chunkPool.release });
       const info: InputInfo = { name: input.path, compressed: false, bytes: 0 };
       let inputError: KonsekiError | undefined;
       try {
         for await (const chunk of readInputChunks(input.path, info, chunkSize, input.stream as never, chunkPool)) {
+          shareChunk(chunk);
           const more = reader.push(chunk) && !opts.signal?.aborted;
+          endChunk();
           progress?.update(info.bytes);
           drain();
           while (sentSeq - fedSeq > maxInFlight) {
@@ -313,6 +370,7 @@ export async function analyzeCapturesParallel(inputs: ParallelCaptureInput[], si
         if (pool.error) throw pool.error;
         inputError = toInputError(e, info);
       }
+      endChunk();
       const st = reader.end(inputError, info.compressed);
       progress?.endFile();
       for (let w = 0; w < n; w++) sendBatch(w);

@@ -27,6 +27,13 @@
  * file offset at 8. The worker expires its own held datagrams at that time, as one
  * reassembler would have before adding the fragment (IpReassembler.add expires first).
  *
+ * A frame reference (the same 48-byte header, then 8 more bytes, no frame bytes) stands for a
+ * frame that lies whole in the read chunk being walked: the main thread copies each chunk once
+ * into a shared chunk slot (one memcpy per 4 MiB, every worker reads its own frames there)
+ * instead of copying each frame into a batch (a Buffer.copy per frame, which also allocates a
+ * Uint8Array view per call in Node 20). REF_FLAG is set in its caplen field; u32 chunk slot at
+ * 48, u32 frame offset in the chunk at 52.
+ *
  * Records come back as arrays of plain record objects (structured clone) with a parallel
  * array of kinds, one message per batch: never one message per packet or per record.
  */
@@ -53,6 +60,12 @@ export const TICK_BYTES = 24;
 export const TICK_MARK = 0xffffffff;
 /** caplen value that marks a fragment tick. */
 export const FRAG_TICK_MARK = 0xfffffffe;
+/** Bit of the caplen field that marks a frame reference (caplen itself is below MAX_RECORD_LEN). */
+export const REF_FLAG = 0x80000000;
+/** Size of a frame reference entry. */
+export const REF_BYTES = 56;
+export const OFF_REF_SLOT = 48;
+export const OFF_REF_OFFSET = 52;
 
 /**
  * Bytes of one packet batch: 4 MiB. Each batch costs a message each way (the batch, and the
@@ -127,6 +140,8 @@ export type ToWorker =
   | { type: 'packets'; seq: number; fileIndex: number; fileName: string; slot: number; buf: ArrayBuffer | null; used: number }
   /** The worker's shared batch slots (BATCH_BYTES each), sent once before its first batch. */
   | { type: 'batch-slots'; bufs: SharedArrayBuffer[] }
+  /** The shared chunk slots frame references point into (the same for every worker), sent once. */
+  | { type: 'chunk-slots'; bufs: SharedArrayBuffer[] }
   | { type: 'end-file'; fileIndex: number }
   | { type: 'finish'; lastFileName: string; clock: number }
   | { type: 'zeek-file'; fileNo: number; file: string; source: number; maxBadLinesInARow?: number; maxBadShare?: number }
