@@ -330,7 +330,7 @@ export class Conn {
   /** Burst start times in seconds, once there are two (null before). */
   get bursts(): number[] | null {
     if (this.c.si[this.i * SlotI.STRIDE + SlotI.BURST_COUNT] < 2) return null;
-    return this.c.bursts.get(this.i)!;
+    return this.c.burstTimes[this.i];
   }
 
   /** Whether this connection's state bit `mask` is set. */
@@ -494,9 +494,9 @@ export class Conn {
       c.si[s * SlotI.STRIDE + SlotI.BURST0_USEC] = usec;
     } else if (n === 1) {
       c.markExtras(s);
-      c.bursts.set(s, [c.su[s * SlotI.STRIDE + SlotI.BURST0_SEC] + c.si[s * SlotI.STRIDE + SlotI.BURST0_USEC] / 1e6, sec + usec / 1e6]);
+      c.burstTimes[s] = [c.su[s * SlotI.STRIDE + SlotI.BURST0_SEC] + c.si[s * SlotI.STRIDE + SlotI.BURST0_USEC] / 1e6, sec + usec / 1e6];
     } else if (n < MAX_ORIG_BURSTS) {
-      c.bursts.get(s)!.push(sec + usec / 1e6);
+      c.burstTimes[s]!.push(sec + usec / 1e6);
     }
   }
 

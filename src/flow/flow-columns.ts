@@ -2,10 +2,11 @@
  * Live connection state in fixed-size records: one record of numbers per slot (a connection),
  * the two TCP endpoint records inside it, all in one ArrayBuffer read through typed-array
  * views at `slot * STRIDE + FIELD` (the SlotI / SlotF layouts below) and, for an endpoint
- * whose record starts at word `e`, `e + EpI field` or `(e >> 1) + EpF field`. Objects stay out of the records: the app analyzers
- * in one plain array (only with an app layer), and the rare ones (a history past the
- * shared-string cap, tunnel parent, burst times, TCP out-of-order blocks and scaled-history
- * counters) in maps by slot or endpoint, which a slot bit says to clear when the slot is freed.
+ * whose record starts at word `e`, `e + EpI field` or `(e >> 1) + EpF field`. Objects stay
+ * out of the records: the app analyzers in one plain array (only with an app layer), the
+ * burst times in another, and the rare ones (a history past the shared-string cap, tunnel
+ * parent, TCP out-of-order blocks and scaled-history counters) in maps by slot or endpoint;
+ * a slot bit says to clear them (burst times included) when the slot is freed.
  *
  * Why numbers outside objects: one object graph per connection (a session and two endpoint
  * objects, about 800 bytes of heap) made the garbage collector the largest single cost of the
@@ -190,10 +191,15 @@ export class FlowColumns {
   /** AppAnalyzerFactory.respRuledOut of the table's factory, when it has one. */
   appRespRuledOut: ((buf: Buffer, off: number, len: number) => boolean) | null = null;
 
+  /**
+   * Originator burst start times by slot, from a connection's second burst on (null before):
+   * an array indexed by slot rather than a map, as long-lived connections add a burst often.
+   */
+  burstTimes: (number[] | null)[] = [];
+
   // ---- rare per-slot objects, by slot (the slot's BIT_EXTRAS says it has any) ----
   historyOverflow = new Map<number, string>();
   tunnelParent = new Map<number, string>();
-  bursts = new Map<number, number[]>();
 
   // ---- rare per-endpoint objects, by the endpoint's first word (the slot's BIT_EXTRAS says it has any) ----
   blocks = new Map<number, Block[]>();
@@ -222,6 +228,7 @@ export class FlowColumns {
       this.grow(this.capacity >= FULL_SIZE_FROM ? this.maxSlots : Math.min(this.maxSlots, this.capacity * 2));
     }
     if (this.app !== null) this.app.push(null);
+    this.burstTimes.push(null);
     return this.top++;
   }
 
@@ -231,7 +238,7 @@ export class FlowColumns {
     if ((this.si[s * SlotI.STRIDE + SlotI.BITS] & BIT_EXTRAS) !== 0) {
       this.historyOverflow.delete(s);
       this.tunnelParent.delete(s);
-      this.bursts.delete(s);
+      this.burstTimes[s] = null;
       const e = s * SlotI.STRIDE + SlotI.EP0;
       this.blocks.delete(e);
       this.blocks.delete(e + EpI.STRIDE);
