@@ -201,9 +201,15 @@ export class DetectContext {
     return this.classify(ip) === IP_CLASS_INTERNAL;
   }
 
-  /** Class of an address (IP_CLASS_*) given its id in addrs: cached there, or classify(ip) when the id is -1. */
+  /**
+   * Class of an address (IP_CLASS_*) given its id in addrs: cached there (worked out on first
+   * use for an address interned unclassified, class 0), or classify(ip) when the id is -1.
+   */
   classOf(id: number, ip: string): number {
-    return id >= 0 ? this.addrs.cls[id] : this.classify(ip);
+    if (id < 0) return this.classify(ip);
+    const cls = this.addrs.cls;
+    const c = cls[id];
+    return c !== 0 ? c : (cls[id] = this.classify(ip));
   }
 
   /** isInternal(ip), given its id in addrs (-1 when not interned: then classified by text). */
@@ -224,13 +230,15 @@ export class DetectContext {
    * yet; -1 (counted as detect_addresses_cap) when the table is full, which its limit keeps
    * from happening before the caps of the state that adds addresses.
    * @param id the id the caller found (-1: looked up here, as it may have been added since)
+   * @param classified false: added with class 0, classified by classOf() on first use (a DNS
+   *   answer's address: most are never the address of a connection)
    */
-  internAddress(ip: string, id = -1): number {
+  internAddress(ip: string, id = -1, classified = true): number {
     if (id >= 0) return id;
     const at = this.addrs;
     id = at.find(ip);
     if (id >= 0) return id;
-    id = at.add(ip, this.classify(ip));
+    id = at.add(ip, classified ? this.classify(ip) : 0);
     if (id < 0) this.capHit('detect_addresses_cap', `more than ${at.max} addresses; state for later ones is not kept`);
     return id;
   }
@@ -349,7 +357,7 @@ export class DetectContext {
     }
     srcId = this.internAddress(src, srcId);
     if (srcId < 0) return;
-    addrId = this.internAddress(addr, addrId);
+    addrId = this.internAddress(addr, addrId, false);
     if (addrId < 0) return;
     // Not in ansBySrc (one of the two was not interned, or looked up above): no second lookup.
     this.ansBySrc.set(srcId, addrId, this.ansName.length);
@@ -413,7 +421,7 @@ export class DetectContext {
   setDnsAnswer(addr: string, name: string, ts: number): void {
     const at = this.addrs;
     let id = at.find(addr);
-    if (id < 0 && at.size < at.max) id = at.add(addr, this.classify(addr));
+    if (id < 0 && at.size < at.max) id = at.add(addr, 0);
     if (id < 0) {
       this.anyExtra.set(addr, { name, ts });
       return;

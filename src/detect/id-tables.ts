@@ -69,7 +69,7 @@ export class AddressTable {
   private readonly other = new Map<string, number>();
   /** Text of each id. */
   readonly text: string[] = [];
-  /** The caller's number per id (an address class). */
+  /** The caller's number per id (an address class; 0 when the caller has not worked it out yet). */
   cls = new Uint8Array(INITIAL_SLOTS);
 
   /** @param max addresses held at most */

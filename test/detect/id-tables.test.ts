@@ -246,6 +246,19 @@ describe('DNS-answer join by address ids', () => {
     );
   });
 
+  it('classifies an answer address on first use (interned with class 0)', () => {
+    const ctx = new DetectContext(normalizeDetectConfig({}), new AnomalyCounter());
+    ctx.noteDnsAnswer('10.0.0.5', '192.168.1.9', 'a.example.com', 100);
+    ctx.noteDnsAnswer('10.0.0.5', '192.0.2.7', 'b.example.com', 100);
+    const a = ctx.addrs.find('192.168.1.9');
+    const b = ctx.addrs.find('192.0.2.7');
+    expect([ctx.addrs.cls[a], ctx.addrs.cls[b]]).toEqual([0, 0]);
+    expect(ctx.directionOf(a, '192.168.1.9', b, '192.0.2.7')).toBe('outbound');
+    expect([ctx.addrs.cls[a], ctx.addrs.cls[b]]).toEqual([ctx.classify('192.168.1.9'), ctx.classify('192.0.2.7')]);
+    // The querier, interned for its state, is classified at once.
+    expect(ctx.addrs.cls[ctx.addrs.find('10.0.0.5')]).toBe(ctx.classify('10.0.0.5'));
+  });
+
   it('keeps the answers set by the sharded merge apart once the address table is full', () => {
     const caps = { maxPairs: 1, maxDnsAddresses: 2, maxDnsBeaconGroups: 1, maxDnsDomains: 1 };
     const ctx = new DetectContext(normalizeDetectConfig({ caps }), new AnomalyCounter());
