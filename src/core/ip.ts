@@ -6,16 +6,10 @@ export function ipv4ToString(buf: Uint8Array, off: number): string {
 }
 
 /**
- * RFC 5952 text of the 16 bytes at `off`: lower-case hex, leading zeros dropped, the longest
- * run of two or more zero groups (the first when tied) written `::`. This is what Zeek writes.
- * IPv4-mapped addresses (::ffff:a.b.c.d) are written with a dotted quad, as Zeek does.
+ * The run of zero groups RFC 5952 writes as `::` among 8 IPv6 groups: the longest run of two
+ * or more, the first when tied. Returns `start * 16 + length`, or -1 when there is none.
  */
-export function ipv6ToString(buf: Uint8Array, off: number): string {
-  const g = [0, 0, 0, 0, 0, 0, 0, 0];
-  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return '::ffff:' + ipv4ToString(buf, off + 12);
-  }
+export function longestZeroRun(g: ArrayLike<number>): number {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -31,6 +25,23 @@ export function ipv6ToString(buf: Uint8Array, off: number): string {
     }
     i = j;
   }
+  return bestStart < 0 ? -1 : bestStart * 16 + bestLen;
+}
+
+/**
+ * RFC 5952 text of the 16 bytes at `off`: lower-case hex, leading zeros dropped, the longest
+ * run of two or more zero groups (the first when tied) written `::`. This is what Zeek writes.
+ * IPv4-mapped addresses (::ffff:a.b.c.d) are written with a dotted quad, as Zeek does.
+ */
+export function ipv6ToString(buf: Uint8Array, off: number): string {
+  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return '::ffff:' + ipv4ToString(buf, off + 12);
+  }
+  const run = longestZeroRun(g);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run & 15;
   let s = '';
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {

@@ -5,6 +5,8 @@
  * strings and group array (it ran once per address of every emitted connection).
  */
 
+import { longestZeroRun } from '../core/ip.js';
+
 const scratch = Buffer.alloc(64);
 const groups = new Int32Array(8);
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
@@ -35,21 +37,9 @@ export function addrText(buf: Uint8Array, off: number, len: number): string {
     return out.toString('latin1', 0, putV4(out, o, buf, off + 12));
   }
   // The longest run of two or more zero groups, the first when tied, becomes '::'.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
+  const run = longestZeroRun(g);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run & 15;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
       out[o++] = 0x3a;
