@@ -14,9 +14,11 @@
  * it is counted in a shared scratch histogram that stays in the CPU cache (`milliValueOf`).
  *
  * Counting is the cost (about a byte a nanosecond): segments of WORD_COPY_MIN bytes or more are
- * first copied (natively) into an aligned scratch buffer and read four bytes at a time through a
- * Uint32Array view, which needs a quarter of the bounds-checked loads of a byte loop (about 40%
- * faster on 1 KiB samples, see bench/README-app.md). The histogram is the same either way.
+ * read four bytes at a time through a Uint32Array view of the buffer's memory (aligned words in
+ * place, the unaligned ends byte by byte), which needs a quarter of the bounds-checked loads of
+ * a byte loop (about 40% faster on 1 KiB samples, see bench/README-app.md; the copy into an
+ * aligned scratch buffer it used before cost a native call per segment). The histogram is the
+ * same either way.
  */
 
 /** Histograms per slab block (256 counters each: 2 MiB per block). */
@@ -84,40 +86,51 @@ class CellPool {
     this.free.push(slot);
   }
 }
-/** Segments shorter than this are counted byte by byte (the copy would cost more than it saves). */
+/** Segments shorter than this are counted byte by byte (the word loop's set-up would cost more than it saves). */
 const WORD_COPY_MIN = 64;
-/** Bytes copied to the word scratch at a time. */
-const WORD_CHUNK = 4096;
 
-/** Aligned scratch for word-wise counting, shared by every slab (JS is single-threaded). */
-const wordBytes = new Uint8Array(WORD_CHUNK);
-const words = new Uint32Array(wordBytes.buffer);
+/**
+ * A 32-bit view of the whole memory of the last buffer counted (the reader's chunk, most
+ * often: one view per chunk), so that its aligned words are read in place.
+ */
+let viewOf: ArrayBufferLike | null = null;
+let viewWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+function wordsOf(mem: ArrayBufferLike): Uint32Array<ArrayBufferLike> {
+  if (mem !== viewOf) {
+    viewWords = new Uint32Array(mem, 0, mem.byteLength >>> 2);
+    viewOf = mem;
+  }
+  return viewWords;
+}
 
 /**
  * Add the bytes `b[off, off+n)` to the 256 counters of `h` starting at `base`.
- * Bytes are counted through aligned 32-bit words: the byte order of a word does not matter for
- * a histogram, so the four byte lanes are read with shifts whatever the platform's endianness.
+ * Bytes are counted through aligned 32-bit words of the buffer's own memory (a view, no copy),
+ * the unaligned head and tail byte by byte: the byte order of a word does not matter for a
+ * histogram, so the four byte lanes are read with shifts whatever the platform's endianness.
  */
 function countBytes(h: Uint16Array, base: number, b: Buffer, off: number, n: number): void {
   if (n < WORD_COPY_MIN) {
     for (let i = off, e = off + n; i < e; i++) h[base + b[i]]++;
     return;
   }
-  while (n > 0) {
-    const len = n < WORD_CHUNK ? n : WORD_CHUNK;
-    b.copy(wordBytes, 0, off, off + len);
-    const nw = len >>> 2;
-    for (let j = 0; j < nw; j++) {
-      const w = words[j];
-      h[base + (w & 0xff)]++;
-      h[base + ((w >>> 8) & 0xff)]++;
-      h[base + ((w >>> 16) & 0xff)]++;
-      h[base + (w >>> 24)]++;
-    }
-    for (let i = nw << 2; i < len; i++) h[base + wordBytes[i]]++;
-    off += len;
-    n -= len;
+  // Absolute byte positions in the underlying memory.
+  const start = b.byteOffset + off;
+  const end = start + n;
+  const firstWord = (start + 3) >>> 2;
+  const endWord = end >>> 2;
+  let i = off;
+  for (const e = off + ((firstWord << 2) - start); i < e; i++) h[base + b[i]]++;
+  const words = wordsOf(b.buffer);
+  for (let j = firstWord; j < endWord; j++) {
+    const w = words[j];
+    h[base + (w & 0xff)]++;
+    h[base + ((w >>> 8) & 0xff)]++;
+    h[base + ((w >>> 16) & 0xff)]++;
+    h[base + (w >>> 24)]++;
   }
+  for (let k = off + ((endWord << 2) - start), e = off + n; k < e; k++) h[base + b[k]]++;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { APP_ORIG_ONLY, type AppAnalyzer } from '../core/records.js';
 import type { TcpSession } from './tcp-session.js';
-import { appendHistory, historyId, historyText } from './history-strings.js';
+import { appendHistory, historyId, historyText, nextHistoryId } from './history-strings.js';
 import { BIT_EXTRAS, KEY_WORDS, SlotF, SlotI, type FlowColumns } from './flow-columns.js';
 
 /** Transport kinds, as Zeek's `transport_proto`. */
@@ -261,7 +261,11 @@ export class Conn {
   }
   set app(v: AppAnalyzer | null) {
     const a = this.c.app;
-    if (a !== null) a[this.i] = v;
+    if (a !== null) {
+      a[this.i] = v;
+      // An analyzer set here replaces a pending one (the getter would return it already).
+      if (v !== null) this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] &= ~BIT_APP_PENDING;
+    }
     else if (v !== null) throw new Error('flow table: an app analyzer for a table built without an app layer');
   }
   /** The history letters (a shared string, history-strings.ts, or one kept apart past its cap). */
@@ -405,24 +409,30 @@ export class Conn {
   appPayload(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
     const apps = this.c.app;
     if (apps === null) return;
-    let app = apps[this.i];
-    if (app === null) {
-      const pending = this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
-      if ((pending & BIT_APP_PENDING) === 0) return;
+    // The slot's bits first: the table has just read them (in cache), while the analyzer array
+    // element and the analyzer are most often cache misses. A done analyzer (bulk data past its
+    // sample) or a responder segment for an originator-only one needs neither.
+    const bits = this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
+    if ((bits & BIT_APP_DONE) !== 0 || (!fromOrig && (bits & BIT_APP_ORIG_ONLY) !== 0)) return;
+    let app: AppAnalyzer | null;
+    if ((bits & BIT_APP_PENDING) === 0) {
+      app = apps[this.i];
+      if (app === null) return;
+    } else {
+      // Pending: no analyzer yet (the app setter clears the bit), so the array is not read.
       if (!fromOrig) {
-        if ((pending & BIT_APP_RESP_OUT) !== 0) return;
+        if ((bits & BIT_APP_RESP_OUT) !== 0) return;
         const ruledOut = this.c.appRespRuledOut;
         if (ruledOut !== null && this.ipProto === 6 && ruledOut(buf, off, len)) {
           // No analyzer while only the responder spoke, and what it said rules it out.
-          this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = pending | BIT_APP_RESP_OUT;
+          this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] = bits | BIT_APP_RESP_OUT;
           return;
         }
       }
+      // A new analyzer: neither BIT_APP_DONE nor BIT_APP_ORIG_ONLY is set before its first payload.
       app = this.makeApp(apps);
       if (app === null) return;
     }
-    const bits = this.c.si[this.i * SlotI.STRIDE + SlotI.BITS];
-    if ((bits & BIT_APP_DONE) !== 0 || (!fromOrig && (bits & BIT_APP_ORIG_ONLY) !== 0)) return;
     const r = app.payload(fromOrig, buf, off, len, ts) as unknown;
     if (r === false) {
       this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] |= BIT_APP_DONE;
@@ -522,6 +532,15 @@ export class Conn {
   }
 
   addHistory(code: string): void {
+    const k = this.i * SlotI.STRIDE + SlotI.HIST_ID;
+    const id = this.c.si[k];
+    const next = id >= 0 ? nextHistoryId(id, code) : -1;
+    if (next >= 0) {
+      // The common case: a shared history one letter longer, by id (history-strings.ts).
+      this.c.si[k] = next;
+      this.historyIsH = next !== 0 && historyText(next) === 'H';
+      return;
+    }
     this.history = appendHistory(this.history, code);
     this.historyIsH = this.history === 'H';
   }

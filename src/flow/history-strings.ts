@@ -46,6 +46,47 @@ export function appendHistory(history: string, code: string): string {
 }
 
 /**
+ * Letters with a column in the transition table (every history letter Zeek writes, both cases).
+ * Each shared history keeps, per letter, the id of the history one letter longer once it was
+ * built: a connection adding a letter then reads one array element instead of concatenating
+ * strings and looking the result up (twice: appendHistory, then historyId).
+ */
+const LETTERS = 'SHADFRTGWIQCshadfrtgwiqc^';
+const N_LETTERS = LETTERS.length;
+/** Column of a letter by its char code (0-127), -1 when it has none. */
+const letterColumn = new Int8Array(128).fill(-1);
+for (let j = 0; j < N_LETTERS; j++) letterColumn[LETTERS.charCodeAt(j)] = j;
+/** next id + 1 by id * N_LETTERS + column (0: not built yet); MAX_SHARED_HISTORIES rows, about 800 KB. */
+const transitions = new Int32Array(MAX_SHARED_HISTORIES * N_LETTERS);
+
+/**
+ * The id of shared history `id` followed by the one letter `code`, interning it when needed
+ * (the same cache and cap as appendHistory).
+ * @param id the current history's id (historyId, >= 0)
+ * @param code one letter to append
+ * @returns the new history's id, or -1 when it cannot be shared (cache full, or `code` is not
+ *          one of the letters with a column): then use appendHistory, which counts it
+ */
+export function nextHistoryId(id: number, code: string): number {
+  const ch = code.length === 1 ? code.charCodeAt(0) : 128;
+  const col = ch < 128 ? letterColumn[ch] : -1;
+  if (col < 0) return -1;
+  const t = id * N_LETTERS + col;
+  const known = transitions[t];
+  if (known !== 0) return known - 1;
+  const s = texts[id] + code;
+  let next = shared.get(s);
+  if (next === undefined) {
+    if (shared.size >= MAX_SHARED_HISTORIES) return -1;
+    next = texts.length;
+    shared.set(s, next);
+    texts.push(s);
+  }
+  transitions[t] = next + 1;
+  return next;
+}
+
+/**
  * @param s a history string
  * @returns its id when it is shared (0 for the empty history), -1 otherwise
  */

@@ -42,6 +42,26 @@ describe('EntropySlab', () => {
     }
   });
 
+  it('counts the same from buffers that start at any offset of their memory, read alternately', () => {
+    // Words are read in place from the buffer's ArrayBuffer: byteOffset decides the alignment,
+    // and switching between buffers must not reuse the other one's view.
+    const slab = new EntropySlab(4096);
+    const memA = new ArrayBuffer(20000);
+    const memB = new ArrayBuffer(9000);
+    for (const n of [64, 65, 67, 1000, 4096]) {
+      for (const byteOffset of [0, 1, 2, 3, 4097]) {
+        const a = Buffer.from(memA, byteOffset, 10000);
+        data.copy(a, 0, 0, 6000);
+        const b = Buffer.from(memB, 3 - (byteOffset & 3), 6001);
+        data.copy(b, 0, 3000, 9001);
+        for (const off of [0, 1, 2, 3, 1001]) {
+          expect(slab.milliValueOf(a, off, n), `a n=${n} byteOffset=${byteOffset} off=${off}`).toBe(reference(a.subarray(off, off + n)));
+          expect(slab.milliValueOf(b, off, n), `b n=${n} byteOffset=${byteOffset} off=${off}`).toBe(reference(b.subarray(off, off + n)));
+        }
+      }
+    }
+  });
+
   it('keeps a small sample as raw bytes and moves it to a histogram when it grows, same value', () => {
     const slab = new EntropySlab(1024);
     const S = SMALL_CELL_BYTES;
