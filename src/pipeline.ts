@@ -378,7 +378,7 @@ export async function runAnalysis(opts: AnalysisOptions): Promise<AnalysisResult
       // Progress compares decompressed bytes with the file size, so only plain files get a percentage.
       progress?.startFile(c.path, c.compressed ? null : c.bytes, k, captures.length);
       const st = await readCapture(c.path, c.index, onPacket, {
-        anomalies, decoder, meta, stdin: c.stream, signal: opts.signal,
+        anomalies, decoder, meta, stdin: c.stream, signal: opts.signal, prefetch: table,
         onChunk: progress ? (n) => progress.update(n) : undefined,
       });
       progress?.endFile();

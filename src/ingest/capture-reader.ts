@@ -19,6 +19,7 @@ import { DecodeStatus, PacketMeta } from '../core/packet.js';
 import { ChunkPool, DEFAULT_CHUNK_SIZE, readInputChunks, toInputError, type InputInfo } from './input.js';
 import { CaptureParser, type CaptureFormat } from './pcap/capture-parser.js';
 import type { ContainerInfo } from './pcap/frame-parser.js';
+import type { PacketPrefetcher } from './decode/packet-hints.js';
 
 export type { ContainerInfo };
 
@@ -40,6 +41,12 @@ export interface ReadCaptureOptions {
   onChunkReleased?: (chunk: Buffer) => void;
   /** Test hook: called for each pcapng block with its type and byte offset. */
   onBlock?: (type: number, offset: number) => void;
+  /**
+   * Optional lookahead (decode/packet-hints.ts): given the flow fields of the next frames of a
+   * read chunk before they are decoded (classic pcap), e.g. the FlowTable, which touches their
+   * state so that the memory loads of several packets overlap. Changes no result.
+   */
+  prefetch?: PacketPrefetcher;
   /** Called after each chunk is parsed with the (decompressed) bytes read so far, e.g. for progress. */
   onChunk?: (bytesRead: number) => void;
   /** Stops reading between chunks once aborted (SIGINT); what was read so far is kept. */
@@ -149,6 +156,7 @@ function makeReader(name: string, fileIndex: number, onPacket: (meta: PacketMeta
     meta,
     onFrame,
     onBlock: opts.onBlock,
+    prefetch: opts.prefetch,
     onChunkReleased: opts.onChunkReleased,
   });
 

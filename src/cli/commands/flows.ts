@@ -158,7 +158,8 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
   };
   for (let i = 0; i < ordered.length; i++) {
     const f = ordered[i];
-    const st = await readCapture(f, i, onPacket, { anomalies, decoder, meta });
+    // The table looks ahead at the next packets of each read chunk (FlowTable.prefetch).
+    const st = await readCapture(f, i, onPacket, { anomalies, decoder, meta, prefetch: table });
     all.push(st);
     if (st.error) {
       say(`konseki: ${st.error.message}`);

@@ -32,6 +32,7 @@ import {
   PCAP_MAGIC_US_BE,
   PCAP_MAGIC_US_LE,
 } from '../sniff.js';
+import { HINT_BATCH, PacketHints, peekFrame, type PacketPrefetcher } from '../decode/packet-hints.js';
 import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import { MAX_RECORD_LEN, ReaderAnomaly, SNAPLEN_INT_MAX } from './limits.js';
 
@@ -86,9 +87,12 @@ export class ClassicPcapParser extends FrameParser {
   /** 16, or 24 for the Kuznetzov-patched format. */
   private recHdrLen = PCAP_RECORD_HEADER_LEN;
   private readonly scratch = Buffer.alloc(PCAP_GLOBAL_HEADER_LEN);
+  /** Lookahead hints for ctx.prefetch (null without one). */
+  private readonly hints: PacketHints | null;
 
   constructor(ctx: FrameParserContext) {
     super(ctx);
+    this.hints = ctx.prefetch !== undefined ? new PacketHints() : null;
   }
 
   describe(): ContainerInfo | undefined {
@@ -236,7 +240,13 @@ export class ClassicPcapParser extends FrameParser {
     const scratch = this.scratch;
     const normalOrder = this.lengthOrder === LengthOrder.Normal;
     const hl = this.recHdrLen;
+    // Lookahead (decode/packet-hints.ts): every `ahead` records, the flow fields of the next
+    // whole records in the head chunk go to the prefetcher first. Files with swapped length
+    // fields (pcap before 2.4) get none.
+    const prefetch = normalOrder ? ctx.prefetch : undefined;
+    let ahead = 0;
     for (;;) {
+      if (prefetch !== undefined && --ahead < 0) ahead = this.lookahead(prefetch) - 1;
       const avail = q.length;
       if (avail < hl) return;
       let b: Buffer;
@@ -308,6 +318,35 @@ export class ClassicPcapParser extends FrameParser {
       onFrame(meta);
       if (this.done) return;
     }
+  }
+
+  /**
+   * Peeks the flow fields of up to HINT_BATCH whole records at the front of the head chunk
+   * into the hints and hands them to `prefetch`. Reads only; the records are parsed as usual.
+   * @returns the records looked at (at least 1, so the caller moves on)
+   */
+  private lookahead(prefetch: PacketPrefetcher): number {
+    const q = this.q;
+    if (q.length === 0) return 1;
+    const b = q.head;
+    const lim = b.length;
+    const hl = this.recHdrLen;
+    const u32 = this.u32;
+    const lt = this.linktype;
+    const hints = this.hints!;
+    hints.buf = b;
+    hints.n = 0;
+    let o = q.headOffset;
+    let k = 0;
+    while (k < HINT_BATCH && o + hl <= lim) {
+      const caplen = u32(b, o + 8);
+      if (caplen > lim - o - hl) break;
+      peekFrame(b, o + hl, caplen, lt, hints);
+      o += hl + caplen;
+      k++;
+    }
+    if (hints.n > 0) prefetch.prefetch(hints);
+    return k > 0 ? k : 1;
   }
 
   private badFraction(tsSec: number, frac: number, recOff: number): void {

@@ -15,6 +15,7 @@ import { KonsekiError, ErrorCodes } from '../../core/errors.js';
 import type { AnomalyCounter } from '../../core/anomaly.js';
 import { PacketMeta } from '../../core/packet.js';
 import { ByteQueue } from '../byte-queue.js';
+import type { PacketPrefetcher } from '../decode/packet-hints.js';
 
 export interface FrameParserContext {
   /** Input name for messages (path or '-'). */
@@ -30,6 +31,11 @@ export interface FrameParserContext {
   onChunkReleased?: (chunk: Buffer) => void;
   /** Optional: called for each pcapng block seen (type, byte offset), for tests and diagnostics. */
   onBlock?: (type: number, offset: number) => void;
+  /**
+   * Optional: given the flow fields of the next frames before they are delivered
+   * (decode/packet-hints.ts), to touch the state they will need. Classic pcap only.
+   */
+  prefetch?: PacketPrefetcher;
 }
 
 /**
