@@ -21,8 +21,8 @@
 import type { Direction, Finding } from '../core/finding.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, c2Techniques, fmt, fmtDuration, looksLikeAddress } from './context.js';
-import type { PairState } from './pairs.js';
-import { PROTO_NAME, SmallCounter } from './pairs.js';
+import type { PairIndex } from './pairs.js';
+import { BEAT_WIDTH, PROTO_NAME, SmallCounter } from './pairs.js';
 import { intervalModes } from './periodicity.js';
 import { NO_INFO, refProxied } from './uid-join.js';
 import {
@@ -224,8 +224,12 @@ interface Group {
   dropped: number;
   /** Last time of a pair whose connections past the beat cap are counted here (-Infinity if none). */
   lastSeen: number;
-  /** Pairs whose port/service counts were added already. */
-  pairsSeen: Set<PairState>;
+  /**
+   * The last pair whose port/service counts were added (-1: none). A pair's items are
+   * consecutive, so a group meets a pair again only within that run: one number tells
+   * whether the pair was counted.
+   */
+  lastPair: number;
   /** Direction of the first pair (proxied connections count as outbound). */
   dir: Direction;
 }
@@ -248,7 +252,7 @@ function newGroup(src: string, key: string, name: string | null, dir: Direction)
     proxied: false,
     dropped: 0,
     lastSeen: -Infinity,
-    pairsSeen: new Set(),
+    lastPair: -1,
     dir,
   };
 }
@@ -264,12 +268,13 @@ export interface BeaconResult {
  * The group key of each beat and failed attempt of one source's pairs, computed once per
  * source and run-length encoded: consecutive beats of a pair with the same (key, name,
  * proxied) are one segment, so a pair whose beats all share a key is one entry. Segment j
- * covers beats [from[j], to[j]) of pair[j], or the pair's failed attempts when from[j] is -1.
- * Each distinct key has a slot (slot[j]; keys[s] in first-seen order) with the number of
- * beats or failed attempts under it (counts[s]), so grouping looks up no string.
+ * covers beats [from[j], to[j]) of pair[j] (a pair id), or the pair's failed attempts when
+ * from[j] is -1. Each distinct key has a slot (slot[j]; keys[s] in first-seen order) with
+ * the number of beats or failed attempts under it (counts[s]), so grouping looks up no
+ * string. A pair's segments are consecutive.
  */
 interface Items {
-  pair: PairState[];
+  pair: number[];
   from: number[];
   to: number[];
   key: string[];
@@ -295,19 +300,29 @@ function slotOf(it: Items, slots: Map<string, number>, key: string): number {
   return s;
 }
 
-function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
+/**
+ * The items of one source's pairs.
+ * @param ids pair ids of one source, in creation order
+ * @param from, to the source's range in ids
+ */
+function itemsOf(ctx: DetectContext, pairs: PairIndex, ids: Int32Array, from: number, to: number): Items {
   const it: Items = { pair: [], from: [], to: [], key: [], name: [], proxied: [], slot: [], keys: [], counts: [] };
   const slots = new Map<string, number>();
   const uids = ctx.uids;
-  for (const p of pairs) {
-    const considered = ctx.considered(p.dir);
+  const text = pairs.addrs.text;
+  const anyProxied = ctx.anyProxiedUid;
+  for (let x = from; x < to; x++) {
+    const p = ids[x];
+    const considered = ctx.considered(pairs.dirOf(p));
     // Beats of traffic not considered count only through a proxy that names the host.
-    if (!considered && !ctx.anyProxiedUid) continue;
+    if (!considered && !anyProxied) continue;
+    const dstId = pairs.dstIdOf(p);
+    const dst = text[dstId];
     // ctx.nameFor's fallback, by the pair's address ids.
-    const dnsName = considered ? ctx.dnsNameOf(p.srcId, p.dstId, p.dst) : null;
+    const dnsName = considered ? ctx.dnsNameOf(pairs.srcIdOf(p), dstId, dst) : null;
     const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
-    const nb = p.beatCount;
-    const dst = p.dst;
+    const nb = pairs.beatCount(p);
+    const more = nb > 1 ? pairs.beatsOf(p)! : null;
     // Open segment: -1 when none.
     let open = -1;
     // What a name ref gives (skip, name, proxied) depends on the ref alone: a pair's beats
@@ -317,7 +332,7 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
     let name: string | null = null;
     let proxied = false;
     for (let i = 0; i < nb; i++) {
-      const ref = p.beatRef(i);
+      const ref = i === 0 ? pairs.ref0Of(p) : more![BEAT_WIDTH * (i - 1) + 3];
       if (ref !== lastRef) {
         lastRef = ref;
         skip = false;
@@ -353,14 +368,15 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
       it.slot.push(s);
       it.counts[s]++;
     }
-    if (considered && (p.fTs !== null || nb > 0)) {
-      const key = dnsUsable ?? p.dst;
+    const fTs = pairs.failedTsOf(p);
+    if (considered && (fTs !== null || nb > 0)) {
+      const key = dnsUsable ?? dst;
       const j = it.pair.length;
       const same = j > 0 && it.key[j - 1] === key;
       // Without failed attempts, the failed-attempt entry of a pair with beats only names its
       // key (for prevalence) and may make its group: when the pair's last beat segment has the
       // same key (it always comes right before), that segment does both already.
-      if (same && p.fTs === null && p.failedDropped === 0) continue;
+      if (same && fTs === null && pairs.failedDroppedOf(p) === 0) continue;
       const s = same ? it.slot[j - 1] : slotOf(it, slots, key);
       it.pair.push(p);
       it.from.push(-1);
@@ -369,7 +385,7 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
       it.name.push(dnsUsable);
       it.proxied.push(false);
       it.slot.push(s);
-      it.counts[s] += p.failedCount;
+      it.counts[s] += fTs === null ? 0 : fTs.length;
     }
   }
   return it;
@@ -379,10 +395,11 @@ function itemsOf(ctx: DetectContext, pairs: PairState[]): Items {
  * Build the groups of one source's items. Only groups that can be scored (enough beats or
  * failed attempts) are built.
  */
-function groupsOf(ctx: DetectContext, it: Items): Group[] {
+function groupsOf(ctx: DetectContext, pairs: PairIndex, it: Items): Group[] {
   const t = ctx.cfg.t;
   const need = Math.min(t.beaconMinBeats, t.beaconMinFailedAttempts);
   const counts = it.counts;
+  const text = pairs.addrs.text;
   // Groups by slot; listed in the order they are made (the first item of each key).
   const bySlot: (Group | undefined)[] = new Array(counts.length);
   const groups: Group[] = [];
@@ -394,56 +411,42 @@ function groupsOf(ctx: DetectContext, it: Items): Group[] {
     const proxied = it.proxied[j];
     let g = bySlot[s];
     if (!g) {
-      g = newGroup(p.src, it.key[j], it.name[j], proxied ? 'outbound' : p.dir);
+      g = newGroup(text[pairs.srcIdOf(p)], it.key[j], it.name[j], proxied ? 'outbound' : pairs.dirOf(p));
       bySlot[s] = g;
       groups.push(g);
     }
-    const nb = p.beatCount;
+    const nb = pairs.beatCount(p);
     const from = it.from[j];
     if (from >= 0) {
       const to = it.to[j];
-      for (let i = from; i < to; i++) {
-        const sent = p.beatSent(i);
-        g.ts.push(p.beatTs(i));
-        g.sizes.push(sent);
-        g.origBytes += sent;
-        g.respBytes += p.beatReceived(i);
-      }
+      pairs.addBeatsTo(p, from, to, g);
       g.conns += to - from;
-      if (to === nb && p.beatsDropped > 0) {
+      const dropped = to === nb ? pairs.beatsDropped(p) : 0;
+      if (dropped > 0) {
         // Connections past the per-pair cap follow the pair's last stored beats: counted
         // (and their time span kept) in that group, not analysed.
-        g.conns += p.beatsDropped;
-        g.dropped += p.beatsDropped;
-        if (p.last > g.lastSeen) g.lastSeen = p.last;
+        g.conns += dropped;
+        g.dropped += dropped;
+        const last = pairs.lastOf(p);
+        if (last > g.lastSeen) g.lastSeen = last;
       }
       if (proxied) g.proxied = true;
-      g.addrs.add(p.dst, to - from);
+      g.addrs.add(text[pairs.dstIdOf(p)], to - from);
     } else {
-      if (p.fTs !== null) for (const x of p.fTs) g.failedTs.push(x);
-      if (nb === 0) g.conns += p.failed;
-      g.dropped += p.failedDropped + (nb === 0 ? p.beatsDropped : 0);
+      const fTs = pairs.failedTsOf(p);
+      if (fTs !== null) for (const x of fTs) g.failedTs.push(x);
+      if (nb === 0) g.conns += pairs.failedOf(p);
+      g.dropped += pairs.failedDroppedOf(p) + (nb === 0 ? pairs.beatsDropped(p) : 0);
       if (nb !== 0) continue;
-      g.addrs.add(p.dst);
+      g.addrs.add(text[pairs.dstIdOf(p)]);
     }
-    g.sources |= p.sources;
-    if (!g.pairsSeen.has(p)) {
-      g.pairsSeen.add(p);
-      p.addCountsTo(g.ports, g.services);
+    g.sources |= pairs.sourcesOf(p);
+    if (g.lastPair !== p) {
+      g.lastPair = p;
+      pairs.addCountsTo(p, g.ports, g.services);
     }
   }
   return groups;
-}
-
-/** Pairs grouped by source, sources in address order. */
-function pairsBySource(pairs: Iterable<PairState>): [string, PairState[]][] {
-  const bySrc = new Map<string, PairState[]>();
-  for (const p of pairs) {
-    let a = bySrc.get(p.src);
-    if (!a) bySrc.set(p.src, (a = []));
-    a.push(p);
-  }
-  return [...bySrc].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /**
@@ -456,17 +459,47 @@ function pairsBySource(pairs: Iterable<PairState>): [string, PairState[]][] {
 export interface BeaconFirstPass {
   items: (Items | null)[];
   keyHosts: Map<string, number>;
+  /** The pairs the items' ids refer to. */
+  pairs: PairIndex;
 }
 
-export function beaconFirstPass(ctx: DetectContext, pairs: Iterable<PairState>): BeaconFirstPass {
+/**
+ * Pair ids grouped by source (a counting sort by the source's address id: creation order
+ * within a source), sources in address order.
+ * @returns the ids, and for the k-th source its range [start[k], start[k + 1])
+ */
+function pairsBySource(pairs: PairIndex): { ids: Int32Array; start: number[] } {
+  const n = pairs.size;
+  const perSrc = new Int32Array(pairs.addrs.size + 1);
+  for (let id = 0; id < n; id++) perSrc[pairs.srcIdOf(id) + 1]++;
+  const srcs: number[] = [];
+  for (let a = 0; a < perSrc.length - 1; a++) if (perSrc[a + 1] > 0) srcs.push(a);
+  const text = pairs.addrs.text;
+  srcs.sort((a, b) => (text[a] < text[b] ? -1 : text[a] > text[b] ? 1 : 0));
+  // Where each source's run starts, in address order.
+  const at = new Int32Array(pairs.addrs.size);
+  const start: number[] = [0];
+  let o = 0;
+  for (const a of srcs) {
+    at[a] = o;
+    o += perSrc[a + 1];
+    start.push(o);
+  }
+  const ids = new Int32Array(n);
+  for (let id = 0; id < n; id++) ids[at[pairs.srcIdOf(id)]++] = id;
+  return { ids, start };
+}
+
+export function beaconFirstPass(ctx: DetectContext, pairs: PairIndex): BeaconFirstPass {
   const keyHosts = new Map<string, number>();
   const items: (Items | null)[] = [];
-  for (const [, ps] of pairsBySource(pairs)) {
-    const it = itemsOf(ctx, ps);
+  const { ids, start } = pairsBySource(pairs);
+  for (let k = 0; k + 1 < start.length; k++) {
+    const it = itemsOf(ctx, pairs, ids, start[k], start[k + 1]);
     items.push(it);
-    for (const k of it.keys) keyHosts.set(k, (keyHosts.get(k) ?? 0) + 1);
+    for (const key of it.keys) keyHosts.set(key, (keyHosts.get(key) ?? 0) + 1);
   }
-  return { items, keyHosts };
+  return { items, keyHosts, pairs };
 }
 
 /**
@@ -495,7 +528,7 @@ export function beaconFindings(ctx: DetectContext, pass: BeaconFirstPass, global
   for (let si = 0; si < items.length; si++) {
     const it = items[si]!;
     items[si] = null;
-    for (const g of groupsOf(ctx, it)) {
+    for (const g of groupsOf(ctx, pass.pairs, it)) {
       let est = analyzeBeats(g.ts, g.sizes, ctx.datasetSpan, weights);
       let retry = false;
       if (!est && g.failedTs.length >= t.beaconMinFailedAttempts) {

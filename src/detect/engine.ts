@@ -279,7 +279,7 @@ export class DetectionEngine implements RecordSink {
     const g = this.globals;
     const hostsPerDest = g?.hostsPerDest ?? this.pairs.hostsPerDestination();
     // A sharded merge's first pass is used once (beaconFindings releases its items).
-    const pass = g?.beaconFirstPass ?? beaconFirstPass(ctx, this.pairs.values());
+    const pass = g?.beaconFirstPass ?? beaconFirstPass(ctx, this.pairs);
     if (g) g.beaconFirstPass = undefined;
     const beacon = beaconFindings(ctx, pass, g?.beaconKeyHosts);
     if (this.on.has('beacon')) {

@@ -113,7 +113,7 @@ export class TopCounter<K> {
 }
 
 /** Numbers per stored beat after the first: start time, sent, received, name ref, uid hash. */
-const BEAT_WIDTH = 5;
+export const BEAT_WIDTH = 5;
 
 /** Pairs per column chunk: columns grow a chunk at a time, so at most one chunk is slack. */
 const PAIR_SHIFT = 12;
@@ -176,6 +176,14 @@ class PairChunk {
   readonly f = new Float64Array(PAIR_CHUNK * NF);
   readonly n = new Int32Array(PAIR_CHUNK * NI);
   readonly s: (string | null)[] = [];
+}
+
+/** What PairIndex.addBeatsTo() adds a pair's beats to (a beacon group). */
+export interface BeatSink {
+  ts: number[];
+  sizes: number[];
+  origBytes: number;
+  respBytes: number;
 }
 
 /** Read-only view of a pair's port or service counts (first key in the pair's row). */
@@ -447,6 +455,76 @@ export class PairIndex implements UidJoinOwner {
       if (f[fo + F_MAX_DUR] >= min || f[fo + F_SUM_DUR] >= min) out.push(new PairState(this, id));
     }
     return out;
+  }
+
+  /**
+   * Reads of pair `id` by id, for passes over every pair that make no view (beacon.ts's
+   * grouping): the same values as the PairState getters of the same name.
+   */
+  srcIdOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_SRC];
+  }
+  dstIdOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_DST];
+  }
+  dirOf(id: number): Direction {
+    return DIRECTIONS[this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_DIR]];
+  }
+  sourcesOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_SOURCES];
+  }
+  failedOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_FAILED];
+  }
+  failedDroppedOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_FAILED_DROPPED];
+  }
+  lastOf(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].f[(id & PAIR_ROW) * NF + F_LAST];
+  }
+  /** Name ref of the first beat (the others are in beatsOf(id), BEAT_WIDTH numbers each, ref at +3). */
+  ref0Of(id: number): number {
+    return this.chunks[id >> PAIR_SHIFT].n[(id & PAIR_ROW) * NI + I_REF0];
+  }
+
+  /**
+   * Add beats [from, to) of pair `id` to a group: start times to `g.ts`, bytes sent to
+   * `g.sizes` and `g.origBytes`, bytes received to `g.respBytes`, in beat order.
+   */
+  addBeatsTo(id: number, from: number, to: number, g: BeatSink): void {
+    let i = from;
+    if (i === 0 && i < to) {
+      const k = this.chunks[id >> PAIR_SHIFT];
+      const fo = (id & PAIR_ROW) * NF;
+      const sent = k.f[fo + F_SENT0];
+      g.ts.push(k.f[fo + F_TS0]);
+      g.sizes.push(sent);
+      g.origBytes += sent;
+      g.respBytes += k.f[fo + F_RECV0];
+      i = 1;
+    }
+    if (i >= to) return;
+    const b = this.beats[id]!;
+    for (let o = BEAT_WIDTH * (i - 1); i < to; i++, o += BEAT_WIDTH) {
+      const sent = b[o + 1];
+      g.ts.push(b[o]);
+      g.sizes.push(sent);
+      g.origBytes += sent;
+      g.respBytes += b[o + 2];
+    }
+  }
+
+  /** Add pair `id`'s port and service counts to a group's counters (PairState.addCountsTo). */
+  addCountsTo(id: number, ports: SmallCounter<number>, services: SmallCounter<string>): void {
+    const k = this.chunks[id >> PAIR_SHIFT];
+    const n = k.n;
+    const io = (id & PAIR_ROW) * NI;
+    if (n[io + I_PORT_C0] > 0) ports.add(n[io + I_PORT0], n[io + I_PORT_C0]);
+    const pm = this.portsMore[id];
+    if (pm) for (const [key, c] of pm.m) ports.add(key, c);
+    if (n[io + I_SVC_C0] > 0) services.add(k.s[(id & PAIR_ROW) * NS + S_SVC0] ?? '', n[io + I_SVC_C0]);
+    const sm = this.svcMore[id];
+    if (sm) for (const [key, c] of sm.m) services.add(key, c);
   }
 
   /** Internals for the PairState views. */

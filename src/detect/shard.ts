@@ -45,13 +45,13 @@ import type { DetectContext } from './context.js';
 import type { DnsBeaconPrevalence, DnsBeaconTracker } from './dns-beacon.js';
 import { byScoreThenId, hostsPerDestination, type DetectionEngine, type DetectionStats } from './engine.js';
 import type { ExfilTracker } from './exfil.js';
-import type { PairState } from './pairs.js';
+import type { PairIndex } from './pairs.js';
 
 /** What DetectionEngine.shardAccess() opens to this module. */
 export interface ShardAccess {
   ctx: DetectContext;
-  /** Every pair's view (the engine's pair table itself: no Map is built for the merge). */
-  pairs: { values(): IterableIterator<PairState> };
+  /** The engine's pair table itself (no Map is built for the merge). */
+  pairs: PairIndex;
   exfil: ExfilTracker;
   dnsBeacon: DnsBeaconTracker;
   setGlobals(g: FinishGlobals): void;
@@ -346,7 +346,7 @@ export function applyGlobals(engine: DetectionEngine, g: GlobalAggregates): Coun
   // capped per shard already (caps.maxInternalHosts).
   for (const h of g.internalHosts) ctx.internalHosts.add(h);
   for (let i = 0; i < g.dnsAddrs.length; i++) ctx.setDnsAnswer(g.dnsAddrs[i], g.dnsNames[i], g.dnsTs[i]);
-  const pass = beaconFirstPass(ctx, a.pairs.values());
+  const pass = beaconFirstPass(ctx, a.pairs);
   firstPasses.set(engine, pass);
   return toCountList(pass.keyHosts);
 }
