@@ -43,7 +43,7 @@ export interface ReadCaptureOptions {
   onBlock?: (type: number, offset: number) => void;
   /**
    * Optional lookahead (decode/packet-hints.ts): given the flow fields of the next frames of a
-   * read chunk before they are decoded (classic pcap), e.g. the FlowTable, which touches their
+   * read chunk before they are decoded (pcap and pcapng), e.g. the FlowTable, which touches their
    * state so that the memory loads of several packets overlap. Changes no result.
    */
   prefetch?: PacketPrefetcher;

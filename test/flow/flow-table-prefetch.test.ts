@@ -2,7 +2,7 @@
  * FlowTable.prefetch (the reader's lookahead, src/ingest/decode/packet-hints.ts) only loads:
  * conn records, app records and anomaly counts are the same with it, without it, and with
  * hints that are wrong on purpose. Runs the real reader, decoder, flow table and app layer
- * over the corpus's classic pcaps (the format that gives hints), whole and in small chunks.
+ * over the corpus's pcap and pcapng files, whole and in small chunks.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +72,7 @@ function classicPcaps(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {
     const p = path.join(dir, e);
     if (statSync(p).isDirectory()) classicPcaps(p, out);
-    else if (e.endsWith('.pcap')) out.push(p);
+    else if (e.endsWith('.pcap') || e.endsWith('.pcapng')) out.push(p);
   }
   return out.sort();
 }
@@ -80,7 +80,7 @@ function classicPcaps(dir: string, out: string[] = []): string[] {
 describe.skipIf(!existsSync(CORPUS))('FlowTable.prefetch changes no result (skipped: ../shared/corpus missing)', () => {
   const files = existsSync(CORPUS) ? classicPcaps(CORPUS) : [];
 
-  it('same records, anomalies and accounting with and without the lookahead, on every corpus pcap', () => {
+  it('same records, anomalies and accounting with and without the lookahead, on every corpus pcap and pcapng file', () => {
     expect(files.length).toBeGreaterThan(50);
     let hinted = 0;
     for (const f of files) {

@@ -33,7 +33,7 @@ export interface FrameParserContext {
   onBlock?: (type: number, offset: number) => void;
   /**
    * Optional: given the flow fields of the next frames before they are delivered
-   * (decode/packet-hints.ts), to touch the state they will need. Classic pcap only.
+   * (decode/packet-hints.ts), to touch the state they will need.
    */
   prefetch?: PacketPrefetcher;
 }

@@ -27,6 +27,7 @@
  * pcapng-test-generator "difficult" files need both), as in Wireshark.
  */
 import { ErrorCodes } from '../../core/errors.js';
+import { HINT_BATCH, PacketHints, peekFrame, type PacketPrefetcher } from '../decode/packet-hints.js';
 import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import {
   MAX_PCAPNG_INTERFACES,
@@ -160,6 +161,10 @@ export class PcapngParser extends FrameParser {
 
   protected parse(): void {
     const q = this.q;
+    // Lookahead (decode/packet-hints.ts): every `ahead` blocks, the flow fields of the EPBs among
+    // the next whole blocks of the head chunk go to the prefetcher first.
+    const prefetch = this.ctx.prefetch;
+    let ahead = 0;
     for (;;) {
       if (this.state === State.Skip) {
         const k = this.skipLeft < q.length ? this.skipLeft : q.length;
@@ -180,8 +185,44 @@ export class PcapngParser extends FrameParser {
         }
       }
       if (q.length < 8) return;
+      if (prefetch !== undefined && --ahead < 0) ahead = this.lookahead(prefetch) - 1;
       if (!this.block()) return;
     }
+  }
+
+  /** Lookahead hints for ctx.prefetch (made on first use). */
+  private hints: PacketHints | null = null;
+
+  /**
+   * Peeks the flow fields of the EPBs among up to HINT_BATCH whole blocks at the front of the
+   * head chunk (stopping at a section header, which may change the byte order) and hands them
+   * to `prefetch`. Reads only; the blocks are parsed as usual.
+   * @returns the blocks looked at (at least 1, so the caller moves on)
+   */
+  private lookahead(prefetch: PacketPrefetcher): number {
+    const q = this.q;
+    const b = q.head;
+    const lim = b.length;
+    const r32 = this.r32;
+    const hints = (this.hints ??= new PacketHints());
+    hints.buf = b;
+    hints.n = 0;
+    let o = q.headOffset;
+    let k = 0;
+    while (k < HINT_BATCH && o + 8 <= lim) {
+      const type = r32(b, o);
+      const len = r32(b, o + 4);
+      if (type === BlockType.Shb || len < 12 || len > lim - o) break;
+      if (type === BlockType.Epb && len >= EPB_MIN_LEN) {
+        const iface = this.ifaces[r32(b, o + 8)];
+        const caplen = r32(b, o + 20);
+        if (iface !== undefined && caplen <= len - EPB_MIN_LEN) peekFrame(b, o + 28, caplen, iface.linktype, hints);
+      }
+      o += len;
+      k++;
+    }
+    if (hints.n > 0) prefetch.prefetch(hints);
+    return k > 0 ? k : 1;
   }
 
   /** Offset of the bytes returned by `header()` in the buffer it returned. */

@@ -91,7 +91,7 @@ function classicPcaps(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {
     const p = path.join(dir, e);
     if (statSync(p).isDirectory()) classicPcaps(p, out);
-    else if (e.endsWith('.pcap')) out.push(p);
+    else if (e.endsWith('.pcap') || e.endsWith('.pcapng')) out.push(p);
   }
   return out.sort();
 }
