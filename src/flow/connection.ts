@@ -56,7 +56,7 @@ export const MAX_ORIG_BURSTS = 256;
 export const BIT_ORIG_IS_A = 1 << 0;
 export const BIT_SAME_SIDES = 1 << 1;
 export const BIT_TIMER_ARMED = 1 << 2;
-const BIT_HISTORY_IS_H = 1 << 3;
+export const BIT_HISTORY_IS_H = 1 << 3;
 const BIT_REMOVED = 1 << 4;
 const BIT_APP_DONE = 1 << 5;
 /**

@@ -13,7 +13,7 @@
  * recision and the other weirds that never change conn.log, the reassembler's
  * "excessive data without further acks" cut-off (10 MB unacked), and content matching.
  */
-import { Conn, type FlowContext } from './connection.js';
+import { BIT_HISTORY_IS_H, Conn, type FlowContext } from './connection.js';
 import { EpF, EpI, ScaledCounts, SlotF, SlotI, slotOfEndpoint, type Block, type FlowColumns } from './flow-columns.js';
 
 export const enum TcpState {
@@ -579,7 +579,7 @@ export class TcpSession extends Conn {
     if (flags & ACK) this.ackReceived(peer, relAck);
 
     // PIA first-packet bookkeeping (uses the direction as it was when the packet arrived).
-    this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+    c.si[this.i * SlotI.STRIDE + SlotI.BITS] |= (isOrig ? ORIG_SEEN : RESP_SEEN) << FIRST_SEEN_SHIFT;
 
     const relDataSeq = flags & SYN ? relSeq + 1 : relSeq;
     if (len > 0 && !(flags & RST) && !underflow) {
@@ -591,6 +591,8 @@ export class TcpSession extends Conn {
   }
 
   private setPartialStatus(flags: number, isOrig: boolean): void {
+    const seen = (this.c.si[this.i * SlotI.STRIDE + SlotI.BITS] >> FIRST_SEEN_SHIFT) & 3;
+    if (seen === (ORIG_SEEN | RESP_SEEN)) return; // both sides seen: nothing changes any more
     if (isOrig) {
       if (!(this.firstPacketSeen & ORIG_SEEN)) this.isPartial = !(flags & SYN) || (flags & ACK) !== 0;
     } else if (!(this.firstPacketSeen & RESP_SEEN) && !this.isPartial) {
@@ -657,6 +659,17 @@ export class TcpSession extends Conn {
   }
 
   private updateHistory(flags: number, ep: TcpEndpoint, relSeq: number, len: number): void {
+    if ((flags & (SYN | FIN | RST)) === 0) {
+      // The common case first: data or a pure ACK whose letter this side already has (and no
+      // SYN-ACK-first flip pending): epCheckHistory would change nothing.
+      const c = this.c;
+      const k = this.i * SlotI.STRIDE;
+      if ((c.si[k + SlotI.BITS] & BIT_HISTORY_IS_H) === 0) {
+        let mask = len ? HIST_DATA_PKT : flags & ACK ? HIST_ACK_PKT : 0;
+        if ((c.si[ep.e + EpI.BITS] & EP_ORIG) === 0) mask <<= 16;
+        if ((c.si[k + SlotI.HIST_SEEN] & mask) !== 0 || mask === 0) return;
+      }
+    }
     const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
     if (bits > 1) {
       if (flags & FIN && flags & RST) this.epCheckHistory(ep, HIST_FIN_RST_PKT, 'I');
@@ -925,9 +938,12 @@ export class TcpSession extends Conn {
   }
 
   private checkEof(ep: TcpEndpoint): void {
+    // Per packet: the endpoint's words are read directly (see TcpEndpoint.ackFull).
+    const epBits = this.c.si[ep.e + EpI.BITS];
+    if ((epBits & EP_DID_EOF) !== 0) return;
+    const state = this.c.si[ep.e + EpI.STATES] & 7;
     if (
-      !ep.didEof &&
-      (ep.finSeen || ep.state === TcpState.Closed || ep.state === TcpState.Reset) &&
+      ((epBits & EP_FIN_SEEN) !== 0 || state === TcpState.Closed || state === TcpState.Reset) &&
       !this.dataPending(ep)
     ) {
       ep.didEof = true;
