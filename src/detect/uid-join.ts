@@ -56,13 +56,15 @@ const INITIAL_SLOTS = 1024;
 
 export class UidJoin {
   /**
-   * uid -> slot: an open-addressing table with linear probing (slot + 1 per cell, 0 when
-   * empty), keyed by uidHash() of the uid (kept per slot in hashOf), at most half full.
-   * A Map<string, number> did three string-keyed operations per connection (get, set, and
-   * the delete of the entry leaving the window); here the hash is computed once per record
-   * and the probes read typed arrays.
+   * uid -> slot: an open-addressing table with linear probing, keyed by uidHash() of the uid,
+   * at most half full. Each cell is two numbers side by side: slot + 1 (0 when empty) and the
+   * uid's hash, so a probe reads one cache line and the slot's columns (and its uid string)
+   * are read only on a hash match. A Map<string, number> did three string-keyed operations
+   * per connection (get, set, and the delete of the entry leaving the window); here the hash
+   * is computed once per record and the probes read one typed array.
    */
-  private table = new Int32Array(INITIAL_SLOTS * 2);
+  private table = new Int32Array(INITIAL_SLOTS * 4);
+  /** Cells - 1 (cell i is table[2i], table[2i + 1]). */
   private mask = INITIAL_SLOTS * 2 - 1;
   /** Live entries in the table. */
   private count = 0;
@@ -110,21 +112,22 @@ export class UidJoin {
     const t = this.table;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const c = t[i];
+      const c = t[2 * i];
       if (c === 0) return -1;
-      const s = c - 1;
-      if (this.hashOf[s] === h && this.uidOf[s] === uid) return s;
+      if (t[2 * i + 1] === h && this.uidOf[c - 1] === uid) return c - 1;
     }
   }
 
   /** Put slot s (its hashOf set) in the table. */
   private insert(s: number): void {
-    if ((this.count + 1) * 2 > this.table.length) this.growTable();
+    if ((this.count + 1) * 4 > this.table.length) this.growTable();
     const t = this.table;
     const mask = this.mask;
-    let i = this.hashOf[s] & mask;
-    while (t[i] !== 0) i = (i + 1) & mask;
-    t[i] = s + 1;
+    const h = this.hashOf[s];
+    let i = h & mask;
+    while (t[2 * i] !== 0) i = (i + 1) & mask;
+    t[2 * i] = s + 1;
+    t[2 * i + 1] = h;
     this.count++;
   }
 
@@ -133,31 +136,34 @@ export class UidJoin {
     const t = this.table;
     const mask = this.mask;
     let i = this.hashOf[s] & mask;
-    while (t[i] !== s + 1) {
-      if (t[i] === 0) return;
+    while (t[2 * i] !== s + 1) {
+      if (t[2 * i] === 0) return;
       i = (i + 1) & mask;
     }
-    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
-      const k = this.hashOf[t[j] - 1] & mask;
+    for (let j = (i + 1) & mask; t[2 * j] !== 0; j = (j + 1) & mask) {
+      const k = t[2 * j + 1] & mask;
       // The entry at j stays when its home k lies cyclically in (i, j].
       if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
-      t[i] = t[j];
+      t[2 * i] = t[2 * j];
+      t[2 * i + 1] = t[2 * j + 1];
       i = j;
     }
-    t[i] = 0;
+    t[2 * i] = 0;
     this.count--;
   }
 
   private growTable(): void {
     const old = this.table;
     const t = new Int32Array(old.length * 2);
-    const mask = t.length - 1;
-    for (let j = 0; j < old.length; j++) {
+    const mask = t.length / 2 - 1;
+    for (let j = 0; j < old.length; j += 2) {
       const c = old[j];
       if (c === 0) continue;
-      let i = this.hashOf[c - 1] & mask;
-      while (t[i] !== 0) i = (i + 1) & mask;
-      t[i] = c;
+      const h = old[j + 1];
+      let i = h & mask;
+      while (t[2 * i] !== 0) i = (i + 1) & mask;
+      t[2 * i] = c;
+      t[2 * i + 1] = h;
     }
     this.table = t;
     this.mask = mask;
