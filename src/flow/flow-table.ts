@@ -359,8 +359,9 @@ export class FlowTable implements PacketPrefetcher {
    * Lookahead (the reader's `prefetch` option, decode/packet-hints.ts): touches the index
    * entries and slot records of the hinted packets before they arrive, so that their cache
    * misses overlap instead of coming one after the other in addPacket. In passes over the
-   * batch, each a loop of independent loads: key hashes, then the index entries at the hashes'
-   * home positions, then the first word of each slot found, then its other lines (the
+   * batch, each a loop of loads independent from one packet to the next: key hashes, then the
+   * index entries at the hashes' home positions, then the probe chains (the first word of each
+   * slot met, up to the one with the packet's hash), then that slot's other lines (the
    * per-packet words 0-31, and for TCP the endpoint records, words 32-79). Only loads: no
    * state changes, so results are the same with or without it, whatever the hints say. It
    * uses the key scratch (`words`, `srcIsA`, `sidesEqual`), which addPacket rebuilds for every
@@ -377,12 +378,19 @@ export class FlowTable implements PacketPrefetcher {
     const mask = this.indexMask;
     const e = this.hintEntry;
     for (let i = 0; i < n; i++) e[i] = idx[h[i] & mask];
+    // The probe chain from each home position, as lookup walks it: the slots' first words
+    // (hash) until the one with the packet's hash, whose entry is kept for the next pass.
     const si = this.cols.si;
-    let sum = 0;
     for (let i = 0; i < n; i++) {
-      const x = e[i];
-      if (x !== 0) sum = (sum + si[(x - 1) * SlotI.STRIDE]) | 0;
+      const hash = h[i];
+      let x = e[i];
+      for (let j = hash & mask; x !== 0 && si[(x - 1) * SlotI.STRIDE + SlotI.HASH] !== hash; ) {
+        j = (j + 1) & mask;
+        x = idx[j];
+      }
+      e[i] = x;
     }
+    let sum = 0;
     // Records are 400 bytes, not line-aligned: words 64 bytes apart, plus the last, reach every line.
     for (let i = 0; i < n; i++) {
       const x = e[i];
