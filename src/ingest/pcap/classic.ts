@@ -33,16 +33,13 @@ import {
   PCAP_MAGIC_US_LE,
 } from '../sniff.js';
 import { HINT_BATCH, PacketHints, peekFrame, type PacketPrefetcher } from '../decode/packet-hints.js';
-import { FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
+import { FrameParser, TOUCH_AHEAD, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import { MAX_RECORD_LEN, ReaderAnomaly, SNAPLEN_INT_MAX } from './limits.js';
 
 export const PCAP_GLOBAL_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
 /** Record header of the Kuznetzov-patched format: + ifindex (4), protocol (2), pkt_type (1), pad (1). */
 export const PCAP_PATCHED_RECORD_HEADER_LEN = 24;
-
-/** How far ahead of the records being parsed lookahead() touches the read chunk (bytes). */
-const TOUCH_AHEAD = 64 * 1024;
 
 type U32Reader = (b: Buffer, o: number) => number;
 // Plain byte arithmetic: small enough for V8 to inline at the call site, unlike

@@ -39,6 +39,12 @@ export interface FrameParserContext {
 }
 
 /**
+ * How far ahead of the records being parsed a parser's lookahead (ctx.prefetch) touches the
+ * read chunk, in bytes: a few batches of records, well inside the L2 cache.
+ */
+export const TOUCH_AHEAD = 64 * 1024;
+
+/**
  * Distinct link types listed per input. Real captures have one or two; a pcapng file may
  * declare many interfaces, so the summary list is capped (the rest are only counted).
  */
