@@ -22,7 +22,7 @@ import type { Direction, Finding } from '../core/finding.js';
 import type { DetectContext } from './context.js';
 import { buildFinding, c2Techniques, fmt, fmtDuration, looksLikeAddress } from './context.js';
 import type { PairIndex } from './pairs.js';
-import { BEAT_WIDTH, PROTO_NAME, SmallCounter } from './pairs.js';
+import { BEAT_WIDTH, ListCounter, PROTO_NAME } from './pairs.js';
 import { intervalModes } from './periodicity.js';
 import { NO_INFO, refProxied } from './uid-join.js';
 import {
@@ -213,9 +213,10 @@ interface Group {
   ts: number[];
   sizes: number[];
   failedTs: number[];
-  addrs: SmallCounter<string>;
-  ports: SmallCounter<number>;
-  services: SmallCounter<string>;
+  /** Destination address ids (ctx.addrs). */
+  addrs: ListCounter<number>;
+  ports: ListCounter<number>;
+  services: ListCounter<string>;
   sources: number;
   conns: number;
   origBytes: number;
@@ -242,9 +243,9 @@ function newGroup(src: string, key: string, name: string | null, dir: Direction)
     ts: [],
     sizes: [],
     failedTs: [],
-    addrs: new SmallCounter(16),
-    ports: new SmallCounter(8),
-    services: new SmallCounter(8),
+    addrs: new ListCounter(16),
+    ports: new ListCounter(8),
+    services: new ListCounter(8),
     sources: 0,
     conns: 0,
     origBytes: 0,
@@ -285,6 +286,21 @@ interface Items {
   counts: number[];
 }
 
+/**
+ * looksLikeAddress(s), remembered for the last text: a source's pairs mostly repeat one
+ * name (a CDN name over many addresses, the same interned SNI), so the pattern runs once
+ * per run of equal names instead of twice per pair.
+ */
+let lastTested = '';
+let lastLooksLikeAddress = false;
+function addressLike(s: string): boolean {
+  if (s !== lastTested) {
+    lastTested = s;
+    lastLooksLikeAddress = looksLikeAddress(s);
+  }
+  return lastLooksLikeAddress;
+}
+
 /** No name ref (NO_INFO is -1, refs are >= 0). */
 const NO_REF = -2;
 
@@ -320,7 +336,7 @@ function itemsOf(ctx: DetectContext, pairs: PairIndex, ids: Int32Array, from: nu
     const dst = text[dstId];
     // ctx.nameFor's fallback, by the pair's address ids.
     const dnsName = considered ? ctx.dnsNameOf(pairs.srcIdOf(p), dstId, dst) : null;
-    const dnsUsable = dnsName !== null && !looksLikeAddress(dnsName) ? dnsName : null;
+    const dnsUsable = dnsName !== null && !addressLike(dnsName) ? dnsName : null;
     const nb = pairs.beatCount(p);
     const more = nb > 1 ? pairs.beatsOf(p)! : null;
     // Open segment: -1 when none.
@@ -345,7 +361,7 @@ function itemsOf(ctx: DetectContext, pairs: PairIndex, ids: Int32Array, from: nu
           const infoProxied = refProxied(ref);
           skip = !considered && !(infoProxied && infoName);
           name = infoName ?? dnsName;
-          if (name && looksLikeAddress(name)) name = null;
+          if (name && addressLike(name)) name = null;
           proxied = infoProxied && !considered;
         }
       }
@@ -431,14 +447,14 @@ function groupsOf(ctx: DetectContext, pairs: PairIndex, it: Items): Group[] {
         if (last > g.lastSeen) g.lastSeen = last;
       }
       if (proxied) g.proxied = true;
-      g.addrs.add(text[pairs.dstIdOf(p)], to - from);
+      g.addrs.add(pairs.dstIdOf(p), to - from);
     } else {
       const fTs = pairs.failedTsOf(p);
       if (fTs !== null) for (const x of fTs) g.failedTs.push(x);
       if (nb === 0) g.conns += pairs.failedOf(p);
       g.dropped += pairs.failedDroppedOf(p) + (nb === 0 ? pairs.beatsDropped(p) : 0);
       if (nb !== 0) continue;
-      g.addrs.add(text[pairs.dstIdOf(p)]);
+      g.addrs.add(pairs.dstIdOf(p));
     }
     g.sources |= pairs.sourcesOf(p);
     if (g.lastPair !== p) {
@@ -523,6 +539,7 @@ export function beaconFindings(ctx: DetectContext, pass: BeaconFirstPass, global
     minBeats: t.beaconMinBeats,
   };
   const findings: Finding[] = [];
+  const addrText = pass.pairs.addrs.text;
   const beaconPairs = new Set<string>();
   // Second pass: one source's groups at a time, so only they are held in memory.
   for (let si = 0; si < items.length; si++) {
@@ -539,14 +556,15 @@ export function beaconFindings(ctx: DetectContext, pass: BeaconFirstPass, global
       const portKey = g.ports.top() ?? 0;
       const port = portKey >> 2;
       const proto = PROTO_NAME[portKey & 3];
-      const addr = g.addrs.top() ?? null;
+      const topAddr = g.addrs.top();
+      const addr = topAddr === undefined ? null : addrText[topAddr];
       const service = g.services.top() ?? null;
       const periodic = ctx.periodicReason(addr, g.name, port, proto);
       const hosts = keyHosts.get(g.key) ?? 1;
       const prev = prevalenceFactor(hosts, population, t.prevalenceMinPopulation, t.prevalenceLow, t.prevalenceHigh);
       let s = est.base * prev * (periodic ? t.periodicFactor : 1);
       if (retry) s = Math.min(s, RETRY_SCORE_CAP);
-      const addrs = g.addrs.keys().sort();
+      const addrs = g.addrs.keys().map((a) => addrText[a]).sort();
       const spanText = fmtDuration(est.last - est.first);
       let evidence: string;
       if (retry) {

@@ -254,6 +254,26 @@ export class DetectContext {
     return this.cfg.consider.has(dir);
   }
 
+  /**
+   * noteInternalHost(ip), given its id in addrs (-1 when not interned): a host already in
+   * internalHosts is told by one array read instead of a Set lookup with the record's string.
+   */
+  noteInternalHostId(id: number, ip: string): void {
+    if (id < 0) return this.noteInternalHost(ip);
+    let noted = this.hostNoted;
+    if (id < noted.length && noted[id] === 1) return;
+    this.noteInternalHost(ip);
+    if (!this.internalHosts.has(ip)) return;
+    if (id >= noted.length) {
+      const a = new Uint8Array(Math.max(id + 1, noted.length * 2));
+      a.set(noted);
+      this.hostNoted = noted = a;
+    }
+    noted[id] = 1;
+  }
+  /** 1 per address id that is in internalHosts (noteInternalHostId). */
+  private hostNoted = new Uint8Array(1024);
+
   noteInternalHost(ip: string): void {
     if (this.internalHosts.has(ip)) return;
     if (this.internalHosts.size >= this.cfg.caps.maxInternalHosts) {

@@ -165,7 +165,7 @@ export class DetectionEngine implements RecordSink {
     if (considered && r.origBursts !== undefined && this.on.has('beacon')) this.sessionBeacon.onConn(r, dir);
     if (!considered && dir !== 'internal') return ctx.uids.forget(r.uid);
     if (considered && this.on.has('suspicious_port')) this.ports.onConn(r);
-    if (considered && dir === 'outbound') ctx.noteInternalHost(r.origH);
+    if (considered && dir === 'outbound') ctx.noteInternalHostId(oId, r.origH);
     this.trackPair(r, dir, oId, rId);
   }
 

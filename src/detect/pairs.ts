@@ -73,6 +73,62 @@ export class SmallCounter<K> {
   }
 }
 
+/** What a pair's counts are added to (SmallCounter, ListCounter). */
+export interface Counter<K> {
+  add(k: K, n?: number): void;
+}
+
+/**
+ * SmallCounter's rules (cap, overflow, top: ties first inserted, keys in insertion order)
+ * over two arrays searched from the last key hit: for the few keys of a beacon group (one
+ * port and one service nearly always), where a Map operation per pair costs more than a
+ * scan of a handful of entries.
+ */
+export class ListCounter<K> implements Counter<K> {
+  private readonly ks: K[] = [];
+  private readonly cs: number[] = [];
+  private last = 0;
+  overflow = 0;
+  constructor(private readonly cap: number) {}
+  add(k: K, n = 1): void {
+    const ks = this.ks;
+    const len = ks.length;
+    if (this.last < len && ks[this.last] === k) {
+      this.cs[this.last] += n;
+      return;
+    }
+    for (let i = 0; i < len; i++) {
+      if (ks[i] === k) {
+        this.cs[i] += n;
+        this.last = i;
+        return;
+      }
+    }
+    if (len < this.cap) {
+      ks.push(k);
+      this.cs.push(n);
+      this.last = len;
+    } else {
+      this.overflow += n;
+    }
+  }
+  /** Most frequent key (ties: first inserted), undefined when empty. */
+  top(): K | undefined {
+    let best: K | undefined;
+    let bc = -1;
+    for (let i = 0; i < this.ks.length; i++) {
+      if (this.cs[i] > bc) {
+        best = this.ks[i];
+        bc = this.cs[i];
+      }
+    }
+    return best;
+  }
+  keys(): K[] {
+    return this.ks.slice();
+  }
+}
+
 /**
  * Counter for keys that are nearly always one per pair (the port, the service): the first
  * key lives in two fields, a Map is made only when a second key shows up. Keeps a PairState
@@ -515,7 +571,7 @@ export class PairIndex implements UidJoinOwner {
   }
 
   /** Add pair `id`'s port and service counts to a group's counters (PairState.addCountsTo). */
-  addCountsTo(id: number, ports: SmallCounter<number>, services: SmallCounter<string>): void {
+  addCountsTo(id: number, ports: Counter<number>, services: Counter<string>): void {
     const k = this.chunks[id >> PAIR_SHIFT];
     const n = k.n;
     const io = (id & PAIR_ROW) * NI;
