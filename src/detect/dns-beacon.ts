@@ -52,9 +52,11 @@ export interface DnsLookupGroup {
   /** The queried name, or the registered domain for a domain group. */
   key: string;
   byDomain: boolean;
-  ts: number[];
-  /** trans_id per lookup (-1 when unknown), same order as ts. */
-  tid: number[];
+  /**
+   * The lookups, two numbers each: time and trans_id (-1 when unknown). One array grown by
+   * one push per lookup, not two (times and ids are split again for the few groups judged).
+   */
+  lk: number[];
   dropped: number;
   /** Lowest resolver address seen (deterministic whatever the record order). */
   resolver: string;
@@ -146,7 +148,7 @@ export class DnsBeaconTracker {
     }
     if (!g) {
       const k = (byDomain ? 'd|' : 'n|') + r.origH + '|' + key;
-      g = { src: r.origH, key, byDomain, ts: [], tid: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false, k };
+      g = { src: r.origH, key, byDomain, lk: [], dropped: 0, resolver: r.respH, sources: 0, names: byDomain ? new Set() : null, namesOverflow: false, k };
       index.set(srcId, keyId, this.groups.length);
       this.groups.push(g);
     }
@@ -156,13 +158,12 @@ export class DnsBeaconTracker {
       if (g.names.size < DOMAIN_NAMES_MAX) g.names.add(name);
       else g.namesOverflow = true;
     }
-    if (g.ts.length >= caps.maxDnsBeaconLookups) {
+    if (g.lk.length >= 2 * caps.maxDnsBeaconLookups) {
       if (g.dropped === 0) ctx.capHit('detect_dns_beacon_lookups_cap', `more than ${caps.maxDnsBeaconLookups} lookups of ${key} by ${r.origH}; the first ones are analysed`);
       g.dropped++;
       return srcId;
     }
-    g.ts.push(r.ts);
-    g.tid.push(tid);
+    g.lk.push(r.ts, tid);
     return srcId;
   }
 
@@ -203,10 +204,17 @@ export class DnsBeaconTracker {
     const out: Finding[] = [];
     const sorted = [...this.groups].sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
     for (const g of sorted) {
-      if (g.ts.length < Math.max(t.beaconMinBeats, DNS_BEACON_MIN_LOOKUPS)) continue;
+      const lookups = g.lk.length / 2;
+      if (lookups < Math.max(t.beaconMinBeats, DNS_BEACON_MIN_LOOKUPS)) continue;
       // A domain group stands for rotating names: with one name it is the name group again.
       if (g.byDomain && g.names!.size < 2) continue;
-      const times = dedupeLookups(g.ts, g.tid);
+      const ts: number[] = new Array(lookups);
+      const tid: number[] = new Array(lookups);
+      for (let i = 0; i < lookups; i++) {
+        ts[i] = g.lk[2 * i];
+        tid[i] = g.lk[2 * i + 1];
+      }
+      const times = dedupeLookups(ts, tid);
       const est = analyzeBeats(times, null, ctx.datasetSpan, weights);
       if (!est || est.base < t.beaconMinBase) continue;
       if (est.beats < DNS_BEACON_MIN_LOOKUPS || est.last - est.first < DNS_BEACON_MIN_SPAN || est.interval < DNS_BEACON_MIN_INTERVAL) continue;
@@ -250,7 +258,7 @@ export class DnsBeaconTracker {
           jitter: round3(est.jitter),
           beats: est.beats,
           lookups: times.length,
-          retransmissions: g.ts.length - times.length,
+          retransmissions: lookups - times.length,
           fit: round3(est.fit),
           missedShare: round3(est.missedShare),
           intervals: est.modes.map(round3),
