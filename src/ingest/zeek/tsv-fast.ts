@@ -177,10 +177,36 @@ function addrSlow(buf: Buffer, s: number, e: number): string | null {
 }
 
 /**
- * A string that repeats across lines (state, name, agent): plain printable ASCII from the
- * token cache, anything else through scan.ts' scanToken.
+ * tokenAt's columns, one per call site: each keeps the value it read last (LAST_TOKEN). A
+ * column often holds the same value as on the line before (`C_INTERNET`, `NOERROR`, `SF`,
+ * `TLSv13`, a server name in a burst), and that value is found by comparing the bytes once,
+ * without hashing them and without the token cache, whose slots and strings are often out of
+ * the CPU cache.
  */
-function tokenAt(buf: Buffer, i: number, e: number): string {
+const T_SERVICE = 0, T_CONN_STATE = 1, T_HISTORY = 2, T_QUERY = 3, T_QCLASS_NAME = 4;
+const T_QTYPE_NAME = 5, T_RCODE_NAME = 6, T_METHOD = 7, T_HOST = 8, T_REFERRER = 9;
+const T_HTTP_VERSION = 10, T_USER_AGENT = 11, T_STATUS_MSG = 12, T_SSL_VERSION = 13, T_CIPHER = 14;
+const T_CURVE = 15, T_SERVER_NAME = 16, T_LAST_ALERT = 17, T_NEXT_PROTOCOL = 18;
+const LAST_TOKEN: string[] = new Array<string>(T_NEXT_PROTOCOL + 1).fill('');
+
+/**
+ * A string that repeats across lines (state, name, agent): the column's last value when the
+ * bytes are the same, else plain printable ASCII from the token cache (kept as the column's
+ * last value), anything else through scan.ts' scanToken.
+ */
+function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
+  // `last` is plain printable ASCII (it came from the token cache below), so it cannot match
+  // across the line end: the byte at e is a line break or 0.
+  const last = LAST_TOKEN[col];
+  const ln = last.length;
+  if (ln > 0 && (buf[i + ln] === TAB || i + ln === e)) {
+    let j = 0;
+    while (j < ln && last.charCodeAt(j) === buf[i + j]) j++;
+    if (j === ln) {
+      end = i + ln;
+      return last;
+    }
+  }
   const s = i;
   let h = HASH_SEED;
   let c = buf[i];
@@ -196,7 +222,7 @@ function tokenAt(buf: Buffer, i: number, e: number): string {
   end = i;
   const n = i - s;
   if (n > MAX_CACHED_STRING) return latin1(buf, s, i);
-  return TOKEN_CACHE.intern(buf, s, n, Math.imul(h ^ n, 0x01000193));
+  return (LAST_TOKEN[col] = TOKEN_CACHE.intern(buf, s, n, Math.imul(h ^ n, 0x01000193)));
 }
 
 /** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */
@@ -380,7 +406,7 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.service = tokenAt(buf, i, e);
+    r.service = tokenAt(buf, i, e, T_SERVICE);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -414,7 +440,7 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.connState = tokenAt(buf, i, e);
+    r.connState = tokenAt(buf, i, e, T_CONN_STATE);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -440,7 +466,7 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.history = tokenAt(buf, i, e);
+    r.history = tokenAt(buf, i, e, T_HISTORY);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -499,7 +525,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.query = tokenAt(buf, i, e);
+    r.query = tokenAt(buf, i, e, T_QUERY);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -514,7 +540,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.qclassName = tokenAt(buf, i, e);
+    r.qclassName = tokenAt(buf, i, e, T_QCLASS_NAME);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -528,7 +554,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.qtypeName = tokenAt(buf, i, e);
+    r.qtypeName = tokenAt(buf, i, e, T_QTYPE_NAME);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -542,7 +568,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.rcodeName = tokenAt(buf, i, e);
+    r.rcodeName = tokenAt(buf, i, e, T_RCODE_NAME);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -604,7 +630,7 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.method = tokenAt(buf, i, e);
+    r.method = tokenAt(buf, i, e, T_METHOD);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -612,7 +638,7 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.host = tokenAt(buf, i, e);
+    r.host = tokenAt(buf, i, e, T_HOST);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -628,7 +654,7 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.referrer = tokenAt(buf, i, e);
+    r.referrer = tokenAt(buf, i, e, T_REFERRER);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -636,14 +662,14 @@ export function httpTsvPrefix(r: HttpRecord, buf: Buffer, s: number, e: number):
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.version = tokenAt(buf, i, e);
+    r.version = tokenAt(buf, i, e, T_HTTP_VERSION);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
   // user_agent
   if (isUnsetLast(buf, i, e)) return i + 1;
   if (buf[i] === PAREN) return -1;
-  r.userAgent = tokenAt(buf, i, e);
+  r.userAgent = tokenAt(buf, i, e, T_USER_AGENT);
   return closed(buf, e) ? end : -1;
 }
 
@@ -703,7 +729,7 @@ export function httpTsvLong(r: HttpRecord, buf: Buffer, s: number, e: number): n
   if (buf[i] === DASH && buf[i + 1] === TAB) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.statusMsg = tokenAt(buf, i, e);
+    r.statusMsg = tokenAt(buf, i, e, T_STATUS_MSG);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -767,7 +793,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.version = tokenAt(buf, i, e);
+    r.version = tokenAt(buf, i, e, T_SSL_VERSION);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -775,7 +801,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.cipher = tokenAt(buf, i, e);
+    r.cipher = tokenAt(buf, i, e, T_CIPHER);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -783,7 +809,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.curve = tokenAt(buf, i, e);
+    r.curve = tokenAt(buf, i, e, T_CURVE);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -791,7 +817,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.serverName = tokenAt(buf, i, e);
+    r.serverName = tokenAt(buf, i, e, T_SERVER_NAME);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -808,7 +834,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.lastAlert = tokenAt(buf, i, e);
+    r.lastAlert = tokenAt(buf, i, e, T_LAST_ALERT);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
@@ -816,7 +842,7 @@ export function sslTsvPrefix(r: SslRecord, buf: Buffer, s: number, e: number): n
   if ((buf[i] === DASH && buf[i + 1] === TAB)) i += 2;
   else {
     if (buf[i] === PAREN) return -1;
-    r.nextProtocol = tokenAt(buf, i, e);
+    r.nextProtocol = tokenAt(buf, i, e, T_NEXT_PROTOCOL);
     if (buf[end] !== TAB) return -1;
     i = end + 1;
   }
