@@ -73,7 +73,7 @@ async function flowsWithoutApp(file) {
     (m, s) => {
       if (s === IP) table.addPacket(m);
     },
-    { anomalies, decoder, meta },
+    { anomalies, decoder, meta, prefetch: table },
   );
   await connW.ready();
   while (table.flushSome(4096)) await connW.ready();
