@@ -26,7 +26,17 @@
 import type { ConnRecord, DnsRecord, HttpRecord, SslRecord } from '../../core/records.js';
 import type { IdFields } from './mapper.js';
 import { scanAddr, scanIntervalList, scanState, scanString, scanStringList, scanToken } from './scan.js';
-import { EMPTY_LIST, HASH_SEED, latin1, MAX_CACHED_STRING, roundMicros, TOKEN_CACHE, v4Text } from './values.js';
+import {
+  DECODED_CACHE,
+  decodedToken,
+  EMPTY_LIST,
+  HASH_SEED,
+  latin1,
+  MAX_CACHED_STRING,
+  roundMicros,
+  TOKEN_CACHE,
+  v4Text,
+} from './values.js';
 
 /** Fills the prefix of a record from a line; returns where the prefix ended, or -1 (see the module comment). */
 export type TsvPrefixParser<R> = (r: R, buf: Buffer, s: number, e: number) => number;
@@ -177,34 +187,37 @@ function addrSlow(buf: Buffer, s: number, e: number): string | null {
 }
 
 /**
- * tokenAt's columns, one per call site: each keeps the value it read last (LAST_TOKEN). A
- * column often holds the same value as on the line before (`C_INTERNET`, `NOERROR`, `SF`,
- * `TLSv13`, a server name in a burst), and that value is found by comparing the bytes once,
- * without hashing them and without the token cache, whose slots and strings are often out of
- * the CPU cache.
+ * tokenAt's columns, one per call site: each keeps the raw bytes it read last (LAST_RAW, as
+ * latin1 text) and their value (LAST_TOKEN). A column often holds the same value as on the
+ * line before (`C_INTERNET`, `NOERROR`, `SF`, `TLSv13`, a server name in a burst, a browser's
+ * User-Agent), and that value is found by comparing the bytes once, without hashing them,
+ * without the token cache, whose slots and strings are often out of the CPU cache, and
+ * without decoding the escapes again (Zeek writes a User-Agent's commas as `\x2c`).
  */
 const T_SERVICE = 0, T_CONN_STATE = 1, T_HISTORY = 2, T_QUERY = 3, T_QCLASS_NAME = 4;
 const T_QTYPE_NAME = 5, T_RCODE_NAME = 6, T_METHOD = 7, T_HOST = 8, T_REFERRER = 9;
 const T_HTTP_VERSION = 10, T_USER_AGENT = 11, T_STATUS_MSG = 12, T_SSL_VERSION = 13, T_CIPHER = 14;
 const T_CURVE = 15, T_SERVER_NAME = 16, T_LAST_ALERT = 17, T_NEXT_PROTOCOL = 18;
+const LAST_RAW: string[] = new Array<string>(T_NEXT_PROTOCOL + 1).fill('');
 const LAST_TOKEN: string[] = new Array<string>(T_NEXT_PROTOCOL + 1).fill('');
 
 /**
  * A string that repeats across lines (state, name, agent): the column's last value when the
- * bytes are the same, else plain printable ASCII from the token cache (kept as the column's
- * last value), anything else through scan.ts' scanToken.
+ * bytes are the same; else plain printable ASCII from the token cache, or printable ASCII
+ * with escapes decoded through scan.ts' decoded-token cache, in one pass over the bytes
+ * (either kept as the column's last value); anything else through scan.ts' scanToken.
  */
 function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
-  // `last` is plain printable ASCII (it came from the token cache below), so it cannot match
-  // across the line end: the byte at e is a line break or 0.
-  const last = LAST_TOKEN[col];
-  const ln = last.length;
+  // `raw` is printable ASCII (the bytes of a value read below), so it cannot match across the
+  // line end: the byte at e is a line break or 0.
+  const raw = LAST_RAW[col];
+  const ln = raw.length;
   if (ln > 0 && (buf[i + ln] === TAB || i + ln === e)) {
     let j = 0;
-    while (j < ln && last.charCodeAt(j) === buf[i + j]) j++;
+    while (j < ln && raw.charCodeAt(j) === buf[i + j]) j++;
     if (j === ln) {
       end = i + ln;
-      return last;
+      return LAST_TOKEN[col];
     }
   }
   const s = i;
@@ -214,15 +227,39 @@ function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
     h = Math.imul(h ^ c, 0x01000193);
     c = buf[++i];
   }
+  const esc = c === 0x5c;
+  if (esc) {
+    // The rest of an escaped value, hashed as scanToken hashes it (backslashes included).
+    while (c >= 0x20 && c <= 0x7e) {
+      h = Math.imul(h ^ c, 0x01000193);
+      c = buf[++i];
+    }
+  }
   if (c !== TAB && i !== e) {
     const t = scanToken(buf, s, e, TAB);
     end = scanState.end;
     return t;
   }
-  end = i;
   const n = i - s;
-  if (n > MAX_CACHED_STRING) return latin1(buf, s, i);
-  return (LAST_TOKEN[col] = TOKEN_CACHE.intern(buf, s, n, Math.imul(h ^ n, 0x01000193)));
+  if (n > MAX_CACHED_STRING) {
+    if (esc) {
+      const t = scanToken(buf, s, e, TAB);
+      end = scanState.end;
+      return t;
+    }
+    end = i;
+    return latin1(buf, s, i);
+  }
+  end = i;
+  h = Math.imul(h ^ n, 0x01000193);
+  if (esc) {
+    const t = decodedToken(buf, s, i, h);
+    LAST_RAW[col] = DECODED_CACHE.lastKey;
+    return (LAST_TOKEN[col] = t);
+  }
+  const t = TOKEN_CACHE.intern(buf, s, n, h);
+  LAST_RAW[col] = t;
+  return (LAST_TOKEN[col] = t);
 }
 
 /** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */
@@ -277,11 +314,26 @@ function noElements(buf: Buffer, i: number, e: number): boolean {
 }
 
 /**
- * A set or vector of strings; `-` and `(empty)` give the shared empty list, as the generic loop
- * does. Elements of plain printable ASCII come from the token cache; a list with anything else
- * goes through scan.ts' scanStringList.
+ * listAt's columns, one per call site: each keeps the one-element list it returned last
+ * (LAST_LIST), and returns it again for a line whose list is that same one element (http's
+ * `resp_mime_types` `text/html`, a repeated DNS answer) instead of a new array. The list is
+ * then shared by several records, so it is frozen when first shared (the detectors and
+ * exporters only read a record's lists; a consumer that wrote into one would throw rather
+ * than change another record). Freezing when first shared, not when made, costs nothing to
+ * the many lists that are never shared (the generated day's DNS answers).
  */
-function listAt(buf: Buffer, i: number, e: number): string[] {
+const L_TUNNEL_PARENTS = 0, L_ANSWERS = 1, L_TAGS = 2, L_ORIG_FILENAMES = 3, L_ORIG_MIME_TYPES = 4;
+const L_RESP_FILENAMES = 5, L_RESP_MIME_TYPES = 6;
+const LAST_LIST: string[][] = new Array<string[]>(L_RESP_MIME_TYPES + 1).fill(EMPTY_LIST);
+const LAST_LIST_SHARED: boolean[] = new Array<boolean>(L_RESP_MIME_TYPES + 1).fill(true);
+
+/**
+ * A set or vector of strings; `-` and `(empty)` give the shared empty list, as the generic loop
+ * does, and one element as on the column's line before gives the same list (LAST_LIST).
+ * Elements of plain printable ASCII come from the token cache; a list with anything else goes
+ * through scan.ts' scanStringList.
+ */
+function listAt(buf: Buffer, i: number, e: number, col: number): string[] {
   if (noElements(buf, i, e)) return EMPTY_LIST;
   if (buf[i] === TAB || i === e) {
     end = i; // a field of no bytes: no elements, as tsvStringList reads it
@@ -307,7 +359,18 @@ function listAt(buf: Buffer, i: number, e: number): string[] {
     const str = TOKEN_CACHE.intern(buf, es, n, Math.imul(h ^ n, 0x01000193));
     if (last && out === null) {
       end = i;
-      return [str];
+      // The element is never '' here (a field of no bytes left above), so EMPTY_LIST, the
+      // columns' first last list, never matches.
+      const prev = LAST_LIST[col];
+      if (prev[0] === str && prev.length === 1) {
+        if (!LAST_LIST_SHARED[col]) {
+          Object.freeze(prev);
+          LAST_LIST_SHARED[col] = true;
+        }
+        return prev;
+      }
+      LAST_LIST_SHARED[col] = false;
+      return (LAST_LIST[col] = [str]);
     }
     if (out === null) out = [str];
     else out.push(str);
@@ -319,7 +382,16 @@ function listAt(buf: Buffer, i: number, e: number): string[] {
   }
 }
 
-/** A vector of intervals, as scan.ts' scanIntervalList reads it (each value rounded to the microsecond); null when malformed. */
+/** The one-element TTL list intervalsAt returned last, its value, and whether it is frozen (see LAST_LIST). */
+let lastTtls: number[] = [];
+let lastTtl = -1;
+let lastTtlsShared = false;
+
+/**
+ * A vector of intervals, as scan.ts' scanIntervalList reads it (each value rounded to the
+ * microsecond); null when malformed. One value, as on the line before, gives the same list
+ * (DNS TTLs repeat: the generated day's are all 300).
+ */
 function intervalsAt(buf: Buffer, i: number, e: number): number[] | null {
   const s = i;
   let out: number[] | null = null;
@@ -333,7 +405,19 @@ function intervalsAt(buf: Buffer, i: number, e: number): number[] | null {
       return l;
     }
     const r = roundMicros(v);
-    if (last && out === null) return [r];
+    if (last && out === null) {
+      // r is never negative (digits only) and lastTtl starts at -1: no match before a list is made.
+      if (r === lastTtl) {
+        if (!lastTtlsShared) {
+          Object.freeze(lastTtls);
+          lastTtlsShared = true;
+        }
+        return lastTtls;
+      }
+      lastTtl = r;
+      lastTtlsShared = false;
+      return (lastTtls = [r]);
+    }
     if (out === null) out = [r];
     else out.push(r);
     if (last) return out;
@@ -494,7 +578,7 @@ export function connTsvPrefix(r: ConnRecord, buf: Buffer, s: number, e: number):
   ) {
     return i + 7;
   }
-  r.tunnelParents = listAt(buf, i, e);
+  r.tunnelParents = listAt(buf, i, e, L_TUNNEL_PARENTS);
   return closed(buf, e) ? end : -1;
 }
 
@@ -590,7 +674,7 @@ export function dnsTsvPrefix(r: DnsRecord, buf: Buffer, s: number, e: number): n
   if (v < 0 || buf[end] !== TAB) return -1;
   r.Z = v;
   // answers
-  r.answers = listAt(buf, end + 1, e);
+  r.answers = listAt(buf, end + 1, e, L_ANSWERS);
   if (buf[end] !== TAB) return -1;
   i = end + 1;
   // TTLs
@@ -748,7 +832,7 @@ export function httpTsvLong(r: HttpRecord, buf: Buffer, s: number, e: number): n
     i = end + 1;
   }
   // tags
-  r.tags = listAt(buf, i, e);
+  r.tags = listAt(buf, i, e, L_TAGS);
   if (buf[end] !== TAB) return -1;
   i = end + 1;
   // username, password
@@ -770,17 +854,17 @@ export function httpTsvLong(r: HttpRecord, buf: Buffer, s: number, e: number): n
   i = skipColumn(buf, i, e);
   if (i < 0) return -1;
   // orig_filenames, orig_mime_types
-  r.origFilenames = listAt(buf, i, e);
+  r.origFilenames = listAt(buf, i, e, L_ORIG_FILENAMES);
   if (buf[end] !== TAB) return -1;
-  r.origMimeTypes = listAt(buf, end + 1, e);
+  r.origMimeTypes = listAt(buf, end + 1, e, L_ORIG_MIME_TYPES);
   if (buf[end] !== TAB) return -1;
   // resp_fuids
   i = skipColumn(buf, end + 1, e);
   if (i < 0) return -1;
   // resp_filenames, resp_mime_types
-  r.respFilenames = listAt(buf, i, e);
+  r.respFilenames = listAt(buf, i, e, L_RESP_FILENAMES);
   if (buf[end] !== TAB) return -1;
-  r.respMimeTypes = listAt(buf, end + 1, e);
+  r.respMimeTypes = listAt(buf, end + 1, e, L_RESP_MIME_TYPES);
   return closed(buf, e) ? end : -1;
 }
 

@@ -338,6 +338,11 @@ export class DecodedStringCache {
   private readonly values: string[];
   private readonly mask: number;
   private lastSlot = 0;
+  /**
+   * The raw bytes as latin1 text of the last value found or stored (tsv-fast.ts' tokenAt keeps
+   * it as a column's last raw value, so that the next line's same bytes need no hash).
+   */
+  lastKey = '';
 
   constructor(bits: number) {
     this.keys = new Array<string | undefined>(1 << bits).fill(undefined);
@@ -352,7 +357,10 @@ export class DecodedStringCache {
     if (k !== undefined && k.length === n) {
       let j = 0;
       while (j < n && k.charCodeAt(j) === buf[s + j]) j++;
-      if (j === n) return this.values[slot];
+      if (j === n) {
+        this.lastKey = k;
+        return this.values[slot];
+      }
     }
     this.lastSlot = slot;
     return null;
@@ -362,6 +370,7 @@ export class DecodedStringCache {
   store(key: string, value: string): void {
     this.keys[this.lastSlot] = key;
     this.values[this.lastSlot] = value;
+    this.lastKey = key;
   }
 }
 

@@ -123,7 +123,9 @@ describe('prefix parsers on generated lines', () => {
 
   // tokenAt takes a column's value from the line before when the bytes are the same: values that
   // are prefixes, extensions and escaped spellings of one another, on consecutive lines.
-  const LOOKALIKES = ['S', 'SF', 'SFX', 'SF ', 'S\\x46', 'SF\\x2c', 'SF,', ' SF', 'SS', 'FS'];
+  // Escaped ones too: `SFF`, `S\x46F` and `S\x46\x46` are three spellings of one value, whose
+  // raw bytes tokenAt keeps apart from the decoded text.
+  const LOOKALIKES = ['S', 'SF', 'SFX', 'SF ', 'S\\x46', 'SF\\x2c', 'SF,', ' SF', 'SS', 'FS', 'SFF', 'S\\x46F', 'S\\x46\\x46', 'S\\x46\\x46X'];
   for (const [log, layout] of Object.entries(LAYOUTS)) {
     it(`give the generic loop's outcome on ${log} lines whose strings repeat or nearly repeat the line before`, () => {
       const fields = layout.split(' ');
@@ -184,5 +186,46 @@ describe('prefix parsers on generated lines', () => {
     const b4 = Buffer.from(line.ssl + '\n');
     expect(sslTsvPrefix(ssl, b4, 0, b4.length - 1)).toBe(b4.length - 1 - '\tCsxknGIti'.length);
     expect(ssl).toMatchObject({ version: 'TLSv13', serverName: 'www.amazon.com', resumed: false, lastAlert: null, nextProtocol: 'h2', established: true });
+  });
+
+  it('share a one-element list, frozen, with the line before when it holds the same element, and take a repeated escaped value from the line before', () => {
+    const dnsLine = (answer: string, ttl: string) =>
+      Buffer.from(`1709251200.269321\tCry0WvDgR22TU4huRk\t10.20.2.25\t19526\t10.20.0.53\t53\tudp\t54020\t0.062610\toutlook.office365.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t${answer}\t${ttl}\tF\n`);
+    const read = (b: Buffer) => {
+      const r = dnsMapper.create(undefined);
+      expect(dnsTsvPrefix(r, b, 0, b.length - 1)).toBe(b.length - 1);
+      return r;
+    };
+    const a = read(dnsLine('192.0.2.7', '300'));
+    const b = read(dnsLine('192.0.2.7', '300'));
+    expect(b.answers).toEqual(['192.0.2.7']);
+    expect(b.TTLs).toEqual([300]);
+    expect(b.answers).toBe(a.answers);
+    expect(b.TTLs).toBe(a.TTLs);
+    expect(Object.isFrozen(a.answers) && Object.isFrozen(a.TTLs)).toBe(true);
+    expect(() => a.answers.push('x')).toThrow(TypeError);
+    // A different element, or two elements, give new lists of their own.
+    const c = read(dnsLine('192.0.2.8', '60.5'));
+    expect(c.answers).toEqual(['192.0.2.8']);
+    expect(c.TTLs).toEqual([60.5]);
+    expect(c.answers).not.toBe(b.answers);
+    expect(Object.isFrozen(c.answers) || Object.isFrozen(c.TTLs)).toBe(false);
+    const d = read(dnsLine('192.0.2.8,192.0.2.9', '60.5,60.5'));
+    expect(d.answers).toEqual(['192.0.2.8', '192.0.2.9']);
+    expect(d.TTLs).toEqual([60.5, 60.5]);
+    expect(read(dnsLine('192.0.2.8', '60.5')).answers).toBe(c.answers);
+    // The same value spelled with and without escapes, in both orders, and repeated.
+    const head = '1709251208.376312\tCcyIXJDf7zJlCV65c0\t10.20.2.101\t30199\t34.125.39.136\t80\t1\tGET\twww.google.com\t/p\t-\t1.1\t';
+    for (const agents of [
+      ['Mozilla/5.0 (KHTML\\x2c like Gecko)', 'Mozilla/5.0 (KHTML\\x2c like Gecko)', 'Mozilla/5.0 (KHTML, like Gecko)', 'Mozilla/5.0 (KHTML\\x2c like Gecko)'],
+      ['a\\x2cb', 'a,b', 'a\\x2cb', 'a\\x2cbc', 'a\\x2c'],
+    ]) {
+      for (const agent of agents) {
+        const line = Buffer.from(head + agent + '\t-\n');
+        const r = httpMapper.create(undefined);
+        expect(httpTsvPrefix(r, line, 0, line.length - 1)).toBe(line.length - 3);
+        expect(r.userAgent).toBe(agent.replaceAll('\\x2c', ','));
+      }
+    }
   });
 });
