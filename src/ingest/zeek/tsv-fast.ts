@@ -187,79 +187,71 @@ function addrSlow(buf: Buffer, s: number, e: number): string | null {
 }
 
 /**
- * tokenAt's columns, one per call site: each keeps the raw bytes it read last (LAST_RAW, as
- * latin1 text) and their value (LAST_TOKEN). A column often holds the same value as on the
- * line before (`C_INTERNET`, `NOERROR`, `SF`, `TLSv13`, a server name in a burst, a browser's
- * User-Agent), and that value is found by comparing the bytes once, without hashing them,
- * without the token cache, whose slots and strings are often out of the CPU cache, and
- * without decoding the escapes again (Zeek writes a User-Agent's commas as `\x2c`).
+ * tokenAt's columns, one per call site, each with a memo of the values it read last: 32
+ * buckets of two slots per column, a bucket picked by the value's length and first, middle
+ * and last bytes, each slot holding the raw bytes (as latin1 text) and their value. A column holds few distinct values, and most
+ * lines repeat one seen a few lines before (`C_INTERNET`, `NOERROR`, `SF`, `TLSv13`, one of the
+ * 20 DNS names or 6 User-Agents of the generated day): found by comparing the bytes once,
+ * without hashing them, without the token cache, whose slots and strings are often out of the
+ * CPU cache, and without decoding the escapes again (Zeek writes a User-Agent's commas as
+ * `\x2c`). The memos hold at most 64 x 19 values (MEMO_SLOTS).
  */
 const T_SERVICE = 0, T_CONN_STATE = 1, T_HISTORY = 2, T_QUERY = 3, T_QCLASS_NAME = 4;
 const T_QTYPE_NAME = 5, T_RCODE_NAME = 6, T_METHOD = 7, T_HOST = 8, T_REFERRER = 9;
 const T_HTTP_VERSION = 10, T_USER_AGENT = 11, T_STATUS_MSG = 12, T_SSL_VERSION = 13, T_CIPHER = 14;
 const T_CURVE = 15, T_SERVER_NAME = 16, T_LAST_ALERT = 17, T_NEXT_PROTOCOL = 18;
-const LAST_RAW: string[] = new Array<string>(T_NEXT_PROTOCOL + 1).fill('');
-const LAST_TOKEN: string[] = new Array<string>(T_NEXT_PROTOCOL + 1).fill('');
+const MEMO_BUCKETS = 32;
+const MEMO_SLOTS = (T_NEXT_PROTOCOL + 1) * MEMO_BUCKETS * 2;
+const MEMO_RAW: string[] = new Array<string>(MEMO_SLOTS).fill('');
+const MEMO_VALUE: string[] = new Array<string>(MEMO_SLOTS).fill('');
 
 /**
- * A string that repeats across lines (state, name, agent): the column's last value when the
- * bytes are the same; else plain printable ASCII from the token cache, or printable ASCII
- * with escapes decoded through scan.ts' decoded-token cache, in one pass over the bytes
- * (either kept as the column's last value); anything else through scan.ts' scanToken.
+ * A string that repeats across lines (state, name, agent), as scan.ts' scanToken reads it:
+ * printable ASCII from the column's memo when the bytes are there, else from the token cache,
+ * or with its escapes decoded through the decoded-token cache (and kept in the memo); anything
+ * else (a non-ASCII byte, a value longer than the caches hold) through scanToken itself.
  */
 function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
-  // `raw` is printable ASCII (the bytes of a value read below), so it cannot match across the
-  // line end: the byte at e is a line break or 0.
-  const raw = LAST_RAW[col];
-  const ln = raw.length;
-  if (ln > 0 && (buf[i + ln] === TAB || i + ln === e)) {
-    let j = 0;
-    while (j < ln && raw.charCodeAt(j) === buf[i + j]) j++;
-    if (j === ln) {
-      end = i + ln;
-      return LAST_TOKEN[col];
-    }
-  }
   const s = i;
-  let h = HASH_SEED;
   let c = buf[i];
-  while (c >= 0x20 && c <= 0x7e && c !== 0x5c) {
-    h = Math.imul(h ^ c, 0x01000193);
-    c = buf[++i];
-  }
-  const esc = c === 0x5c;
-  if (esc) {
-    // The rest of an escaped value, hashed as scanToken hashes it (backslashes included).
-    while (c >= 0x20 && c <= 0x7e) {
-      h = Math.imul(h ^ c, 0x01000193);
-      c = buf[++i];
-    }
-  }
-  if (c !== TAB && i !== e) {
+  while (c >= 0x20 && c <= 0x7e) c = buf[++i];
+  if ((c !== TAB && i !== e) || i - s > MAX_CACHED_STRING) {
     const t = scanToken(buf, s, e, TAB);
     end = scanState.end;
     return t;
   }
-  const n = i - s;
-  if (n > MAX_CACHED_STRING) {
-    if (esc) {
-      const t = scanToken(buf, s, e, TAB);
-      end = scanState.end;
-      return t;
-    }
-    end = i;
-    return latin1(buf, s, i);
-  }
   end = i;
-  h = Math.imul(h ^ n, 0x01000193);
-  if (esc) {
-    const t = decodedToken(buf, s, i, h);
-    LAST_RAW[col] = DECODED_CACHE.lastKey;
-    return (LAST_TOKEN[col] = t);
+  const n = i - s;
+  if (n === 0) return '';
+  // Two slots per bucket; the bucket from the length and the first, middle and last bytes.
+  const k =
+    (col * MEMO_BUCKETS + (Math.imul(buf[s] ^ (buf[i - 1] << 8) ^ (buf[s + (n >> 1)] << 16) ^ (n << 24), 0x9e3779b1) >>> 27)) << 1;
+  let raw = MEMO_RAW[k];
+  let j = 0;
+  if (raw.length === n) {
+    while (j < n && raw.charCodeAt(j) === buf[s + j]) j++;
+    if (j === n) return MEMO_VALUE[k];
   }
-  const t = TOKEN_CACHE.intern(buf, s, n, h);
-  LAST_RAW[col] = t;
-  return (LAST_TOKEN[col] = t);
+  raw = MEMO_RAW[k + 1];
+  if (raw.length === n) {
+    j = 0;
+    while (j < n && raw.charCodeAt(j) === buf[s + j]) j++;
+    if (j === n) return MEMO_VALUE[k + 1];
+  }
+  let h = HASH_SEED;
+  let esc = false;
+  for (j = s; j < i; j++) {
+    const b = buf[j];
+    if (b === 0x5c) esc = true;
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  h = Math.imul(h ^ n, 0x01000193);
+  const t = esc ? decodedToken(buf, s, i, h) : TOKEN_CACHE.intern(buf, s, n, h);
+  // The new value takes the bucket's first slot, the one there moves to the second.
+  MEMO_RAW[k + 1] = MEMO_RAW[k];
+  MEMO_VALUE[k + 1] = MEMO_VALUE[k];
+  MEMO_RAW[k] = esc ? DECODED_CACHE.lastKey : t;
+  return (MEMO_VALUE[k] = t);
 }
 
 /** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */
