@@ -227,5 +227,27 @@ describe('prefix parsers on generated lines', () => {
         expect(r.userAgent).toBe(agent.replaceAll('\\x2c', ','));
       }
     }
+    // A decoded value whose text is another value's raw bytes: `a\\x41` is `a\x41`, `a\x41` is `aA`.
+    for (const [raw, value] of [['a\\\\x41', 'a\\x41'], ['a\\x41', 'aA'], ['a\\\\x41', 'a\\x41'], ['aA', 'aA'], ['a\\x41', 'aA']]) {
+      const line = Buffer.from(head + raw + '\t-\n');
+      const r = httpMapper.create(undefined);
+      expect(httpTsvPrefix(r, line, 0, line.length - 1)).toBe(line.length - 3);
+      expect(r.userAgent, raw).toBe(value);
+    }
+  });
+
+  it('give the generic loop\'s outcome when a column holds more distinct values than its memo, in any order', () => {
+    // 300 names (escaped spellings among them) against tokenAt's 64 memo slots per column:
+    // buckets shared, values evicted and read again.
+    const layout = LAYOUTS.dns;
+    const names = Array.from({ length: 300 }, (_, k) => (k % 7 === 0 ? `h${k}\\x2cexample.com` : `host-${k % 50}.d${k}.example`));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: names.length - 1 }), { minLength: 50, maxLength: 400 }), (picks) => {
+        const lines = picks.map((k) => `1709251200.269321\tCx\t10.0.0.1\t1\t10.0.0.2\t53\tudp\t7\t0.5\t${names[k]}\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t${names[(k * 7) % 300]}\t300\tF`);
+        const data = Buffer.from(HEAD('dns', layout) + lines.join('\n') + '\n');
+        expect(expectSameBothWays(data)).toBe(picks.length);
+      }),
+      { numRuns: 30 },
+    );
   });
 });
