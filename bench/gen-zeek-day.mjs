@@ -13,6 +13,7 @@
  * in order of connection end, as Zeek writes them, so `ts` (the start) is not in order.
  *
  * Usage: node bench/gen-zeek-day.mjs [--out DIR] [--days N] [--scale F] [--json] [--seed N] [--repeat-pairs]
+ *          [--names N]
  *   --out    folder to write (default: <tmpdir>/konseki-zeek-day[-json]); it is emptied first
  *   --days   number of consecutive days (default 1)
  *   --scale  multiplies the connections per day (default 1: about 1,000,000)
@@ -25,6 +26,17 @@
  *            times the lines of one day over the same host pairs. Without it each day draws
  *            new connections and brings new pairs (about 287,000 pairs for one day at scale
  *            0.5, about 510,000 for two). The first day is the same with or without the flag.
+ *   --names  draw DNS queries, TLS server names and HTTP hosts from N generated names instead of
+ *            the 20 fixed ones, with a Zipf-like popularity (the name of rank k is drawn with
+ *            weight 1/k): DNS queries and server names from all N, HTTP hosts from the N/50 most
+ *            popular (at least 20), so a day holds thousands of distinct names in a long tail
+ *            (about 16,000 of 20,000 show up in the DNS log of a --scale 0.5 day) and hundreds
+ *            of HTTP hosts (400). Each name resolves to 1 to 4 addresses of its own (fixed by the
+ *            seed and the rank), and a DNS answer is one of its name's addresses, so answers
+ *            repeat as their names do. The names come from their own PRNG: the connections,
+ *            hosts, sizes and the rest of each line are the same as without --names (lengths
+ *            that follow the name's, such as orig_bytes, excepted). Without --names the output
+ *            is the same, byte for byte, as before the option existed.
  * Writes <out>/manifest.json with the line counts per log type, which the benchmark checks.
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +46,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 
 function parseArgs(argv) {
-  const o = { out: null, days: 1, scale: 1, json: false, seed: 1, repeatPairs: false };
+  const o = { out: null, days: 1, scale: 1, json: false, seed: 1, repeatPairs: false, names: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.out = argv[++i];
@@ -43,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--seed') o.seed = Number(argv[++i]);
     else if (a === '--repeat-pairs') o.repeatPairs = true;
+    else if (a === '--names') o.names = Number(argv[++i]);
     else {
       console.error(`gen-zeek-day: unknown argument ${a}`);
       process.exit(2);
@@ -50,6 +63,7 @@ function parseArgs(argv) {
   }
   if (!(o.days >= 1) || !Number.isInteger(o.days)) throw new Error('--days must be a positive integer');
   if (!(o.scale > 0)) throw new Error('--scale must be positive');
+  if (!(o.names >= 0) || !Number.isInteger(o.names)) throw new Error('--names must be a positive integer');
   o.out ??= join(tmpdir(), o.json ? 'konseki-zeek-day-json' : 'konseki-zeek-day');
   return o;
 }
@@ -119,6 +133,59 @@ const UAS = [
   'Debian APT-HTTP/1.3 (2.6.1)',
 ];
 const CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256'];
+
+/** --names: syllables, first labels and suffixes that the generated names are made of. */
+const SYLLABLES = ['ka', 'lo', 'mi', 'net', 'ra', 'sol', 'tek', 'vo', 'zen', 'bri', 'cor', 'dat', 'fi', 'gra', 'hub', 'in', 'jet', 'lum', 'mar', 'nov', 'or', 'pix', 'qu', 'ser', 'tri', 'ul', 'vis', 'web', 'xa', 'yo'];
+const FIRST_LABELS = ['www', 'api', 'cdn', 'static', 'img', 'login', 'mail', 'update', 'ads', 'telemetry', 'assets', 'm', 'edge', 's3', 'graph', 'auth', 'push', 'metrics'];
+const SUFFIXES = ['com', 'net', 'org', 'io', 'co.uk', 'de', 'fr', 'cloud', 'app', 'dev', 'com.au', 'info'];
+
+/**
+ * N generated names with Zipf-like popularity (rank k drawn with weight 1/k), each with 1 to 4
+ * addresses of its own. `rnd` is the names' own PRNG, so the other draws of the day are kept.
+ */
+function nameSpace(n, rnd) {
+  const names = new Array(n);
+  const seen = new Set();
+  const syl = () => SYLLABLES[Math.floor(rnd() * SYLLABLES.length)];
+  for (let k = 0; k < n; k++) {
+    let name;
+    do {
+      let sld = syl() + syl();
+      if (rnd() < 0.6) sld += syl();
+      if (rnd() < 0.3) sld += String(Math.floor(rnd() * 100));
+      const first = rnd() < 0.75 ? FIRST_LABELS[Math.floor(rnd() * FIRST_LABELS.length)] + '.' : '';
+      const mid = rnd() < 0.2 ? `${syl()}${Math.floor(rnd() * 10)}.` : '';
+      name = `${first}${mid}${sld}.${SUFFIXES[Math.floor(rnd() * SUFFIXES.length)]}`;
+    } while (seen.has(name));
+    seen.add(name);
+    names[k] = name;
+  }
+  const addrs = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const m = 1 + Math.floor(rnd() * 4);
+    const a = new Array(m);
+    for (let j = 0; j < m; j++) {
+      a[j] = `${[13, 31, 52, 104, 142, 151, 172, 185, 199, 3][Math.floor(rnd() * 10)]}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${1 + Math.floor(rnd() * 254)}`;
+    }
+    addrs[k] = a;
+  }
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) cdf[k] = sum += 1 / (k + 1);
+  /** A rank below `limit` (default all), drawn with weight 1/(rank+1). */
+  const rank = (limit = n) => {
+    const x = rnd() * cdf[limit - 1];
+    let lo = 0;
+    let hi = limit - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return { names, addrs, rank, httpLimit: Math.min(n, Math.max(20, Math.round(n / 50))) };
+}
 
 class Writer {
   constructor(file, fields, path, json, openTs) {
@@ -226,14 +293,19 @@ async function main() {
   const beaconHost = hosts[77];
   const c2 = '45.76.19.201';
   const perDay = Math.round(1_000_000 * o.scale);
+  // --names: the names' own PRNG, rewound with rnd on replayed days.
+  const nameRnd = prng(o.seed + 104729);
+  const space = o.names > 0 ? nameSpace(o.names, nameRnd) : null;
 
   rmSync(o.out, { recursive: true, force: true });
   const counts = { conn: 0, dns: 0, http: 0, ssl: 0 };
   const day0 = Date.UTC(2024, 2, 1) / 1000;
   const firstDayState = rnd.save();
+  const firstDayNameState = nameRnd.save();
   for (let day = 0; day < o.days; day++) {
     if (o.repeatPairs && day > 0) {
       rnd.restore(firstDayState);
+      nameRnd.restore(firstDayNameState);
       uidShift = day;
       shiftTimes = true;
     }
@@ -290,6 +362,10 @@ async function main() {
       c.proto = 'udp';
       c.duration = 0.0005 + rnd() * 0.08;
       c.query = pick(DOMAINS);
+      if (space) {
+        c.rank = space.rank();
+        c.query = space.names[c.rank];
+      }
       c.origBytes = 30 + c.query.length;
       c.respBytes = c.origBytes + 16 + Math.floor(rnd() * 60);
       c.state = 'SF';
@@ -309,6 +385,7 @@ async function main() {
         c.respBytes = 0;
       }
       c.sni = pick(DOMAINS);
+      if (space) c.sni = space.names[space.rank(kind === 'http' ? space.httpLimit : space.names.length)];
     } else {
       const svc = rnd();
       c.respH = pick(servers);
@@ -344,7 +421,11 @@ async function main() {
     ]);
     if (c.kind === 'dns') {
       const nx = rnd() < 0.05;
-      const answers = nx ? [] : [`${Math.floor(rnd() * 223) + 1}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`];
+      let answers = nx ? [] : [`${Math.floor(rnd() * 223) + 1}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`];
+      if (space && !nx) {
+        const a = space.addrs[c.rank];
+        answers = [a[Math.floor(nameRnd() * a.length)]];
+      }
       await w.dns.row([
         round6(ts), c.uid, c.origH, c.origP, c.respH, 53, 'udp', Math.floor(rnd() * 65536), round6(c.duration), c.query,
         1, 'C_INTERNET', 1, 'A', nx ? 3 : 0, nx ? 'NXDOMAIN' : 'NOERROR', false, false, true, true, 0,
