@@ -674,7 +674,10 @@ export class FlowTable implements PacketPrefetcher {
     return all;
   }
 
-  /** Build the canonical key into `scratch` and return its hash. */
+  /**
+   * Builds the canonical key into `words` and returns its hash. A small dispatcher (so that the
+   * compiler inlines it into addPacket and prefetch) over the IPv4 and IPv6 builds.
+   */
   private buildKey(
     buf: Uint8Array,
     srcOff: number,
@@ -687,6 +690,20 @@ export class FlowTable implements PacketPrefetcher {
   ): number {
     if (alen === 4) return this.buildKey4(buf, srcOff, dstOff, proto, sport, dport, oneWay);
     if (alen === 16) return this.buildKey16(buf, srcOff, dstOff, proto, sport, dport, oneWay);
+    return this.buildKeyBytes(buf, srcOff, dstOff, alen, proto, sport, dport, oneWay);
+  }
+
+  /** buildKey for any address length, byte by byte through `scratch` (the reference layout). */
+  private buildKeyBytes(
+    buf: Uint8Array,
+    srcOff: number,
+    dstOff: number,
+    alen: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    oneWay: boolean,
+  ): number {
     let srcFirst = oneWay;
     if (!oneWay) {
       let c = 0;
