@@ -3,7 +3,7 @@
  * one hash map per prefix length, keyed by the masked address. Used for internal networks,
  * allow-lists and IOC CIDRs (feeds can hold many thousands of entries).
  */
-import { parseIp } from '../core/ip.js';
+import { parseIp, parseIpv6Into } from '../core/ip.js';
 
 export interface ParsedCidr {
   bytes: Uint8Array;
@@ -28,8 +28,9 @@ export function parseCidr(text: string): ParsedCidr | null {
   return { bytes, prefix };
 }
 
-/** Reused by CidrSet.get for IPv4 texts (lookups make no array per address). */
+/** Reused by CidrSet.get for address texts (lookups make no array per address). */
 const V4_SCRATCH = new Uint8Array(4);
+const V6_SCRATCH = new Uint8Array(16);
 
 /**
  * Parse a dotted quad into `out` without allocating; accepts exactly what parseIp() accepts
@@ -57,6 +58,16 @@ export function parseIpv4Into(text: string, out: Uint8Array): boolean {
   return part === 4;
 }
 
+/**
+ * The bytes of an address text as CidrSet.get reads them, or null when it is not an address:
+ * the text is parsed into a buffer shared by every call (valid until the next call), so
+ * one text looked up in several sets is parsed once and makes no array.
+ */
+export function addressBytes(ip: string): Uint8Array | null {
+  if (ip.indexOf(':') < 0) return parseIpv4Into(ip, V4_SCRATCH) ? V4_SCRATCH : null;
+  return parseIpv6Into(ip, V6_SCRATCH) ? V6_SCRATCH : null;
+}
+
 function maskedKey(bytes: Uint8Array, prefix: number): string {
   let key = '';
   const full = prefix >> 3;
@@ -66,7 +77,12 @@ function maskedKey(bytes: Uint8Array, prefix: number): string {
   return key;
 }
 
-/** The 32-bit value of 4 address bytes (a signed int32: a small integer key for a Map). */
+/** Key of the IPv6 network of `prefix` bits holding the address bytes (see CidrSet.v6). */
+function v6Key(bytes: Uint8Array, prefix: number): number | string {
+  return prefix <= 32 ? v4Masked(v4Value(bytes), prefix) : maskedKey(bytes, prefix);
+}
+
+/** The 32-bit value of the first 4 bytes (a signed int32: a small integer key for a Map). */
 function v4Value(b: Uint8Array): number {
   return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
 }
@@ -79,7 +95,12 @@ function v4Masked(v: number, prefix: number): number {
 export class CidrSet<V = true> {
   /** IPv4 networks by prefix length, then masked 32-bit value (no key string per lookup). */
   private readonly v4 = new Map<number, Map<number, V>>();
-  private readonly v6 = new Map<number, Map<string, V>>();
+  /**
+   * IPv6 networks by prefix length, then the masked first 32 bits (a number) for prefixes of
+   * 32 bits or less (the special ranges: fc00::/7, fe80::/10, ff00::/8), else a key string
+   * of the masked bytes.
+   */
+  private readonly v6 = new Map<number, Map<number | string, V>>();
   private v4Lengths: number[] = [];
   private v6Lengths: number[] = [];
   size = 0;
@@ -96,7 +117,7 @@ export class CidrSet<V = true> {
     if (c.bytes.length === 4) {
       this.v4Lengths = addTo(this.v4, c.prefix, v4Masked(v4Value(c.bytes), c.prefix), value, this.v4Lengths, this);
     } else {
-      this.v6Lengths = addTo(this.v6, c.prefix, maskedKey(c.bytes, c.prefix), value, this.v6Lengths, this);
+      this.v6Lengths = addTo(this.v6, c.prefix, v6Key(c.bytes, c.prefix), value, this.v6Lengths, this);
     }
   }
 
@@ -111,7 +132,7 @@ export class CidrSet<V = true> {
       return undefined;
     }
     for (const len of this.v6Lengths) {
-      const v = this.v6.get(len)!.get(maskedKey(bytes, len));
+      const v = this.v6.get(len)!.get(v6Key(bytes, len));
       if (v !== undefined) return v;
     }
     return undefined;
@@ -119,8 +140,7 @@ export class CidrSet<V = true> {
 
   /** Value for an address text; undefined when none holds it or the text is not an address. */
   get(ip: string): V | undefined {
-    if (ip.indexOf(':') < 0) return parseIpv4Into(ip, V4_SCRATCH) ? this.getBytes(V4_SCRATCH) : undefined;
-    const b = parseIp(ip);
+    const b = addressBytes(ip);
     return b ? this.getBytes(b) : undefined;
   }
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AnomalyCounter } from '../core/anomaly.js';
 import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
+import { addressBytes } from './cidr.js';
 import type { Indicator, ResolvedDetectConfig } from './config.js';
 import { normalizeName } from './domains.js';
 import { AddressTable, IdPairTable, NameTable } from './id-tables.js';
@@ -163,8 +164,11 @@ export class DetectContext {
   classify(ip: string): number {
     let c = this.ipClass.get(ip);
     if (c === undefined) {
-      if (this.cfg.nonRoutable.has(ip)) c = IP_CLASS_NON_ROUTABLE;
-      else c = this.cfg.internal.has(ip) ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL;
+      // The text parsed once for both sets (not an address: neither holds it, external).
+      const b = addressBytes(ip);
+      if (b === null) c = IP_CLASS_EXTERNAL;
+      else if (this.cfg.nonRoutable.getBytes(b) !== undefined) c = IP_CLASS_NON_ROUTABLE;
+      else c = this.cfg.internal.getBytes(b) !== undefined ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL;
       if (this.ipClass.size >= ADDRESS_CACHE_MAX) this.ipClass.clear();
       this.ipClass.set(ip, c);
     }
@@ -232,13 +236,15 @@ export class DetectContext {
    * @param id the id the caller found (-1: looked up here, as it may have been added since)
    * @param classified false: added with class 0, classified by classOf() on first use (a DNS
    *   answer's address: most are never the address of a connection)
+   * @param cls the address' class (IP_CLASS_*) when the caller knows it (a connection's
+   *   direction tells both), 0: classified here
    */
-  internAddress(ip: string, id = -1, classified = true): number {
+  internAddress(ip: string, id = -1, classified = true, cls = 0): number {
     if (id >= 0) return id;
     const at = this.addrs;
     id = at.find(ip);
     if (id >= 0) return id;
-    id = at.add(ip, classified ? this.classify(ip) : 0);
+    id = at.add(ip, classified ? (cls !== 0 ? cls : this.classify(ip)) : 0);
     if (id < 0) this.capHit('detect_addresses_cap', `more than ${at.max} addresses; state for later ones is not kept`);
     return id;
   }
@@ -492,15 +498,33 @@ export class DetectContext {
   /** Allow-list entry suppressing a finding, or null. */
   allowed(src: string, addr: string | null, name: string | null): string | null {
     const c = this.cfg;
-    if (name) {
+    if (name && c.allowDomains.size > 0) {
       const r = c.allowDomains.get(name);
       if (r !== undefined) return r;
     }
+    // No allowed network (the default): no address parsed per finding.
+    if (c.allowCidrs.size === 0) return null;
     if (addr) {
       const r = c.allowCidrs.get(addr);
       if (r !== undefined) return r;
     }
     return c.allowCidrs.get(src) ?? null;
+  }
+
+  /**
+   * True when the allow-list has names, so a candidate's name matters to allowed(): a
+   * detector that checks its candidates before the cap (top-findings.ts) works the name out
+   * for every candidate only then, else for the survivors only.
+   */
+  get allowListHasNames(): boolean {
+    return this.cfg.allowDomains.size > 0;
+  }
+
+  /** True, counted in stats.suppressed, when the allow-list suppresses a candidate finding (buildFinding's check). */
+  suppressed(src: string, addr: string | null, name: string | null): boolean {
+    if (this.allowed(src, addr, name) === null) return false;
+    this.stats.suppressed++;
+    return true;
   }
 
   inputSource(bits: number): string {
@@ -529,20 +553,35 @@ export interface FindingDraft extends Omit<Finding, 'findingId' | 'severity' | '
   sources: number;
 }
 
+/** The score a finding carries (0..100, one decimal) for a 0..1 draft score. */
+export function findingScore(score01: number): number {
+  return Math.round(Math.max(0, Math.min(1, score01)) * 1000) / 10;
+}
+
 /** Build a Finding, or null when the allow-list suppresses it or it scores below minScore. */
 export function buildFinding(ctx: DetectContext, d: FindingDraft): Finding | null {
-  const score = Math.round(Math.max(0, Math.min(1, d.score01)) * 1000) / 10;
+  const score = findingScore(d.score01);
   if (score < ctx.cfg.t.minScore) return null;
   const allow = ctx.allowed(d.srcIp, d.destIp, d.destHost);
   if (allow !== null) {
     ctx.stats.suppressed++;
     return null;
   }
+  return makeFinding(ctx, d);
+}
+
+/**
+ * The Finding of a draft that passed buildFinding's checks (score and allow-list), for a
+ * detector that ran them on its candidates before the cap (top-findings.ts).
+ * @param id the finding_id when already worked out (findingId(d.detector, ...d.idKey))
+ */
+export function makeFinding(ctx: DetectContext, d: FindingDraft, id?: string): Finding {
+  const score = findingScore(d.score01);
   const { score01, idKey, sources, ...rest } = d;
   void score01;
   return {
     ...rest,
-    findingId: findingId(d.detector, ...idKey),
+    findingId: id ?? findingId(d.detector, ...idKey),
     score,
     severity: severityOf(score),
     inputSource: ctx.inputSource(sources),

@@ -13,7 +13,7 @@ import type { ConnRecord, DnsRecord, HttpRecord, RecordSink, SslRecord } from '.
 import { beaconFindings, beaconFirstPass } from './beacon.js';
 import type { DetectConfig } from './config.js';
 import { normalizeDetectConfig } from './config.js';
-import { DetectContext, hostOnly, sourceBit } from './context.js';
+import { DetectContext, hostOnly, IP_CLASS_EXTERNAL, IP_CLASS_INTERNAL, sourceBit } from './context.js';
 import { DnsBeaconTracker, mergeDnsBeacons } from './dns-beacon.js';
 import { DnsTunnelTracker } from './dns-tunnel.js';
 import { normalizeName } from './domains.js';
@@ -54,8 +54,8 @@ export class DetectionEngine implements RecordSink {
   readonly anomalies: AnomalyCounter;
   private readonly ctx: DetectContext;
   private readonly pairs: PairIndex;
-  /** Open connections held until finish(), by uid (see conn()). */
-  private readonly openPending = new Map<string, ConnRecord>();
+  /** Open connections held until finish(), by uid (see conn()), with their direction. */
+  private readonly openPending = new Map<string, OpenConn>();
   private readonly ports: PortTracker;
   private readonly exfil: ExfilTracker;
   private readonly dnsTunnel: DnsTunnelTracker;
@@ -139,11 +139,11 @@ export class DetectionEngine implements RecordSink {
       const cur = this.openPending.get(r.uid);
       if (cur) {
         ctx.stats.duplicateOpen++;
-        if ((r.duration ?? 0) > (cur.duration ?? 0)) this.openPending.set(r.uid, r);
+        if ((r.duration ?? 0) > (cur.r.duration ?? 0)) this.openPending.set(r.uid, { r, dir });
         return;
       }
       if (this.openPending.size < ctx.cfg.caps.maxOpenPending) {
-        this.openPending.set(r.uid, r);
+        this.openPending.set(r.uid, { r, dir });
         return;
       }
       ctx.capHit('detect_open_pending_cap', `more than ${ctx.cfg.caps.maxOpenPending} open connections held for de-duplication; later ones are counted at once`);
@@ -181,8 +181,9 @@ export class DetectionEngine implements RecordSink {
       }
       // An address not interned when the record came in may have been since (by the upload
       // tracker): internAddress() looks again before adding it.
-      oId = ctx.internAddress(r.origH, oId);
-      rId = oId < 0 ? -1 : ctx.internAddress(r.respH, rId);
+      // The direction tells both classes (neither is non-routable): not classified again.
+      oId = ctx.internAddress(r.origH, oId, true, dir === 'outbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
+      rId = oId < 0 ? -1 : ctx.internAddress(r.respH, rId, true, dir === 'inbound' || dir === 'internal' ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
       if (rId < 0) return ctx.uids.forget(r.uid);
       id = pairs.find(oId, rId);
       if (id < 0) id = pairs.add(oId, rId, dir);
@@ -265,12 +266,14 @@ export class DetectionEngine implements RecordSink {
     const ctx = this.ctx;
     this.settle();
     const all: Finding[] = [];
-    const keep = (id: DetectorId, fs: Finding[]): void => {
+    const cap = ctx.cfg.caps.maxFindingsPerDetector;
+    // `candidates`: how many findings the detector had before it applied the cap itself
+    // (top-findings.ts), so the cap hit is counted as when the cut was made here.
+    const keep = (id: DetectorId, fs: Finding[], candidates = fs.length): void => {
       fs.sort(byScoreThenId);
-      const cap = ctx.cfg.caps.maxFindingsPerDetector;
-      if (fs.length > cap) {
+      if (fs.length > cap || candidates > cap) {
         ctx.capHit('detect_findings_cap', `more than ${cap} ${id} findings; the ${cap} highest are kept`);
-        fs.length = cap;
+        if (fs.length > cap) fs.length = cap;
       }
       this.findingCounts[id] = fs.length;
       for (const f of fs) all.push(f);
@@ -287,8 +290,9 @@ export class DetectionEngine implements RecordSink {
       const suffixes = ctx.cfg.suffixes;
       keep('beacon', mergeSessionBeacons(mergeDnsBeacons(beacon.findings, this.dnsBeacon.findings(g?.dnsBeacon), (n) => suffixes.registeredDomain(n)), this.sessionBeacon.findings(hostsPerDest)));
     }
-    const portFindings = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest) : [];
-    keep('suspicious_port', portFindings);
+    const ports = this.on.has('suspicious_port') ? this.ports.findings(beacon.beaconPairs, hostsPerDest, cap) : { findings: [], candidates: 0 };
+    const portFindings = ports.findings;
+    keep('suspicious_port', portFindings, ports.candidates);
     const c2Pairs = new Set(beacon.beaconPairs);
     // Any reported port finding (low or above) makes uploads on that pair "over a C2-like channel".
     for (const f of portFindings) if (f.score >= 20 && f.destIp) c2Pairs.add(f.srcIp + '|' + f.destIp);
@@ -307,7 +311,10 @@ export class DetectionEngine implements RecordSink {
   /** Analyse the open connections held for de-duplication: the record phase is over. */
   private settle(): void {
     const at = this.ctx.addrs;
-    for (const r of this.openPending.values()) this.analyzeConn(r, this.ctx.direction(r.origH, r.respH), at.find(r.origH), at.find(r.respH));
+    // The direction worked out when the row came in (the addresses are not classified again:
+    // a capture's live flows are most of its connections, and most of their addresses were
+    // classified through the cache, which a busy capture has cleared since).
+    for (const { r, dir } of this.openPending.values()) this.analyzeConn(r, dir, at.find(r.origH), at.find(r.respH));
     this.openPending.clear();
   }
 
@@ -342,6 +349,12 @@ export class DetectionEngine implements RecordSink {
       findings: { ...this.findingCounts },
     };
   }
+}
+
+/** An open connection held for de-duplication, with its direction (never null: see conn()). */
+interface OpenConn {
+  r: ConnRecord;
+  dir: Direction;
 }
 
 /** Internal hosts per destination address over outbound pairs (prevalence for per-address detectors). */

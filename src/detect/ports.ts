@@ -23,7 +23,8 @@
 import type { Finding } from '../core/finding.js';
 import type { ConnRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmtBytes, fmtDuration, sourceBit } from './context.js';
+import { findingId, findingScore, fmtBytes, fmtDuration, makeFinding, sourceBit } from './context.js';
+import { selectTop } from './top-findings.js';
 import type { PortSignature, PortStrength } from './config.js';
 import { contentSeen, isFailedAttempt, protoCode, SmallCounter } from './pairs.js';
 import { corroboratedScore } from './scores.js';
@@ -233,52 +234,74 @@ export class PortTracker {
     if (r.service) a.services.add(r.service);
   }
 
-  findings(beaconPairs: Set<string>, hostsPerDest: Map<string, number>): Finding[] {
-    const out: Finding[] = [];
+  /**
+   * The findings, at most `cap` of them: the highest by score, then finding_id, as the
+   * engine's per-detector cut keeps them. Candidates are scored and checked (minimum score,
+   * allow-list) first; only those the cap keeps are built (top-findings.ts).
+   * @returns the findings (in candidate order, or selectTop's when the cap bites) and how
+   *   many candidates there were
+   */
+  findings(beaconPairs: Set<string>, hostsPerDest: Map<string, number>, cap = Infinity): { findings: Finding[]; candidates: number } {
+    const ctx = this.ctx;
+    const minScore = ctx.cfg.t.minScore;
+    const byName = ctx.allowListHasNames;
+    const population = ctx.internalHosts.size >= ctx.cfg.t.prevalenceMinPopulation;
+    const cands: PortAgg[] = [];
+    const score01: number[] = [];
+    const scores: number[] = [];
+    const periodics: boolean[] = [];
+    const hostCounts: number[] = [];
     for (const a of this.aggs.values()) {
-      const sigScore = a.sig ? STRENGTH_SCORE[a.sig.strength] : 0;
-      let s = Math.max(sigScore, a.mismatchScore);
-      const boosts: string[] = [];
       const periodic = beaconPairs.has(a.src + '|' + a.dst);
-      if (periodic) {
-        s += 0.25;
-        boosts.push('periodic');
-      }
-      if (a.unknownData > 0 && !a.mismatch?.startsWith('clear-text')) {
-        s += 0.15;
-        boosts.push('unknown protocol');
-      }
-      if (a.sig && a.mismatch) s += 0.15;
       const hosts = hostsPerDest.get(a.dst) ?? 1;
-      // Rarity only means something in a population of internal hosts (prevalence rules).
-      const rare = hosts <= 1 && a.answered > 0 && this.ctx.internalHosts.size >= this.ctx.cfg.t.prevalenceMinPopulation;
-      if (rare) {
-        s += 0.1;
-        boosts.push('one internal host');
-      }
-      if (a.sig?.strength === 'weak') {
-        // Weak port: each independent signal corroborates it (issue 6), not just a small boost.
-        const signals = (periodic ? 1 : 0) + (a.unknownData > 0 || a.mismatch ? 1 : 0) + (rare ? 1 : 0);
-        s = Math.max(s, corroboratedScore(signals, sigScore));
-      }
-      if (a.answered === 0) s *= 0.3;
-      s = clamp01(s);
+      const s = portScore(a, periodic, isRare(a, hosts, population));
       if (s < SUSPICIOUS_PORT_MIN) continue;
-      const parts: string[] = [];
-      if (a.sig) parts.push(`port ${a.port}/${a.proto}: ${a.sig.reason}`);
-      if (a.mismatch) parts.push(a.mismatch);
-      let evidence = parts.join('; ');
-      evidence += a.answered === 0 ? `, ${a.conns} attempts, none answered` : `, ${a.conns} connection${a.conns > 1 ? 's' : ''}`;
-      if (a.answered > 0) evidence += `, ${fmtBytes(a.origBytes)} out / ${fmtBytes(a.respBytes)} in`;
-      if (a.maxDuration >= 60) evidence += `, longest ${fmtDuration(a.maxDuration)}`;
-      if (boosts.length > 0) evidence += ` (${boosts.join(', ')})`;
-      const service = a.services.top() ?? null;
-      const techniques = ['T1571'];
-      if (!service || a.unknownData > 0) techniques.push('T1095');
-      const f = buildFinding(this.ctx, {
+      const score = findingScore(s);
+      if (score < minScore) continue;
+      if (ctx.suppressed(a.src, a.dst, byName ? ctx.nameFor(null, a.src, a.dst) : null)) continue;
+      cands.push(a);
+      score01.push(s);
+      scores.push(score);
+      periodics.push(periodic);
+      hostCounts.push(hosts);
+    }
+    const n = cands.length;
+    const ids: (string | undefined)[] = [];
+    const kept = selectTop(scores, n, cap, (i) => (ids[i] = findingId('suspicious_port', ...idKeyOf(cands[i]))));
+    const m = kept === null ? n : kept.length;
+    const out: Finding[] = [];
+    for (let k = 0; k < m; k++) {
+      const i = kept === null ? k : kept[k];
+      const a = cands[i];
+      const hosts = hostCounts[i];
+      out.push(this.build(a, score01[i], periodics[i], hosts, isRare(a, hosts, population), ids[i]));
+    }
+    return { findings: out, candidates: n };
+  }
+
+  private build(a: PortAgg, s: number, periodic: boolean, hosts: number, rare: boolean, id: string | undefined): Finding {
+    const sigScore = a.sig ? STRENGTH_SCORE[a.sig.strength] : 0;
+    const boosts: string[] = [];
+    if (periodic) boosts.push('periodic');
+    if (unknownBoost(a)) boosts.push('unknown protocol');
+    if (rare) boosts.push('one internal host');
+    const parts: string[] = [];
+    if (a.sig) parts.push(`port ${a.port}/${a.proto}: ${a.sig.reason}`);
+    if (a.mismatch) parts.push(a.mismatch);
+    let evidence = parts.join('; ');
+    evidence += a.answered === 0 ? `, ${a.conns} attempts, none answered` : `, ${a.conns} connection${a.conns > 1 ? 's' : ''}`;
+    if (a.answered > 0) evidence += `, ${fmtBytes(a.origBytes)} out / ${fmtBytes(a.respBytes)} in`;
+    if (a.maxDuration >= 60) evidence += `, longest ${fmtDuration(a.maxDuration)}`;
+    if (boosts.length > 0) evidence += ` (${boosts.join(', ')})`;
+    const service = a.services.top() ?? null;
+    const techniques = ['T1571'];
+    if (!service || a.unknownData > 0) techniques.push('T1095');
+    return makeFinding(
+      this.ctx,
+      {
         detector: 'suspicious_port',
         score01: s,
-        idKey: [a.src, a.dst, a.port, a.proto],
+        idKey: idKeyOf(a),
         sources: a.sources,
         startTime: a.first,
         endTime: a.last,
@@ -309,9 +332,40 @@ export class PortTracker {
           internalHostsTalking: hosts,
           references: a.sig?.references ?? [],
         },
-      });
-      if (f) out.push(f);
-    }
-    return out;
+      },
+      id,
+    );
   }
+}
+
+/** Key fields of a port aggregate's finding_id. */
+function idKeyOf(a: PortAgg): (string | number)[] {
+  return [a.src, a.dst, a.port, a.proto];
+}
+
+/** The unknown-protocol boost: data nobody named, unless the clear-text score already says so. */
+function unknownBoost(a: PortAgg): boolean {
+  return a.unknownData > 0 && !a.mismatch?.startsWith('clear-text');
+}
+
+/** Rarity only means something in a population of internal hosts (prevalence rules). */
+function isRare(a: PortAgg, hosts: number, population: boolean): boolean {
+  return hosts <= 1 && a.answered > 0 && population;
+}
+
+/** An aggregate's 0..1 score (see the file comment). */
+function portScore(a: PortAgg, periodic: boolean, rare: boolean): number {
+  const sigScore = a.sig ? STRENGTH_SCORE[a.sig.strength] : 0;
+  let s = Math.max(sigScore, a.mismatchScore);
+  if (periodic) s += 0.25;
+  if (unknownBoost(a)) s += 0.15;
+  if (a.sig && a.mismatch) s += 0.15;
+  if (rare) s += 0.1;
+  if (a.sig?.strength === 'weak') {
+    // Weak port: each independent signal corroborates it (issue 6), not just a small boost.
+    const signals = (periodic ? 1 : 0) + (a.unknownData > 0 || a.mismatch ? 1 : 0) + (rare ? 1 : 0);
+    s = Math.max(s, corroboratedScore(signals, sigScore));
+  }
+  if (a.answered === 0) s *= 0.3;
+  return clamp01(s);
 }

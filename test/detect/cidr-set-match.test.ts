@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ipv6ToString } from '../../src/core/ip.js';
 import { CidrSet } from '../../src/detect/cidr.js';
 
 const toText = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
@@ -33,6 +34,37 @@ describe('CidrSet', () => {
           expect(set.size).toBe(new Set(nets.map(([v, p]) => `${v}/${p}`)).size);
           // Addresses inside the networks and anywhere.
           for (const a of [...addrs, ...nets.map(([v]) => v)]) expect(set.get(toText(a))).toBe(reference(nets, a));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the most specific IPv6 network holding an address (short prefixes keyed by number, long ones by text)', () => {
+    const bit = (b: Uint8Array, i: number) => (b[i >> 3] >> (7 - (i & 7))) & 1;
+    const text = (b: Uint8Array) => ipv6ToString(b, 0);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 128 })), { maxLength: 20 }),
+        fc.array(fc.tuple(fc.nat(19), fc.integer({ min: 0, max: 128 }), fc.uint8Array({ minLength: 16, maxLength: 16 })), { maxLength: 40 }),
+        (raw, probes) => {
+          const set = new CidrSet<string>();
+          for (const [b, p] of raw) expect(set.add(`${text(b)}/${p}`, `${text(b)}/${p}`)).toBe(true);
+          const reference = (a: Uint8Array): string | undefined => {
+            let best: [Uint8Array, number] | undefined;
+            for (const [b, p] of raw) {
+              let same = true;
+              for (let i = 0; i < p && same; i++) same = bit(a, i) === bit(b, i);
+              if (same && (!best || p >= best[1])) best = [b, p];
+            }
+            return best && `${text(best[0])}/${best[1]}`;
+          };
+          // Probes: a network's address with its bits from `keep` on taken from random bytes.
+          for (const [k, keep, rnd] of probes) {
+            const a = raw.length > 0 ? Uint8Array.from(raw[k % raw.length][0]) : rnd;
+            for (let i = keep; i < 128; i++) if (bit(rnd, i) !== bit(a, i)) a[i >> 3] ^= 1 << (7 - (i & 7));
+            expect(set.get(text(a))).toBe(reference(a));
+          }
         },
       ),
       { numRuns: 200 },
