@@ -205,6 +205,23 @@ const MEMO_BUCKETS = 32;
 const MEMO_SLOTS = (T_NEXT_PROTOCOL + 1) * MEMO_BUCKETS * 2;
 const MEMO_RAW: string[] = new Array<string>(MEMO_SLOTS).fill('');
 const MEMO_VALUE: string[] = new Array<string>(MEMO_SLOTS).fill('');
+/**
+ * A column whose values mostly miss its memo (thousands of DNS or server names in a long tail)
+ * skips it for a while: each miss costs the slot comparisons, a second pass over the bytes to
+ * hash them and four slot stores, more than the memo saves on the few hits. Per column:
+ * lookups since its window began (MEMO_CALLS), misses in the window (MEMO_MISSES), and the
+ * lookup count before which the memo is skipped (MEMO_SKIP_UNTIL). After MEMO_WINDOW_MISSES
+ * misses, a column that missed on more than half of the window's lookups skips the memo for
+ * the next MEMO_SKIP lookups (one pass that scans and hashes, then the token cache, as before
+ * the memo existed), then tries it again. Which path serves a value never changes the value.
+ */
+const MEMO_WINDOW_MISSES = 64;
+const MEMO_SKIP = 4096;
+const MEMO_CALLS = new Float64Array(T_NEXT_PROTOCOL + 1);
+const MEMO_MISSES = new Int32Array(T_NEXT_PROTOCOL + 1);
+const MEMO_SKIP_UNTIL = new Float64Array(T_NEXT_PROTOCOL + 1);
+/** Times a column turned its memo off (for the tests and benchmarks). */
+export const memoSkips = { count: 0 };
 
 /**
  * A string that repeats across lines (state, name, agent), as scan.ts' scanToken reads it:
@@ -213,6 +230,7 @@ const MEMO_VALUE: string[] = new Array<string>(MEMO_SLOTS).fill('');
  * else (a non-ASCII byte, a value longer than the caches hold) through scanToken itself.
  */
 function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
+  if (++MEMO_CALLS[col] < MEMO_SKIP_UNTIL[col]) return hashedTokenAt(buf, i, e);
   const s = i;
   let c = buf[i];
   while (c >= 0x20 && c <= 0x7e) c = buf[++i];
@@ -239,9 +257,26 @@ function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
     while (j < n && raw.charCodeAt(j) === buf[s + j]) j++;
     if (j === n) return MEMO_VALUE[k + 1];
   }
+  return memoMiss(buf, s, i, k, col);
+}
+
+/** tokenAt's value of the bytes s..i (plain printable ASCII, not in the memo), kept in memo slot k. */
+function memoMiss(buf: Buffer, s: number, i: number, k: number, col: number): string {
+  if (++MEMO_MISSES[col] === MEMO_WINDOW_MISSES) {
+    // More than half of the window's lookups missed: skip the memo for the next MEMO_SKIP. The
+    // window began after the last skip, if any.
+    const lookups = MEMO_CALLS[col] - MEMO_SKIP_UNTIL[col];
+    MEMO_CALLS[col] = 0;
+    MEMO_MISSES[col] = 0;
+    if (lookups < 2 * MEMO_WINDOW_MISSES) {
+      MEMO_SKIP_UNTIL[col] = MEMO_SKIP;
+      memoSkips.count++;
+    } else MEMO_SKIP_UNTIL[col] = 0;
+  }
+  const n = i - s;
   let h = HASH_SEED;
   let esc = false;
-  for (j = s; j < i; j++) {
+  for (let j = s; j < i; j++) {
     const b = buf[j];
     if (b === 0x5c) esc = true;
     h = Math.imul(h ^ b, 0x01000193);
@@ -253,6 +288,36 @@ function tokenAt(buf: Buffer, i: number, e: number, col: number): string {
   MEMO_VALUE[k + 1] = MEMO_VALUE[k];
   MEMO_RAW[k] = esc ? DECODED_CACHE.lastKey : t;
   return (MEMO_VALUE[k] = t);
+}
+
+/**
+ * tokenAt's value while its column skips the memo: one pass that scans and hashes the bytes,
+ * then the token cache (or the decoded-token cache for a value with escapes); the same value
+ * as through the memo.
+ */
+function hashedTokenAt(buf: Buffer, i: number, e: number): string {
+  const s = i;
+  let h = HASH_SEED;
+  let c = buf[i];
+  while (c >= 0x20 && c <= 0x7e && c !== 0x5c) {
+    h = Math.imul(h ^ c, 0x01000193);
+    c = buf[++i];
+  }
+  const esc = c === 0x5c;
+  while (c >= 0x20 && c <= 0x7e) {
+    h = Math.imul(h ^ c, 0x01000193);
+    c = buf[++i];
+  }
+  if ((c !== TAB && i !== e) || i - s > MAX_CACHED_STRING) {
+    const t = scanToken(buf, s, e, TAB);
+    end = scanState.end;
+    return t;
+  }
+  end = i;
+  const n = i - s;
+  if (n === 0) return '';
+  h = Math.imul(h ^ n, 0x01000193);
+  return esc ? decodedToken(buf, s, i, h) : TOKEN_CACHE.intern(buf, s, n, h);
 }
 
 /** A string that rarely repeats (uid, URI): plain printable ASCII as is, anything else through scanString. */

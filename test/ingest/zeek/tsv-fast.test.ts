@@ -11,7 +11,7 @@ import { connMapper } from '../../../src/ingest/zeek/conn.js';
 import { dnsMapper } from '../../../src/ingest/zeek/dns.js';
 import { httpMapper } from '../../../src/ingest/zeek/http.js';
 import { sslMapper } from '../../../src/ingest/zeek/ssl.js';
-import { connTsvPrefix, dnsTsvPrefix, httpTsvLong, httpTsvPrefix, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
+import { connTsvPrefix, dnsTsvPrefix, httpTsvLong, httpTsvPrefix, memoSkips, sslTsvPrefix } from '../../../src/ingest/zeek/tsv-fast.js';
 import { corpus, expectSameBothWays, filesUnder, HAVE_CORPUS, loadLog } from './helpers.js';
 
 const tsvLogsUnder = (dir: string) =>
@@ -249,5 +249,27 @@ describe('prefix parsers on generated lines', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('give the generic loop\'s outcome while a column that keeps missing its memo skips it, and after it takes it back', () => {
+    // 5,000 lines of names seen once (a long tail), with escaped, non-ASCII, long, empty and
+    // lookalike values among them: the query and server-name columns miss their memos, skip
+    // them for a while (one pass that scans and hashes), then try them again; then 5,000 lines
+    // over 6 names, which the memos serve again.
+    const tail = (k: number) =>
+      k % 97 === 0 ? `t${k}\\x2cexample.com` : k % 89 === 0 ? `caf\u00e9${k}.fr` : k % 83 === 0 ? 'x'.repeat(300 + (k % 7)) : k % 79 === 0 ? '' : k % 73 === 0 ? `S\\x46${k % 3}` : `n${k}.tail${k % 13}.example`;
+    const few = ['www.example.com', 'api.example.com', 'S\\x46', 'SF', 'a\\x2cb', 'cdn.example.net'];
+    const names = [...Array.from({ length: 5000 }, (_, k) => tail(k)), ...Array.from({ length: 5000 }, (_, k) => few[(k * 7) % 6])];
+    const before = memoSkips.count;
+    const dns = names.map((q, k) => `1709251200.269321\tC${k}\t10.0.0.1\t1\t10.0.0.2\t53\tudp\t7\t0.5\t${q}\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t1.2.3.4\t300\tF`);
+    const dnsData = Buffer.from(HEAD('dns', LAYOUTS.dns) + dns.join('\n') + '\n', 'latin1');
+    expect(expectSameBothWays(dnsData)).toBe(names.length);
+    expect(memoSkips.count).toBeGreaterThan(before);
+    const afterDns = memoSkips.count;
+    const ssl = names.map((q, k) => `1709251200.269321\tC${k}\t10.0.0.1\t1\t10.0.0.2\t443\tTLSv13\tTLS_AES_128_GCM_SHA256\tx25519\t${q}\tF\t-\th2\tT\tCsxknGIti\t(empty)\t(empty)\tT`);
+    const sslData = Buffer.from(HEAD('ssl', LAYOUTS.ssl) + ssl.join('\n') + '\n', 'latin1');
+    expect(expectSameBothWays(sslData)).toBe(names.length);
+    expect(expectSameBothWays(sslData, 'x.log', 777)).toBe(names.length);
+    expect(memoSkips.count).toBeGreaterThan(afterDns);
   });
 });
