@@ -140,8 +140,15 @@ export class CidrSet<V = true> {
 
   /** Value for an address text; undefined when none holds it or the text is not an address. */
   get(ip: string): V | undefined {
+    // No network of the text's family: nothing to parse.
+    if ((ip.indexOf(':') < 0 ? this.v4Lengths : this.v6Lengths).length === 0) return undefined;
     const b = addressBytes(ip);
     return b ? this.getBytes(b) : undefined;
+  }
+
+  /** How many prefix lengths the set holds (a lookup costs one hash-map read per length). */
+  get prefixLengths(): number {
+    return this.v4Lengths.length + this.v6Lengths.length;
   }
 
   has(ip: string): boolean {

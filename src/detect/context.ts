@@ -4,7 +4,7 @@
  * (prevalence), the uid -> server-name join from TLS/HTTP, the address -> name join from
  * DNS answers, and the finding builder (deterministic ids, allow-list, input names).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AnomalyCounter } from '../core/anomaly.js';
 import type { DetectorId, Direction, Finding } from '../core/finding.js';
 import { severityOf } from '../core/finding.js';
@@ -16,6 +16,8 @@ import { NO_INFO, UidJoin } from './uid-join.js';
 
 /** Size of the address-classification cache before it is cleared (a speed-up only). */
 const ADDRESS_CACHE_MAX = 65_536;
+/** Indicator sets with at most this many prefix lengths are read without the address cache. */
+const IOC_DIRECT_LENGTHS = 4;
 /** Names whose registered domain is remembered (DetectContext.registeredDomain). */
 const REGISTERED_DOMAIN_MEMO = 16_384;
 
@@ -190,8 +192,15 @@ export class DetectContext {
   }
   private readonly iocById: (Indicator | null | undefined)[] = [];
 
-  /** Indicator (IP or CIDR) holding an address, cached like the address class. */
+  /**
+   * Indicator (IP or CIDR) holding an address, cached like the address class when the
+   * indicators have many prefix lengths; with a few (a short list of addresses and networks)
+   * the set is read directly: an IPv4 text parsed in place and a hash-map read per length
+   * cost less than the cache's read and write with the record's string.
+   */
   iocForAddress(ip: string): Indicator | null {
+    const set = this.cfg.iocIps;
+    if (set.prefixLengths <= IOC_DIRECT_LENGTHS) return set.get(ip) ?? null;
     let v = this.ipIoc.get(ip);
     if (v === undefined) {
       v = this.cfg.iocIps.get(ip) ?? null;
@@ -536,12 +545,19 @@ export class DetectContext {
   }
 }
 
-/** Deterministic finding id: first 16 hex digits of SHA-256 over the detector and key fields. */
+/** Node's one-shot digest (crypto.hash, Node 20.12+), undefined before it. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/**
+ * Deterministic finding id: first 16 hex digits of SHA-256 over the detector and key fields,
+ * each key field after a NUL (`-` for null). The text is hashed in one piece (the same UTF-8
+ * bytes as piece by piece: every piece after the first starts with the NUL), by crypto.hash
+ * where Node has it.
+ */
 export function findingId(detector: DetectorId, ...key: (string | number | null)[]): string {
-  const h = createHash('sha256');
-  h.update(detector);
-  for (const k of key) h.update('\u0000' + (k === null ? '-' : String(k)));
-  return h.digest('hex').slice(0, 16);
+  let s: string = detector;
+  for (const k of key) s += '\u0000' + (k === null ? '-' : String(k));
+  return (oneShotHash !== undefined ? oneShotHash('sha256', s, 'hex') : crypto.createHash('sha256').update(s).digest('hex')).slice(0, 16);
 }
 
 /** Everything a detector fills in; the builder adds id, severity and rounding. */

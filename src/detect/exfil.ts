@@ -23,7 +23,7 @@
 import type { Direction, Finding } from '../core/finding.js';
 import type { ConnRecord, HttpRecord } from '../core/records.js';
 import type { DetectContext } from './context.js';
-import { buildFinding, fmtBytes, hostOnly, sourceBit } from './context.js';
+import { buildFinding, fmtBytes, hostOnly, IP_CLASS_EXTERNAL, IP_CLASS_INTERNAL, sourceBit } from './context.js';
 import { IdPairTable } from './id-tables.js';
 import type { PairState } from './pairs.js';
 import { contentSeen, TopCounter } from './pairs.js';
@@ -82,8 +82,11 @@ export class ExfilTracker {
 
   constructor(private readonly ctx: DetectContext) {}
 
-  /** @param srcId, dstId the addresses' ids in ctx.addrs (-1 when not interned) */
-  private agg(src: string, dst: string, srcId: number, dstId: number): ExfilAgg | null {
+  /**
+   * @param srcId, dstId the addresses' ids in ctx.addrs (-1 when not interned)
+   * @param srcCls, dstCls their classes (IP_CLASS_*) when known from a connection's direction, 0: classified when interned
+   */
+  private agg(src: string, dst: string, srcId: number, dstId: number, srcCls = 0, dstCls = 0): ExfilAgg | null {
     const i = srcId >= 0 && dstId >= 0 ? this.aggIds.get(srcId, dstId) : -1;
     let a = i >= 0 ? this.aggs[i] : undefined;
     if (!a) {
@@ -92,8 +95,8 @@ export class ExfilTracker {
         ctx.capHit('detect_exfil_pairs_cap', `more than ${ctx.cfg.caps.maxPairs} upload pairs; later ones are not tracked`);
         return null;
       }
-      srcId = ctx.internAddress(src, srcId);
-      dstId = srcId < 0 ? -1 : ctx.internAddress(dst, dstId);
+      srcId = ctx.internAddress(src, srcId, true, srcCls);
+      dstId = srcId < 0 ? -1 : ctx.internAddress(dst, dstId, true, dstCls);
       if (dstId < 0) return null;
       a = {
         src,
@@ -150,6 +153,7 @@ export class ExfilTracker {
     let dstId = rId;
     let up = r.origBytes ?? 0;
     let down = r.respBytes ?? 0;
+    let dstInternal = ri;
     if (FTP_DATA_SERVICE.test(svc) && !oi && ri) {
       // Active FTP: the server opened the data connection; the client's upload is respBytes.
       src = r.respH;
@@ -158,6 +162,7 @@ export class ExfilTracker {
       dstId = oId;
       up = r.respBytes ?? 0;
       down = r.origBytes ?? 0;
+      dstInternal = oi;
     } else if (!oi || !ctx.considered(dir)) {
       // Uploads are what an internal host sends out.
       return;
@@ -173,7 +178,8 @@ export class ExfilTracker {
       else if (r.proto === 'tcp' && !ENCRYPTED_PORTS.has(r.respP)) kind = typeof e === 'number' ? 'opaque' : 'maybe';
     }
     if (kind === null) return;
-    const a = this.agg(src, dst, srcId, dstId);
+    // The direction tells both classes (the source is internal here).
+    const a = this.agg(src, dst, srcId, dstId, IP_CLASS_INTERNAL, dstInternal ? IP_CLASS_INTERNAL : IP_CLASS_EXTERNAL);
     if (!a) return;
     a.conns++;
     a.downBytes += down;
