@@ -283,9 +283,17 @@ export class EntropySlab {
     if (n === 0) return 0;
     const h = this.scratch;
     countBytes(h, 0, b, off, n);
-    const v = histogramMilli(h, 0, n, this.klogk);
-    h.fill(0);
-    return v;
+    // histogramMilli's sum, in the same order, zeroing each bin as it is read (no fill call).
+    const klogk = this.klogk;
+    let s = 0;
+    let bins = 0;
+    for (let i = 0; i < 256; i++) {
+      const k = h[i];
+      h[i] = 0;
+      s += klogk[k];
+      bins += (k + 0xffff) >>> 16;
+    }
+    return milliBits(n, s, bins);
   }
 
   /** Zero the slot and make it available again. */
