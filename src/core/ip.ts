@@ -219,8 +219,11 @@ function splitGroups(text: string, a: number, b: number, k: number): number {
   return k;
 }
 
-/** parseIp's IPv4 rules over text[a, b) into out[0..3]: four parts of 1-3 decimal digits, each at most 255. */
-function parseIpv4Range(text: string, a: number, b: number, out: Uint8Array): boolean {
+/**
+ * parseIp's IPv4 rules over text[a, b) into out[0..3], without allocating: four parts of 1-3
+ * decimal digits, each at most 255. Serves the tail of parseIpv6Into and CidrSet's parseIpv4Into.
+ */
+export function parseIpv4Range(text: string, a: number, b: number, out: Uint8Array): boolean {
   let part = 0;
   let v = 0;
   let digits = 0;

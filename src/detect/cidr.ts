@@ -3,7 +3,7 @@
  * one hash map per prefix length, keyed by the masked address. Used for internal networks,
  * allow-lists and IOC CIDRs (feeds can hold many thousands of entries).
  */
-import { parseIp, parseIpv6Into } from '../core/ip.js';
+import { parseIp, parseIpv4Range, parseIpv6Into } from '../core/ip.js';
 
 export interface ParsedCidr {
   bytes: Uint8Array;
@@ -37,25 +37,7 @@ const V6_SCRATCH = new Uint8Array(16);
  * for a text without ':' (four parts of 1-3 decimal digits, each at most 255).
  */
 export function parseIpv4Into(text: string, out: Uint8Array): boolean {
-  const n = text.length;
-  let part = 0;
-  let v = 0;
-  let digits = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || v > 255 || part > 3) return false;
-      out[part++] = v;
-      v = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (++digits > 3) return false;
-      v = v * 10 + (c - 48);
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
+  return parseIpv4Range(text, 0, text.length, out);
 }
 
 /**

@@ -4,7 +4,7 @@
  * hints that are wrong on purpose. Runs the real reader, decoder, flow table and app layer
  * over the corpus's pcap and pcapng files, whole and in small chunks.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -17,6 +17,7 @@ import { readCaptureBuffer } from '../../src/ingest/capture-reader.js';
 import { PacketHints, type PacketPrefetcher } from '../../src/ingest/decode/packet-hints.js';
 import { PacketDecoder } from '../../src/ingest/decode/packet-decoder.js';
 import { FlowTable } from '../../src/flow/flow-table.js';
+import { captureFiles } from '../ingest/decode/capture-files.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(HERE, '../../../shared/corpus');
@@ -68,17 +69,8 @@ function run(data: Buffer, name: string, mode: Mode, chunkSize?: number): { out:
   return { out: lines.join('\n'), hintCalls };
 }
 
-function classicPcaps(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) classicPcaps(p, out);
-    else if (e.endsWith('.pcap') || e.endsWith('.pcapng')) out.push(p);
-  }
-  return out.sort();
-}
-
 describe.skipIf(!existsSync(CORPUS))('FlowTable.prefetch changes no result (skipped: ../shared/corpus missing)', () => {
-  const files = existsSync(CORPUS) ? classicPcaps(CORPUS) : [];
+  const files = existsSync(CORPUS) ? captureFiles(CORPUS) : [];
 
   it('same records, anomalies and accounting with and without the lookahead, on every corpus pcap and pcapng file', () => {
     expect(files.length).toBeGreaterThan(50);

@@ -33,7 +33,7 @@ import {
   PCAP_MAGIC_US_LE,
 } from '../sniff.js';
 import { HINT_BATCH, PacketHints, peekFrame, type PacketPrefetcher } from '../decode/packet-hints.js';
-import { FrameParser, TOUCH_AHEAD, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
+import { ChunkToucher, FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import { MAX_RECORD_LEN, ReaderAnomaly, SNAPLEN_INT_MAX } from './limits.js';
 
 export const PCAP_GLOBAL_HEADER_LEN = 24;
@@ -89,10 +89,8 @@ export class ClassicPcapParser extends FrameParser {
   private readonly scratch = Buffer.alloc(PCAP_GLOBAL_HEADER_LEN);
   /** Lookahead hints for ctx.prefetch (null without one). */
   private readonly hints: PacketHints | null;
-  /** lookahead(): the chunk whose bytes it touched ahead, up to which offset, and their sum (kept so the loads stay). */
-  private touchBuf: Buffer | null = null;
-  private touchedTo = 0;
-  touchSink = 0;
+  /** lookahead(): touches the head chunk ahead of the records it walks. */
+  private readonly toucher = new ChunkToucher();
 
   constructor(ctx: FrameParserContext) {
     super(ctx);
@@ -341,20 +339,9 @@ export class ClassicPcapParser extends FrameParser {
     hints.buf = b;
     hints.n = 0;
     let o = q.headOffset;
-    // The chunk was written by read(), whose copy may bypass the CPU cache (large copies use
-    // streaming stores), and each record's length says where the next one starts: the first
-    // read of every record header would be a miss from memory, one after the other. One load
-    // per 64-byte line of the next TOUCH_AHEAD bytes first: independent loads, overlapped.
-    if (b !== this.touchBuf) {
-      this.touchBuf = b;
-      this.touchedTo = o;
-    }
-    let t = this.touchedTo > o ? this.touchedTo : o;
-    const stop = o + TOUCH_AHEAD < lim ? o + TOUCH_AHEAD : lim;
-    let sum = 0;
-    for (; t < stop; t += 64) sum = (sum + b[t]) | 0;
-    this.touchedTo = t;
-    this.touchSink = sum;
+    // One load per cache line ahead first (ChunkToucher), so the walk below does not wait on
+    // memory once per record.
+    this.toucher.touch(b, o, lim);
     let k = 0;
     while (k < HINT_BATCH && o + hl <= lim) {
       const caplen = u32(b, o + 8);

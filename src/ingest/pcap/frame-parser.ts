@@ -45,6 +45,35 @@ export interface FrameParserContext {
 export const TOUCH_AHEAD = 64 * 1024;
 
 /**
+ * The lookahead's touch of a read chunk (classic.ts and pcapng.ts): read() may fill a chunk with
+ * stores that bypass the CPU cache, and each record's length says where the next one starts, so
+ * the first read of every record header would wait on memory, one after the other. touch() makes
+ * one load per 64-byte line of the next TOUCH_AHEAD bytes first: independent loads, overlapped.
+ * Called once per lookahead batch, not per record.
+ */
+export class ChunkToucher {
+  /** The chunk touched last, and up to which offset. */
+  private buf: Buffer | null = null;
+  private to = 0;
+  /** The sum of the bytes loaded, kept so the compiler cannot drop the loads. */
+  sink = 0;
+
+  /** Touches b from max(o, what was touched before in b) up to o + TOUCH_AHEAD or lim. */
+  touch(b: Buffer, o: number, lim: number): void {
+    if (b !== this.buf) {
+      this.buf = b;
+      this.to = o;
+    }
+    let t = this.to > o ? this.to : o;
+    const stop = o + TOUCH_AHEAD < lim ? o + TOUCH_AHEAD : lim;
+    let sum = 0;
+    for (; t < stop; t += 64) sum = (sum + b[t]) | 0;
+    this.to = t;
+    this.sink = sum;
+  }
+}
+
+/**
  * Distinct link types listed per input. Real captures have one or two; a pcapng file may
  * declare many interfaces, so the summary list is capped (the rest are only counted).
  */

@@ -28,7 +28,7 @@
  */
 import { ErrorCodes } from '../../core/errors.js';
 import { HINT_BATCH, PacketHints, peekFrame, type PacketPrefetcher } from '../decode/packet-hints.js';
-import { FrameParser, TOUCH_AHEAD, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
+import { ChunkToucher, FrameParser, type ContainerInfo, type FrameParserContext } from './frame-parser.js';
 import {
   MAX_PCAPNG_INTERFACES,
   MAX_PCAPNG_METADATA_BLOCK_LEN,
@@ -192,10 +192,8 @@ export class PcapngParser extends FrameParser {
 
   /** Lookahead hints for ctx.prefetch (made on first use). */
   private hints: PacketHints | null = null;
-  /** lookahead(): the chunk whose bytes it touched ahead, up to which offset, and their sum (kept so the loads stay). */
-  private touchBuf: Buffer | null = null;
-  private touchedTo = 0;
-  touchSink = 0;
+  /** lookahead(): touches the head chunk ahead of the records it walks. */
+  private readonly toucher = new ChunkToucher();
 
   /**
    * Peeks the flow fields of the EPBs among up to HINT_BATCH whole blocks at the front of the
@@ -212,18 +210,9 @@ export class PcapngParser extends FrameParser {
     hints.buf = b;
     hints.n = 0;
     let o = q.headOffset;
-    // As classic.ts: touch the chunk ahead one load per line, so the block walk below (each
-    // block's length says where the next starts) does not wait on memory once per block.
-    if (b !== this.touchBuf) {
-      this.touchBuf = b;
-      this.touchedTo = o;
-    }
-    let t = this.touchedTo > o ? this.touchedTo : o;
-    const stop = o + TOUCH_AHEAD < lim ? o + TOUCH_AHEAD : lim;
-    let sum = 0;
-    for (; t < stop; t += 64) sum = (sum + b[t]) | 0;
-    this.touchedTo = t;
-    this.touchSink = sum;
+    // One load per cache line ahead first (ChunkToucher), so the walk below does not wait on
+    // memory once per record.
+    this.toucher.touch(b, o, lim);
     let k = 0;
     while (k < HINT_BATCH && o + 8 <= lim) {
       const type = r32(b, o);

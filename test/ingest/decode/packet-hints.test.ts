@@ -4,7 +4,7 @@
  * hint for what it does not understand. Checked on hand-built frames and on every classic pcap
  * of the corpus against PacketDecoder.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { DecodeStatus, type PacketMeta } from '../../../src/core/packet.js';
 import { readCaptureBuffer } from '../../../src/ingest/capture-reader.js';
 import { PacketHints, peekFrame, HINT_BATCH } from '../../../src/ingest/decode/packet-hints.js';
 import { PacketDecoder } from '../../../src/ingest/decode/packet-decoder.js';
+import { captureFiles } from './capture-files.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(HERE, '../../../../shared/corpus');
@@ -87,22 +88,13 @@ describe('peekFrame on hand-built frames', () => {
   });
 });
 
-function classicPcaps(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) classicPcaps(p, out);
-    else if (e.endsWith('.pcap') || e.endsWith('.pcapng')) out.push(p);
-  }
-  return out.sort();
-}
-
 describe.skipIf(!existsSync(CORPUS))('peekFrame against the packet decoder on the corpus (skipped: ../shared/corpus missing)', () => {
   it('agrees with PacketDecoder on every hinted IP packet, and hints most TCP/UDP packets', () => {
     let ipTcpUdp = 0;
     let hinted = 0;
     let compared = 0;
     const hints = new PacketHints();
-    const files = classicPcaps(CORPUS);
+    const files = captureFiles(CORPUS);
     expect(files.length).toBeGreaterThan(50);
     for (const file of files) {
       const anomalies = new AnomalyCounter();
