@@ -272,7 +272,10 @@ export class FlowTable implements PacketPrefetcher {
   private serial = 0;
   /** Key words of a connection being emitted (for its uid). */
   private readonly uidWords = new Int32Array(KEY_WORDS);
-  /** The key being looked up: bytes, and the same bytes as ten big-endian 32-bit words. */
+  /**
+   * The key being looked up as ten big-endian 32-bit words (`words`, what lookups hash and
+   * compare); `scratch` holds its bytes only for buildKeyBytes (address lengths other than 4, 16).
+   */
   private readonly scratch = new Uint8Array(40);
   private readonly words = new Int32Array(10);
   private keyLen = 0;

@@ -42,7 +42,7 @@ export interface FrameParserContext {
  * How far ahead of the records being parsed a parser's lookahead (ctx.prefetch) touches the
  * read chunk, in bytes: a few batches of records, well inside the L2 cache.
  */
-export const TOUCH_AHEAD = 64 * 1024;
+const TOUCH_AHEAD = 64 * 1024;
 
 /**
  * The lookahead's touch of a read chunk (classic.ts and pcapng.ts): read() may fill a chunk with
