@@ -73,7 +73,7 @@ export class SmallCounter<K> {
   }
 }
 
-/** What a pair's counts are added to (SmallCounter, ListCounter). */
+/** What PairIndex.addCountsTo() adds a pair's counts to (a beacon group's ListCounter). */
 export interface Counter<K> {
   add(k: K, n?: number): void;
 }
@@ -711,17 +711,6 @@ export class PairState {
     return this.k.n[this.io + I_LONG_CONNS];
   }
 
-  /** Add this pair's port and service counts to a group's counters (first keys first, as entries()). */
-  addCountsTo(ports: SmallCounter<number>, services: SmallCounter<string>): void {
-    const n = this.k.n;
-    const io = this.io;
-    if (n[io + I_PORT_C0] > 0) ports.add(n[io + I_PORT0], n[io + I_PORT_C0]);
-    const pm = this.ix.portsMoreOf(this.id);
-    if (pm) for (const [k, c] of pm.m) ports.add(k, c);
-    if (n[io + I_SVC_C0] > 0) services.add(this.k.s[this.so + S_SVC0] ?? '', n[io + I_SVC_C0]);
-    const sm = this.ix.svcMoreOf(this.id);
-    if (sm) for (const [k, c] of sm.m) services.add(k, c);
-  }
   /** Port keys (port * 4 + PROTO_CODE) and their counts. */
   get ports(): TopCounts<number> {
     return topCounts(this.k.n[this.io + I_PORT0], this.k.n[this.io + I_PORT_C0], this.ix.portsMoreOf(this.id));
@@ -733,23 +722,6 @@ export class PairState {
 
   get beatCount(): number {
     return this.k.n[this.io + I_BEAT_N];
-  }
-  get failedCount(): number {
-    const a = this.ix.failedTsOf(this.id);
-    return a === null ? 0 : a.length;
-  }
-  beatTs(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_TS0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1)];
-  }
-  beatSent(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_SENT0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 1];
-  }
-  beatReceived(i: number): number {
-    return i === 0 ? this.k.f[this.fo + F_RECV0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 2];
-  }
-  /** Name ref of beat i (uid-join.ts). */
-  beatRef(i: number): number {
-    return i === 0 ? this.k.n[this.io + I_REF0] : this.ix.beatsOf(this.id)![BEAT_WIDTH * (i - 1) + 3];
   }
 }
 

@@ -293,7 +293,8 @@ function memoMiss(buf: Buffer, s: number, i: number, k: number, col: number): st
 /**
  * tokenAt's value while its column skips the memo: one pass that scans and hashes the bytes,
  * then the token cache (or the decoded-token cache for a value with escapes); the same value
- * as through the memo.
+ * as through the memo. Its exits (scanToken, '') repeat tokenAt's on purpose: the two scan
+ * loops differ (this one hashes as it scans), and both run for every repeated-string field.
  */
 function hashedTokenAt(buf: Buffer, i: number, e: number): string {
   const s = i;
