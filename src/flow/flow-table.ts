@@ -72,7 +72,7 @@ import { FlowColumns, KEY_WORDS, SlotF, SlotI } from './flow-columns.js';
 import { isLikelyTcpServerPort, isLikelyUdpServerPort } from './server-ports.js';
 import { isLocalAddr } from './local-nets.js';
 import { addrText } from './addr-text.js';
-import { HINT_BATCH, type PacketHints, type PacketPrefetcher } from '../ingest/decode/packet-hints.js';
+import { HINT_BATCH, type PacketHints, type PacketPrefetcher } from '../core/packet-hints.js';
 
 /**
  * Default cap on live connections: 2 million. A live connection costs about 470 bytes of

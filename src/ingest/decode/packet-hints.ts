@@ -16,33 +16,9 @@
  * a packet the full decoder reads differently (a tunnel, a malformed header) just gets a
  * useless touch. Nothing here counts anomalies or changes any state.
  */
-/** Most frames in one lookahead batch. */
-export const HINT_BATCH = 32;
+import { HINT_BATCH, PacketHints, type PacketPrefetcher } from '../../core/packet-hints.js';
 
-/**
- * The flow fields of up to HINT_BATCH frames of one buffer, as a struct of arrays (no object
- * per packet). Entry i describes the i-th frame that the peek understood, in input order.
- */
-export class PacketHints {
-  /** The buffer the offsets index into (a read chunk: valid during the reader's push). */
-  buf: Buffer = Buffer.alloc(0);
-  /** Entries filled. */
-  n = 0;
-  readonly srcOff = new Int32Array(HINT_BATCH);
-  readonly dstOff = new Int32Array(HINT_BATCH);
-  /** 4 or 16. */
-  readonly addrLen = new Uint8Array(HINT_BATCH);
-  /** IP protocol number (6 or 17). */
-  readonly proto = new Uint8Array(HINT_BATCH);
-  readonly srcPort = new Uint16Array(HINT_BATCH);
-  readonly dstPort = new Uint16Array(HINT_BATCH);
-}
-
-/** Consumer of lookahead hints (FlowTable.prefetch). */
-export interface PacketPrefetcher {
-  /** Touches the state the hinted packets will need; must not change anything observable. */
-  prefetch(hints: PacketHints): void;
-}
+export { HINT_BATCH, PacketHints, type PacketPrefetcher };
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
