@@ -68,6 +68,8 @@ export interface AppContext {
   ids: ConnIdSource | null;
   /** The record of the connection whose end() is running (for analyzers that hold a handle). */
   endRec: ConnRecord | null;
+  /** Whether DNS analyzers build dns.log records (AppOptions.records.dns). */
+  dnsRecords: boolean;
 }
 
 /** ConnAnalyzer.id during end(): read the strings from AppContext.endRec. */
@@ -612,7 +614,7 @@ export class ConnAnalyzer implements AppAnalyzer, ConnId {
     // The responder's address is read once here, without keeping its string.
     const id = this.id;
     const respH = typeof id === 'number' ? this.ctx.ids!.respH(id) : id.respH;
-    return new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', isMulticast(respH));
+    return new DnsAnalyzer(this.ctx.sink, this.ctx.anomalies, this, this.tcp ? 'tcp' : 'udp', isMulticast(respH), undefined, this.ctx.dnsRecords);
   }
 
   private detectTcp(fromOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {

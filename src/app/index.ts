@@ -17,7 +17,27 @@ export interface AppOptions {
   entropySampleBytes?: number;
   /** Smallest sample for which an entropy is reported. Default 64. */
   entropyMinBytes?: number;
+  /**
+   * Which application records the consumer writes (each defaults to true). `konseki flows`
+   * without `--logs` writes only conn.log and turns all three off. Detection and parsing run
+   * as far as the conn record needs them either way (`service`, anomalies, every conn field is
+   * the same); what is skipped:
+   * - dns: DNS messages are parsed and paired as before, but no DnsRecord is built (nor its
+   *   uid and address strings read);
+   * - http, ssl: the HTTP and TLS parsers keep their state in their records, so those are still
+   *   built; they are only not handed to the sink.
+   */
+  records?: AppRecordKinds;
 }
+
+/** AppOptions.records: which of dns.log, http.log and ssl.log the consumer writes. */
+export interface AppRecordKinds {
+  dns?: boolean;
+  http?: boolean;
+  ssl?: boolean;
+}
+
+const dropRecord = (): void => {};
 
 /** Cap on the entropy sample (its histogram uses 16-bit counters). */
 export const MAX_ENTROPY_SAMPLE = 65535;
@@ -42,6 +62,15 @@ function normalizeOptions(o: AppOptions): { capturePasswords: boolean; entropySa
  */
 export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCounter, options: AppOptions = {}): AppAnalyzerFactory {
   const o = normalizeOptions(options);
+  const want = options.records ?? {};
+  if (want.http === false || want.ssl === false || want.dns === false) {
+    sink = {
+      conn: sink.conn.bind(sink),
+      dns: want.dns === false ? dropRecord : sink.dns.bind(sink),
+      http: want.http === false ? dropRecord : sink.http.bind(sink),
+      ssl: want.ssl === false ? dropRecord : sink.ssl.bind(sink),
+    };
+  }
   const ctx: AppContext = {
     sink,
     anomalies,
@@ -51,6 +80,7 @@ export function createAppAnalyzerFactory(sink: RecordSink, anomalies: AnomalyCou
     expected: new ExpectedConns(anomalies),
     ids: null,
     endRec: null,
+    dnsRecords: want.dns !== false,
   };
   const factory: AppAnalyzerFactory = (id: ConnId, proto: Transport, uid: string, midstream?: boolean, startTs?: number) => {
     if (proto !== 'tcp' && proto !== 'udp') return null;

@@ -108,6 +108,9 @@ export class DnsAnalyzer implements DnsParseContext {
   /**
    * @param id the connection, read for each record (its strings may be built only then)
    * @param multicast whether the responder is a multicast address (isMulticast of id.respH)
+   * @param records false when nobody writes dns.log (`konseki flows` without `--logs`): messages
+   *        are still parsed, paired and flushed as usual (the service, the anomalies and the
+   *        pending caps stay the same), but no DnsRecord is built and the sink gets nothing
    */
   constructor(
     private readonly sink: RecordSink,
@@ -116,6 +119,7 @@ export class DnsAnalyzer implements DnsParseContext {
     private readonly proto: Transport,
     multicast: boolean,
     private readonly source?: number,
+    private readonly records = true,
   ) {
     this.multicast = multicast;
     this.netbios = id.respP === 137 || id.origP === 137;
@@ -300,7 +304,11 @@ export class DnsAnalyzer implements DnsParseContext {
       }
     }
 
-    if (!isQuery) {
+    if (!this.records) {
+      // Pairing and flushing as below, minus the record: sawQuery/sawReply are all emit() needs.
+      if (isQuery) s.sawQuery = true;
+      else s.sawReply = true;
+    } else if (!isQuery) {
       const r = this.recordOf(s);
       r.opcode = msg.opcode;
       r.opcodeName = opcodeName(msg.opcode, this.netbios);
@@ -379,6 +387,6 @@ export class DnsAnalyzer implements DnsParseContext {
   }
 
   private emit(s: Session): void {
-    this.sink.dns(this.recordOf(s));
+    if (this.records) this.sink.dns(this.recordOf(s));
   }
 }

@@ -137,7 +137,10 @@ export async function runFlows(args: FlowsArgs, io: FlowsIo): Promise<number> {
   };
   let appFactory;
   try {
-    appFactory = createAppAnalyzerFactory(sink, anomalies);
+    // Without --logs only conn.log is written: the app layer still decides `service` (and
+    // counts its anomalies) but builds no DNS records, and hands no record to the sink.
+    const records = args.logs ? undefined : { dns: false, http: false, ssl: false };
+    appFactory = createAppAnalyzerFactory(sink, anomalies, { records });
   } catch (e) {
     say(`konseki: ${(e as Error).message}`);
     return EXIT_USAGE;
