@@ -402,8 +402,10 @@ async function readZeekStreamInto(
     maxBadShare: opts.maxBadShare,
     lineFilter: opts.lineFilter,
   }, st);
-  const rawIter = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  let source: AsyncIterable<Buffer>;
+  // A file known to be gzip is piped straight into gunzip; anything else is read through its iterator.
+  const direct = gzip === true && stream instanceof Readable;
+  const rawIter = direct ? null : (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let source: AsyncIterable<Buffer> | null = null;
   let gunzipStage = false;
   let destroy: () => void = () => {
     (stream as { destroy?: () => void }).destroy?.();
@@ -415,7 +417,7 @@ async function readZeekStreamInto(
       let headLen = 0;
       let finished = false;
       while (headLen < 2) {
-        const r = await rawIter.next();
+        const r = await rawIter!.next();
         if (r.done) {
           finished = true;
           break;
@@ -427,14 +429,16 @@ async function readZeekStreamInto(
       const first = Buffer.concat(head, headLen);
       gzip = isGzipMagic(first);
       source = replay(first, finished ? null : rawIter);
-    } else {
+    } else if (rawIter !== null) {
       source = { [Symbol.asyncIterator]: () => rawIter };
     }
     st.gzip = gzip;
     if (gzip) {
       // A deep readable buffer lets zlib (on the thread pool) inflate ahead while this thread parses.
       const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, readableHighWaterMark: GUNZIP_READ_AHEAD_BYTES } as ZlibOptions);
-      const input = Readable.from(source, { objectMode: false });
+      // The file's read stream itself when it is one: a Readable.from() stage over its iterator
+      // between them cost ~80 ms of main-thread CPU per million conn lines (bench/README-zeek.md).
+      const input = direct ? (stream as Readable) : Readable.from(source!, { objectMode: false });
       input.on('error', (err) => gunzip.destroy(err));
       input.pipe(gunzip);
       gunzipStage = true;
@@ -445,7 +449,7 @@ async function readZeekStreamInto(
       };
       source = gunzip;
     }
-    for await (const chunk of source) {
+    for await (const chunk of source!) {
       if (!parser.push(toBuffer(chunk)) || opts.signal?.aborted) {
         destroy();
         break;
