@@ -437,7 +437,7 @@ async function readZeekStreamInto(
       // A deep readable buffer lets zlib (on the thread pool) inflate ahead while this thread parses.
       const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, readableHighWaterMark: GUNZIP_READ_AHEAD_BYTES } as ZlibOptions);
       // The file's read stream itself when it is one: a Readable.from() stage over its iterator
-      // between them cost ~80 ms of main-thread CPU per million conn lines (bench/README-zeek.md).
+      // cost ~30-40 ms CPU per million conn lines (bench/README-zeek.md, conn-only pass).
       const input = direct ? (stream as Readable) : Readable.from(source!, { objectMode: false });
       input.on('error', (err) => gunzip.destroy(err));
       input.pipe(gunzip);
